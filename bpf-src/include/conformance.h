@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * conformance.h - the one header every bpfconform program includes.
+ *
+ * Self-contained: no libbpf or kernel headers.  It provides
+ *   - SEC(), __uint/__type/__array and the map/program constants the tests use;
+ *   - the BPF helpers the tests call, declared by helper id;
+ *   - assertion macros that `return __LINE__` on failure, so a failing program
+ *     names the line of the assertion that failed (0 means success);
+ *   - CONFORM(), which records a program's expectations in the non-allocated
+ *     ELF section `.conform` (read by the harness, skipped by loaders).
+ */
+#ifndef BPFCONFORM_CONFORMANCE_H
+#define BPFCONFORM_CONFORMANCE_H
+
+typedef signed char __s8;
+typedef unsigned char __u8;
+typedef short __s16;
+typedef unsigned short __u16;
+typedef int __s32;
+typedef unsigned int __u32;
+typedef long long __s64;
+typedef unsigned long long __u64;
+typedef __u16 __be16;
+typedef __u32 __be32;
+typedef __u32 __wsum;
+
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+#ifndef bool
+#define bool _Bool
+#define true 1
+#define false 0
+#endif
+
+/* ---- sections, attributes ------------------------------------------------ */
+
+#define SEC(name) __attribute__((section(name), used))
+#define __always_inline inline __attribute__((always_inline))
+#define __noinline __attribute__((noinline))
+#define __weak __attribute__((weak))
+#define __hidden __attribute__((visibility("hidden")))
+#define __ksym __attribute__((section(".ksyms")))
+#define __kconfig __attribute__((section(".kconfig")))
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) typeof(val) *name
+#define __array(name, val) typeof(val) *name[]
+#define __ulong(name, val) enum { ___bpf_concat(__unique_value, __COUNTER__) = val } name
+#define ___bpf_concat(a, b) a##b
+
+#define barrier_var(var) asm volatile("" : "+r"(var))
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+
+/* ---- constants from include/uapi/linux/bpf.h ---------------------------- */
+
+enum {
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
+	BPF_MAP_TYPE_PROG_ARRAY = 3,
+	BPF_MAP_TYPE_PERCPU_HASH = 5,
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_LRU_HASH = 9,
+	BPF_MAP_TYPE_ARRAY_OF_MAPS = 12,
+	BPF_MAP_TYPE_HASH_OF_MAPS = 13,
+};
+
+enum {
+	BPF_ANY = 0,
+	BPF_NOEXIST = 1,
+	BPF_EXIST = 2,
+	BPF_F_LOCK = 4,
+};
+
+enum {
+	BPF_F_NO_PREALLOC = (1U << 0),
+	BPF_F_RDONLY_PROG = (1U << 7),
+	BPF_F_MMAPABLE = (1U << 10),
+};
+
+enum libbpf_pin_type {
+	LIBBPF_PIN_NONE,
+	LIBBPF_PIN_BY_NAME,
+};
+
+/* ---- helpers (ids from enum bpf_func_id) --------------------------------- */
+
+static void *(*const bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+static long (*const bpf_map_update_elem)(void *map, const void *key, const void *value,
+					 __u64 flags) = (void *)2;
+static long (*const bpf_map_delete_elem)(void *map, const void *key) = (void *)3;
+static __u64 (*const bpf_ktime_get_ns)(void) = (void *)5;
+static long (*const bpf_trace_printk)(const char *fmt, __u32 fmt_size, ...) = (void *)6;
+static __u32 (*const bpf_get_prandom_u32)(void) = (void *)7;
+static __u32 (*const bpf_get_smp_processor_id)(void) = (void *)8;
+static long (*const bpf_tail_call)(void *ctx, void *prog_array_map, __u32 index) = (void *)12;
+static long (*const bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx,
+			      __u64 flags) = (void *)181;
+static long (*const bpf_for_each_map_elem)(void *map, void *callback_fn, void *callback_ctx,
+					   __u64 flags) = (void *)164;
+
+/* ---- assertions: 0 is success, any other value is the failing __LINE__ --- */
+
+/*
+ * Each assertion reads its operands once.  Use them on values the loader is
+ * responsible for (initialised data, relocated map references, call targets),
+ * and write beside each one what an unpatched loader would produce.
+ */
+#define ASSERT(cond)                                                                     \
+	do {                                                                             \
+		if (!(cond))                                                             \
+			return __LINE__;                                                 \
+	} while (0)
+#define ASSERT_EQ(a, b) ASSERT((a) == (b))
+#define ASSERT_NE(a, b) ASSERT((a) != (b))
+#define ASSERT_LT(a, b) ASSERT((a) < (b))
+#define ASSERT_LE(a, b) ASSERT((a) <= (b))
+#define ASSERT_GT(a, b) ASSERT((a) > (b))
+#define ASSERT_GE(a, b) ASSERT((a) >= (b))
+#define ASSERT_NULL(p) ASSERT((p) == NULL)
+#define ASSERT_NOT_NULL(p) ASSERT((p) != NULL)
+/* Propagate the line number returned by a checking subprogram. */
+#define ASSERT_OK(expr)                                                                  \
+	do {                                                                             \
+		int __conform_ret = (expr);                                              \
+		if (__conform_ret)                                                       \
+			return __conform_ret;                                            \
+	} while (0)
+#define PASS() return 0
+
+/* ---- expectations, kept in the ELF --------------------------------------- */
+
+/*
+ * CONFORM(prog, "key", "value") appends the string "prog:key=value" to the
+ * non-allocated section `.conform`.  It emits no symbol, no BTF, no relocation;
+ * loaders skip the section as an unknown non-allocated PROGBITS section.
+ *
+ * Keys (see docs/writing-tests.md):
+ *   behaviour  catalogue id (suite/catalogue.toml)
+ *   expect     pass | load_error | open_error
+ *   level      required | optional | implementation-defined
+ *   requires   comma-separated feature probes
+ *   ref        spec reference (libbpf function, kernel doc section, ...)
+ *   desc       one line: what the program checks
+ *   data_in    hex bytes handed to BPF_PROG_TEST_RUN (default: 64 zero bytes)
+ *   btf_custom_path  target BTF for CO-RE, relative to the object's directory
+ * Values must not contain double quotes or backslashes.
+ */
+#define CONFORM(prog, key, value)                                                        \
+	asm(".pushsection .conform,\"\",@progbits\n\t"                                   \
+	    ".asciz \"" #prog ":" key "=" value "\"\n\t"                                 \
+	    ".popsection")
+
+/* The usual header of a test: behaviour id, expected outcome, level. */
+#define TEST(prog, behaviour, expect, level)                                             \
+	CONFORM(prog, "behaviour", behaviour);                                           \
+	CONFORM(prog, "expect", expect);                                                 \
+	CONFORM(prog, "level", level)
+
+char _license[] SEC("license") = "GPL";
+
+#endif /* BPFCONFORM_CONFORMANCE_H */
