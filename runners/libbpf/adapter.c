@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * bpfconform-libbpf: the libbpf adapter (docs/adapter-protocol.md, version 1).
+ *
+ * Reads JSON Lines requests on stdin and writes one JSON reply line per request
+ * on stdout. Each `run` opens and loads the whole object the way a libbpf user
+ * does (bpf_object__open_file + bpf_object__load), test-runs one program with
+ * bpf_prog_test_run_opts and closes the object again. libbpf's own messages are
+ * captured through libbpf_set_print, copied to stderr, and the verifier log of a
+ * failed program load is returned in `verifier_log`. The adapter never judges.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <jansson.h>
+
+#ifndef LIBBPF_PKG_VERSION
+#define LIBBPF_PKG_VERSION "unknown"
+#endif
+
+#define ADAPTER_VERSION "0.1.0"
+#define DEFAULT_DATA_IN_LEN 64
+/* The verifier log can reach 16 MiB; a reply keeps its last 64 KiB. */
+#define VERIFIER_LOG_CAP (64 * 1024)
+
+static const char PROG_LOG_BEGIN[] = "-- BEGIN PROG LOAD LOG --\n";
+static const char PROG_LOG_END[] = "-- END PROG LOAD LOG --";
+
+/*
+ * What libbpf said during one request. libbpf_set_print takes no context
+ * pointer, so the print callback needs this one file-scope instance; it is
+ * reset at the start of every request.
+ */
+struct captured_log {
+	char *verifier_log;	 /* the first program load log, tail-truncated */
+	char first_warning[512]; /* the first warning line, for `error` */
+	char btf_dropped[512];	 /* set when libbpf ignored the object's BTF */
+};
+
+static struct captured_log capture;
+
+static void capture_reset(void)
+{
+	free(capture.verifier_log);
+	memset(&capture, 0, sizeof(capture));
+}
+
+/* Keep at most VERIFIER_LOG_CAP bytes, from the end: the verdict is last. */
+static char *bounded_tail(const char *start, size_t len)
+{
+	static const char marker[] = "[... verifier log truncated ...]\n";
+	char *out;
+
+	if (len <= VERIFIER_LOG_CAP)
+		return strndup(start, len);
+	out = malloc(sizeof(marker) + VERIFIER_LOG_CAP);
+	if (!out)
+		return NULL;
+	memcpy(out, marker, sizeof(marker) - 1);
+	memcpy(out + sizeof(marker) - 1, start + len - VERIFIER_LOG_CAP, VERIFIER_LOG_CAP);
+	out[sizeof(marker) - 1 + VERIFIER_LOG_CAP] = '\0';
+	return out;
+}
+
+static void copy_line(char *dst, size_t size, const char *src)
+{
+	size_t n = strcspn(src, "\n");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	char *msg = NULL;
+	const char *begin, *end;
+	int n;
+
+	if (level == LIBBPF_DEBUG && !getenv("BPFCONFORM_DEBUG"))
+		return 0;
+	n = vasprintf(&msg, fmt, args);
+	if (n < 0)
+		return 0;
+
+	begin = strstr(msg, PROG_LOG_BEGIN);
+	if (begin) {
+		begin += sizeof(PROG_LOG_BEGIN) - 1;
+		end = strstr(begin, PROG_LOG_END);
+		if (!end)
+			end = msg + n;
+		if (!capture.verifier_log)
+			capture.verifier_log = bounded_tail(begin, end - begin);
+		/* The log itself travels in `verifier_log`; keep stderr short. */
+		fprintf(stderr, "libbpf: program load log (%zu bytes) captured\n",
+			(size_t)(end - begin));
+	} else {
+		fprintf(stderr, "%s", msg);
+		if (level == LIBBPF_WARN) {
+			if (!capture.first_warning[0])
+				copy_line(capture.first_warning, sizeof(capture.first_warning),
+					  msg);
+			if (strstr(msg, "BTF is optional, ignoring"))
+				copy_line(capture.btf_dropped, sizeof(capture.btf_dropped), msg);
+		}
+	}
+	free(msg);
+	return n;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void emit(json_t *reply)
+{
+	char *line = json_dumps(reply, JSON_COMPACT);
+
+	if (line) {
+		fputs(line, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+		free(line);
+	}
+	json_decref(reply);
+}
+
+/* A reply with every field of the protocol; `fail` fills in the failure. */
+static json_t *new_reply(json_t *id)
+{
+	return json_pack("{s:O, s:s, s:n, s:n, s:n, s:n, s:{}}", "id", id ? id : json_null(),
+			 "phase", "open", "retval", "errno", "error", "verifier_log", "ns");
+}
+
+static json_t *fail(json_t *reply, const char *phase, int err, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_set_new(reply, "phase", json_string(phase));
+	json_object_set_new(reply, "errno", err > 0 ? json_integer(err) : json_null());
+	json_object_set_new(reply, "error", json_string(msg));
+	return reply;
+}
+
+static json_t *bad_request(json_t *id, const char *what)
+{
+	return fail(new_reply(id), "open", 0, "bad request: %s", what);
+}
+
+static void set_ns(json_t *reply, const char *phase, long long start)
+{
+	json_object_set_new(json_object_get(reply, "ns"), phase, json_integer(now_ns() - start));
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode `hex` into a new buffer; NULL when it is not an even-length hex string. */
+static unsigned char *hex_decode(const char *hex, size_t *len)
+{
+	size_t n = strlen(hex);
+	unsigned char *out;
+
+	if (n % 2)
+		return NULL;
+	out = malloc(n / 2 ? n / 2 : 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			free(out);
+			return NULL;
+		}
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return out;
+}
+
+static const char *btf_state(struct bpf_object *obj, char *buf, size_t size)
+{
+	if (!bpf_object__btf(obj))
+		return "none";
+	if (capture.btf_dropped[0]) {
+		snprintf(buf, size, "dropped: %s", capture.btf_dropped);
+		return buf;
+	}
+	return bpf_object__btf_fd(obj) >= 0 ? "loaded" : "none";
+}
+
+/* Open, load, test-run; the object is closed before returning. */
+static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
+			  const char *pin_root, const char *btf_custom_path,
+			  const unsigned char *data, size_t data_len, unsigned int repeat)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root,
+		    .btf_custom_path = btf_custom_path);
+	LIBBPF_OPTS(bpf_test_run_opts, run_opts, .data_in = data, .data_size_in = data_len,
+		    .repeat = repeat);
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	char btf_buf[600];
+	long long start;
+	int err, fd;
+
+	start = now_ns();
+	obj = bpf_object__open_file(elf, &open_opts);
+	err = errno;
+	set_ns(reply, "open", start);
+	if (!obj)
+		return fail(reply, "open", err, "bpf_object__open_file(%s): %s%s%s", elf,
+			    strerror(err), capture.first_warning[0] ? "; " : "",
+			    capture.first_warning);
+
+	start = now_ns();
+	err = bpf_object__load(obj);
+	set_ns(reply, "load", start);
+	json_object_set_new(reply, "btf", json_string(btf_state(obj, btf_buf, sizeof(btf_buf))));
+	if (err) {
+		json_object_set_new(reply, "verifier_log",
+				    capture.verifier_log ? json_string(capture.verifier_log)
+							 : json_null());
+		fail(reply, "load", -err, "bpf_object__load(%s): %s%s%s", elf, strerror(-err),
+		     capture.first_warning[0] ? "; " : "", capture.first_warning);
+		goto out;
+	}
+
+	start = now_ns();
+	prog = bpf_object__find_program_by_name(obj, prog_name);
+	if (!prog) {
+		set_ns(reply, "run", start);
+		fail(reply, "run", ENOENT, "program '%s' not found in object %s", prog_name, elf);
+		goto out;
+	}
+	fd = bpf_program__fd(prog);
+	if (fd < 0) {
+		set_ns(reply, "run", start);
+		fail(reply, "run", -fd, "program '%s' in %s was not loaded (autoload off?)",
+		     prog_name, elf);
+		goto out;
+	}
+	err = bpf_prog_test_run_opts(fd, &run_opts);
+	set_ns(reply, "run", start);
+	if (err) {
+		fail(reply, "run", -err, "bpf_prog_test_run_opts(%s): %s", prog_name,
+		     strerror(-err));
+		goto out;
+	}
+	json_object_set_new(reply, "phase", json_string("done"));
+	json_object_set_new(reply, "retval", json_integer(run_opts.retval));
+out:
+	bpf_object__close(obj);
+	return reply;
+}
+
+static const char *opt_string(json_t *req, const char *key, int *bad)
+{
+	json_t *v = json_object_get(req, key);
+
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v))
+		*bad = 1;
+	return json_string_value(v);
+}
+
+static json_t *handle_run(json_t *req)
+{
+	json_t *id = json_object_get(req, "id");
+	json_t *skip = json_object_get(req, "skip");
+	json_t *repeat_v = json_object_get(req, "repeat");
+	const char *elf, *prog, *pin_root, *btf_path, *hex;
+	unsigned char *data;
+	size_t data_len = DEFAULT_DATA_IN_LEN;
+	json_int_t repeat = 1;
+	int bad = 0;
+
+	if (skip && !json_is_null(skip) && (!json_is_array(skip) || json_array_size(skip)))
+		return fail(new_reply(id), "open", 0, "skip not supported");
+	elf = opt_string(req, "elf", &bad);
+	prog = opt_string(req, "program", &bad);
+	pin_root = opt_string(req, "pin_root", &bad);
+	btf_path = opt_string(req, "btf_custom_path", &bad);
+	hex = opt_string(req, "data_in", &bad);
+	if (bad)
+		return bad_request(id, "elf, program, pin_root, btf_custom_path and data_in "
+				       "must be strings or null");
+	if (!elf || !prog)
+		return bad_request(id, "run needs 'elf' and 'program'");
+	if (repeat_v && !json_is_null(repeat_v)) {
+		if (!json_is_integer(repeat_v) || json_integer_value(repeat_v) < 0 ||
+		    json_integer_value(repeat_v) > 0xffffffffLL)
+			return bad_request(id, "'repeat' must be a 32-bit unsigned integer");
+		repeat = json_integer_value(repeat_v);
+	}
+	if (hex) {
+		data = hex_decode(hex, &data_len);
+		if (!data)
+			return bad_request(id, "'data_in' is not an even-length hex string");
+	} else {
+		data = calloc(1, DEFAULT_DATA_IN_LEN);
+		if (!data)
+			return fail(new_reply(id), "open", ENOMEM, "out of memory");
+	}
+
+	json_t *reply = run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
+				   (unsigned int)repeat);
+	free(data);
+	return reply;
+}
+
+static json_t *handle_hello(void)
+{
+	char runtime[32], library_version[64];
+
+	/* The package version is what was built against; trust it only if it matches. */
+	snprintf(runtime, sizeof(runtime), "%u.%u", libbpf_major_version(), libbpf_minor_version());
+	if (strncmp(LIBBPF_PKG_VERSION, runtime, strlen(runtime)) == 0 &&
+	    (LIBBPF_PKG_VERSION[strlen(runtime)] == '.' ||
+	     LIBBPF_PKG_VERSION[strlen(runtime)] == '\0'))
+		snprintf(library_version, sizeof(library_version), "%s", LIBBPF_PKG_VERSION);
+	else
+		snprintf(library_version, sizeof(library_version), "%s", runtime);
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s]}", "op", "hello",
+			 "protocol", 1, "name", "libbpf", "adapter_version", ADAPTER_VERSION,
+			 "library", "libbpf", "library_version", library_version,
+			 "library_runtime_version", runtime, "library_build_version",
+			 LIBBPF_PKG_VERSION, "supports", "pin_root", "btf_custom_path", "data_in",
+			 "repeat");
+}
+
+/* One request line in, one reply out; returns 0 when the adapter should exit. */
+static int handle_line(const char *line)
+{
+	json_error_t jerr;
+	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	const char *op;
+	char what[300];
+
+	if (!req || !json_is_object(req)) {
+		snprintf(what, sizeof(what), "%s", req ? "not a JSON object" : jerr.text);
+		json_decref(req);
+		emit(bad_request(NULL, what));
+		return 1;
+	}
+	op = json_string_value(json_object_get(req, "op"));
+	if (op && strcmp(op, "bye") == 0) {
+		json_decref(req);
+		return 0;
+	}
+	capture_reset();
+	if (op && strcmp(op, "hello") == 0) {
+		emit(handle_hello());
+	} else if (op && strcmp(op, "run") == 0) {
+		emit(handle_run(req));
+	} else {
+		snprintf(what, sizeof(what), "unknown op '%s'", op ? op : "(none)");
+		emit(bad_request(json_object_get(req, "id"), what));
+	}
+	capture_reset();
+	json_decref(req);
+	return 1;
+}
+
+int main(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	libbpf_set_print(print_fn);
+	while ((n = getline(&line, &cap, stdin)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		if (!handle_line(line))
+			break;
+	}
+	free(line);
+	return 0;
+}
