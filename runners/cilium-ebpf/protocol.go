@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// protocolVersion is the adapter protocol version this adapter speaks
+// (docs/adapter-protocol.md).
+const protocolVersion = 1
+
+// defaultDataIn is what the harness sends when a program's .conform says
+// nothing else: 64 zero bytes.
+var defaultDataIn = make([]byte, 64)
+
+// request is one decoded request line. Pointer fields tell "absent" from
+// "zero"; unknown fields are ignored.
+type request struct {
+	Op            string   `json:"op"`
+	ID            *int64   `json:"id"`
+	ELF           string   `json:"elf"`
+	Program       string   `json:"program"`
+	PinRoot       string   `json:"pin_root"`
+	BTFCustomPath *string  `json:"btf_custom_path"`
+	DataIn        *string  `json:"data_in"`
+	Repeat        *uint32  `json:"repeat"`
+	Skip          []string `json:"skip"`
+}
+
+// runParams are the checked inputs of a run request.
+type runParams struct {
+	elf           string
+	program       string
+	pinRoot       string
+	btfCustomPath string
+	dataIn        []byte
+	repeat        uint32
+}
+
+// params validates a run request.
+func (r *request) params() (runParams, error) {
+	p := runParams{elf: r.ELF, program: r.Program, pinRoot: r.PinRoot, dataIn: defaultDataIn, repeat: 1}
+	if r.ID == nil {
+		return p, errors.New("run request without id")
+	}
+	if r.ELF == "" {
+		return p, errors.New("run request without elf")
+	}
+	if r.Program == "" {
+		return p, errors.New("run request without program")
+	}
+	if len(r.Skip) > 0 {
+		return p, fmt.Errorf("skip %v is not supported: only the reference loader can skip behaviours", r.Skip)
+	}
+	if r.BTFCustomPath != nil {
+		p.btfCustomPath = *r.BTFCustomPath
+	}
+	if r.DataIn != nil {
+		data, err := hex.DecodeString(*r.DataIn)
+		if err != nil {
+			return p, fmt.Errorf("data_in is not hex: %w", err)
+		}
+		p.dataIn = data
+	}
+	if r.Repeat != nil && *r.Repeat > 0 {
+		p.repeat = *r.Repeat
+	}
+	return p, nil
+}
+
+// helloReply answers {"op": "hello"}.
+type helloReply struct {
+	Op             string   `json:"op"`
+	Protocol       int      `json:"protocol"`
+	Name           string   `json:"name"`
+	AdapterVersion string   `json:"adapter_version"`
+	Library        string   `json:"library"`
+	LibraryVersion string   `json:"library_version"`
+	Supports       []string `json:"supports"`
+}
+
+// runReply answers a run request (and any request that could not be parsed).
+// Every field is always written; null where the protocol says so.
+type runReply struct {
+	ID          *int64           `json:"id"`
+	Phase       string           `json:"phase"`
+	Retval      *uint32          `json:"retval"`
+	Errno       *int             `json:"errno"`
+	Error       *string          `json:"error"`
+	VerifierLog *string          `json:"verifier_log"`
+	BTF         *string          `json:"btf,omitempty"`
+	NS          map[string]int64 `json:"ns"`
+}
+
+// badRequest is the reply to a request the adapter cannot honour.
+func badRequest(id *int64, err error) runReply {
+	msg := "bad request: " + err.Error()
+	return runReply{ID: id, Phase: "open", Error: &msg, NS: map[string]int64{}}
+}
+
+// decodeRequest parses one line. On a type error the fields decoded so far
+// (notably id) are kept, so the error reply can still carry the id.
+func decodeRequest(line []byte) (request, error) {
+	var r request
+	err := json.Unmarshal(line, &r)
+	return r, err
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+)
+
+// maxVerifierLog caps the verifier log in a reply; the tail is kept, since
+// the verifier's reason for rejecting a program is at the end.
+const maxVerifierLog = 256 << 10
+
+// run loads the whole object the way a cilium/ebpf user would
+// (LoadCollectionSpec, then NewCollectionWithOptions) and test-runs one
+// program. Everything it creates is closed before it returns; pinned maps
+// stay under pin_root, which the harness removes.
+func run(id *int64, p runParams) runReply {
+	reply := runReply{ID: id, NS: map[string]int64{}}
+
+	start := time.Now()
+	spec, err := ebpf.LoadCollectionSpec(p.elf)
+	reply.NS["open"] = time.Since(start).Nanoseconds()
+	if err != nil {
+		return reply.fail("open", err)
+	}
+	if spec.Types == nil {
+		none := "none"
+		reply.BTF = &none
+	}
+
+	start = time.Now()
+	opts := ebpf.CollectionOptions{Maps: ebpf.MapOptions{PinPath: p.pinRoot}}
+	if p.btfCustomPath != "" {
+		kernelTypes, err := btf.LoadSpec(p.btfCustomPath)
+		if err != nil {
+			reply.NS["load"] = time.Since(start).Nanoseconds()
+			return reply.fail("load", fmt.Errorf("btf_custom_path %s: %w", p.btfCustomPath, err))
+		}
+		opts.Programs.KernelTypes = kernelTypes
+	}
+	// LogLevel stays 0: cilium/ebpf loads without a log and, if the kernel
+	// rejects the program, loads again with LogLevelBranch, growing the
+	// buffer from LogSizeStart until the whole log fits.
+	opts.Programs.LogSizeStart = 64 << 10
+	coll, err := ebpf.NewCollectionWithOptions(spec, opts)
+	reply.NS["load"] = time.Since(start).Nanoseconds()
+	if err != nil {
+		return reply.fail("load", err)
+	}
+	defer coll.Close()
+
+	start = time.Now()
+	prog := coll.Programs[p.program]
+	if prog == nil {
+		reply.NS["run"] = time.Since(start).Nanoseconds()
+		return reply.fail("run", fmt.Errorf("program %q not in collection (have %s)",
+			p.program, strings.Join(programNames(coll), ", ")))
+	}
+	retval, err := prog.Run(&ebpf.RunOptions{Data: p.dataIn, Repeat: p.repeat})
+	reply.NS["run"] = time.Since(start).Nanoseconds()
+	if err != nil {
+		return reply.fail("run", fmt.Errorf("program %q: %w", p.program, err))
+	}
+	reply.Phase = "done"
+	reply.Retval = &retval
+	return reply
+}
+
+// fail fills in the failing phase, the error line, the errno and the
+// verifier log found anywhere in err's chain.
+func (r runReply) fail(phase string, err error) runReply {
+	r.Phase = phase
+	// One line: cilium/ebpf's message already ends with the verifier's last
+	// line(s); the whole log goes into its own field.
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	var verr *ebpf.VerifierError
+	if errors.As(err, &verr) {
+		log := strings.Join(verr.Log, "\n")
+		if len(log) > maxVerifierLog {
+			log = "...\n" + log[len(log)-maxVerifierLog:]
+		}
+		if log != "" {
+			r.VerifierLog = &log
+		}
+	}
+	r.Error = &msg
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		n := int(errno)
+		r.Errno = &n
+	}
+	return r
+}
+
+// programNames lists the programs of a collection, for error messages.
+func programNames(coll *ebpf.Collection) []string {
+	names := make([]string, 0, len(coll.Programs))
+	for name := range coll.Programs {
+		names = append(names, name)
+	}
+	return names
+}
