@@ -12,7 +12,7 @@ if ! command -v go >/dev/null 2>&1; then
   # go.mod asks for from the Go module proxy (GOTOOLCHAIN=auto).
   echo "[cilium-ebpf] no go in PATH; installing golang-1.23-go from bookworm-backports" >&2
   apt-get install -y -q --no-install-recommends -t bookworm-backports golang-1.23-go >/dev/null
-  export PATH="$PATH:/usr/lib/go-1.23/bin"
+  export PATH="$PATH:/usr/lib/go-1.23/bin" GOTOOLCHAIN=auto  # Debian may default to local
 fi
 
 mkdir -p "$(dirname "$out")"
