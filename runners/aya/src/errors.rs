@@ -1,0 +1,139 @@
+//! Turning aya's errors into the protocol's phase, errno, message and verifier log.
+
+use std::{error::Error, io};
+
+use aya::{programs::ProgramError, BtfError, EbpfError};
+
+use crate::protocol::{one_line, Phase};
+
+/// Verifier logs longer than this keep only their tail (where the verdict is).
+const MAX_LOG: usize = 64 * 1024;
+
+/// What a failed aya call tells the harness.
+#[derive(Debug)]
+pub struct Failure {
+    /// The phase that failed.
+    pub phase: Phase,
+    /// One line: the error and all its sources.
+    pub error: String,
+    /// The positive errno of the failing syscall, when aya kept it.
+    pub errno: Option<i32>,
+    /// The kernel verifier log, when the failing call was a program or BTF load.
+    pub verifier_log: Option<String>,
+}
+
+impl Failure {
+    /// A failure with a message only.
+    pub fn new(phase: Phase, error: impl Into<String>) -> Self {
+        Self {
+            phase,
+            error: one_line(&error.into()),
+            errno: None,
+            verifier_log: None,
+        }
+    }
+
+    /// A failure of `EbpfLoader::load_file`: parsing is `open`, the rest `load`.
+    pub fn from_ebpf(err: &EbpfError) -> Self {
+        let phase = match err {
+            EbpfError::FileError { .. } | EbpfError::ParseError(_) => Phase::Open,
+            _ => Phase::Load,
+        };
+        let verifier_log = match err {
+            EbpfError::BtfError(btf) => btf_log(btf),
+            EbpfError::ProgramError(prog) => program_log(prog),
+            _ => None,
+        };
+        Self::with_chain(phase, "", err, verifier_log)
+    }
+
+    /// A failure of one program's `load()`.
+    pub fn from_program_load(name: &str, err: &ProgramError) -> Self {
+        Self::with_chain(
+            Phase::Load,
+            &format!("loading program {name}: "),
+            err,
+            program_log(err),
+        )
+    }
+
+    /// A failure of a test run (or of finding the program's fd).
+    pub fn from_run(name: &str, err: &ProgramError) -> Self {
+        Self::with_chain(
+            Phase::Run,
+            &format!("test-running program {name}: "),
+            err,
+            None,
+        )
+    }
+
+    fn with_chain(
+        phase: Phase,
+        prefix: &str,
+        err: &(dyn Error + 'static),
+        verifier_log: Option<String>,
+    ) -> Self {
+        Self {
+            phase,
+            error: one_line(&format!("{prefix}{}", chain(err))),
+            errno: errno(err),
+            verifier_log: verifier_log.map(|log| tail(&log)),
+        }
+    }
+}
+
+/// "outer: inner: innermost", skipping a source already quoted by its parent.
+fn chain(err: &(dyn Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The first OS error code found in the error's source chain.
+fn errno(err: &(dyn Error + 'static)) -> Option<i32> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(code) = e
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::raw_os_error)
+        {
+            return Some(code);
+        }
+        current = e.source();
+    }
+    None
+}
+
+fn program_log(err: &ProgramError) -> Option<String> {
+    match err {
+        ProgramError::LoadError { verifier_log, .. } => Some(verifier_log.to_string()),
+        _ => None,
+    }
+}
+
+fn btf_log(err: &BtfError) -> Option<String> {
+    match err {
+        BtfError::LoadError { verifier_log, .. } => Some(verifier_log.to_string()),
+        _ => None,
+    }
+}
+
+/// The last `MAX_LOG` bytes of a log, cut on a character boundary.
+fn tail(log: &str) -> String {
+    if log.len() <= MAX_LOG {
+        return log.to_owned();
+    }
+    let mut start = log.len() - MAX_LOG;
+    while !log.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("[... truncated]\n{}", &log[start..])
+}

@@ -1,0 +1,147 @@
+//! Records of the adapter protocol v1 (docs/adapter-protocol.md) and their JSON forms.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Request fields this adapter honours (reported in `hello`).
+pub const SUPPORTS: [&str; 4] = ["pin_root", "btf_custom_path", "data_in", "repeat"];
+
+/// One `run` request: load the whole object, test-run one program.
+#[derive(Debug, Deserialize)]
+pub struct RunRequest {
+    /// Echoed in the reply.
+    pub id: i64,
+    /// Absolute path of the ELF object.
+    pub elf: String,
+    /// The program (ELF symbol name) to test-run.
+    pub program: String,
+    /// bpffs directory for maps pinned by name.
+    #[serde(default)]
+    pub pin_root: Option<String>,
+    /// Target BTF for CO-RE instead of /sys/kernel/btf/vmlinux.
+    #[serde(default)]
+    pub btf_custom_path: Option<String>,
+    /// Hex bytes handed to BPF_PROG_TEST_RUN as data_in.
+    #[serde(default)]
+    pub data_in: Option<String>,
+    /// BPF_PROG_TEST_RUN repeat count.
+    #[serde(default = "one")]
+    pub repeat: u32,
+    /// Behaviours to skip: only the reference loader supports this.
+    #[serde(default)]
+    pub skip: Vec<String>,
+}
+
+const fn one() -> u32 {
+    1
+}
+
+/// The phase that failed, or `Done`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Parsing the object.
+    Open,
+    /// Creating maps, loading programs.
+    Load,
+    /// Finding the program, BPF_PROG_TEST_RUN.
+    Run,
+    /// The program ran; `retval` is set.
+    Done,
+}
+
+/// The reply to a `run` request (or to a request that could not be parsed).
+#[derive(Debug, Serialize)]
+pub struct RunReply {
+    /// The request's id, or null when it could not be read.
+    pub id: Option<i64>,
+    /// See [`Phase`].
+    pub phase: Phase,
+    /// The program's return value when `phase` is `done`.
+    pub retval: Option<u32>,
+    /// The positive errno of the failing call, when known.
+    pub errno: Option<i32>,
+    /// One line describing the failure.
+    pub error: Option<String>,
+    /// The kernel verifier log when a load failed.
+    pub verifier_log: Option<String>,
+    /// `dropped: <reason>` when aya went on without the object's BTF.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub btf: Option<String>,
+    /// Wall time of each phase that ran, in nanoseconds.
+    pub ns: BTreeMap<&'static str, u64>,
+}
+
+impl RunReply {
+    /// A failure in `phase` with a one-line message.
+    pub fn failure(id: Option<i64>, phase: Phase, error: impl Into<String>) -> Self {
+        Self {
+            id,
+            phase,
+            retval: None,
+            errno: None,
+            error: Some(one_line(&error.into())),
+            verifier_log: None,
+            btf: None,
+            ns: BTreeMap::new(),
+        }
+    }
+}
+
+/// The reply to `{"op": "hello"}`.
+#[derive(Debug, Serialize)]
+pub struct Hello {
+    /// Always "hello".
+    pub op: &'static str,
+    /// Protocol version.
+    pub protocol: u32,
+    /// Adapter name used by `--adapter`.
+    pub name: &'static str,
+    /// This adapter's version.
+    pub adapter_version: &'static str,
+    /// The loader library.
+    pub library: &'static str,
+    /// The loader library's version, as resolved in Cargo.lock.
+    pub library_version: &'static str,
+    /// Request fields honoured.
+    pub supports: &'static [&'static str],
+}
+
+impl Hello {
+    /// The hello reply of this adapter.
+    pub const fn new() -> Self {
+        Self {
+            op: "hello",
+            protocol: 1,
+            name: "aya",
+            adapter_version: env!("CARGO_PKG_VERSION"),
+            library: "aya",
+            library_version: env!("AYA_VERSION"),
+            supports: &SUPPORTS,
+        }
+    }
+}
+
+/// Collapse whitespace runs (newlines included) so a message fits on one line.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Decode a hex string (no separators) into bytes.
+pub fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
+    if !hex.len().is_multiple_of(2) {
+        return Err(format!(
+            "data_in has an odd number of hex digits ({})",
+            hex.len()
+        ));
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .ok_or_else(|| format!("data_in is not hex at offset {i}"))
+        })
+        .collect()
+}

@@ -1,0 +1,232 @@
+//! One `run` request: `EbpfLoader::load_file`, `load()` of every program, one test run.
+
+use std::{fs, os::fd::AsFd, path::Path, time::Instant};
+
+use aya::{
+    programs::{Program, ProgramError},
+    sys::SyscallError,
+    Btf, Ebpf, EbpfLoader, Endianness, RawTracePointRunOptions, TestRun, TestRunOptions,
+};
+
+use crate::{
+    errors::Failure,
+    logger::LOGGER,
+    protocol::{decode_hex, Phase, RunReply, RunRequest},
+    sections, test_run,
+};
+
+/// Runs requests; keeps only the parsed kernel BTF between them (no fd, no kernel object).
+#[derive(Default)]
+pub struct Runner {
+    /// /sys/kernel/btf/vmlinux, parsed on first use and shared by later loaders, as aya's
+    /// documentation suggests for programs that load several objects.
+    vmlinux: Option<Btf>,
+    /// The phase in progress, read by the caller if aya panics.
+    current: Option<Phase>,
+}
+
+impl Runner {
+    /// The phase that was in progress (for reporting a panic inside aya).
+    pub fn current_phase(&self) -> Phase {
+        self.current.unwrap_or(Phase::Open)
+    }
+
+    /// Handle one request. Every kernel object it creates is closed before it returns.
+    pub fn run(&mut self, req: &RunRequest) -> RunReply {
+        let _stale = LOGGER.take_dropped_btf();
+        let mut reply = RunReply::failure(Some(req.id), Phase::Open, "");
+        match self.run_phases(req, &mut reply) {
+            Ok(retval) => {
+                reply.phase = Phase::Done;
+                reply.retval = Some(retval);
+                reply.error = None;
+            }
+            Err(failure) => {
+                reply.phase = failure.phase;
+                reply.error = Some(failure.error);
+                reply.errno = failure.errno;
+                reply.verifier_log = failure.verifier_log;
+            }
+        }
+        reply.btf = LOGGER.take_dropped_btf().map(|w| format!("dropped: {w}"));
+        reply
+    }
+
+    fn run_phases(&mut self, req: &RunRequest, reply: &mut RunReply) -> Result<u32, Failure> {
+        self.current = Some(Phase::Open);
+        if !req.skip.is_empty() {
+            return Err(Failure::new(
+                Phase::Open,
+                format!(
+                    "the aya adapter cannot skip behaviours (skip = {:?})",
+                    req.skip
+                ),
+            ));
+        }
+        let data_in = decode_hex(req.data_in.as_deref().unwrap_or(""))
+            .map_err(|e| Failure::new(Phase::Open, format!("bad request: {e}")))?;
+
+        // open: target BTF, then EbpfLoader::load_file (aya parses, relocates and creates
+        // the maps in this one call).
+        let start = Instant::now();
+        let custom;
+        let target: Option<&Btf> = match req.btf_custom_path.as_deref() {
+            Some(path) => {
+                custom = Btf::parse_file(path, Endianness::default())
+                    .map_err(|e| Failure::new(Phase::Open, format!("parsing BTF {path}: {e}")))?;
+                Some(&custom)
+            }
+            None => kernel_btf(&mut self.vmlinux),
+        };
+        let mut loader = EbpfLoader::new();
+        if let Some(dir) = req.pin_root.as_deref().filter(|d| !d.is_empty()) {
+            loader.default_map_pin_directory(dir);
+        }
+        if let Some(btf) = target {
+            loader.btf(btf);
+        }
+        let opened = loader.load_file(&req.elf);
+        reply.ns.insert("open", elapsed_ns(start));
+        let mut ebpf = opened.map_err(|e| Failure::from_ebpf(&e))?;
+
+        // load: every program, the way an aya user does.
+        self.current = Some(Phase::Load);
+        let start = Instant::now();
+        let loaded = load_all(&mut ebpf, target, Path::new(&req.elf));
+        reply.ns.insert("load", elapsed_ns(start));
+        loaded?;
+
+        // run
+        self.current = Some(Phase::Run);
+        let start = Instant::now();
+        let ran = run_one(&ebpf, &req.program, &data_in, req.repeat);
+        reply.ns.insert("run", elapsed_ns(start));
+        ran
+        // `ebpf` (maps, programs, BTF fd) is dropped here: every fd is closed.
+    }
+}
+
+/// The parsed kernel BTF, parsed on first use.
+fn kernel_btf(cache: &mut Option<Btf>) -> Option<&Btf> {
+    if cache.is_none() {
+        match Btf::from_sys_fs() {
+            Ok(btf) => *cache = Some(btf),
+            Err(e) => eprintln!("[bpfconform-aya] no kernel BTF, aya will try itself: {e}"),
+        }
+    }
+    cache.as_ref()
+}
+
+fn elapsed_ns(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// `load()` every program of the object, matching each `Program` variant.
+fn load_all(ebpf: &mut Ebpf, btf: Option<&Btf>, elf: &Path) -> Result<(), Failure> {
+    let mut image: Option<Vec<u8>> = None;
+    for (name, program) in ebpf.programs_mut() {
+        let mut target = || attach_target(&mut image, elf, name, btf);
+        let result = match program {
+            Program::KProbe(p) => p.load(),
+            Program::UProbe(p) => p.load(),
+            Program::TracePoint(p) => p.load(),
+            Program::SocketFilter(p) => p.load(),
+            Program::ReusePortSocketFilter(p) => p.load(),
+            Program::Xdp(p) => p.load(),
+            Program::SkMsg(p) => p.load(),
+            Program::SkSkb(p) => p.load(),
+            Program::CgroupSockAddr(p) => p.load(),
+            Program::SockOps(p) => p.load(),
+            Program::SchedClassifier(p) => p.load(),
+            Program::CgroupSkb(p) => p.load(),
+            Program::CgroupSysctl(p) => p.load(),
+            Program::CgroupSockopt(p) => p.load(),
+            Program::LircMode2(p) => p.load(),
+            Program::PerfEvent(p) => p.load(),
+            Program::RawTracePoint(p) => p.load(),
+            Program::FlowDissector(p) => p.load(),
+            Program::SkLookup(p) => p.load(),
+            Program::SkReuseport(p) => p.load(),
+            Program::CgroupSock(p) => p.load(),
+            Program::CgroupDevice(p) => p.load(),
+            Program::Lsm(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
+            Program::LsmCgroup(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
+            Program::BtfTracePoint(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
+            Program::FEntry(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
+            Program::FExit(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
+            Program::Iter(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
+            Program::Extension(_) => {
+                // freplace needs a target program an aya user opens first; there is none.
+                eprintln!("[bpfconform-aya] not loading extension program {name}: no target");
+                continue;
+            }
+        };
+        result.map_err(|e| Failure::from_program_load(name, &e))?;
+    }
+    Ok(())
+}
+
+/// The attach target written in the program's section name, and the kernel BTF.
+fn attach_target<'b>(
+    image: &mut Option<Vec<u8>>,
+    elf: &Path,
+    name: &str,
+    btf: Option<&'b Btf>,
+) -> Result<(String, &'b Btf), ProgramError> {
+    let not_found = |what: String| {
+        ProgramError::SyscallError(SyscallError {
+            call: "bpfconform-aya attach target",
+            io_error: std::io::Error::other(what),
+        })
+    };
+    let btf = btf.ok_or_else(|| not_found("no kernel BTF for the attach target".into()))?;
+    if image.is_none() {
+        *image = Some(fs::read(elf).map_err(|e| not_found(format!("reading {elf:?}: {e}")))?);
+    }
+    let data = image.as_deref().unwrap_or_default();
+    let section = sections::section_of(data, name)
+        .ok_or_else(|| not_found(format!("no section for program {name}")))?;
+    let target = sections::attach_target(&section)
+        .ok_or_else(|| not_found(format!("section {section} names no attach target")))?;
+    Ok((target.to_owned(), btf))
+}
+
+/// Find `name` and test-run it: aya's `TestRun` where aya has one, else the raw syscall.
+fn run_one(ebpf: &Ebpf, name: &str, data_in: &[u8], repeat: u32) -> Result<u32, Failure> {
+    let program = ebpf.program(name).ok_or_else(|| {
+        let mut names: Vec<&str> = ebpf.programs().map(|(n, _)| n).collect();
+        names.sort_unstable();
+        Failure::new(
+            Phase::Run,
+            format!(
+                "no program named {name} in the object (programs: {})",
+                names.join(", ")
+            ),
+        )
+    })?;
+    let opts = || TestRunOptions {
+        data_in: Some(data_in),
+        repeat,
+        ..TestRunOptions::default()
+    };
+    let result = match program {
+        Program::SocketFilter(p) => p.test_run(opts()).map(|r| r.return_value),
+        Program::ReusePortSocketFilter(p) => p.test_run(opts()).map(|r| r.return_value),
+        Program::SchedClassifier(p) => p.test_run(opts()).map(|r| r.return_value),
+        Program::Xdp(p) => p.test_run(opts()).map(|r| r.return_value),
+        Program::CgroupSkb(p) => p.test_run(opts()).map(|r| r.return_value),
+        Program::FlowDissector(p) => p.test_run(opts()).map(|r| r.return_value),
+        Program::RawTracePoint(p) => p
+            .test_run(RawTracePointRunOptions::new())
+            .map(|r| r.return_value),
+        other => other.fd().and_then(|fd| {
+            test_run::run(fd.as_fd(), data_in, repeat).map_err(|io_error| {
+                ProgramError::SyscallError(SyscallError {
+                    call: "bpf_prog_test_run",
+                    io_error,
+                })
+            })
+        }),
+    };
+    result.map_err(|e| Failure::from_run(name, &e))
+}
