@@ -62,6 +62,7 @@ enum {
 	BPF_MAP_TYPE_PERCPU_HASH = 5,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_LRU_HASH = 9,
+	BPF_MAP_TYPE_LPM_TRIE = 11,
 	BPF_MAP_TYPE_ARRAY_OF_MAPS = 12,
 	BPF_MAP_TYPE_HASH_OF_MAPS = 13,
 };
@@ -77,6 +78,14 @@ enum {
 	BPF_F_NO_PREALLOC = (1U << 0),
 	BPF_F_RDONLY_PROG = (1U << 7),
 	BPF_F_MMAPABLE = (1U << 10),
+};
+
+/* errno values (include/uapi/asm-generic/errno-base.h); helpers return them negated. */
+enum {
+	ENOENT = 2,
+	E2BIG = 7,
+	EEXIST = 17,
+	EINVAL = 22,
 };
 
 enum libbpf_pin_type {
@@ -99,6 +108,8 @@ static long (*const bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_
 			      __u64 flags) = (void *)181;
 static long (*const bpf_for_each_map_elem)(void *map, void *callback_fn, void *callback_ctx,
 					   __u64 flags) = (void *)164;
+/* Only valid on BPF_MAP_TYPE_PERCPU_{ARRAY,HASH}: the verifier rejects it on other maps. */
+static void *(*const bpf_map_lookup_percpu_elem)(void *map, const void *key, __u32 cpu) = (void *)195;
 
 /* ---- assertions: 0 is success, any other value is the failing __LINE__ --- */
 
@@ -158,6 +169,16 @@ static long (*const bpf_for_each_map_elem)(void *map, void *callback_fn, void *c
 	CONFORM(prog, "expect", expect);                                                 \
 	CONFORM(prog, "level", level)
 
-char _license[] SEC("license") = "GPL";
+/*
+ * Every object carries a `license` section, "GPL" unless the test sets
+ * CONFORM_LICENSE (another string) or CONFORM_NO_LICENSE (no section at all)
+ * before including this header.
+ */
+#ifndef CONFORM_NO_LICENSE
+#ifndef CONFORM_LICENSE
+#define CONFORM_LICENSE "GPL"
+#endif
+char _license[] SEC("license") = CONFORM_LICENSE;
+#endif
 
 #endif /* BPFCONFORM_CONFORMANCE_H */

@@ -1,0 +1,22 @@
+/* A large `.bss` (12 KiB, several pages) is one map zero-filled to the section size: its last bytes read 0. */
+#include "conformance.h"
+
+#define BSS_LARGE_SIZE (12 * 1024 + 40)
+
+__u8 bss_head;
+__u8 bss_big[BSS_LARGE_SIZE];
+__u64 bss_tail;
+
+TEST(bss_large, "data.bss", "pass", "required");
+CONFORM(bss_large, "desc", "a 12 KiB .bss array and the variable after it read zero up to the very last byte");
+CONFORM(bss_large, "ref", "libbpf bpf_object__init_internal_map (.bss value_size = sh_size)");
+SEC("socket")
+int bss_large(void *ctx)
+{
+	ASSERT_EQ(READ_ONCE(bss_head), 0);                     /* unpatched (0xa5 fill): 0xa5 */
+	ASSERT_EQ(READ_ONCE(bss_big[0]), 0);                   /* unpatched (0xa5 fill): 0xa5 */
+	ASSERT_EQ(READ_ONCE(bss_big[4096]), 0);                /* unpatched (0xa5 fill): 0xa5 */
+	ASSERT_EQ(READ_ONCE(bss_big[BSS_LARGE_SIZE - 1]), 0);  /* unpatched (0xa5 fill): 0xa5; short map: verifier rejects */
+	ASSERT_EQ(READ_ONCE(bss_tail), 0);                     /* unpatched (0xa5 fill): 0xa5a5a5a5a5a5a5a5 */
+	PASS();
+}
