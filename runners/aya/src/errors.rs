@@ -34,7 +34,7 @@ impl Failure {
     }
 
     /// A failure of `EbpfLoader::load_file`: parsing is `open`, the rest `load`.
-    pub fn from_ebpf(err: &EbpfError) -> Self {
+    pub fn from_ebpf(elf: &str, err: &EbpfError) -> Self {
         let phase = match err {
             EbpfError::FileError { .. } | EbpfError::ParseError(_) => Phase::Open,
             _ => Phase::Load,
@@ -44,7 +44,16 @@ impl Failure {
             EbpfError::ProgramError(prog) => program_log(prog),
             _ => None,
         };
-        Self::with_chain(phase, "", err, verifier_log)
+        let mut failure = Self::with_chain(phase, "", err, verifier_log);
+        if !failure.error.contains(elf) {
+            failure.error = format!("{elf}: {}", failure.error);
+        }
+        failure
+    }
+
+    /// A failure to read or parse the target BTF named by `btf_custom_path`.
+    pub fn from_target_btf(path: &str, err: &BtfError) -> Self {
+        Self::with_chain(Phase::Load, &format!("target BTF {path}: "), err, None)
     }
 
     /// A failure of one program's `load()`.
@@ -73,9 +82,16 @@ impl Failure {
         err: &(dyn Error + 'static),
         verifier_log: Option<String>,
     ) -> Self {
+        let mut error = one_line(&format!("{prefix}{}", chain(err)));
+        if verifier_log.is_some() {
+            // aya's message embeds the whole log; it travels in `verifier_log` instead.
+            if let Some(cut) = error.find(" Verifier output:") {
+                error.truncate(cut);
+            }
+        }
         Self {
             phase,
-            error: one_line(&format!("{prefix}{}", chain(err))),
+            error,
             errno: errno(err),
             verifier_log: verifier_log.map(|log| tail(&log)),
         }

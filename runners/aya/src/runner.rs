@@ -5,7 +5,7 @@ use std::{fs, os::fd::AsFd, path::Path, time::Instant};
 use aya::{
     programs::{Program, ProgramError},
     sys::SyscallError,
-    Btf, Ebpf, EbpfLoader, Endianness, RawTracePointRunOptions, TestRun, TestRunOptions,
+    Btf, Ebpf, EbpfLoader, RawTracePointRunOptions, TestRun, TestRunOptions,
 };
 
 use crate::{
@@ -48,7 +48,11 @@ impl Runner {
                 reply.verifier_log = failure.verifier_log;
             }
         }
-        reply.btf = LOGGER.take_dropped_btf().map(|w| format!("dropped: {w}"));
+        reply.btf = match LOGGER.take_dropped_btf() {
+            Some(warning) => Some(format!("dropped: {warning}")),
+            None => sections::has_btf(Path::new(&req.elf))
+                .map(|has| if has { "loaded" } else { "none" }.to_owned()),
+        };
         reply
     }
 
@@ -72,8 +76,9 @@ impl Runner {
         let custom;
         let target: Option<&Btf> = match req.btf_custom_path.as_deref() {
             Some(path) => {
-                custom = Btf::parse_file(path, Endianness::default())
-                    .map_err(|e| Failure::new(Phase::Open, format!("parsing BTF {path}: {e}")))?;
+                // Target BTF serves CO-RE relocation, a load step (as in libbpf).
+                custom = sections::target_btf(Path::new(path))
+                    .map_err(|e| Failure::from_target_btf(path, &e))?;
                 Some(&custom)
             }
             None => kernel_btf(&mut self.vmlinux),
@@ -87,7 +92,7 @@ impl Runner {
         }
         let opened = loader.load_file(&req.elf);
         reply.ns.insert("open", elapsed_ns(start));
-        let mut ebpf = opened.map_err(|e| Failure::from_ebpf(&e))?;
+        let mut ebpf = opened.map_err(|e| Failure::from_ebpf(&req.elf, &e))?;
 
         // load: every program, the way an aya user does.
         self.current = Some(Phase::Load);
