@@ -1,0 +1,309 @@
+"""The `bpfconform` command line.
+
+Subcommands live in the SUBCOMMANDS registry: adding one is one `Subcommand(...)` line
+naming a function that adds its arguments and a function that runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import report, runner
+from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
+from harness.discovery import DiscoveryError, Item
+from harness.expectations import ExpectationsError, expectations_path, load_known_failures
+from harness.manifest import AdapterUnavailable, Manifest, find_manifest, load_manifests
+from harness.probes import PROBE_NAMES, run_probes
+from harness.toolchain import ToolchainError
+from harness.verdict import BAD_VERDICTS, Verdict
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A one-line error for the user; exit status 2."""
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One `bpfconform <name>` subcommand."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _paths(args: argparse.Namespace) -> runner.Paths:
+    root = runner.REPO_ROOT
+    bpf_src = Path(args.bpf_src).resolve() if getattr(args, "bpf_src", None) else None
+    return runner.Paths(root, bpf_src or root / "bpf-src", root / "build", root / "suite")
+
+
+def _add_build_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--compiler", metavar="ID", help="compiler id, e.g. clang-14, zig-clang-22")
+    p.add_argument("--bpf-src", metavar="DIR", help="test sources (default: the repo's)")
+    p.add_argument("-k", dest="keyword", metavar="SUBSTR", help="only items whose id has it")
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    _add_build_args(p)
+    p.add_argument("--adapter", action="append", metavar="NAME",
+                   help="adapter to run (repeatable; default: manifests with default = true)")
+    p.add_argument("--out", metavar="DIR", help="report directory (default: results/)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                   help="per-request timeout in seconds")
+
+
+def _prepare(args: argparse.Namespace) -> runner.Prepared:
+    try:
+        return runner.prepare(_paths(args), args.compiler, args.keyword)
+    except (ToolchainError, DiscoveryError) as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _resolve_adapters(names: Sequence[str] | None, root: Path) -> tuple[list[Manifest], int]:
+    """Manifests for the requested adapters; unusable ones are reported in one line each."""
+    if not names:
+        names = [m.name for m in load_manifests(root).values() if m.default]
+        if not names:
+            raise CliError("no adapter has default = true; pass --adapter NAME")
+    manifests: list[Manifest] = []
+    unusable = 0
+    for name in names:
+        try:
+            manifest = find_manifest(root, name)
+            manifest.argv(root)
+            manifests.append(manifest)
+        except AdapterUnavailable as exc:
+            print(f"bpfconform: {exc}", file=sys.stderr)
+            unusable += 1
+    return manifests, unusable
+
+
+def _factory(manifests: Sequence[Manifest], root: Path, timeout: float) -> runner.ClientFactory:
+    by_name = {m.name: m for m in manifests}
+    return lambda name: AdapterClient(by_name[name], root, timeout)
+
+
+def _context(compiler: str, mutate: bool = False) -> runner.Context:
+    return runner.Context(runner.kernel_id(), compiler, run_probes(PROBE_NAMES),
+                          runner.PinRoots(), mutate=mutate)
+
+
+def _build_errors(prepared: runner.Prepared) -> None:
+    for b in prepared.builds:
+        if not b.ok:
+            print(f"compile error: {b.source.rel} ({prepared.compiler.id}):\n{b.diagnostics}",
+                  file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Build, run every item against the adapters, write results.json and junit.xml."""
+    paths = _paths(args)
+    manifests, unusable = _resolve_adapters(args.adapter, paths.repo_root)
+    if not manifests:
+        return EXIT_USAGE
+    prepared = _prepare(args)
+    _build_errors(prepared)
+    try:
+        known = {m.name: load_known_failures(expectations_path(paths.suite_dir, m.name))
+                 for m in manifests}
+    except ExpectationsError as exc:
+        raise CliError(str(exc)) from exc
+    ctx = _context(prepared.compiler.id)
+    results, hellos = runner.run_items(
+        prepared.items, [m.name for m in manifests],
+        _factory(manifests, paths.repo_root, args.timeout), ctx, known)
+    out = Path(args.out) if args.out else paths.repo_root / "results"
+    report.write_reports(out, report.meta(ctx.kernel, prepared.compiler, ctx.probes, hellos),
+                         results)
+    for name, hello in hellos.items():
+        lib = (f"{hello.library} {hello.library_version}" if not isinstance(hello, AdapterError)
+               else f"unavailable: {hello.cause}")
+        print(f"adapter {name}: {lib}")
+    report.print_summary(results, sys.stdout)
+    print(f"kernel {ctx.kernel}, compiler {prepared.compiler.id}; reports in {out}/")
+    if unusable:
+        return EXIT_USAGE
+    return 1 if any(r.verdict in BAD_VERDICTS for r in results) else 0
+
+
+def _item_json(item: Item) -> dict[str, object]:
+    exp = item.expectations
+    return {"id": item.id, "file": item.rel, "program": item.program, "object": str(item.obj),
+            "error": item.error, "expectations": exp.__dict__ if exp else None}
+
+
+def _add_list_args(p: argparse.ArgumentParser) -> None:
+    _add_build_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List every item (building first)."""
+    prepared = _prepare(args)
+    if args.json:
+        json.dump([_item_json(i) for i in prepared.items], sys.stdout, indent=1)
+        print()
+        return 0
+    for item in prepared.items:
+        exp = item.expectations
+        desc = (f"{exp.behaviour} expect={exp.expect} level={exp.level}" if exp
+                else f"ERROR {item.error}")
+        print(f"{item.id}  {desc}")
+    return 0
+
+
+def _add_adapters_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
+
+
+def cmd_adapters(args: argparse.Namespace) -> int:
+    """Every adapter manifest, with its library version from hello or why it is unusable."""
+    root = runner.REPO_ROOT
+    rows: list[dict[str, object]] = []
+    for m in load_manifests(root).values():
+        row: dict[str, object] = {"name": m.name, "command": list(m.command),
+                                  "default": m.default, "description": m.description}
+        try:
+            with AdapterClient(m, root, args.timeout) as client:
+                hello = client.hello()
+            row.update(library=hello.library, library_version=hello.library_version,
+                       supports=list(hello.supports))
+        except (AdapterUnavailable, AdapterError) as exc:
+            row["unavailable"] = str(exc)
+        rows.append(row)
+    if args.json:
+        json.dump(rows, sys.stdout, indent=1)
+        print()
+        return 0
+    for row in rows:
+        state = (f"{row['library']} {row['library_version']}" if "library" in row
+                 else f"unavailable: {row['unavailable']}")
+        print(f"{row['name']:<14} {state}  ({shlex.join(row['command'])})"  # type: ignore[arg-type]
+              )
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build every test object and target-BTF stub (cached)."""
+    prepared = _prepare(args)
+    _build_errors(prepared)
+    failed = sum(not b.ok for b in prepared.builds)
+    compiled = sum(b.compiled for b in prepared.builds)
+    print(f"{len(prepared.builds)} objects with {prepared.compiler.id}: {compiled} compiled, "
+          f"{len(prepared.builds) - compiled} cached, {failed} failed")
+    return 1 if failed else 0
+
+
+def _add_build_adapters_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--adapter", action="append", metavar="NAME", help="only these adapters")
+
+
+def cmd_build_adapters(args: argparse.Namespace) -> int:
+    """Run each adapter manifest's build command."""
+    root = runner.REPO_ROOT
+    status = 0
+    for m in load_manifests(root).values():
+        if args.adapter and m.name not in args.adapter:
+            continue
+        if not m.build:
+            print(f"{m.name}: no build command")
+            continue
+        print(f"{m.name}: {shlex.join(m.build)}", flush=True)
+        rc = subprocess.run(list(m.build), cwd=root, check=False).returncode
+        if rc:
+            print(f"{m.name}: build failed (exit status {rc})", file=sys.stderr)
+            status = 1
+    return status
+
+
+def _add_sensitivity_args(p: argparse.ArgumentParser) -> None:
+    _add_build_args(p)
+    p.add_argument("--adapter", required=True, metavar="NAME",
+                   help="an adapter whose hello lists 'skip' (the reference loader)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Mutation check: every required expect=pass program must not PASS when its
+    behaviour is skipped by the loader."""
+    paths = _paths(args)
+    manifests, _ = _resolve_adapters([args.adapter], paths.repo_root)
+    if not manifests:
+        return EXIT_USAGE
+    with AdapterClient(manifests[0], paths.repo_root, args.timeout) as client:
+        try:
+            hello = client.hello()
+        except AdapterError as exc:
+            raise CliError(f"adapter {args.adapter} unavailable: {exc.cause}") from exc
+        if "skip" not in hello.supports:
+            raise CliError(f"adapter {args.adapter} does not list 'skip' in supports: "
+                           "it cannot deliberately skip a behaviour")
+        prepared = _prepare(args)
+        ctx = _context(prepared.compiler.id, mutate=True)
+        adapter = runner.AdapterRun(args.adapter, client, ctx)
+        targets = [i for i in prepared.items if i.expectations and i.error is None
+                   and i.expectations.level == "required" and i.expectations.expect == "pass"]
+        insensitive = 0
+        for item in targets:
+            result = adapter.run(item)
+            assert item.expectations is not None
+            if result.verdict is Verdict.PASS:
+                insensitive += 1
+                print(f"INSENSITIVE {item.id}: passes with skip=[{item.expectations.behaviour}]")
+            elif result.verdict is not Verdict.FAIL:
+                print(f"note {item.id}: {result.verdict} under skip "
+                      f"({result.outcome.reason.splitlines()[0] if result.outcome.reason else ''})")
+    ctx.pins.remove_base_if_empty()
+    print(f"{len(targets) - insensitive}/{len(targets)} required programs sensitive")
+    return 1 if insensitive else 0
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("run", "run the suite against adapters", _add_run_args, cmd_run),
+    Subcommand("list", "list items and their expectations", _add_list_args, cmd_list),
+    Subcommand("adapters", "list adapters and their library versions", _add_adapters_args,
+               cmd_adapters),
+    Subcommand("build", "compile bpf-src (cached)", _add_build_args, cmd_build),
+    Subcommand("build-adapters", "run every adapter's build", _add_build_adapters_args,
+               cmd_build_adapters),
+    Subcommand("sensitivity", "mutation check through an adapter's skip switch",
+               _add_sensitivity_args, cmd_sensitivity),
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    p = argparse.ArgumentParser(prog="bpfconform", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    for cmd in SUBCOMMANDS:
+        sp = sub.add_parser(cmd.name, help=cmd.help)
+        cmd.add_arguments(sp)
+        sp.set_defaults(func=cmd.run)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `bpfconform` console script."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"bpfconform: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

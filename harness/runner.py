@@ -1,0 +1,300 @@
+"""Orchestration: build -> discover -> run every item against every adapter -> results.
+
+The runner never spawns a process itself: it takes a client factory (adapter name ->
+Executor), so tests drive it with in-process fakes. Every request gets a fresh pin root
+`/sys/fs/bpf/bpfconform/<pid>-<n>`, created before and removed (recursively, which unpins
+everything under it) after the request, even when the adapter broke.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from harness import discovery, toolchain
+from harness.client import AdapterError
+from harness.discovery import Item
+from harness.expectations import KnownFailure
+from harness.probes import ProbeResult
+from harness.protocol import Hello, RunReply, RunRequest
+from harness.verdict import Outcome, Verdict, apply_known_failure, control_check, judge
+
+DEFAULT_PIN_BASE = Path("/sys/fs/bpf/bpfconform")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Executor(Protocol):
+    """What the runner needs from an adapter client (harness.client.AdapterClient)."""
+
+    def hello(self) -> Hello:
+        """The adapter's hello reply."""
+
+    def run(self, request: RunRequest) -> RunReply:
+        """One run request; AdapterError when the adapter broke."""
+
+    def close(self) -> None:
+        """Stop the adapter."""
+
+
+ClientFactory = Callable[[str], Executor]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the suite's inputs and outputs live."""
+
+    repo_root: Path = REPO_ROOT
+    bpf_src: Path = REPO_ROOT / "bpf-src"
+    build_dir: Path = REPO_ROOT / "build"
+    suite_dir: Path = REPO_ROOT / "suite"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The built objects and the items discovered in them."""
+
+    compiler: toolchain.Compiler
+    builds: list[toolchain.BuildResult]
+    items: list[Item]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One (item, adapter) verdict with everything the report shows."""
+
+    item: Item
+    adapter: str
+    kernel: str
+    compiler: str
+    outcome: Outcome
+    ns: Mapping[str, int] = field(default_factory=dict)
+    btf: str | None = None
+    stderr: str = ""
+
+    @property
+    def verdict(self) -> Verdict:
+        """Shortcut for outcome.verdict."""
+        return self.outcome.verdict
+
+    def to_json(self) -> dict[str, Any]:
+        """The results.json record."""
+        exp = self.item.expectations
+        o = self.outcome
+        return {
+            "program": self.item.program, "file": self.item.rel,
+            "behaviour": exp.behaviour if exp else None, "adapter": self.adapter,
+            "kernel": self.kernel, "compiler": self.compiler, "verdict": str(o.verdict),
+            "line": o.line, "reason": o.reason, "source_line": o.source_line,
+            "verifier_log": o.verifier_log, "ns": dict(self.ns), "btf": self.btf,
+            "level": exp.level if exp else None, "expect": exp.expect if exp else None,
+            "adapter_stderr": self.stderr or None,
+        }
+
+
+@dataclass
+class PinRoots:
+    """Allocates per-request pin roots `<base>/<pid>-<n>` and removes them."""
+
+    base: Path = DEFAULT_PIN_BASE
+    pid: int = field(default_factory=os.getpid)
+    _seq: Iterator[int] = field(default_factory=itertools.count)
+
+    def create(self) -> Path:
+        """A fresh, empty pin root."""
+        path = self.base / f"{self.pid}-{next(self._seq)}"
+        path.mkdir(parents=True, exist_ok=False)
+        return path
+
+    def remove(self, path: Path) -> str | None:
+        """Remove `path` and everything pinned under it; the error text if that failed."""
+        errors: list[str] = []
+
+        def onerror(_fn: object, p: str, exc_info: tuple[object, BaseException, object]) -> None:
+            errors.append(f"{p}: {exc_info[1]}")
+
+        shutil.rmtree(path, onerror=onerror)  # onexc is 3.12+; the project supports 3.11
+        return "; ".join(errors) or None
+
+    def remove_base_if_empty(self) -> None:
+        """Drop the shared base directory when no run is using it any more."""
+        with contextlib.suppress(OSError):  # another run still uses it, or it never existed
+            self.base.rmdir()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every item of one run shares."""
+
+    kernel: str
+    compiler: str
+    probes: Mapping[str, ProbeResult]
+    pins: PinRoots
+    known: Mapping[str, KnownFailure] = field(default_factory=dict)
+    mutate: bool = False  # sensitivity: ask the loader to skip the item's behaviour
+
+
+def kernel_id() -> str:
+    """`host-<uname -r>`: the kernel the run is on."""
+    return f"host-{os.uname().release}"
+
+
+def prepare(paths: Paths, compiler_id: str | None, keyword: str | None = None,
+            compilers: Sequence[toolchain.Compiler] | None = None) -> Prepared:
+    """Build bpf-src (cached) and discover items; a compile failure is an ERROR item."""
+    found = toolchain.discover_compilers() if compilers is None else list(compilers)
+    compiler = toolchain.select_compiler(found, compiler_id)
+    builds = toolchain.build_all(compiler, paths.bpf_src, paths.build_dir)
+    catalogue = discovery.load_catalogue(paths.suite_dir / "catalogue.toml")
+    tests = [b for b in builds if not b.source.is_btf_stub]
+    if not tests:
+        raise discovery.DiscoveryError(f"no test objects: {paths.bpf_src}/**/*.bpf.c is empty")
+    items: list[Item] = []
+    for b in tests:
+        if b.ok:
+            items.extend(discovery.discover_object(b.obj, b.source.path, b.source.rel, catalogue))
+        else:
+            items.append(Item(b.obj, b.source.path, b.source.rel, "<object>",
+                              error=f"compile failed ({compiler.id}): {b.diagnostics}"))
+    failed_stubs = [b for b in builds if b.source.is_btf_stub and not b.ok]
+    for b in failed_stubs:
+        items.append(Item(b.obj, b.source.path, b.source.rel, "<btf stub>",
+                          error=f"compile failed ({compiler.id}): {b.diagnostics}"))
+    if keyword:
+        items = [i for i in items if keyword in i.id]
+    return Prepared(compiler, builds, items)
+
+
+def required_fields(item: Item, mutate: bool) -> list[str]:
+    """Request fields this item needs the adapter to list in `supports`."""
+    exp = item.expectations
+    assert exp is not None
+    need = []
+    if exp.btf_custom_path or exp.btf_control_path:
+        need.append("btf_custom_path")
+    if exp.data_in != discovery.DEFAULT_DATA_IN:
+        need.append("data_in")
+    if mutate:
+        need.append("skip")
+    return need
+
+
+class AdapterRun:
+    """Runs items against one adapter through an Executor."""
+
+    def __init__(self, name: str, executor: Executor, ctx: Context) -> None:
+        self.name = name
+        self.executor = executor
+        self.ctx = ctx
+        self._ids = itertools.count(1)
+        self._hello: Hello | None = None
+        self._hello_error: AdapterError | None = None
+
+    def hello(self) -> Hello | None:
+        """The adapter's hello, or None if it could not start (see `hello_error`)."""
+        if self._hello is None and self._hello_error is None:
+            try:
+                self._hello = self.executor.hello()
+            except AdapterError as exc:
+                self._hello_error = exc
+        return self._hello
+
+    @property
+    def hello_error(self) -> AdapterError | None:
+        """Why the adapter could not start, if it could not."""
+        return self._hello_error
+
+    def _result(self, item: Item, outcome: Outcome, reply: RunReply | None = None,
+                stderr: str = "") -> Result:
+        return Result(item, self.name, self.ctx.kernel, self.ctx.compiler, outcome,
+                      ns=reply.ns if reply else {}, btf=reply.btf if reply else None,
+                      stderr=stderr)
+
+    def run(self, item: Item) -> Result:
+        """The verdict of one item."""
+        if item.error is not None or item.expectations is None:
+            return self._result(item, Outcome(Verdict.ERROR, item.error or "no expectations"))
+        exp = item.expectations
+        for probe in exp.requires:
+            pr = self.ctx.probes.get(probe)
+            if pr is None or not pr.ok:
+                why = pr.reason if pr else "probe not run"
+                return self._result(item, Outcome(Verdict.SKIP, f"requires {probe}: {why}"))
+        hello = self.hello()
+        if hello is None:
+            err = self._hello_error
+            assert err is not None
+            return self._result(item, Outcome(Verdict.ERROR, err.cause), stderr=err.stderr)
+        missing = [f for f in required_fields(item, self.ctx.mutate) if f not in hello.supports]
+        if missing:
+            why = f"adapter does not support {', '.join(missing)}"
+            return self._result(item, Outcome(Verdict.SKIP, why))
+        first = self._exchange(item, exp.btf_custom_path)
+        if not isinstance(first, tuple):
+            return first
+        outcome, reply = first
+        if exp.btf_control_path and outcome.verdict is Verdict.PASS:
+            second = self._exchange(item, exp.btf_control_path)
+            if not isinstance(second, tuple):
+                return second
+            outcome = control_check(outcome, second[0], exp.btf_control_path)
+        if not self.ctx.mutate:
+            known = self.ctx.known.get(item.id)
+            outcome = apply_known_failure(outcome, known.describe() if known else None)
+        return self._result(item, outcome, reply)
+
+    def _exchange(self, item: Item, btf: str | None) -> tuple[Outcome, RunReply] | Result:
+        exp = item.expectations
+        assert exp is not None
+        pin_root = self.ctx.pins.create()
+        cleanup: str | None = None
+        try:
+            req = RunRequest(
+                id=next(self._ids), elf=str(item.obj), program=item.program,
+                pin_root=str(pin_root), data_in=exp.data_in, btf_custom_path=btf,
+                skip=(exp.behaviour,) if self.ctx.mutate else (),
+            )
+            reply = self.executor.run(req)
+        except AdapterError as exc:
+            return self._result(item, Outcome(Verdict.ERROR, exc.cause), stderr=exc.stderr)
+        finally:
+            cleanup = self.ctx.pins.remove(pin_root)
+        if cleanup:
+            return self._result(item, Outcome(Verdict.ERROR,
+                                              f"could not remove pin root: {cleanup}"), reply)
+        return judge(exp, reply, item.source, item.rel), reply
+
+
+def run_items(items: Iterable[Item], adapters: Sequence[str], factory: ClientFactory,
+              ctx: Context, known: Mapping[str, Mapping[str, KnownFailure]] | None = None
+              ) -> tuple[list[Result], dict[str, Hello | AdapterError]]:
+    """Run every item against every adapter; returns results and each adapter's hello."""
+    items = list(items)
+    results: list[Result] = []
+    hellos: dict[str, Hello | AdapterError] = {}
+    for name in adapters:
+        executor = factory(name)
+        run_ctx = ctx if known is None else _with_known(ctx, known.get(name, {}))
+        adapter = AdapterRun(name, executor, run_ctx)
+        try:
+            hello = adapter.hello()
+            hellos[name] = hello if hello is not None else _must(adapter.hello_error)
+            results.extend(adapter.run(item) for item in items)
+        finally:
+            executor.close()
+    ctx.pins.remove_base_if_empty()
+    return results, hellos
+
+
+def _with_known(ctx: Context, known: Mapping[str, KnownFailure]) -> Context:
+    return Context(ctx.kernel, ctx.compiler, ctx.probes, ctx.pins, known, ctx.mutate)
+
+
+def _must(err: AdapterError | None) -> AdapterError:
+    assert err is not None
+    return err
