@@ -1,0 +1,240 @@
+"""``.BTF.ext``: func_info, line_info and CO-RE relocation records per ELF section.
+
+Layout (``struct btf_ext_header`` in libbpf's ``libbpf_internal.h``): a header, then three
+info blocks.  Each block starts with a u32 ``rec_size`` and holds, per ELF section,
+``struct btf_ext_info_sec {sec_name_off, num_info, data[]}``.  Record offsets
+(``insn_off``) are in bytes from the start of the ELF section, as clang writes them.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+
+from refloader.btf import StringTable
+from refloader.errors import BTFError
+
+BTF_EXT_HEADER_MIN = 24  # up to line_info_len
+BTF_EXT_HEADER_CORE = 32  # with core_relo_off/len
+
+
+class BpfCoreReloKind(IntEnum):
+    """``enum bpf_core_relo_kind`` (include/uapi/linux/bpf.h)."""
+
+    BPF_CORE_FIELD_BYTE_OFFSET = 0
+    BPF_CORE_FIELD_BYTE_SIZE = 1
+    BPF_CORE_FIELD_EXISTS = 2
+    BPF_CORE_FIELD_SIGNED = 3
+    BPF_CORE_FIELD_LSHIFT_U64 = 4
+    BPF_CORE_FIELD_RSHIFT_U64 = 5
+    BPF_CORE_TYPE_ID_LOCAL = 6
+    BPF_CORE_TYPE_ID_TARGET = 7
+    BPF_CORE_TYPE_EXISTS = 8
+    BPF_CORE_TYPE_SIZE = 9
+    BPF_CORE_ENUMVAL_EXISTS = 10
+    BPF_CORE_ENUMVAL_VALUE = 11
+    BPF_CORE_TYPE_MATCHES = 12
+
+
+@dataclass(slots=True)
+class FuncInfo:
+    """``struct bpf_func_info``: a function's BTF FUNC id at byte offset ``insn_off``."""
+
+    insn_off: int
+    type_id: int
+    extra: bytes = b""  # bytes past the known fields when rec_size is larger
+
+
+@dataclass(slots=True)
+class LineInfo:
+    """``struct bpf_line_info``; ``line_col`` packs line (<<10) and column."""
+
+    insn_off: int
+    file_name_off: int
+    line_off: int
+    line_col: int
+    extra: bytes = b""
+
+    @property
+    def line(self) -> int:
+        """Source line number."""
+        return self.line_col >> 10
+
+    @property
+    def col(self) -> int:
+        """Source column."""
+        return self.line_col & 0x3FF
+
+
+@dataclass(slots=True)
+class CoreRelo:
+    """``struct bpf_core_relo``: one CO-RE relocation at byte offset ``insn_off``."""
+
+    insn_off: int
+    type_id: int
+    access_str_off: int
+    kind: int
+    extra: bytes = b""
+
+
+@dataclass
+class ExtSection:
+    """The records of one info block for one ELF section."""
+
+    sec_name_off: int
+    sec_name: str
+    records: list[FuncInfo] | list[LineInfo] | list[CoreRelo]
+
+
+@dataclass
+class BtfExt:
+    """A parsed ``.BTF.ext`` section."""
+
+    magic: int
+    version: int
+    flags: int
+    hdr_len: int
+    func_info_rec_size: int = 8
+    line_info_rec_size: int = 16
+    core_relo_rec_size: int = 16
+    func_info: list[ExtSection] = field(default_factory=list)
+    line_info: list[ExtSection] = field(default_factory=list)
+    core_relos: list[ExtSection] = field(default_factory=list)
+    has_core_block: bool = False
+    endian: str = "<"
+    header_extra: bytes = b""
+
+    def func_infos_for(self, sec_name: str) -> list[FuncInfo]:
+        """Copies of the func_info records of ELF section ``sec_name``."""
+        return [replace(r) for s in self.func_info if s.sec_name == sec_name
+                for r in s.records if isinstance(r, FuncInfo)]
+
+    def line_infos_for(self, sec_name: str) -> list[LineInfo]:
+        """Copies of the line_info records of ELF section ``sec_name``."""
+        return [replace(r) for s in self.line_info if s.sec_name == sec_name
+                for r in s.records if isinstance(r, LineInfo)]
+
+    def core_relos_for(self, sec_name: str) -> list[CoreRelo]:
+        """Copies of the CO-RE relocation records of ELF section ``sec_name``."""
+        return [replace(r) for s in self.core_relos if s.sec_name == sec_name
+                for r in s.records if isinstance(r, CoreRelo)]
+
+    @classmethod
+    def parse(cls, raw: bytes, strings: StringTable) -> BtfExt:
+        """Parse ``.BTF.ext``; section names resolve through the ``.BTF`` string table."""
+        if len(raw) < 8:
+            raise BTFError("BTF.ext too short", section=".BTF.ext", offset=0)
+        (m,) = struct.unpack_from("<H", raw, 0)
+        e = "<" if m == 0xEB9F else ">" if m == 0x9FEB else ""
+        if not e:
+            raise BTFError(f"bad BTF.ext magic {m:#x}", section=".BTF.ext", offset=0)
+        magic, version, flags, hdr_len = struct.unpack_from(e + "HBBI", raw, 0)
+        if hdr_len < BTF_EXT_HEADER_MIN or hdr_len > len(raw):
+            raise BTFError(f"bad BTF.ext hdr_len {hdr_len}", section=".BTF.ext", offset=4)
+        fo, fl, lo, ll = struct.unpack_from(e + "IIII", raw, 8)
+        ext = cls(magic, version, flags, hdr_len, endian=e)
+        known = BTF_EXT_HEADER_MIN
+        if hdr_len >= BTF_EXT_HEADER_CORE:
+            co, cl = struct.unpack_from(e + "II", raw, 24)
+            ext.has_core_block = True
+            known = BTF_EXT_HEADER_CORE
+        else:
+            co = cl = 0
+        ext.header_extra = bytes(raw[known:hdr_len])
+        ext.func_info_rec_size, ext.func_info = _parse_block(
+            raw, hdr_len + fo, fl, 8, "func_info", strings, e, _func_info)
+        ext.line_info_rec_size, ext.line_info = _parse_block(
+            raw, hdr_len + lo, ll, 16, "line_info", strings, e, _line_info)
+        if ext.has_core_block:
+            ext.core_relo_rec_size, ext.core_relos = _parse_block(
+                raw, hdr_len + co, cl, 16, "core_relo", strings, e, _core_relo)
+        return ext
+
+    def marshal(self) -> bytes:
+        """Serialise back (func_info, line_info, core_relo blocks, in that order)."""
+        e = self.endian
+        f = _marshal_block(self.func_info, self.func_info_rec_size, e)
+        ln = _marshal_block(self.line_info, self.line_info_rec_size, e)
+        c = _marshal_block(self.core_relos, self.core_relo_rec_size, e) \
+            if self.has_core_block else b""
+        head = struct.pack(e + "HBBIIIII", self.magic, self.version, self.flags,
+                           self.hdr_len, 0, len(f), len(f), len(ln))
+        if self.has_core_block:
+            head += struct.pack(e + "II", len(f) + len(ln), len(c))
+        return head + self.header_extra + f + ln + c
+
+
+_Rec = FuncInfo | LineInfo | CoreRelo
+
+
+def _func_info(b: bytes, e: str) -> FuncInfo:
+    a, t = struct.unpack_from(e + "II", b, 0)
+    return FuncInfo(a, t, b[8:])
+
+
+def _line_info(b: bytes, e: str) -> LineInfo:
+    a, f, lo, lc = struct.unpack_from(e + "IIII", b, 0)
+    return LineInfo(a, f, lo, lc, b[16:])
+
+
+def _core_relo(b: bytes, e: str) -> CoreRelo:
+    a, t, s, k = struct.unpack_from(e + "IIII", b, 0)
+    return CoreRelo(a, t, s, k, b[16:])
+
+
+def _parse_block(raw: bytes, start: int, length: int, min_rec: int, what: str,
+                 strings: StringTable, e: str, make: object) -> tuple[int, list[ExtSection]]:
+    if length == 0:
+        return min_rec, []
+    end = start + length
+    if end > len(raw) or length < 4:
+        raise BTFError(f"BTF.ext {what} block out of bounds", section=".BTF.ext", offset=start)
+    (rec_size,) = struct.unpack_from(e + "I", raw, start)
+    if rec_size < min_rec or rec_size % 4:
+        raise BTFError(f"BTF.ext {what} record size {rec_size} invalid", section=".BTF.ext",
+                       offset=start)
+    pos = start + 4
+    secs: list[ExtSection] = []
+    while pos < end:
+        if pos + 8 > end:
+            raise BTFError(f"BTF.ext {what} truncated", section=".BTF.ext", offset=pos)
+        name_off, num = struct.unpack_from(e + "II", raw, pos)
+        pos += 8
+        if num == 0 or pos + num * rec_size > end:
+            raise BTFError(f"BTF.ext {what}: bad record count {num}", section=".BTF.ext",
+                           offset=pos - 8)
+        recs = [make(raw[pos + i * rec_size:pos + (i + 1) * rec_size], e)  # type: ignore[operator]
+                for i in range(num)]
+        pos += num * rec_size
+        secs.append(ExtSection(name_off, strings.get(name_off), recs))
+    return rec_size, secs
+
+
+def _marshal_block(secs: list[ExtSection], rec_size: int, e: str) -> bytes:
+    if not secs:
+        return b""
+    out = bytearray(struct.pack(e + "I", rec_size))
+    for s in secs:
+        out += struct.pack(e + "II", s.sec_name_off, len(s.records))
+        for r in s.records:
+            if isinstance(r, FuncInfo):
+                out += struct.pack(e + "II", r.insn_off, r.type_id) + r.extra
+            elif isinstance(r, LineInfo):
+                out += struct.pack(e + "IIII", r.insn_off, r.file_name_off, r.line_off,
+                                   r.line_col) + r.extra
+            else:
+                out += struct.pack(e + "IIII", r.insn_off, r.type_id, r.access_str_off,
+                                   r.kind) + r.extra
+    return bytes(out)
+
+
+def marshal_func_infos(recs: list[FuncInfo], e: str = "<") -> bytes:
+    """Pack func_info records for ``BPF_PROG_LOAD`` (insn_off already in instructions)."""
+    return b"".join(struct.pack(e + "II", r.insn_off, r.type_id) for r in recs)
+
+
+def marshal_line_infos(recs: list[LineInfo], e: str = "<") -> bytes:
+    """Pack line_info records for ``BPF_PROG_LOAD`` (insn_off already in instructions)."""
+    return b"".join(struct.pack(e + "IIII", r.insn_off, r.file_name_off, r.line_off,
+                                r.line_col) for r in recs)

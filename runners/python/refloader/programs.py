@@ -1,0 +1,111 @@
+"""Programs and sub-programs of an object (libbpf ``bpf_object__add_programs``).
+
+Every ``STT_FUNC`` symbol of an executable section is a function.  Functions in ``.text``
+are sub-programs (callable, never loaded alone); functions elsewhere are entry programs,
+typed by their section name (``refloader.sections``).  func_info / line_info / CO-RE
+records of ``.BTF.ext`` are handed to the function holding their instruction, with
+offsets rebased to the function's first instruction (in instructions, not bytes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from refloader.btf_ext import BtfExt, CoreRelo, FuncInfo, LineInfo
+from refloader.elf import STB_LOCAL, STT_FUNC, STV_HIDDEN, STV_INTERNAL, ElfObject
+from refloader.errors import ParseError
+from refloader.insn import BPF_INSN_SZ
+from refloader.sections import ProgSection, classify
+
+
+@dataclass
+class ProgramSpec:
+    """One function: its instructions as found in the ELF and what it is."""
+
+    name: str
+    section: str
+    sec_index: int
+    sec_insn_off: int
+    insns: bytes
+    kind: ProgSection
+    is_subprog: bool
+    #: global function with hidden visibility: its BTF FUNC becomes static (libbpf)
+    mark_btf_static: bool = False
+    autoload: bool = True
+    func_info: list[FuncInfo] = field(default_factory=list)
+    line_info: list[LineInfo] = field(default_factory=list)
+    core_relos: list[CoreRelo] = field(default_factory=list)
+
+    @property
+    def insn_cnt(self) -> int:
+        """Number of instruction slots."""
+        return len(self.insns) // BPF_INSN_SZ
+
+    def contains(self, sec_index: int, sec_insn: int) -> bool:
+        """Whether instruction ``sec_insn`` of section ``sec_index`` belongs here."""
+        return (sec_index == self.sec_index
+                and self.sec_insn_off <= sec_insn < self.sec_insn_off + self.insn_cnt)
+
+
+def collect_programs(elf: ElfObject, ext: BtfExt | None) -> list[ProgramSpec]:
+    """All functions of all executable sections, sorted by (section, offset)."""
+    text = elf.section_by_name(".text")
+    progs: list[ProgramSpec] = []
+    for sec in elf.sections:
+        if not sec.is_exec or sec.sh_type != 1 or sec.sh_size == 0:
+            continue
+        funcs = [s for s in elf.symbols if s.shndx == sec.index and s.type == STT_FUNC]
+        if not funcs:
+            raise ParseError(f"executable section {sec.name} has no function symbols",
+                             section=sec.name)
+        for sym in funcs:
+            off, size = sym.st_value, sym.st_size
+            if off % BPF_INSN_SZ or size % BPF_INSN_SZ or off + size > sec.sh_size:
+                raise ParseError(f"program '{sym.name}' has a bad offset/size ({off}/{size})",
+                                 section=sec.name, offset=off, symbol=sym.name)
+            is_sub = text is not None and sec.index == text.index
+            if not is_sub and sym.bind == STB_LOCAL:
+                raise ParseError(f"program '{sym.name}' is static and not supported",
+                                 section=sec.name, offset=off, symbol=sym.name)
+            kind = classify(sec.name)
+            progs.append(ProgramSpec(
+                sym.name, sec.name, sec.index, off // BPF_INSN_SZ,
+                sec.data[off:off + size], kind, is_sub,
+                mark_btf_static=is_sub and sym.bind != STB_LOCAL
+                and sym.visibility in (STV_HIDDEN, STV_INTERNAL),
+                autoload=kind.autoload and not is_sub))
+    progs.sort(key=lambda p: (p.sec_index, p.sec_insn_off))
+    if ext is not None:
+        _assign_ext(progs, ext)
+    return progs
+
+
+def _assign_ext(progs: list[ProgramSpec], ext: BtfExt) -> None:
+    by_sec: dict[str, list[ProgramSpec]] = {}
+    for p in progs:
+        by_sec.setdefault(p.section, []).append(p)
+    for sec_name, plist in by_sec.items():
+        for fi in ext.func_infos_for(sec_name):
+            _owner(plist, fi.insn_off, sec_name, "func_info").func_info.append(fi)
+        for li in ext.line_infos_for(sec_name):
+            _owner(plist, li.insn_off, sec_name, "line_info").line_info.append(li)
+        for cr in ext.core_relos_for(sec_name):
+            _owner(plist, cr.insn_off, sec_name, "CO-RE relocation").core_relos.append(cr)
+    for p in progs:  # rebase: bytes from section start -> instructions from program start
+        for fi in p.func_info:
+            fi.insn_off = fi.insn_off // BPF_INSN_SZ - p.sec_insn_off
+        for li in p.line_info:
+            li.insn_off = li.insn_off // BPF_INSN_SZ - p.sec_insn_off
+        for cr in p.core_relos:
+            cr.insn_off = cr.insn_off // BPF_INSN_SZ - p.sec_insn_off
+
+
+def _owner(plist: list[ProgramSpec], byte_off: int, sec: str, what: str) -> ProgramSpec:
+    if byte_off % BPF_INSN_SZ:
+        raise ParseError(f"{what} record at unaligned offset", section=sec, offset=byte_off)
+    idx = byte_off // BPF_INSN_SZ
+    for p in plist:
+        if p.sec_insn_off <= idx < p.sec_insn_off + p.insn_cnt:
+            return p
+    raise ParseError(f"{what} record points outside any function", section=sec,
+                     offset=byte_off, insn=idx)

@@ -1,0 +1,253 @@
+"""Instruction relocations and sub-program linking (libbpf ``bpf_object__collect_relos``,
+``bpf_program__record_reloc``, ``bpf_object__reloc_code``, ``bpf_object__relocate_data``).
+
+``R_BPF_*`` types as a table (``Documentation/bpf/llvm_reloc.rst``): only the two that
+apply to instructions are accepted in executable sections; the others describe data and
+debug sections, which a loader ignores.
+
+Linking: an entry program's image starts as its own instructions; each sub-program it
+calls (directly, or through a function address for ``bpf_loop`` and friends) is
+appended once, in first-use order, recursively, with its relocations and func_info /
+line_info / CO-RE records rebased to the appended position; then every call's ``imm`` is
+rewritten to the distance in the linked image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+from refloader import insn as I
+from refloader.btf_ext import CoreRelo, FuncInfo, LineInfo
+from refloader.elf import (
+    SHN_UNDEF,
+    STB_GLOBAL,
+    STB_LOCAL,
+    STT_FUNC,
+    STT_SECTION,
+    ElfObject,
+    ElfSymbol,
+)
+from refloader.errors import RelocationError
+from refloader.maps_spec import MapSpec, is_data_section
+from refloader.programs import ProgramSpec
+
+
+@dataclass(frozen=True)
+class RBpfType:
+    """One row of the R_BPF_* table."""
+
+    value: int
+    name: str
+    bits: int
+    applies_to: str  # what it patches
+    in_code: bool  # accepted in executable sections
+
+
+#: llvm_reloc.rst, "Different relocation types"
+R_BPF_TABLE: dict[int, RBpfType] = {r.value: r for r in (
+    RBpfType(0, "R_BPF_NONE", 0, "nothing", False),
+    RBpfType(1, "R_BPF_64_64", 64, "ld_imm64 imm (S + A)", True),
+    RBpfType(2, "R_BPF_64_ABS64", 64, "data r_offset (S + A)", False),
+    RBpfType(3, "R_BPF_64_ABS32", 32, "data r_offset (S + A)", False),
+    RBpfType(4, "R_BPF_64_NODYLD32", 32, ".BTF/.BTF.ext r_offset (S + A)", False),
+    RBpfType(10, "R_BPF_64_32", 32, "call imm ((S + A) / 8 - 1)", True),
+)}
+R_BPF_64_64 = 1
+R_BPF_64_32 = 10
+
+
+class RelocKind(Enum):
+    """libbpf ``enum reloc_type`` (the ones this loader knows)."""
+
+    RELO_LD64 = "ld64 map"  # ld_imm64 of a map (BTF or legacy)
+    RELO_DATA = "data"  # ld_imm64 of a global variable / data section + offset
+    RELO_CALL = "call"  # bpf-to-bpf call
+    RELO_SUBPROG_ADDR = "subprog addr"  # ld_imm64 of a function (BPF_PSEUDO_FUNC)
+
+
+@dataclass
+class Reloc:
+    """One recorded instruction relocation of a function."""
+
+    kind: RelocKind
+    insn_idx: int  # relative to the function (later: to the linked image)
+    sym_name: str
+    sym_off: int = 0
+    map_index: int = -1  # index into the object's map list
+
+
+def collect_relos(elf: ElfObject, progs: list[ProgramSpec],
+                  maps: list[MapSpec]) -> dict[str, list[Reloc]]:
+    """Record every relocation of every function; key: function name."""
+    text = elf.section_by_name(".text")
+    text_idx = text.index if text is not None else -1
+    out: dict[str, list[Reloc]] = {p.name: [] for p in progs}
+    for sec_idx, rels in elf.rels.items():
+        sec = elf.section(sec_idx)
+        if not sec.is_exec:
+            continue
+        rel_name = elf.rel_names.get(sec_idx, ".rel" + sec.name)
+        for rel in rels:
+            rt = R_BPF_TABLE.get(rel.r_type)
+            if rt is None or not rt.in_code:
+                raise RelocationError(
+                    f"unsupported relocation type {rt.name if rt else rel.r_type}",
+                    section=rel_name, offset=rel.r_offset, insn=rel.r_offset // 8)
+            if rel.sym_index >= len(elf.symbols):
+                raise RelocationError(
+                    f"symbol index {rel.sym_index} out of range ({len(elf.symbols)})",
+                    section=rel_name, offset=rel.r_offset, insn=rel.r_offset // 8)
+            sym = elf.symbols[rel.sym_index]
+            sym_name = sym.name or (elf.section(sym.shndx).name
+                                    if 0 < sym.shndx < len(elf.sections) else "")
+            if rel.r_offset % 8 or rel.r_offset >= sec.sh_size:
+                raise RelocationError("bad relocation offset", section=rel_name,
+                                      offset=rel.r_offset, symbol=sym_name)
+            sec_insn = rel.r_offset // 8
+            prog = next((p for p in progs if p.contains(sec_idx, sec_insn)), None)
+            if prog is None:
+                raise RelocationError("relocation outside any function", section=sec.name,
+                                      offset=rel.r_offset, insn=sec_insn, symbol=sym_name)
+            out[prog.name].append(_record(elf, prog, maps, sec_insn - prog.sec_insn_off,
+                                          sym, sym_name, text_idx, rel.r_offset))
+    return out
+
+
+def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
+            sym: ElfSymbol, sym_name: str, text_idx: int, r_offset: int) -> Reloc:
+    where: dict[str, Any] = {"section": prog.section, "offset": r_offset, "insn": idx,
+                             "symbol": sym_name}
+    buf = prog.insns
+    if sym.shndx == SHN_UNDEF:
+        raise RelocationError(f"prog '{prog.name}': unresolved extern '{sym_name}' "
+                              "(externs not supported)", **where)
+    if I.is_call(buf, idx):
+        if not I.is_pseudo_call(buf, idx):
+            raise RelocationError(f"prog '{prog.name}': incorrect bpf_call opcode",
+                                  **where)
+        if sym.shndx != text_idx:
+            sec = elf.section(sym.shndx).name if sym.shndx < len(elf.sections) else "?"
+            raise RelocationError(f"prog '{prog.name}': bad call relo against '{sym_name}' "
+                                  f"in section '{sec}' (calls must target .text)",
+                                  **where)
+        if sym.st_value % 8:
+            raise RelocationError(f"prog '{prog.name}': bad call relo offset",
+                                  **where)
+        return Reloc(RelocKind.RELO_CALL, idx, sym_name, sym.st_value)
+    if not I.is_ldimm64(buf, idx):
+        raise RelocationError(f"prog '{prog.name}': invalid relo for insn code "
+                              f"{buf[idx * 8]:#x}", **where)
+    if sym.shndx >= len(elf.sections):
+        raise RelocationError(f"prog '{prog.name}': relo against special section "
+                              f"{sym.shndx:#x}", **where)
+    if sym.shndx == text_idx and ((sym.bind == STB_GLOBAL and sym.type == STT_FUNC)
+                                  or (sym.bind == STB_LOCAL and sym.type == STT_SECTION)):
+        _, _, _, _, imm = I.get(buf, idx)
+        if sym.st_value % 8 or imm % 8:
+            raise RelocationError(f"prog '{prog.name}': bad subprog addr relo offset",
+                                  **where)
+        return Reloc(RelocKind.RELO_SUBPROG_ADDR, idx, sym_name, sym.st_value)
+    tsec = elf.section(sym.shndx)
+    if tsec.name in (".maps", "maps"):
+        for mi, m in enumerate(maps):
+            if m.origin != "data" and m.sec_index == sym.shndx and m.sec_offset == sym.st_value:
+                return Reloc(RelocKind.RELO_LD64, idx, sym_name, 0, mi)
+        raise RelocationError(f"prog '{prog.name}': map relo failed to find map for section "
+                              f"'{tsec.name}', off {sym.st_value}",
+                              **where)
+    if is_data_section(tsec.name):
+        for mi, m in enumerate(maps):
+            if m.origin == "data" and m.sec_index == sym.shndx:
+                return Reloc(RelocKind.RELO_DATA, idx, sym_name, sym.st_value, mi)
+        raise RelocationError(f"prog '{prog.name}': no data map for section '{tsec.name}'",
+                              **where)
+    raise RelocationError(f"prog '{prog.name}': bad data relo against section '{tsec.name}'",
+                          **where)
+
+
+@dataclass
+class LinkedProgram:
+    """An entry program with its sub-programs appended, ready for data relocation."""
+
+    prog: ProgramSpec
+    image: bytearray
+    relos: list[Reloc] = field(default_factory=list)
+    func_info: list[FuncInfo] = field(default_factory=list)
+    line_info: list[LineInfo] = field(default_factory=list)
+    core_relos: list[CoreRelo] = field(default_factory=list)
+    #: function name -> first instruction in the image
+    placed: dict[str, int] = field(default_factory=dict)
+
+
+def link_program(main: ProgramSpec, progs: list[ProgramSpec],
+                 relos: dict[str, list[Reloc]], *, link_subprogs: bool = True) -> LinkedProgram:
+    """Append called sub-programs to ``main`` and fix call/function-address immediates."""
+    lp = LinkedProgram(main, bytearray(main.insns))
+    _place(lp, main, 0, relos)
+    text = [p for p in progs if p.is_subprog]
+    _reloc_code(lp, main, text, relos, link_subprogs)
+    return lp
+
+
+def _place(lp: LinkedProgram, p: ProgramSpec, at: int, relos: dict[str, list[Reloc]]) -> None:
+    lp.placed[p.name] = at
+    lp.relos += [replace(r, insn_idx=r.insn_idx + at) for r in relos.get(p.name, [])]
+    lp.func_info += [replace(r, insn_off=r.insn_off + at) for r in p.func_info]
+    lp.line_info += [replace(r, insn_off=r.insn_off + at) for r in p.line_info]
+    lp.core_relos += [replace(r, insn_off=r.insn_off + at) for r in p.core_relos]
+
+
+def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, text: list[ProgramSpec],
+                relos: dict[str, list[Reloc]], link_subprogs: bool) -> None:
+    base = lp.placed[prog.name]
+    by_idx = {r.insn_idx: r for r in relos.get(prog.name, [])}
+    for i in range(prog.insn_cnt):
+        idx = base + i
+        r = by_idx.get(i)
+        _, _, _, _, imm = I.get(lp.image, idx)
+        if r is not None and r.kind == RelocKind.RELO_CALL:
+            sub_idx = r.sym_off // 8 + imm + 1
+        elif r is not None and r.kind == RelocKind.RELO_SUBPROG_ADDR:
+            sub_idx = (r.sym_off + imm) // 8
+        elif I.is_pseudo_func(lp.image, idx):
+            raise RelocationError(f"prog '{prog.name}': missing subprog addr relo",
+                                  section=prog.section, insn=i)
+        elif I.is_pseudo_call(lp.image, idx):
+            if not prog.is_subprog and not link_subprogs:
+                continue
+            sub_idx = prog.sec_insn_off + i + imm + 1  # same-section call without relo
+        else:
+            continue
+        sub = next((p for p in text if p.sec_insn_off <= sub_idx
+                    < p.sec_insn_off + p.insn_cnt), None)
+        if sub is None:
+            raise RelocationError(
+                f"prog '{prog.name}': call into nowhere (.text instruction {sub_idx})",
+                section=prog.section, offset=(prog.sec_insn_off + i) * 8, insn=i,
+                symbol=r.sym_name if r else None)
+        if not link_subprogs:
+            continue  # mutation: leave the call unpatched and the callee out
+        if sub.name not in lp.placed:
+            at = len(lp.image) // 8
+            lp.image += sub.insns
+            _place(lp, sub, at, relos)
+            _reloc_code(lp, sub, text, relos, link_subprogs)
+        I.set_imm(lp.image, idx, lp.placed[sub.name] - idx - 1)
+
+
+def apply_data_relos(lp: LinkedProgram, map_fds: list[int],
+                     skip: frozenset[RelocKind] = frozenset()) -> None:
+    """Patch map references (``bpf_object__relocate_data``) with the created maps' fds."""
+    for r in lp.relos:
+        if r.kind in skip:
+            continue
+        if r.kind == RelocKind.RELO_LD64:
+            I.set_src(lp.image, r.insn_idx, I.BPF_PSEUDO_MAP_FD)
+            I.set_imm(lp.image, r.insn_idx, map_fds[r.map_index])
+        elif r.kind == RelocKind.RELO_DATA:
+            _, _, _, _, imm0 = I.get(lp.image, r.insn_idx)
+            I.set_imm(lp.image, r.insn_idx + 1, imm0 + r.sym_off)
+            I.set_src(lp.image, r.insn_idx, I.BPF_PSEUDO_MAP_VALUE)
+            I.set_imm(lp.image, r.insn_idx, map_fds[r.map_index])
