@@ -1,0 +1,34 @@
+/* A BTF `.maps` definition with `__type(key, ..)`/`__type(value, ..)`: the sizes come from the BTF types. */
+#include "conformance.h"
+
+struct typed_value {
+	__u64 a;
+	__u32 b;
+	__u32 c;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8);
+	__type(key, __u64);
+	__type(value, struct typed_value);
+} typed_map SEC(".maps");
+
+TEST(btf_type, "maps.btf.type", "pass", "required");
+CONFORM(btf_type, "desc", "a hash map with a u64 key and a 16-byte struct value from __type() stores and returns the whole value");
+CONFORM(btf_type, "ref", "libbpf parse_btf_map_def (key/value: pointer to the type, size from btf__resolve_size)");
+SEC("socket")
+int btf_type(void *ctx)
+{
+	__u64 key = 0xfeedbeef12345678ULL;
+	struct typed_value v = { .a = 0x0123456789abcdefULL, .b = 0x1234abcd, .c = 0x600df00d };
+	struct typed_value *got;
+
+	ASSERT_EQ(bpf_map_update_elem(&typed_map, &key, &v, BPF_ANY), 0);  /* unpatched (sizes 0): map creation fails */
+	got = bpf_map_lookup_elem(&typed_map, &key);
+	ASSERT_NOT_NULL(got);
+	ASSERT_EQ(got->a, 0x0123456789abcdefULL);  /* unpatched: load error */
+	ASSERT_EQ(got->c, 0x600df00d);             /* unpatched: load error (value too short) */
+	ASSERT_EQ(bpf_map_delete_elem(&typed_map, &key), 0);
+	PASS();
+}
