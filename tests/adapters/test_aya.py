@@ -11,6 +11,7 @@ import errno
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,39 @@ from harness.protocol import RunReply
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = REPO / "runners" / "aya"
 BINARY = REPO / "build" / "runners" / "aya" / "bpfconform-aya"
+INCLUDE = REPO / "bpf-src" / "include"
+ENOTSUPP = 524  # kernel-internal errno BPF_PROG_TEST_RUN returns for unsupported types
+
+TYPES_SOURCE = """\
+/* aya adapter test: a tc program (aya's TestRun) and a kprobe (the raw test-run fallback). */
+#include "conformance.h"
+
+SEC("classifier")
+int tc_returns_42(void *ctx)
+{
+	return 42;
+}
+
+SEC("kprobe/do_nothing")
+int kprobe_prog(void *ctx)
+{
+	return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def types_object(tmp_path_factory: pytest.TempPathFactory) -> str:
+    clang = shutil.which("clang-19")
+    if clang is None:
+        pytest.fail("clang-19 is not installed (.ci/install installs it)")
+    out = tmp_path_factory.mktemp("aya-objs")
+    src = out / "types.bpf.c"
+    src.write_text(TYPES_SOURCE)
+    obj = out / "types.bpf.o"
+    cmd = [clang, "-target", "bpfel", "-O2", "-g", "-c", str(src), "-I", str(INCLUDE)]
+    subprocess.run([*cmd, "-o", str(obj)], check=True)
+    return str(obj)
 
 
 @pytest.fixture
@@ -66,6 +100,22 @@ def test_data_in_is_handed_to_the_test_run(adapter: Any, objects: Any, pin_root:
     for size in (64, 100):
         reply = adapter.run(objects["basic"], "returns_len", pin_root, data_in="ab" * size)
         assert (reply.phase, reply.retval) == ("done", size - 14)
+
+
+def test_a_tc_program_runs_through_aya_test_run(
+    adapter: Any, types_object: str, pin_root: Path
+) -> None:
+    reply = adapter.run(types_object, "tc_returns_42", pin_root)
+    assert (reply.phase, reply.retval) == ("done", 42)
+
+
+def test_a_type_aya_cannot_test_run_gets_the_kernels_own_answer(
+    adapter: Any, types_object: str, pin_root: Path
+) -> None:
+    # aya has no TestRun for kprobes: the adapter's raw BPF_PROG_TEST_RUN asks the kernel.
+    reply = adapter.run(types_object, "kprobe_prog", pin_root)
+    assert (reply.phase, reply.retval, reply.errno) == ("run", None, ENOTSUPP)
+    assert reply.error and "kprobe_prog" in reply.error
 
 
 def test_a_verifier_rejection_fails_load_with_the_log_and_errno(
