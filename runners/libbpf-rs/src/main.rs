@@ -1,0 +1,311 @@
+//! bpfconform adapter for libbpf-rs (docs/adapter-protocol.md, version 1).
+//!
+//! libbpf-sys is built from its vendored libbpf, so this adapter reports the *current*
+//! libbpf next to the system one the C adapter links. Each `run` opens the whole object
+//! with `ObjectBuilder` (pin root, custom target BTF), loads it, test-runs one program
+//! with `Program::test_run` and drops the object again. libbpf's messages reach the
+//! adapter through `libbpf_rs::set_print`; the verifier log of a failed load is returned
+//! in `verifier_log`, everything else goes to stderr. The adapter never judges.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, Write};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use libbpf_rs::{AsRawLibbpf, ObjectBuilder, PrintLevel, ProgramInput};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+const ADAPTER_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Exact crate versions, read from Cargo.lock by build.rs.
+const LIBBPF_SYS_VERSION: &str = env!("BPFCONFORM_LIBBPF_SYS_VERSION");
+const LIBBPF_RS_VERSION: &str = env!("BPFCONFORM_LIBBPF_RS_VERSION");
+/// Linux's ENOENT, the errno of a program name the object does not have.
+const ENOENT: i32 = 2;
+const DEFAULT_DATA_IN_LEN: usize = 64;
+/// The verifier log can reach 16 MiB; a reply keeps its last 64 KiB.
+const VERIFIER_LOG_CAP: usize = 64 * 1024;
+const PROG_LOG_BEGIN: &str = "-- BEGIN PROG LOAD LOG --\n";
+const PROG_LOG_END: &str = "-- END PROG LOAD LOG --";
+
+/// What libbpf said during one request.
+#[derive(Default)]
+struct Capture {
+    verifier_log: Option<String>,
+    first_warning: Option<String>,
+    btf_dropped: Option<String>,
+}
+
+/// `set_print` takes a plain `fn`, so the captured messages live here; reset per request.
+static CAPTURE: Mutex<Capture> = Mutex::new(Capture {
+    verifier_log: None,
+    first_warning: None,
+    btf_dropped: None,
+});
+
+fn print(level: PrintLevel, msg: String) {
+    let mut capture = CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(begin) = msg.find(PROG_LOG_BEGIN) {
+        let log = &msg[begin + PROG_LOG_BEGIN.len()..];
+        let log = &log[..log.find(PROG_LOG_END).unwrap_or(log.len())];
+        eprintln!("libbpf: program load log ({} bytes) captured", log.len());
+        if capture.verifier_log.is_none() {
+            capture.verifier_log = Some(tail(log, VERIFIER_LOG_CAP));
+        }
+        return;
+    }
+    eprint!("{msg}");
+    if level == PrintLevel::Warn {
+        let line = msg.lines().next().unwrap_or("").to_string();
+        if msg.contains("BTF is optional, ignoring") {
+            capture.btf_dropped = Some(line.clone());
+        }
+        capture.first_warning.get_or_insert(line);
+    }
+}
+
+/// The last `cap` bytes of `log` (on a char boundary), marked when cut.
+fn tail(log: &str, cap: usize) -> String {
+    if log.len() <= cap {
+        return log.to_string();
+    }
+    let mut start = log.len() - cap;
+    while !log.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("[... verifier log truncated ...]\n{}", &log[start..])
+}
+
+#[derive(Deserialize)]
+struct RunRequest {
+    #[serde(default)]
+    id: Value,
+    elf: String,
+    program: String,
+    #[serde(default)]
+    pin_root: Option<String>,
+    #[serde(default)]
+    btf_custom_path: Option<String>,
+    #[serde(default)]
+    data_in: Option<String>,
+    #[serde(default)]
+    repeat: Option<u32>,
+    #[serde(default)]
+    skip: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+struct Reply {
+    id: Value,
+    phase: &'static str,
+    retval: Option<u32>,
+    errno: Option<i32>,
+    error: Option<String>,
+    verifier_log: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    btf: Option<String>,
+    ns: BTreeMap<&'static str, u128>,
+}
+
+impl Reply {
+    fn new(id: Value) -> Self {
+        Reply {
+            id,
+            phase: "open",
+            retval: None,
+            errno: None,
+            error: None,
+            verifier_log: None,
+            btf: None,
+            ns: BTreeMap::new(),
+        }
+    }
+
+    fn fail(mut self, phase: &'static str, errno: Option<i32>, error: String) -> Self {
+        self.phase = phase;
+        self.errno = errno;
+        self.error = Some(error);
+        self
+    }
+}
+
+/// libbpf-rs keeps the errno inside an `io::Error`; its text ends in "(os error N)".
+fn errno_of(err: &libbpf_rs::Error) -> Option<i32> {
+    let text = format!("{err:#}");
+    let start = text.rfind("(os error ")? + "(os error ".len();
+    text[start..].split(')').next()?.parse().ok()
+}
+
+/// "<what>: <error>; <first libbpf warning>".
+fn describe(what: &str, err: &libbpf_rs::Error, warning: Option<&str>) -> String {
+    match warning {
+        Some(w) => format!("{what}: {err:#}; {w}"),
+        None => format!("{what}: {err:#}"),
+    }
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
+}
+
+fn run(req: RunRequest) -> Reply {
+    let mut reply = Reply::new(req.id.clone());
+    if req.skip.as_ref().is_some_and(|s| !s.is_empty()) {
+        return reply.fail("open", None, "skip not supported".into());
+    }
+    let data = match req.data_in.as_deref() {
+        None => vec![0u8; DEFAULT_DATA_IN_LEN],
+        Some(hex) => match decode_hex(hex) {
+            Some(data) => data,
+            None => {
+                let msg = "bad request: 'data_in' is not an even-length hex string";
+                return reply.fail("open", None, msg.into());
+            }
+        },
+    };
+
+    let start = Instant::now();
+    let mut builder = ObjectBuilder::default();
+    let mut opened = Ok(&mut builder);
+    if let Some(root) = &req.pin_root {
+        opened = opened.and_then(|b| b.pin_root_path(root));
+    }
+    if let Some(btf) = &req.btf_custom_path {
+        opened = opened.and_then(|b| b.btf_custom_path(btf));
+    }
+    let open = opened.and_then(|b| b.open_file(&req.elf));
+    reply.ns.insert("open", start.elapsed().as_nanos());
+    let open = match open {
+        Ok(obj) => obj,
+        Err(e) => {
+            let warning = CAPTURE.lock().unwrap().first_warning.clone();
+            let msg = describe(&format!("open_file({})", req.elf), &e, warning.as_deref());
+            return reply.fail("open", errno_of(&e), msg);
+        }
+    };
+    let has_btf = unsafe {
+        // SAFETY: the pointer is the live bpf_object owned by `open`.
+        !libbpf_rs::libbpf_sys::bpf_object__btf(open.as_libbpf_object().as_ptr()).is_null()
+    };
+
+    let start = Instant::now();
+    let loaded = open.load();
+    reply.ns.insert("load", start.elapsed().as_nanos());
+    {
+        let capture = CAPTURE.lock().unwrap();
+        reply.btf = Some(match (&capture.btf_dropped, has_btf) {
+            (_, false) => "none".into(),
+            (Some(why), true) => format!("dropped: {why}"),
+            (None, true) => "loaded".into(),
+        });
+    }
+    let obj = match loaded {
+        Ok(obj) => obj,
+        Err(e) => {
+            let capture = CAPTURE.lock().unwrap();
+            reply.verifier_log = capture.verifier_log.clone();
+            let what = format!("load({})", req.elf);
+            let msg = describe(&what, &e, capture.first_warning.as_deref());
+            return reply.fail("load", errno_of(&e), msg);
+        }
+    };
+
+    let start = Instant::now();
+    let Some(prog) = obj.progs_mut().find(|p| p.name() == req.program.as_str()) else {
+        reply.ns.insert("run", start.elapsed().as_nanos());
+        let msg = format!("program '{}' not found in object {}", req.program, req.elf);
+        return reply.fail("run", Some(ENOENT), msg);
+    };
+    let input = ProgramInput {
+        data_in: Some(&data),
+        repeat: req.repeat.unwrap_or(1),
+        ..Default::default()
+    };
+    let result = prog.test_run(input);
+    reply.ns.insert("run", start.elapsed().as_nanos());
+    match result {
+        Ok(out) => {
+            reply.phase = "done";
+            reply.retval = Some(out.return_value);
+            reply
+        }
+        Err(e) => {
+            let msg = describe(&format!("test_run({})", req.program), &e, None);
+            reply.fail("run", errno_of(&e), msg)
+        }
+    }
+}
+
+fn hello() -> Value {
+    let (major, minor) = unsafe {
+        // SAFETY: plain getters without arguments.
+        (
+            libbpf_rs::libbpf_sys::libbpf_major_version(),
+            libbpf_rs::libbpf_sys::libbpf_minor_version(),
+        )
+    };
+    // libbpf-sys versions read "1.7.0+v1.7.0": the part after "+v" is the vendored libbpf tag.
+    let vendored = LIBBPF_SYS_VERSION
+        .split_once("+v")
+        .map_or(LIBBPF_SYS_VERSION, |(_, tag)| tag);
+    json!({
+        "op": "hello",
+        "protocol": 1,
+        "name": "libbpf-rs",
+        "adapter_version": ADAPTER_VERSION,
+        "library": "libbpf (vendored by libbpf-sys)",
+        "library_version": vendored,
+        "library_runtime_version": format!("{major}.{minor}"),
+        "libbpf_rs_version": LIBBPF_RS_VERSION,
+        "libbpf_sys_version": LIBBPF_SYS_VERSION,
+        "supports": ["pin_root", "btf_custom_path", "data_in", "repeat"],
+    })
+}
+
+fn bad_request(id: Value, what: String) -> Value {
+    let reply = Reply::new(id).fail("open", None, format!("bad request: {what}"));
+    serde_json::to_value(reply).unwrap_or(Value::Null)
+}
+
+/// One request line in, one reply out; `None` means `bye`.
+fn handle(line: &str) -> Option<Value> {
+    let value: Value = match serde_json::from_str(line) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => return Some(bad_request(Value::Null, "not a JSON object".into())),
+        Err(e) => return Some(bad_request(Value::Null, e.to_string())),
+    };
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    *CAPTURE.lock().unwrap() = Capture::default();
+    match value.get("op").and_then(Value::as_str) {
+        Some("bye") => None,
+        Some("hello") => Some(hello()),
+        Some("run") => Some(match serde_json::from_value::<RunRequest>(value) {
+            Ok(req) => serde_json::to_value(run(req)).unwrap_or(Value::Null),
+            Err(e) => bad_request(id, e.to_string()),
+        }),
+        other => Some(bad_request(id, format!("unknown op {other:?}"))),
+    }
+}
+
+fn main() {
+    libbpf_rs::set_print(Some((PrintLevel::Info, print)));
+    let stdout = io::stdout();
+    for line in io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some(reply) = handle(line) else { break };
+        let mut out = stdout.lock();
+        if writeln!(out, "{reply}").and_then(|()| out.flush()).is_err() {
+            break;
+        }
+    }
+}
