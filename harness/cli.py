@@ -44,7 +44,9 @@ class Subcommand:
 def _paths(args: argparse.Namespace) -> runner.Paths:
     root = runner.REPO_ROOT
     bpf_src = Path(args.bpf_src).resolve() if getattr(args, "bpf_src", None) else None
-    return runner.Paths(root, bpf_src or root / "bpf-src", root / "build", root / "suite")
+    if bpf_src is None:
+        return runner.Paths()
+    return runner.Paths(root, bpf_src, bpf_src.parent / "build", root / "suite")
 
 
 def _add_build_args(p: argparse.ArgumentParser) -> None:

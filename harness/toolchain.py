@@ -213,7 +213,9 @@ def build_one(compiler: Compiler, source: Source, out_dir: Path, include_dir: Pa
         deps = parse_depfile(depfile.read_text())
         os.replace(tmp, obj)
         key = cache_key(compiler, flags, [*deps, str(source.path)])
-        _stamp_path(obj).write_text(json.dumps({"key": key, "deps": [*deps, str(source.path)]}))
+        stamp_tmp = tmp.with_name(tmp.name + ".stamp")
+        stamp_tmp.write_text(json.dumps({"key": key, "deps": [*deps, str(source.path)]}))
+        os.replace(stamp_tmp, _stamp_path(obj))
         return BuildResult(source, obj, ok=True, compiled=True, diagnostics=diagnostics)
     except subprocess.TimeoutExpired:
         return BuildResult(source, obj, ok=False, compiled=True, diagnostics="compiler timed out")
