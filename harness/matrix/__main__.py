@@ -1,0 +1,7 @@
+"""`python3 -m harness.matrix matrix|report merge ...` (same as the bpfconform subcommands)."""
+
+import sys
+
+from harness.matrix.cli import main
+
+sys.exit(main())

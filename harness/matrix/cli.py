@@ -1,0 +1,143 @@
+"""`bpfconform matrix` and `bpfconform report merge`: arguments, progress, exit status.
+
+Registered in harness/cli.py's SUBCOMMANDS; also runnable as `python3 -m harness.matrix`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from harness import runner
+from harness.matrix import merge
+from harness.matrix.kernels import default_cache
+from harness.matrix.matrix import HOST, Matrix, MatrixSpec, Progress, bad
+from harness.matrix.vm import VmConfig
+
+
+def add_matrix_args(p: argparse.ArgumentParser) -> None:
+    """Arguments of `bpfconform matrix`."""
+    p.add_argument("--kernel", action="append", metavar="K",
+                   help="host, 5.10, 6.1, 6.12 or sid (repeatable; default: host)")
+    p.add_argument("--compiler", action="append", metavar="ID",
+                   help="compiler id, e.g. clang-14 (repeatable; default: clang-19)")
+    p.add_argument("--adapter", action="append", metavar="NAME",
+                   help="adapter (repeatable; default: python and libbpf)")
+    p.add_argument("--out", metavar="DIR", default="results", help="default: results/")
+    p.add_argument("-k", dest="keyword", metavar="SUBSTR", help="only items whose id has it")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="per-request adapter timeout (VMs run under TCG: keep it generous)")
+    p.add_argument("--vm-timeout", type=float, default=1500.0, metavar="S",
+                   help="wall time allowed for one VM boot with all its cells")
+    p.add_argument("--vm-memory", default="2G", metavar="SIZE")
+    p.add_argument("--accel", choices=("tcg", "kvm"), default="tcg",
+                   help="qemu accelerator (KVM hangs at boot on the project's machines)")
+    p.add_argument("--cache", metavar="DIR", help="kernel cache (default ~/.cache/bpfconform)")
+
+
+@dataclass
+class Printer:
+    """Progress on the terminal: one updating line on a tty, else one line per stage."""
+
+    out: TextIO = field(default_factory=lambda: sys.stderr)
+    last: str = ""
+
+    def __call__(self, p: Progress) -> None:
+        """Show one progress event."""
+        eta = f", ~{p.eta / 60:.1f} min left" if p.eta is not None else ""
+        line = (f"[matrix {p.elapsed:6.0f} s] {p.kernel}: {p.stage} "
+                f"({p.done}/{p.total} items{eta})")
+        if self.out.isatty():
+            self.out.write("\r\033[K" + line)
+            if p.stage == "done" or p.stage.startswith("ERROR"):
+                self.out.write("\n")
+            self.out.flush()
+        elif p.stage != self.last:
+            print(line, file=self.out, flush=True)
+        self.last = p.stage
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """Run the matrix, write matrix.json, junit per cell and report.html."""
+    spec = MatrixSpec(
+        kernels=tuple(args.kernel or [HOST]),
+        compilers=tuple(args.compiler or ["clang-19"]),
+        adapters=tuple(args.adapter or ["python", "libbpf"]),
+        out=Path(args.out).resolve(),
+        vm=VmConfig(accel=args.accel, memory=args.vm_memory, timeout=args.vm_timeout),
+        cache=Path(args.cache) if args.cache else default_cache(),
+        keyword=args.keyword,
+        request_timeout=args.timeout,
+        paths=runner.Paths(),
+    )
+    doc = Matrix(spec, Printer()).run()
+    summarise(doc, sys.stdout)
+    print(f"matrix in {spec.out}/matrix.json, report {spec.out}/report.html")
+    return 1 if bad(doc) else 0
+
+
+def summarise(doc: dict[str, object], out: TextIO) -> None:
+    """Per kernel: boot/wall time, probe flags; then the loader x kernel counts."""
+    meta = doc["meta"]
+    assert isinstance(meta, dict)
+    for label, rec in meta.get("kernels", {}).items():
+        b = rec.get("boot") or {}
+        boot = f", boot {b.get('boot_seconds')} s" if b else ""
+        err = rec.get("fetch_error") or (b.get("reason") if b else None)
+        print(f"kernel {label}: wall {rec.get('wall_seconds')} s{boot}"
+              + (f", ERROR: {err}" if err else ""), file=out)
+        for flag in rec.get("probe_flags", []):
+            print(f"  probe flag: {flag}", file=out)
+    rows = doc["results"]
+    assert isinstance(rows, list)
+    for (adapter, kernel), n in sorted(merge.counts(rows).items()):
+        parts = ", ".join(f"{n[v]} {v.lower()}" for v in merge.VERDICTS if n[v])
+        print(f"{adapter:>12} @ {kernel}: {parts}", file=out)
+    diffs = doc.get("compiler_differences") or []
+    assert isinstance(diffs, list)
+    for d in diffs:
+        print(f"compiler difference: {d['kernel']} {d['adapter']} {d['file']}::{d['program']}"
+              f" {d['verdicts']}", file=out)
+
+
+def add_report_args(p: argparse.ArgumentParser) -> None:
+    """Arguments of `bpfconform report` (subcommand `merge`)."""
+    sub = p.add_subparsers(dest="report_command", required=True)
+    m = sub.add_parser("merge", help="merge results directories from several machines")
+    m.add_argument("dirs", nargs="+", metavar="DIR",
+                   help="directories holding matrix.json or results.json")
+    m.add_argument("--out", metavar="DIR", default="results", help="default: results/")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """`report merge DIR...`: one matrix.json, junit per cell and report.html."""
+    try:
+        doc = merge.merge_dirs([Path(d) for d in args.dirs])
+    except merge.MergeError as exc:
+        print(f"bpfconform: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    merge.write_outputs(out, doc)
+    summarise(doc, sys.stdout)
+    conflicts = doc["meta"]["conflicts"]
+    for c in conflicts:
+        print(f"conflict: {c['key']} {c['verdicts']}", file=sys.stderr)
+    print(f"merged {len(args.dirs)} directories, {len(doc['results'])} rows into {out}/")
+    return 1 if conflicts or bad(doc) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python3 -m harness.matrix matrix ...` / `... report merge ...`."""
+    p = argparse.ArgumentParser(prog="bpfconform")
+    sub = p.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("matrix", help="kernel x compiler x adapter matrix")
+    add_matrix_args(m)
+    m.set_defaults(func=cmd_matrix)
+    r = sub.add_parser("report", help="report tools")
+    add_report_args(r)
+    r.set_defaults(func=cmd_report)
+    args = p.parse_args(argv)
+    return int(args.func(args))

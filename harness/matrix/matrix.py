@@ -1,0 +1,324 @@
+"""Orchestrate a kernel x compiler x adapter matrix: host runs, one VM boot per kernel.
+
+Objects are built on the host first (per compiler, cached by harness.toolchain), so a VM
+only loads and runs. Each (kernel, compiler) cell is one `bpfconform run` with every
+adapter; on a VM kernel all cells run in a single boot and their results.json come back
+through the shared folder. A kernel that cannot be fetched, does not boot, panics or
+hangs turns every item of its cells into ERROR carrying the console tail; the rest of
+the matrix goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import runner
+from harness.discovery import Item
+from harness.matrix import merge
+from harness.matrix.kernels import Kernel, KernelCache, KernelFetchError, link_modules
+from harness.matrix.vm import BootResult, VmConfig, boot
+from harness.verdict import BAD_VERDICTS, Outcome, Verdict
+
+HOST = "host"
+#: The oldest (major, minor) whose kernel has each probed feature. A probe disagreeing
+#: with it is flagged (distros backport and drop CONFIG_s: flagged, not trusted blindly).
+PROBE_SINCE: dict[str, tuple[int, int]] = {
+    "prog_test_run": (4, 12),
+    "btf_vmlinux": (5, 4),
+    "bpf_loop": (5, 17),
+}
+TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class MatrixSpec:
+    """What to run: kernels (`host`, `5.10`, ...), compiler ids, adapter names."""
+
+    kernels: tuple[str, ...]
+    compilers: tuple[str, ...]
+    adapters: tuple[str, ...]
+    out: Path
+    vm: VmConfig = field(default_factory=VmConfig)
+    cache: Path = field(default_factory=lambda: Path.home() / ".cache" / "bpfconform")
+    keyword: str | None = None
+    request_timeout: float = 60.0
+    paths: runner.Paths = field(default_factory=runner.Paths)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress event: what is happening and how far the matrix is."""
+
+    kernel: str
+    stage: str
+    done: int
+    total: int
+    elapsed: float
+    eta: float | None
+
+
+@dataclass
+class KernelRecord:
+    """What the matrix learnt about one kernel (matrix.json's `kernels` block)."""
+
+    spec: str
+    label: str
+    release: str = ""
+    package: str = ""
+    boot: dict[str, Any] | None = None
+    fetch_error: str | None = None
+    probes: dict[str, Any] = field(default_factory=dict)
+    probe_flags: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def cell_command(python: str, compiler: str, adapters: Sequence[str], out: Path,
+                 keyword: str | None, timeout: float) -> list[str]:
+    """The `bpfconform run` command of one (kernel, compiler) cell."""
+    cmd = [python, "-m", "harness.cli", "run", "--compiler", compiler, "--out", str(out),
+           "--timeout", f"{timeout:g}"]
+    for a in adapters:
+        cmd += ["--adapter", a]
+    if keyword:
+        cmd += ["-k", keyword]
+    return cmd
+
+
+def guest_script(spec: MatrixSpec, share: Path) -> str:
+    """The shell script a VM runs: every compiler's cell, one after the other."""
+    lines = [f"cd {shlex.quote(str(spec.paths.repo_root))}"]
+    for c in spec.compilers:
+        d = share / "cells" / c
+        cmd = cell_command(sys.executable, c, spec.adapters, d, spec.keyword,
+                           spec.request_timeout)
+        q = shlex.quote(str(d))
+        lines += [f"mkdir -p {q}",
+                  f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
+    return "\n".join(lines) + "\n"
+
+
+def error_rows(items: Sequence[Item], adapters: Sequence[str], kernel: str, compiler: str,
+               reason: str) -> list[dict[str, Any]]:
+    """An ERROR row for every (item, adapter): the kernel or the cell broke."""
+    return [runner.Result(i, a, kernel, compiler, Outcome(Verdict.ERROR, reason)).to_json()
+            for a in adapters for i in items]
+
+
+def read_cell(d: Path, kernel: str, compiler: str) -> tuple[list[dict[str, Any]],
+                                                            dict[str, Any]] | None:
+    """Rows and meta of one cell's results.json, kernel and compiler filled; None if absent."""
+    try:
+        doc = json.loads((d / "results.json").read_text())
+    except (OSError, ValueError):
+        return None
+    rows = [{**r, "kernel": kernel, "compiler": compiler} for r in doc.get("results", [])]
+    return rows, dict(doc.get("meta", {}))
+
+
+def probe_flags(kernel: tuple[int, int], probes: Mapping[str, Any]) -> list[str]:
+    """Probes whose result disagrees with what the kernel version implies."""
+    flags = []
+    for name, since in PROBE_SINCE.items():
+        p = probes.get(name)
+        if not isinstance(p, dict) or kernel == (0, 0):
+            continue
+        implied = kernel >= since
+        if bool(p.get("ok")) != implied:
+            flags.append(f"{name}: probe says {'present' if p.get('ok') else 'absent'} "
+                         f"({p.get('reason')}), but {kernel[0]}.{kernel[1]} "
+                         f"{'has' if implied else 'predates'} it (since {since[0]}.{since[1]})")
+    return flags
+
+
+def _tail_lines(text: str, n: int = TAIL_LINES) -> str:
+    return "\n".join(text.splitlines()[-n:])
+
+
+class Matrix:
+    """Runs one MatrixSpec; `run()` returns the matrix.json document."""
+
+    def __init__(self, spec: MatrixSpec, progress: ProgressFn | None = None) -> None:
+        self.spec = spec
+        self.progress = progress
+        self.items: dict[str, list[Item]] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.kernels: list[KernelRecord] = []
+        self.done = 0
+        self.start = time.monotonic()
+
+    @property
+    def per_kernel(self) -> int:
+        """Items x adapters over every compiler: the work of one kernel."""
+        return sum(len(v) for v in self.items.values()) * len(self.spec.adapters)
+
+    @property
+    def total(self) -> int:
+        """Every (kernel, compiler, adapter, item)."""
+        return self.per_kernel * len(self.spec.kernels)
+
+    def _say(self, kernel: str, stage: str, running: float = 0.0) -> None:
+        if self.progress is None:
+            return
+        elapsed = time.monotonic() - self.start
+        eta = None
+        if self.done:
+            eta = max(0.0, elapsed / self.done * (self.total - self.done))
+        elif running:
+            eta = None
+        self.progress(Progress(kernel, stage, self.done, self.total, elapsed, eta))
+
+    def prepare(self) -> None:
+        """Build every compiler's objects on the host and discover items (once)."""
+        for c in self.spec.compilers:
+            self._say("-", f"building objects with {c}")
+            self.items[c] = runner.prepare(self.spec.paths, c, self.spec.keyword).items
+
+    def run(self) -> dict[str, Any]:
+        """The whole matrix; returns (and writes) matrix.json."""
+        self.spec.out.mkdir(parents=True, exist_ok=True)
+        self.prepare()
+        for k in self.spec.kernels:
+            t0 = time.monotonic()
+            rec = self._host(k) if k == HOST else self._vm(k)
+            rec.wall_seconds = round(time.monotonic() - t0, 3)
+            self.kernels.append(rec)
+        doc = self.document()
+        merge.write_outputs(self.spec.out, doc)
+        return doc
+
+    def document(self) -> dict[str, Any]:
+        """matrix.json: meta (kernels with boots and probes, compilers, adapters), rows."""
+        return {
+            "meta": {
+                "kernels": {r.label: r.to_json() for r in self.kernels},
+                "compilers": list(self.spec.compilers),
+                "adapters": list(self.spec.adapters),
+                "wall_seconds": round(time.monotonic() - self.start, 3),
+            },
+            "results": self.rows,
+            "compiler_differences": merge.compiler_differences(self.rows),
+        }
+
+    def _collect(self, rec: KernelRecord, cells: Path, why_missing: str) -> None:
+        for c in self.spec.compilers:
+            d = cells / c
+            got = read_cell(d, rec.label, c)
+            if got is None:
+                log = _read(d / "run.log")
+                reason = why_missing + (f"\n--- bpfconform run log ---\n{_tail_lines(log)}"
+                                        if log else "")
+                rows = error_rows(self.items[c], self.spec.adapters, rec.label, c, reason)
+            else:
+                rows, meta = got
+                rec.probes = meta.get("probes", rec.probes)
+            self.rows.extend(rows)
+            self.done += len(self.items[c]) * len(self.spec.adapters)
+        if rec.probes:
+            major_minor = Kernel(rec.spec, rec.release, Path()).major_minor
+            rec.probe_flags = probe_flags(major_minor, rec.probes)
+
+    def _host(self, spec_name: str) -> KernelRecord:
+        import os
+
+        release = os.uname().release
+        rec = KernelRecord(spec_name, runner.kernel_id(), release)
+        cells = self.spec.out / "cells" / rec.label
+        for c in self.spec.compilers:
+            d = cells / c
+            d.mkdir(parents=True, exist_ok=True)
+            self._say(rec.label, f"running {c} x {', '.join(self.spec.adapters)}")
+            cmd = cell_command(sys.executable, c, self.spec.adapters, d, self.spec.keyword,
+                               self.spec.request_timeout)
+            with (d / "run.log").open("w") as log:
+                rc = subprocess.run(cmd, cwd=self.spec.paths.repo_root, stdout=log,
+                                    stderr=subprocess.STDOUT, check=False).returncode
+            (d / "rc").write_text(f"{rc}\n")
+        self._collect(rec, cells, f"bpfconform run on the host wrote no results.json "
+                                  f"(see {cells}/<compiler>/run.log)")
+        self._say(rec.label, "done")
+        return rec
+
+    def _vm(self, spec_name: str) -> KernelRecord:
+        rec = KernelRecord(spec_name, spec_name)
+        self._say(spec_name, "fetching kernel")
+        try:
+            kernel = KernelCache(self.spec.cache).fetch(spec_name)
+            link_modules(kernel)
+        except (KernelFetchError, OSError) as exc:
+            rec.fetch_error = str(exc)
+            detail = getattr(exc, "output", "")
+            for c in self.spec.compilers:
+                reason = f"kernel {spec_name} unavailable: {exc}" + (
+                    f"\n{_tail_lines(detail)}" if detail else "")
+                self.rows.extend(error_rows(self.items[c], self.spec.adapters, spec_name, c,
+                                            reason))
+                self.done += len(self.items[c]) * len(self.spec.adapters)
+            return rec
+        rec.label, rec.release, rec.package = kernel.release, kernel.release, kernel.package
+        share = self.spec.out / "vm" / rec.label
+        _clear(share)
+        script = guest_script(self.spec, share.resolve())
+        self._say(rec.label, "booting")
+        cells_total = len(self.spec.compilers)
+
+        def tick(elapsed: float) -> None:
+            cells_done = sum((share / "cells" / c / "rc").exists() for c in self.spec.compilers)
+            stage = ("booting" if not (share / "booted").exists()
+                     else f"running (cells {cells_done}/{cells_total}, {elapsed:.0f} s)")
+            if int(elapsed * 2) % 10 == 0:
+                self._say(rec.label, stage, elapsed)
+
+        result = boot(kernel, script, share, _vm_config(self.spec), on_tick=tick)
+        rec.boot = result.to_json()
+        self._collect(rec, share / "cells", _boot_reason(rec.label, result))
+        self._say(rec.label, "done" if result.ok else f"ERROR: {result.reason}")
+        return rec
+
+
+def _vm_config(spec: MatrixSpec) -> VmConfig:
+    root = str(spec.paths.repo_root)
+    vm = spec.vm
+    overlays = vm.overlay_dirs if root in vm.overlay_dirs else (*vm.overlay_dirs, root)
+    return VmConfig(vm.accel, vm.memory, vm.cpus, vm.timeout, vm.vng, vm.append, overlays,
+                    spec.paths.repo_root)
+
+
+def _boot_reason(label: str, result: BootResult) -> str:
+    if result.ok:
+        return f"kernel {label}: the cell wrote no results.json"
+    return (f"kernel {label}: {result.reason}\n--- console tail ---\n"
+            f"{_tail_lines(result.console_tail)}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _clear(share: Path) -> None:
+    import shutil
+
+    shutil.rmtree(share, ignore_errors=True)
+    share.mkdir(parents=True)
+
+
+def bad(doc: Mapping[str, Any]) -> bool:
+    """True when any row is FAIL, ERROR or XPASS."""
+    return any(r.get("verdict") in {str(v) for v in BAD_VERDICTS} for r in doc["results"])
