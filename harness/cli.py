@@ -20,6 +20,7 @@ from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
 from harness.manifest import AdapterUnavailable, Manifest, find_manifest, load_manifests
+from harness.matrix import cli as matrix_cli
 from harness.probes import PROBE_NAMES, run_probes
 from harness.toolchain import ToolchainError
 from harness.verdict import BAD_VERDICTS, Verdict
@@ -281,6 +282,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                cmd_build_adapters),
     Subcommand("sensitivity", "mutation check through an adapter's skip switch",
                _add_sensitivity_args, cmd_sensitivity),
+    Subcommand("matrix", "kernel x compiler x adapter matrix (VMs under qemu)",
+               matrix_cli.add_matrix_args, matrix_cli.cmd_matrix),
+    Subcommand("report", "report tools: `report merge DIR...`", matrix_cli.add_report_args,
+               matrix_cli.cmd_report),
 )
 
 
