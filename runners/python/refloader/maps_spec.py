@@ -29,6 +29,7 @@ from refloader.btf import (
 )
 from refloader.elf import SHF_ALLOC, SHT_NOBITS, SHT_PROGBITS, ElfObject
 from refloader.errors import ParseError
+from refloader.mutations import Plan
 
 BPF_MAP_TYPE_ARRAY = 2
 BPF_MAP_TYPE_PROG_ARRAY = 3
@@ -86,9 +87,11 @@ def _uint(btf: Btf, type_id: int, what: str) -> int:
 
 
 def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
-                      is_inner: bool = False) -> MapSpec:
+                      is_inner: bool = False, plan: Plan | None = None) -> MapSpec:
     """Decode one BTF map definition struct (libbpf ``parse_btf_map_def``)."""
-    st = btf.type_by_id(btf.skip_mods_and_typedefs(def_type_id))
+    plan = plan or Plan()
+    st = btf.type_by_id(btf.skip_mods_and_typedefs(def_type_id) if plan.map_skip_typedefs
+                        else btf.skip_mods(def_type_id))
     if not isinstance(st, Struct):
         raise ParseError(f"map '{map_name}': definition is not a struct", section=".maps",
                          symbol=map_name)
@@ -96,6 +99,8 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
     key_type = value_type = 0
     for m in st.members:
         n = m.name
+        if n in plan.map_ignore_members:
+            continue  # mutation: behave as if the member were absent
         if n == "type":
             spec.map_type = _uint(btf, m.type, n)
         elif n == "max_entries":
@@ -149,7 +154,7 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
                 spec.value_size = 4
             else:
                 spec.inner = parse_btf_map_def(btf, f"{map_name}.inner", ptr.type,
-                                               is_inner=True)
+                                               is_inner=True, plan=plan)
                 spec.value_size = 4
         elif n == "pinning":
             if is_inner:
@@ -165,6 +170,10 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
         else:
             raise ParseError(f"map '{map_name}': unknown field '{n}'", section=".maps",
                              symbol=map_name)
+    if plan.map_force_type is not None:
+        spec.map_type = plan.map_force_type
+    if plan.map_force_max_entries is not None:
+        spec.max_entries = plan.map_force_max_entries
     if spec.map_type == 0:
         raise ParseError(f"map '{map_name}': map type isn't specified", section=".maps",
                          symbol=map_name)
@@ -172,7 +181,7 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
     return spec
 
 
-def btf_maps(elf: ElfObject, btf: Btf | None) -> list[MapSpec]:
+def btf_maps(elf: ElfObject, btf: Btf | None, plan: Plan | None = None) -> list[MapSpec]:
     """Every map defined in ``.maps`` (empty if the object has none)."""
     sec = elf.section_by_name(".maps")
     if sec is None:
@@ -195,7 +204,7 @@ def btf_maps(elf: ElfObject, btf: Btf | None) -> list[MapSpec]:
         if vsi.offset + vsi.size > sec.sh_size:
             raise ParseError(f"map '{var.name}': BTF var outside of section",
                              section=".maps", offset=vsi.offset, symbol=var.name)
-        spec = parse_btf_map_def(btf, var.name, var.type)
+        spec = parse_btf_map_def(btf, var.name, var.type, plan=plan)
         spec.origin, spec.section = "btf", ".maps"
         spec.sec_index, spec.sec_offset = sec.index, vsi.offset
         specs.append(spec)
@@ -253,9 +262,10 @@ def legacy_maps(elf: ElfObject) -> list[MapSpec]:
     return specs
 
 
-def is_data_section(name: str) -> bool:
-    """libbpf's SEC_DATA / SEC_RODATA / SEC_BSS name rules."""
-    return any(name == p or name.startswith(p + ".") for p in (".data", ".rodata", ".bss"))
+def is_data_section(name: str, custom: bool = True) -> bool:
+    """libbpf's SEC_DATA / SEC_RODATA / SEC_BSS name rules (``custom``: ``.data.*`` too)."""
+    return any(name == p or (custom and name.startswith(p + "."))
+               for p in (".data", ".rodata", ".bss"))
 
 
 def internal_map_name(obj_name: str, sec_name: str) -> str:
@@ -266,16 +276,19 @@ def internal_map_name(obj_name: str, sec_name: str) -> str:
     return "".join(c if c.isalnum() or c in "_." else "_" for c in name)
 
 
-def data_maps(elf: ElfObject, btf: Btf | None, obj_name: str) -> list[MapSpec]:
+def data_maps(elf: ElfObject, btf: Btf | None, obj_name: str,
+              plan: Plan | None = None) -> list[MapSpec]:
     """One data map per non-empty data section, initialised from the section bytes."""
+    plan = plan or Plan()
     specs = []
     for sec in elf.sections:
-        if not is_data_section(sec.name) or sec.sh_size == 0:
+        if not is_data_section(sec.name, plan.custom_data_sections) or sec.sh_size == 0:
             continue
         if sec.sh_type not in (SHT_PROGBITS, SHT_NOBITS) or not sec.sh_flags & SHF_ALLOC:
             continue
         bss = sec.sh_type == SHT_NOBITS
         readonly = sec.name.startswith(".rodata")  # libbpf: SEC_RODATA is by name
+        rdonly_flag = (readonly and plan.rodata_rdonly_prog) or plan.all_data_rdonly_prog
         ds_id = btf.id_by_name(sec.name) if btf is not None else None
         ds = btf.type_by_id(ds_id) if btf is not None and ds_id is not None else None
         mmapable = False
@@ -286,10 +299,10 @@ def data_maps(elf: ElfObject, btf: Btf | None, obj_name: str) -> list[MapSpec]:
                     mmapable = True
         spec = MapSpec(
             internal_map_name(obj_name, sec.name), BPF_MAP_TYPE_ARRAY, 4, sec.sh_size, 1,
-            BPF_F_RDONLY_PROG if readonly else 0,
+            BPF_F_RDONLY_PROG if rdonly_flag else 0,
             btf_value_type_id=ds_id if isinstance(ds, Datasec) and ds_id else 0,
             origin="data", sec_index=sec.index, section=sec.name,
-            data=bytearray(sec.sh_size) if bss else bytearray(sec.data),
+            data=bytearray([plan.bss_fill]) * sec.sh_size if bss else bytearray(sec.data),
             readonly=readonly, mmapable=mmapable)
         specs.append(spec)
     return specs

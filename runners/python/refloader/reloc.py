@@ -31,6 +31,7 @@ from refloader.elf import (
 )
 from refloader.errors import RelocationError
 from refloader.maps_spec import MapSpec, is_data_section
+from refloader.mutations import Plan
 from refloader.programs import ProgramSpec
 
 
@@ -78,9 +79,10 @@ class Reloc:
     map_index: int = -1  # index into the object's map list
 
 
-def collect_relos(elf: ElfObject, progs: list[ProgramSpec],
-                  maps: list[MapSpec]) -> dict[str, list[Reloc]]:
+def collect_relos(elf: ElfObject, progs: list[ProgramSpec], maps: list[MapSpec],
+                  plan: Plan | None = None) -> dict[str, list[Reloc]]:
     """Record every relocation of every function; key: function name."""
+    plan = plan or Plan()
     text = elf.section_by_name(".text")
     text_idx = text.index if text is not None else -1
     out: dict[str, list[Reloc]] = {p.name: [] for p in progs}
@@ -111,12 +113,13 @@ def collect_relos(elf: ElfObject, progs: list[ProgramSpec],
                 raise RelocationError("relocation outside any function", section=sec.name,
                                       offset=rel.r_offset, insn=sec_insn, symbol=sym_name)
             out[prog.name].append(_record(elf, prog, maps, sec_insn - prog.sec_insn_off,
-                                          sym, sym_name, text_idx, rel.r_offset))
+                                          sym, sym_name, text_idx, rel.r_offset, plan))
     return out
 
 
 def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
-            sym: ElfSymbol, sym_name: str, text_idx: int, r_offset: int) -> Reloc:
+            sym: ElfSymbol, sym_name: str, text_idx: int, r_offset: int,
+            plan: Plan) -> Reloc:
     where: dict[str, Any] = {"section": prog.section, "offset": r_offset, "insn": idx,
                              "symbol": sym_name}
     buf = prog.insns
@@ -152,15 +155,17 @@ def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
     tsec = elf.section(sym.shndx)
     if tsec.name in (".maps", "maps"):
         for mi, m in enumerate(maps):
-            if m.origin != "data" and m.sec_index == sym.shndx and m.sec_offset == sym.st_value:
+            if m.origin != "data" and m.sec_index == sym.shndx and (
+                    m.sec_offset == sym.st_value or not plan.map_reloc_by_symbol):
                 return Reloc(RelocKind.RELO_LD64, idx, sym_name, 0, mi)
         raise RelocationError(f"prog '{prog.name}': map relo failed to find map for section "
                               f"'{tsec.name}', off {sym.st_value}",
                               **where)
-    if is_data_section(tsec.name):
+    if is_data_section(tsec.name, plan.custom_data_sections):
         for mi, m in enumerate(maps):
             if m.origin == "data" and m.sec_index == sym.shndx:
-                return Reloc(RelocKind.RELO_DATA, idx, sym_name, sym.st_value, mi)
+                off = sym.st_value if plan.data_reloc_use_st_value else 0
+                return Reloc(RelocKind.RELO_DATA, idx, sym_name, off, mi)
         raise RelocationError(f"prog '{prog.name}': no data map for section '{tsec.name}'",
                               **where)
     raise RelocationError(f"prog '{prog.name}': bad data relo against section '{tsec.name}'",
@@ -237,17 +242,24 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, text: list[ProgramSpec],
         I.set_imm(lp.image, idx, lp.placed[sub.name] - idx - 1)
 
 
-def apply_data_relos(lp: LinkedProgram, map_fds: list[int],
-                     skip: frozenset[RelocKind] = frozenset()) -> None:
+def apply_data_relos(lp: LinkedProgram, map_fds: list[int], plan: Plan | None = None) -> None:
     """Patch map references (``bpf_object__relocate_data``) with the created maps' fds."""
+    plan = plan or Plan()
     for r in lp.relos:
-        if r.kind in skip:
+        if r.kind not in (RelocKind.RELO_LD64, RelocKind.RELO_DATA):
             continue
+        if r.kind == RelocKind.RELO_LD64 and not plan.apply_map_relocs:
+            continue
+        if map_fds[r.map_index] < 0:
+            raise RelocationError(f"prog '{lp.prog.name}': map of '{r.sym_name}' was not "
+                                  "created", section=lp.prog.section, insn=r.insn_idx,
+                                  symbol=r.sym_name)
         if r.kind == RelocKind.RELO_LD64:
             I.set_src(lp.image, r.insn_idx, I.BPF_PSEUDO_MAP_FD)
             I.set_imm(lp.image, r.insn_idx, map_fds[r.map_index])
         elif r.kind == RelocKind.RELO_DATA:
             _, _, _, _, imm0 = I.get(lp.image, r.insn_idx)
-            I.set_imm(lp.image, r.insn_idx + 1, imm0 + r.sym_off)
+            addend = imm0 if plan.data_reloc_keep_addend else 0
+            I.set_imm(lp.image, r.insn_idx + 1, addend + r.sym_off)
             I.set_src(lp.image, r.insn_idx, I.BPF_PSEUDO_MAP_VALUE)
             I.set_imm(lp.image, r.insn_idx, map_fds[r.map_index])

@@ -1,0 +1,170 @@
+"""The reference loader's adapter executable: ``python3 -m refloader.adapter``.
+
+Speaks docs/adapter-protocol.md v1 (JSON Lines on stdin/stdout, diagnostics on stderr).
+Each ``run`` opens the whole object, loads it, test-runs one program and closes every fd
+it opened; errors become a reply (never a traceback on stdout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from typing import Any, TextIO
+
+from refloader import __version__
+from refloader.errors import KernelError, LoaderError
+from refloader.loader import BpfObject, open_object
+from refloader.mutations import plan_for
+from refloader.sanitize import KernelFeatures
+
+PROTOCOL = 1
+SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip"]
+DEFAULT_DATA_IN = bytes(64)
+
+
+@dataclass
+class Reply:
+    """A ``run`` reply."""
+
+    id: int | None
+    phase: str
+    retval: int | None = None
+    errno: int | None = None
+    error: str | None = None
+    verifier_log: str | None = None
+    btf: str | None = None
+    ns: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Session:
+    """Adapter state across requests: the kernel features, probed once."""
+
+    features: KernelFeatures | None = None
+
+    def feats(self) -> KernelFeatures:
+        """Probe on first use."""
+        if self.features is None:
+            from refloader.probes import probe_features
+            self.features = probe_features()
+        return self.features
+
+
+def hello() -> dict[str, Any]:
+    """The hello reply."""
+    return {"op": "hello", "protocol": PROTOCOL, "name": "python",
+            "adapter_version": __version__, "library": "refloader",
+            "library_version": __version__, "supports": SUPPORTS}
+
+
+def _fail(reply: Reply, phase: str, exc: BaseException) -> Reply:
+    reply.phase = phase
+    if isinstance(exc, KernelError):
+        reply.errno = exc.errno
+        reply.verifier_log = exc.verifier_log
+    elif isinstance(exc, OSError):
+        reply.errno = exc.errno
+    msg = str(exc) if isinstance(exc, LoaderError | OSError) else \
+        f"internal error: {type(exc).__name__}: {exc}"
+    reply.error = " ".join(msg.split())
+    return reply
+
+
+def run(req: dict[str, Any], session: Session) -> Reply:
+    """Handle one ``run`` request: open, load, test-run, close."""
+    rid = req.get("id")
+    reply = Reply(rid if isinstance(rid, int) else None, "open")
+    elf, prog = req.get("elf"), req.get("program")
+    if not isinstance(elf, str) or not isinstance(prog, str):
+        return _fail(reply, "open", LoaderError("bad request: 'elf' and 'program' required"))
+    skip = req.get("skip") or []
+    data_hex = req.get("data_in")
+    repeat = req.get("repeat") or 1
+    obj: BpfObject | None = None
+    t0 = time.perf_counter_ns()
+    try:
+        try:
+            plan = plan_for(skip if isinstance(skip, list) else [str(skip)])
+            data_in = bytes.fromhex(data_hex) if isinstance(data_hex, str) else DEFAULT_DATA_IN
+            obj = open_object(elf, plan=plan, pin_root=req.get("pin_root"),
+                              btf_custom_path=req.get("btf_custom_path"))
+        except Exception as exc:
+            _log_exc(exc)
+            return _fail(reply, "open", exc)
+        finally:
+            reply.ns["open"] = time.perf_counter_ns() - t0
+        t1 = time.perf_counter_ns()
+        try:
+            obj.load(session.feats())
+        except Exception as exc:
+            _log_exc(exc)
+            return _fail(reply, "load", exc)
+        finally:
+            reply.ns["load"] = time.perf_counter_ns() - t1
+            reply.btf = obj.btf_status
+            for w in obj.warnings:
+                print(f"refloader: {w}", file=sys.stderr)
+        t2 = time.perf_counter_ns()
+        try:
+            res = obj.test_run(prog, data_in, int(repeat))
+        except Exception as exc:
+            _log_exc(exc)
+            return _fail(reply, "run", exc)
+        finally:
+            reply.ns["run"] = time.perf_counter_ns() - t2
+        reply.phase, reply.retval = "done", res.retval & 0xFFFFFFFF
+        return reply
+    finally:
+        if obj is not None:
+            obj.close()
+
+
+def _log_exc(exc: BaseException) -> None:
+    if not isinstance(exc, LoaderError):
+        traceback.print_exception(exc, file=sys.stderr)
+
+
+def serve(inp: TextIO, out: TextIO) -> int:
+    """The request loop; returns the exit status."""
+    session = Session()
+    for line in inp:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict):
+                raise ValueError("request is not a JSON object")
+        except ValueError as exc:
+            out.write(json.dumps({"id": None, "phase": "open",
+                                  "error": f"bad request: {exc}"}) + "\n")
+            out.flush()
+            continue
+        op = req.get("op")
+        if op == "bye":
+            return 0
+        if op == "hello":
+            obj: dict[str, Any] = hello()
+        elif op == "run":
+            obj = asdict(run(req, session))
+        else:
+            obj = {"id": req.get("id"), "phase": "open", "error": f"bad request: op {op!r}"}
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+    return 0
+
+
+def main() -> int:
+    """Entry point (console script ``bpfconform-python-adapter``)."""
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    try:
+        return serve(sys.stdin, sys.stdout)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

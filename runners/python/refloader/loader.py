@@ -1,0 +1,408 @@
+"""The library API: open an object, inspect it, set ``.rodata`` values, load, test-run, close.
+
+``open_object`` only parses (no syscall).  ``BpfObject.load`` then follows libbpf's
+``bpf_object_load`` step by step:
+
+1. kernel features (``refloader.probes``, cached per process);
+2. CO-RE relocations (``refloader.core``) against vmlinux BTF or ``btf_custom_path``;
+3. BTF: hidden global functions marked static, sanitised for the kernel, loaded
+   (``BPF_BTF_LOAD``); on failure dropped *and reported* in ``btf_status``;
+4. maps: pinned ones reused when compatible (rejected otherwise), the rest created
+   (``BPF_MAP_CREATE``), data maps written with the section image (``.bss``: zeros),
+   ``.rodata`` frozen, then pinned (``LIBBPF_PIN_BY_NAME``);
+5. relocation: sub-programs appended and calls fixed, map/data references patched;
+6. every autoloaded program loaded (``BPF_PROG_LOAD``, verifier log on failure);
+7. ``.values`` slots of PROG_ARRAY and map-in-map maps filled.
+
+Use as a context manager: every fd is closed on exit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from refloader import syscall as sc
+from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs
+from refloader.btf_ext import BtfExt, marshal_func_infos, marshal_line_infos
+from refloader.elf import STB_LOCAL, STT_SECTION, ElfObject, read_elf
+from refloader.errors import BTFError, KernelError, LoaderError, ParseError, RelocationError
+from refloader.maps_spec import (
+    BPF_F_MMAPABLE,
+    BPF_MAP_TYPE_ARRAY_OF_MAPS,
+    BPF_MAP_TYPE_HASH_OF_MAPS,
+    BPF_MAP_TYPE_PROG_ARRAY,
+    LIBBPF_PIN_BY_NAME,
+    MapSpec,
+    btf_maps,
+    data_maps,
+    legacy_maps,
+)
+from refloader.mutations import Plan
+from refloader.programs import ProgramSpec, collect_programs
+from refloader.reloc import Reloc, apply_data_relos, collect_relos, link_program
+from refloader.sanitize import KernelFeatures, sanitize
+from refloader.sections import SecFlags
+
+BPF_F_SLEEPABLE = 1 << 4
+BPF_F_XDP_HAS_FRAGS = 1 << 5
+DEFAULT_PIN_ROOT = "/sys/fs/bpf"
+VMLINUX_BTF = "/sys/kernel/btf/vmlinux"
+
+
+@dataclass
+class LoadedProgram:
+    """A program after ``load``: its fd (or -1 when not autoloaded)."""
+
+    spec: ProgramSpec
+    fd: int = -1
+    insn_cnt: int = 0
+
+
+@dataclass
+class BpfObject:
+    """An opened object: its parsed parts, and after ``load`` its kernel objects."""
+
+    path: str
+    elf: ElfObject
+    btf: Btf | None
+    ext: BtfExt | None
+    programs: list[ProgramSpec]
+    maps: list[MapSpec]
+    license: str
+    kern_version: int
+    plan: Plan
+    pin_root: str = DEFAULT_PIN_ROOT
+    btf_custom_path: str | None = None
+    btf_status: str = "none"
+    btf_fd: int = -1
+    map_fds: list[int] = field(default_factory=list)
+    loaded: dict[str, LoadedProgram] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    _fds: list[int] = field(default_factory=list)
+    _relos: dict[str, list[Reloc]] = field(default_factory=dict)
+    _state: str = "opened"
+
+    # -- inspection ---------------------------------------------------------------------
+
+    def program(self, name: str) -> ProgramSpec:
+        """The entry program (not a sub-program) called ``name``."""
+        for p in self.programs:
+            if p.name == name and not p.is_subprog:
+                return p
+        raise LoaderError(f"{self.path}: no program '{name}'", symbol=name)
+
+    def map(self, name: str) -> MapSpec:
+        """The map called ``name``."""
+        for m in self.maps:
+            if m.name == name:
+                return m
+        raise LoaderError(f"{self.path}: no map '{name}'", symbol=name)
+
+    def entry_programs(self) -> Iterator[ProgramSpec]:
+        """Programs that are not sub-programs."""
+        return (p for p in self.programs if not p.is_subprog)
+
+    # -- before load --------------------------------------------------------------------
+
+    def set_global(self, name: str, value: bytes | int) -> None:
+        """Set the initial value of global variable ``name`` (e.g. a ``const volatile``
+        in ``.rodata``) before ``load``; an int is written little-endian at its size."""
+        if self._state != "opened":
+            raise LoaderError("set_global after load", symbol=name)
+        if self.btf is None:
+            raise LoaderError("set_global needs BTF", symbol=name)
+        for m in self.maps:
+            if m.origin != "data" or not m.btf_value_type_id or m.data is None:
+                continue
+            ds = self.btf.type_by_id(m.btf_value_type_id)
+            assert isinstance(ds, Datasec)
+            for v in ds.vars:
+                var = self.btf.type_by_id(v.type)
+                if isinstance(var, Var) and var.name == name:
+                    raw = value if isinstance(value, bytes) else (
+                        value & ((1 << (8 * v.size)) - 1)).to_bytes(v.size, "little")
+                    if len(raw) != v.size:
+                        raise LoaderError(f"'{name}' is {v.size} bytes, got {len(raw)}",
+                                          section=m.section, symbol=name)
+                    m.data[v.offset:v.offset + v.size] = raw
+                    return
+        raise LoaderError(f"no global variable '{name}' in a data section", symbol=name)
+
+    # -- load ---------------------------------------------------------------------------
+
+    def load(self, features: KernelFeatures | None = None) -> None:
+        """Create every map and load every autoloaded program (see the module doc)."""
+        if self._state != "opened":
+            raise LoaderError(f"{self.path}: object already loaded")
+        self._state = "loading"
+        if features is None:
+            from refloader.probes import probe_features
+            features = probe_features()
+        self._core_relocate()
+        self._load_btf(features)
+        self._create_maps(features)
+        for p in self.programs:
+            if p.is_subprog or not p.autoload:
+                self.loaded[p.name] = LoadedProgram(p)
+                continue
+            self.loaded[p.name] = self._load_program(p)
+        self._init_slots()
+        self._state = "loaded"
+
+    def _core_relocate(self) -> None:
+        if not any(p.core_relos for p in self.programs):
+            return
+        try:
+            core = importlib.import_module("refloader.core")
+        except ImportError as exc:
+            first = next(p for p in self.programs if p.core_relos)
+            raise RelocationError(f"prog '{first.name}': CO-RE not implemented",
+                                  section=first.section,
+                                  insn=first.core_relos[0].insn_off) from exc
+        target = self.btf_custom_path or VMLINUX_BTF
+        relocate = getattr(core, "relocate_programs", None)
+        if relocate is None:
+            raise RelocationError("CO-RE not implemented (refloader.core has no "
+                                  "relocate_programs)")
+        relocate(self, target)
+
+    def _load_btf(self, f: KernelFeatures) -> None:
+        if self.btf is None:
+            return
+        if not f.btf:
+            self.btf_status = "dropped: kernel has no BTF support"
+            return
+        kern = Btf.parse(self.btf.marshal())
+        for p in self.programs:  # libbpf: __hidden global functions are verified as static
+            if p.mark_btf_static and p.is_subprog:
+                for tid in kern.ids_by_name(p.name, BtfKind.FUNC):
+                    t = kern.type_by_id(tid)
+                    if isinstance(t, Func):
+                        t.linkage = 0
+        done = sanitize(kern, f)
+        try:
+            self.btf_fd = self._own(sc.btf_load(kern.marshal()))
+        except KernelError as exc:
+            self.btf_status = f"dropped: BPF_BTF_LOAD failed: {exc.message}"
+            self.warnings.append(f"{exc}\n{exc.verifier_log or ''}")
+            return
+        self.btf_status = f"sanitized: {', '.join(done)}" if done else "loaded"
+
+    def _own(self, fd: int) -> int:
+        self._fds.append(fd)
+        return fd
+
+    def _create_maps(self, f: KernelFeatures) -> None:
+        self.map_fds = [-1] * len(self.maps)
+        for i, m in enumerate(self.maps):
+            try:
+                self.map_fds[i] = self._create_map(m, f)
+            except KernelError as exc:
+                if self.plan.fail_on_map_create_error:
+                    raise
+                self.warnings.append(f"map '{m.name}' dropped: {exc}")
+
+    def _create_map(self, m: MapSpec, f: KernelFeatures) -> int:
+        pin_path = os.path.join(self.pin_root, m.name) if m.pinning == LIBBPF_PIN_BY_NAME \
+            else None
+        if pin_path is not None and os.path.exists(pin_path):
+            fd = self._own(sc.obj_get(pin_path))
+            self._check_pin_compatible(m, fd, pin_path)
+            return fd
+        inner_fd = 0
+        if m.inner is not None:
+            inner_fd = self._make_map(m.inner, f, 0)
+        fd = self._make_map(m, f, inner_fd)
+        if inner_fd:
+            sc.close(inner_fd)
+            self._fds.remove(inner_fd)
+        if m.origin == "data" and m.data is not None:
+            if not any(m.section == s for s in self.plan.skip_init_of):
+                sc.map_update_elem(fd, b"\0\0\0\0", bytes(m.data))
+            if m.readonly and self.plan.freeze_rodata:
+                sc.map_freeze(fd)
+        if pin_path is not None:
+            sc.obj_pin(fd, pin_path)
+        return fd
+
+    def _make_map(self, m: MapSpec, f: KernelFeatures, inner_fd: int) -> int:
+        flags = m.map_flags
+        if m.origin == "data" and m.mmapable and f.mmapable_maps:
+            flags |= BPF_F_MMAPABLE
+        args = sc.MapCreate(m.map_type, m.key_size, m.value_size, m.max_entries, flags,
+                            m.name if f.prog_name else "", inner_fd, m.numa_node,
+                            map_extra=m.map_extra)
+        if self.btf_fd >= 0 and (m.btf_key_type_id or m.btf_value_type_id):
+            with_btf = sc.MapCreate(**{**args.__dict__, "btf_fd": self.btf_fd,
+                                       "btf_key_type_id": m.btf_key_type_id,
+                                       "btf_value_type_id": m.btf_value_type_id})
+            try:
+                return self._own(sc.map_create(with_btf))
+            except KernelError as exc:  # libbpf: "Retrying without BTF."
+                self.warnings.append(f"map '{m.name}': {exc}; retrying without BTF")
+        return self._own(sc.map_create(args))
+
+    def _check_pin_compatible(self, m: MapSpec, fd: int, path: str) -> None:
+        info = sc.map_info(fd)
+        want = (m.map_type, m.key_size, m.value_size, m.max_entries, m.map_flags)
+        got = (info.type, info.key_size, info.value_size, info.max_entries, info.map_flags)
+        if want != got:
+            raise LoaderError(f"map '{m.name}': pinned map at {path} is incompatible "
+                              f"(type, key, value, max_entries, flags) {got} != {want}",
+                              symbol=m.name)
+
+    def _load_program(self, p: ProgramSpec) -> LoadedProgram:
+        if p.kind.sec_def is None:
+            raise LoaderError(f"prog '{p.name}': missing BPF prog type, check ELF section "
+                              f"name '{p.section}'", section=p.section, symbol=p.name)
+        sd = p.kind.sec_def
+        if sd.flags & SecFlags.SEC_ATTACH_BTF:
+            raise LoaderError(f"prog '{p.name}': BTF attach targets ({sd.sec}) are not "
+                              "supported by the reference loader", section=p.section,
+                              symbol=p.name)
+        relos = self._relos_of()
+        lp = link_program(p, self.programs, relos, link_subprogs=self.plan.link_subprogs)
+        apply_data_relos(lp, self.map_fds, self.plan)
+        flags = 0
+        if sd.flags & SecFlags.SEC_SLEEPABLE:
+            flags |= BPF_F_SLEEPABLE
+        if sd.flags & SecFlags.SEC_XDP_FRAGS:
+            flags |= BPF_F_XDP_HAS_FRAGS
+        use_btf = self.btf_fd >= 0 and self.ext is not None
+        args = sc.ProgLoad(
+            sd.prog_type, bytes(lp.image), self.license, p.name, sd.expected_attach_type,
+            flags, self.kern_version, self.btf_fd if use_btf else 0,
+            marshal_func_infos(sorted(lp.func_info, key=lambda r: r.insn_off))
+            if use_btf else b"",
+            8,
+            marshal_line_infos(sorted(lp.line_info, key=lambda r: r.insn_off))
+            if use_btf else b"",
+            16, section=p.section)
+        fd = self._own(sc.prog_load(args))
+        return LoadedProgram(p, fd, len(lp.image) // 8)
+
+    def _relos_of(self) -> dict[str, list[Reloc]]:
+        if not self._relos:
+            self._relos = collect_relos(self.elf, self.programs, self.maps, self.plan)
+        return self._relos
+
+    def _init_slots(self) -> None:
+        for i, m in enumerate(self.maps):
+            if not m.init_slots or self.map_fds[i] < 0:
+                continue
+            for slot, sym in m.init_slots:
+                if m.map_type == BPF_MAP_TYPE_PROG_ARRAY:
+                    lp = self.loaded.get(sym)
+                    if lp is None or lp.fd < 0:
+                        raise LoaderError(f"map '{m.name}': slot {slot} names '{sym}', which "
+                                          "is not a loaded program", symbol=sym)
+                    if not self.plan.fill_prog_array_slots:
+                        continue
+                    target = lp.fd
+                elif m.map_type in (BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS):
+                    idx = next((j for j, t in enumerate(self.maps) if t.name == sym), -1)
+                    if idx < 0 or self.map_fds[idx] < 0:
+                        raise LoaderError(f"map '{m.name}': slot {slot} names unknown map "
+                                          f"'{sym}'", symbol=sym)
+                    target = self.map_fds[idx]
+                else:
+                    raise LoaderError(f"map '{m.name}': .values on a map of type "
+                                      f"{m.map_type}", symbol=m.name)
+                sc.map_update_elem(self.map_fds[i], struct.pack("<I", slot),
+                                   struct.pack("<I", target))
+
+    # -- run ----------------------------------------------------------------------------
+
+    def test_run(self, name: str, data_in: bytes, repeat: int = 1) -> sc.TestRunResult:
+        """``BPF_PROG_TEST_RUN`` of loaded program ``name``."""
+        lp = self.loaded.get(name)
+        if lp is None or lp.spec.is_subprog:
+            raise LoaderError(f"{self.path}: no program '{name}'", symbol=name)
+        if lp.fd < 0:
+            raise LoaderError(f"program '{name}' was not loaded (not autoloaded)",
+                              section=lp.spec.section, symbol=name)
+        return sc.prog_test_run(lp.fd, data_in, repeat)
+
+    # -- close --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every fd this object opened (maps, programs, BTF)."""
+        while self._fds:
+            sc.close(self._fds.pop())
+        self._state = "closed"
+
+    def __enter__(self) -> BpfObject:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = None,
+                btf_custom_path: str | None = None, raw: bytes | None = None) -> BpfObject:
+    """Parse ``path`` into a ``BpfObject`` (no syscall): programs, maps, BTF, relocations."""
+    plan = plan or Plan()
+    elf = read_elf(path, raw)
+    lic_sec = elf.section_by_name("license")
+    license = lic_sec.data.split(b"\0", 1)[0].decode(errors="replace") if lic_sec else ""
+    ver_sec = elf.section_by_name("version")
+    kern_version = 0
+    if ver_sec is not None:
+        if len(ver_sec.data) != 4:
+            raise ParseError(f"{path}: invalid kver section", section="version")
+        (kern_version,) = struct.unpack("<I", ver_sec.data)
+    btf = _read_btf(elf, path)
+    ext = None
+    ext_sec = elf.section_by_name(".BTF.ext")
+    if btf is not None and ext_sec is not None:
+        try:
+            ext = BtfExt.parse(ext_sec.data, btf.strings)
+        except BTFError as exc:  # libbpf: "Ignored and continue."
+            ext = None
+            _ = exc
+    progs = collect_programs(elf, ext)
+    maps = legacy_maps(elf) + btf_maps(elf, btf, plan) + data_maps(
+        elf, btf, _obj_name(path), plan)
+    obj = BpfObject(path, elf, btf, ext, progs, maps, license, kern_version, plan,
+                    pin_root or DEFAULT_PIN_ROOT, btf_custom_path)
+    obj.btf_status = "none" if btf is None else "parsed"
+    obj._relos = collect_relos(elf, progs, maps, plan)
+    return obj
+
+
+def _obj_name(path: str) -> str:
+    base = os.path.basename(path)
+    return base.split(".", 1)[0]
+
+
+def _read_btf(elf: ElfObject, path: str) -> Btf | None:
+    sec = elf.section_by_name(".BTF")
+    if sec is None:
+        return None
+    btf = Btf.parse(sec.data)
+
+    def section_size(name: str) -> int | None:
+        s = elf.section_by_name(name)
+        return s.sh_size if s is not None else None
+
+    def symbol(name: str) -> tuple[int, bool] | None:
+        for s in elf.symbols:
+            if s.name == name and s.bind != STB_LOCAL and s.type != STT_SECTION:
+                return s.st_value, s.visibility in (1, 2)
+        for s in elf.symbols:  # static variables kept as VAR (linkage static) are skipped
+            if s.name == name:
+                return s.st_value, s.visibility in (1, 2)
+        return None
+
+    try:
+        fixup_datasecs(btf, section_size, symbol)
+    except BTFError as exc:
+        raise BTFError(f"{path}: {exc.message}", section=exc.section,
+                       symbol=exc.symbol) from exc
+    return btf

@@ -1,0 +1,131 @@
+"""The behaviour-skip switch: for each catalogue id, the exact mutation the loader performs.
+
+Mutation testing: with ``skip=[id]`` (adapter request field) or ``BPFCONFORM_SKIP=id,...``
+(environment), the loader deliberately does NOT perform behaviour ``id`` the way
+``suite/catalogue.toml``'s ``mutation`` field says, and every required program testing
+``id`` must then fail.  The loader's pipeline consults a ``Plan`` (a record of knobs, all
+"correct" by default); each entry of ``MUTATIONS`` is a hook that turns knobs.  An unknown
+id is an error, never ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from refloader.errors import LoaderError
+
+BPF_MAP_TYPE_ARRAY = 2
+SKIP_ENV = "BPFCONFORM_SKIP"
+
+
+@dataclass
+class Plan:
+    """Knobs of the load pipeline; the defaults are what libbpf does."""
+
+    #: data sections (by exact name or prefix rule) whose initial value is not written
+    skip_init_of: set[str] = field(default_factory=set)
+    #: byte that fills a .bss map's initial value (0: zero-filled)
+    bss_fill: int = 0
+    freeze_rodata: bool = True
+    rodata_rdonly_prog: bool = True
+    custom_data_sections: bool = True
+    all_data_rdonly_prog: bool = False
+    data_reloc_use_st_value: bool = True
+    data_reloc_keep_addend: bool = True
+    #: BTF map definition members to ignore (as if absent)
+    map_ignore_members: set[str] = field(default_factory=set)
+    map_skip_typedefs: bool = True
+    map_reloc_by_symbol: bool = True
+    map_force_type: int | None = None
+    map_force_max_entries: int | None = None
+    apply_map_relocs: bool = True
+    fail_on_map_create_error: bool = True
+    link_subprogs: bool = True
+    apply_call_relocs: bool = True
+    apply_func_addr_relocs: bool = True
+    rebase_ext_info: bool = True
+    autoload_question_mark: bool = False
+    fill_prog_array_slots: bool = True
+    #: ids in effect, for reports
+    active: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One catalogue id's mutation: a sentence and the hook that applies it."""
+
+    id: str
+    what: str
+    hook: Callable[[Plan], None]
+
+
+def _set(**knobs: object) -> Callable[[Plan], None]:
+    def hook(plan: Plan) -> None:
+        for k, v in knobs.items():
+            setattr(plan, k, v)
+    return hook
+
+
+def _add(attr: str, *items: str) -> Callable[[Plan], None]:
+    def hook(plan: Plan) -> None:
+        getattr(plan, attr).update(items)
+    return hook
+
+
+MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
+    Mutation("data.data", ".data map created, initial value not written (reads give 0)",
+             _add("skip_init_of", ".data")),
+    Mutation("data.rodata", ".rodata map created (RDONLY_PROG, frozen), value not written",
+             _add("skip_init_of", ".rodata")),
+    Mutation("data.rodata.str", ".rodata.str1.1 map created, string bytes not written",
+             _add("skip_init_of", ".rodata.str1.1")),
+    Mutation("data.rodata.frozen", ".rodata not frozen before program load",
+             _set(freeze_rodata=False)),
+    Mutation("data.rodata.readonly", ".rodata created without BPF_F_RDONLY_PROG",
+             _set(rodata_rdonly_prog=False)),
+    Mutation("data.bss", ".bss value written from a 0xa5-filled buffer", _set(bss_fill=0xA5)),
+    Mutation("data.section.custom", ".data.*/.rodata.*/.bss.* not recognised as global data",
+             _set(custom_data_sections=False)),
+    Mutation("data.writable", "every global-data map created BPF_F_RDONLY_PROG",
+             _set(all_data_rdonly_prog=True)),
+    Mutation("data.reloc.symbol", "st_value ignored in ld_imm64 data relocations",
+             _set(data_reloc_use_st_value=False)),
+    Mutation("data.reloc.addend", "the addend in the ld_imm64 imm is overwritten, not added",
+             _set(data_reloc_keep_addend=False)),
+    Mutation("maps.btf.type", "`key`/`value` members ignored (sizes 0)",
+             _add("map_ignore_members", "key", "value")),
+    Mutation("maps.btf.size", "`key_size`/`value_size` members ignored (sizes 0)",
+             _add("map_ignore_members", "key_size", "value_size")),
+    Mutation("maps.btf.typedef", "map definition not resolved through typedefs",
+             _set(map_skip_typedefs=False)),
+    Mutation("maps.distinct", "map references resolved by section only: first map wins",
+             _set(map_reloc_by_symbol=False)),
+    Mutation("maps.type", "`type` member ignored: every BTF map is an ARRAY",
+             _set(map_force_type=BPF_MAP_TYPE_ARRAY)),
+    Mutation("maps.reloc", "ld_imm64 relocations against .maps symbols not applied",
+             _set(apply_map_relocs=False)),
+    Mutation("maps.max_entries", "`max_entries` ignored: every BTF map gets 4096",
+             _set(map_force_max_entries=4096)),
+    Mutation("maps.flags", "`map_flags` ignored: every BTF map gets flags 0",
+             _add("map_ignore_members", "map_flags")),
+    Mutation("maps.create_error", "a map whose BPF_MAP_CREATE fails is dropped, load goes on",
+             _set(fail_on_map_create_error=False)),
+)}
+
+
+def plan_for(skip: Iterable[str], env: bool = True) -> Plan:
+    """The plan with every id of ``skip`` (plus ``$BPFCONFORM_SKIP`` if ``env``) applied."""
+    ids = [s for s in skip if s]
+    if env:
+        ids += [s.strip() for s in os.environ.get(SKIP_ENV, "").split(",") if s.strip()]
+    plan = Plan()
+    unknown = [i for i in ids if i not in MUTATIONS]
+    if unknown:
+        raise LoaderError(f"unknown behaviour id(s) to skip: {', '.join(unknown)} "
+                          f"(known: {len(MUTATIONS)} ids in refloader.mutations)")
+    for i in dict.fromkeys(ids):
+        MUTATIONS[i].hook(plan)
+    plan.active = tuple(dict.fromkeys(ids))
+    return plan
