@@ -216,6 +216,8 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, text: list[ProgramSpec],
             sub_idx = r.sym_off // 8 + imm + 1
         elif r is not None and r.kind == RelocKind.RELO_SUBPROG_ADDR:
             sub_idx = (r.sym_off + imm) // 8
+            # libbpf marks the ld_imm64 as a function address (clang leaves src_reg 0)
+            I.set_src(lp.image, idx, I.BPF_PSEUDO_FUNC)
         elif I.is_pseudo_func(lp.image, idx):
             raise RelocationError(f"prog '{prog.name}': missing subprog addr relo",
                                   section=prog.section, insn=i)
