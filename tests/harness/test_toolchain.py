@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness import toolchain
+
+WriteSource = Callable[[str, str], Path]
+
+PROG = """/* {purpose} */
+#include "conformance.h"
+{extra}
+SEC("socket") int prog(void *ctx) {{ return 0; }}
+"""
+
+
+def _compiled(results: list[toolchain.BuildResult]) -> set[str]:
+    return {r.source.rel for r in results if r.compiled}
+
+
+def test_a_warm_build_compiles_nothing(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    write_source("a/one.bpf.c", PROG.format(purpose="one", extra=""))
+    write_source("b/two.bpf.c", PROG.format(purpose="two", extra=""))
+    cold = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert _compiled(cold) == {"a/one.bpf.c", "b/two.bpf.c"}
+    assert all(r.ok for r in cold)
+    assert (tmp_path / "build" / compiler.id / "a" / "one.bpf.o").is_file()
+    warm = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert _compiled(warm) == set()
+
+
+def test_a_header_change_recompiles_only_its_includers(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    header = write_source("include/extra.h", "#define EXTRA 1\n")
+    write_source("a/uses.bpf.c", PROG.format(purpose="uses", extra='#include "extra.h"'))
+    write_source("a/plain.bpf.c", PROG.format(purpose="plain", extra=""))
+    toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    header.write_text("#define EXTRA 2\n")
+    again = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert _compiled(again) == {"a/uses.bpf.c"}
+
+
+def test_a_source_change_recompiles_it(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    src = write_source("a/one.bpf.c", PROG.format(purpose="one", extra=""))
+    toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    src.write_text(PROG.format(purpose="one, edited", extra=""))
+    assert _compiled(toolchain.build_all(compiler, bpf_src, tmp_path / "build")) == {
+        "a/one.bpf.c"}
+
+
+def test_a_compile_error_names_the_file_and_the_rest_still_builds(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    write_source("a/broken.bpf.c", "/* broken */\nint f(void) { return undeclared_thing; }\n")
+    write_source("a/fine.bpf.c", PROG.format(purpose="fine", extra=""))
+    results = {r.source.rel: r for r in toolchain.build_all(compiler, bpf_src,
+                                                           tmp_path / "build")}
+    assert results["a/fine.bpf.c"].ok
+    broken = results["a/broken.bpf.c"]
+    assert not broken.ok
+    assert "broken.bpf.c:2" in broken.diagnostics
+    assert "undeclared_thing" in broken.diagnostics
+    assert not broken.obj.exists()
+
+
+def test_btf_stubs_compile_with_target_defined(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    write_source("core/target.btf.c",
+                 "#ifndef TARGET\n#error TARGET not defined\n#endif\nstruct s { int a; } s;\n")
+    (result,) = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert result.ok, result.diagnostics
+    assert result.source.is_btf_stub
+    assert result.obj == tmp_path / "build" / compiler.id / "core" / "target.btf.o"
+
+
+def test_objects_of_different_compilers_do_not_share_a_cache(
+    bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    found = toolchain.discover_compilers()
+    if len(found) < 2:
+        pytest.skip(f"needs two compilers, found {[c.id for c in found]}")
+    write_source("a/one.bpf.c", PROG.format(purpose="one", extra=""))
+    for c in found[:2]:
+        (r,) = toolchain.build_all(c, bpf_src, tmp_path / "build")
+        assert r.ok and r.compiled, r.diagnostics
+        assert r.obj.parent.parent.name == c.id
+
+
+@pytest.mark.parametrize(
+    ("text", "deps"),
+    [
+        ("x.o: a.c b.h\n", ["a.c", "b.h"]),
+        ("x.o: a.c \\\n  /inc/b.h \\\n  /inc/c.h\n", ["a.c", "/inc/b.h", "/inc/c.h"]),
+        ("x.o: /my\\ dir/a.c b.h\n", ["/my dir/a.c", "b.h"]),
+    ],
+    ids=["one-line", "continued", "escaped-space"],
+)
+def test_depfiles_parse(text: str, deps: list[str]) -> None:
+    assert toolchain.parse_depfile(text) == deps
+
+
+def test_no_compiler_at_all_says_what_to_install() -> None:
+    with pytest.raises(toolchain.ToolchainError, match=r"clang-19.*pip install ziglang"):
+        toolchain.default_compiler([])
+
+
+def test_an_unknown_compiler_id_lists_the_known_ones(compiler: toolchain.Compiler) -> None:
+    with pytest.raises(toolchain.ToolchainError, match=compiler.id):
+        toolchain.select_compiler([compiler], "clang-99")
+
+
+def test_the_default_compiler_is_the_newest_debian_clang() -> None:
+    def c(cid: str, major: int, kind: str) -> toolchain.Compiler:
+        return toolchain.Compiler(cid, (cid,), f"{major}.0.0", major, kind)
+
+    found = [c("clang-14", 14, "debian"), c("clang-19", 19, "debian"),
+             c("zig-clang-22", 22, "zig")]
+    assert toolchain.default_compiler(found).id == "clang-19"
+    assert toolchain.default_compiler(found[2:]).id == "zig-clang-22"

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.discovery import Expectations
+from harness.protocol import RunReply
+from harness.verdict import Outcome, Verdict, apply_known_failure, control_check, judge
+
+SOURCE = "/* purpose */\nint x;\nASSERT_EQ(x, 7); /* unpatched: 0 */\nreturn 0;\n"
+
+
+def _exp(expect: str) -> Expectations:
+    return Expectations(behaviour="data.data", expect=expect, level="required")
+
+
+def _reply(phase: str, retval: int | None = None, error: str | None = None) -> RunReply:
+    return RunReply(id=1, phase=phase, retval=retval, errno=22 if error else None,  # type: ignore[arg-type]
+                    error=error, verifier_log="0: R1=ctx" if phase == "load" else None)
+
+
+@pytest.mark.parametrize(
+    ("expect", "reply", "verdict", "reason_has", "line"),
+    [
+        ("pass", _reply("done", 0), Verdict.PASS, "", None),
+        ("pass", _reply("done", 3), Verdict.FAIL, "assertion failed at t/x.bpf.c:3", 3),
+        ("pass", _reply("done", 999), Verdict.FAIL, "returned 999, which is not a line", 999),
+        ("pass", _reply("load", error="verifier said no"), Verdict.FAIL,
+         "loader refused a valid object: load failed (errno 22): verifier said no", None),
+        ("pass", _reply("open", error="bad ELF"), Verdict.FAIL, "open failed", None),
+        ("pass", _reply("run", error="no such program"), Verdict.FAIL, "run failed", None),
+        ("load_error", _reply("load", error="rejected"), Verdict.PASS, "rejected as expected",
+         None),
+        ("load_error", _reply("open", error="rejected"), Verdict.PASS, "rejected as expected",
+         None),
+        ("load_error", _reply("done", 0), Verdict.FAIL, "accepted an object it must refuse",
+         None),
+        ("load_error", _reply("run", error="test run failed"), Verdict.FAIL,
+         "expected load_error, but run failed", None),
+        ("open_error", _reply("open", error="rejected"), Verdict.PASS, "rejected", None),
+        ("open_error", _reply("load", error="late"), Verdict.FAIL,
+         "expected open_error, but load failed", None),
+        ("open_error", _reply("done", 0), Verdict.FAIL, "must refuse", None),
+    ],
+    ids=["pass-ret0", "pass-ret-line", "pass-ret-not-a-line", "pass-load-failed",
+         "pass-open-failed", "pass-run-failed", "load_error-load-failed",
+         "load_error-open-failed", "load_error-ran", "load_error-run-failed",
+         "open_error-open-failed", "open_error-load-failed", "open_error-ran"],
+)
+def test_judge_follows_the_protocol_table(
+    tmp_path: Path, expect: str, reply: RunReply, verdict: Verdict, reason_has: str,
+    line: int | None,
+) -> None:
+    src = tmp_path / "x.bpf.c"
+    src.write_text(SOURCE)
+    outcome = judge(_exp(expect), reply, src, "t/x.bpf.c")
+    assert outcome.verdict is verdict
+    assert reason_has in outcome.reason
+    assert outcome.line == line
+
+
+def test_a_failed_assertion_carries_its_source_line(tmp_path: Path) -> None:
+    src = tmp_path / "x.bpf.c"
+    src.write_text(SOURCE)
+    outcome = judge(_exp("pass"), _reply("done", 3), src, "t/x.bpf.c")
+    assert outcome.source_line == "ASSERT_EQ(x, 7); /* unpatched: 0 */"
+
+
+def test_a_refused_valid_object_carries_the_verifier_log(tmp_path: Path) -> None:
+    outcome = judge(_exp("pass"), _reply("load", error="EACCES"), tmp_path / "x.bpf.c", "x")
+    assert outcome.verifier_log == "0: R1=ctx"
+
+
+PASS, FAIL, ERROR, SKIP = (Outcome(Verdict.PASS), Outcome(Verdict.FAIL, "f"),
+                           Outcome(Verdict.ERROR, "crash"), Outcome(Verdict.SKIP, "s"))
+
+
+@pytest.mark.parametrize(
+    ("first", "control", "verdict", "reason_has"),
+    [
+        (PASS, FAIL, Verdict.PASS, ""),
+        (PASS, PASS, Verdict.FAIL, "insensitive: also passes against control BTF /c.btf"),
+        (PASS, ERROR, Verdict.ERROR, "control run: crash"),
+        (FAIL, PASS, Verdict.FAIL, "f"),
+    ],
+    ids=["control-fails", "control-passes-too", "control-crashes", "first-run-failed"],
+)
+def test_the_control_btf_run_must_not_pass(
+    first: Outcome, control: Outcome, verdict: Verdict, reason_has: str
+) -> None:
+    outcome = control_check(first, control, "/c.btf")
+    assert outcome.verdict is verdict
+    assert reason_has in outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("outcome", "known", "verdict"),
+    [
+        (FAIL, "upstream bug", Verdict.XFAIL),
+        (PASS, "upstream bug", Verdict.XPASS),
+        (ERROR, "upstream bug", Verdict.ERROR),
+        (SKIP, "upstream bug", Verdict.SKIP),
+        (FAIL, None, Verdict.FAIL),
+        (PASS, None, Verdict.PASS),
+    ],
+    ids=["listed-fail-is-xfail", "listed-pass-is-xpass", "listed-error-stays-error",
+         "listed-skip-stays-skip", "unlisted-fail", "unlisted-pass"],
+)
+def test_known_failures_turn_fail_into_xfail_and_pass_into_xpass(
+    outcome: Outcome, known: str | None, verdict: Verdict
+) -> None:
+    assert apply_known_failure(outcome, known).verdict is verdict
