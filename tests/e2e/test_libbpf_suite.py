@@ -1,0 +1,88 @@
+"""End to end: the real suite, the real libbpf adapter, this kernel."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import runner
+from harness.client import AdapterClient
+from harness.expectations import expectations_path, load_known_failures
+from harness.manifest import AdapterUnavailable, find_manifest
+from harness.probes import PROBE_NAMES, run_probes
+from harness.verdict import Verdict
+
+ROOT = runner.REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def libbpf() -> AdapterClient:
+    try:
+        manifest = find_manifest(ROOT, "libbpf")
+        client = AdapterClient(manifest, ROOT)
+    except AdapterUnavailable as exc:
+        pytest.skip(f"libbpf adapter not built: {exc}")
+    return client
+
+
+@pytest.fixture(scope="module")
+def results(libbpf: AdapterClient) -> list[runner.Result]:
+    prepared = runner.prepare(runner.Paths(), None)
+    pins = runner.PinRoots()
+    ctx = runner.Context(runner.kernel_id(), prepared.compiler.id, run_probes(PROBE_NAMES),
+                         pins, load_known_failures(expectations_path(ROOT / "suite", "libbpf")))
+    found, _ = runner.run_items(prepared.items, ["libbpf"], lambda _: libbpf, ctx)
+    return found
+
+
+def _describe(results: list[runner.Result]) -> str:
+    return "\n".join(f"{r.verdict} {r.item.id}: {r.outcome.reason}" for r in results)
+
+
+def test_every_program_is_discovered_without_error(results: list[runner.Result]) -> None:
+    errors = [r for r in results if r.verdict is Verdict.ERROR]
+    assert not errors, _describe(errors)
+
+
+def test_the_suite_has_at_least_25_programs(results: list[runner.Result]) -> None:
+    assert len(results) >= 25
+
+
+def test_every_required_program_passes_under_libbpf(results: list[runner.Result]) -> None:
+    required = [r for r in results
+                if r.item.expectations and r.item.expectations.level == "required"]
+    assert required
+    bad = [r for r in required if r.verdict is not Verdict.PASS]
+    assert not bad, _describe(bad)
+
+
+def test_every_negative_program_is_rejected_by_libbpf(results: list[runner.Result]) -> None:
+    negative = [r for r in results if r.item.expectations
+                and r.item.expectations.expect in ("load_error", "open_error")]
+    assert len(negative) >= 3, "the suite needs at least 3 negative tests"
+    accepted = [r for r in negative if not (r.verdict is Verdict.PASS
+                                            and r.outcome.reason.startswith("rejected"))]
+    assert not accepted, _describe(accepted)
+
+
+def test_nothing_is_left_pinned(results: list[runner.Result]) -> None:
+    base = runner.DEFAULT_PIN_BASE
+    mine = list(base.glob(f"{os.getpid()}-*")) if base.exists() else []
+    assert mine == []
+
+
+def test_the_cli_writes_reports_and_exits_zero(libbpf: AdapterClient, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", "--adapter", "libbpf", "--out",
+         str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert doc["meta"]["adapters"]["libbpf"]["library_version"]
+    assert doc["results"] and all(r["adapter"] == "libbpf" for r in doc["results"])
+    assert (tmp_path / "junit.xml").is_file()
+    assert "items:" in proc.stdout

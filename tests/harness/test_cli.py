@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness import cli
+from harness.manifest import AdapterUnavailable, find_manifest
+from harness.runner import REPO_ROOT
+
+PROG = """/* cli test */
+#include "conformance.h"
+TEST(ok, "data.data", "pass", "required");
+SEC("socket") int ok(void *ctx) { return 0; }
+TEST(bad, "data.data", "pass", "required");
+SEC("socket") int bad(void *ctx) { return __LINE__; }
+"""
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    bpf_src = tmp_path / "bpf-src"
+    shutil.copytree(REPO_ROOT / "bpf-src" / "include", bpf_src / "include")
+    (bpf_src / "d").mkdir()
+    (bpf_src / "d" / "x.bpf.c").write_text(PROG)
+    return bpf_src
+
+
+def _need_libbpf() -> None:
+    try:
+        find_manifest(REPO_ROOT, "libbpf").argv(REPO_ROOT)
+    except AdapterUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+def test_the_registry_has_every_subcommand() -> None:
+    names = [c.name for c in cli.SUBCOMMANDS]
+    assert names[:6] == ["run", "list", "adapters", "build", "build-adapters", "sensitivity"]
+    for name in names:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main([name, "--help"])
+        assert exit_.value.code == 0
+
+
+def test_list_json_shows_items_and_expectations(
+    src: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["list", "--json", "--bpf-src", str(src)]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert [i["id"] for i in items] == ["d/x.bpf.c::ok", "d/x.bpf.c::bad"]
+    assert items[0]["expectations"]["behaviour"] == "data.data"
+
+
+def test_build_reports_what_it_compiled(src: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["build", "--bpf-src", str(src)]) == 0
+    assert "1 compiled" in capsys.readouterr().out
+    assert cli.main(["build", "--bpf-src", str(src)]) == 0
+    assert "0 compiled, 1 cached, 0 failed" in capsys.readouterr().out
+
+
+def test_an_unknown_adapter_is_one_line_and_exit_2(
+    src: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["run", "--adapter", "nosuch", "--bpf-src", str(src)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown adapter 'nosuch'" in err[0]
+
+
+def test_run_fails_on_a_fail_and_writes_both_reports(
+    src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _need_libbpf()
+    out = tmp_path / "out"
+    rc = cli.main(["run", "--adapter", "libbpf", "--bpf-src", str(src), "--out", str(out)])
+    assert rc == 1
+    stdout = capsys.readouterr().out
+    assert "FAIL d/x.bpf.c:6 bad [libbpf]: SEC(\"socket\") int bad(void *ctx)" in stdout
+    assert "2 items: 1 pass, 1 fail" in stdout
+    doc = json.loads((out / "results.json").read_text())
+    assert {r["program"]: r["verdict"] for r in doc["results"]} == {"ok": "PASS", "bad": "FAIL"}
+    assert (out / "junit.xml").is_file()
+
+
+def test_k_selects_items_by_substring(
+    src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _need_libbpf()
+    rc = cli.main(["run", "--adapter", "libbpf", "--bpf-src", str(src), "--out",
+                   str(tmp_path / "o"), "-k", "::ok"])
+    assert rc == 0
+    assert "1 items: 1 pass" in capsys.readouterr().out
+
+
+def test_adapters_json_names_library_versions(capsys: pytest.CaptureFixture[str]) -> None:
+    _need_libbpf()
+    assert cli.main(["adapters", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["libbpf"]["library_version"]
+    assert all("library_version" in r or "unavailable" in r for r in rows.values())
+
+
+def test_sensitivity_needs_an_adapter_with_a_skip_switch(
+    src: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _need_libbpf()
+    assert cli.main(["sensitivity", "--adapter", "libbpf", "--bpf-src", str(src)]) == 2
+    assert "does not list 'skip'" in capsys.readouterr().err
