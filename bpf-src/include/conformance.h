@@ -181,4 +181,81 @@ static void *(*const bpf_map_lookup_percpu_elem)(void *map, const void *key, __u
 char _license[] SEC("license") = CONFORM_LICENSE;
 #endif
 
+/* ---- CO-RE (owned by the CO-RE tests, bpf-src/core/) ------------------------ */
+/*
+ * The relocation kinds of Documentation/bpf/llvm_reloc.rst and libbpf's
+ * relo_core.h, and bpf_core_* style macros over the clang builtins that emit
+ * them (written here: the tests use no libbpf header).  Each macro yields the
+ * value the *loader* computes against the target BTF; the compiler emits the
+ * local value, so an unrelocated instruction keeps the local answer.
+ */
+enum bpf_field_info_kind {
+	BPF_FIELD_BYTE_OFFSET = 0,
+	BPF_FIELD_BYTE_SIZE = 1,
+	BPF_FIELD_EXISTS = 2,
+	BPF_FIELD_SIGNED = 3,
+	BPF_FIELD_LSHIFT_U64 = 4,
+	BPF_FIELD_RSHIFT_U64 = 5,
+};
+enum bpf_type_id_kind {
+	BPF_TYPE_ID_LOCAL = 0,
+	BPF_TYPE_ID_TARGET = 1,
+};
+enum bpf_type_info_kind {
+	BPF_TYPE_EXISTS = 0,
+	BPF_TYPE_SIZE = 1,
+	BPF_TYPE_MATCHES = 2, /* clang >= 15 */
+};
+enum bpf_enum_value_kind {
+	BPF_ENUMVAL_EXISTS = 0,
+	BPF_ENUMVAL_VALUE = 1,
+};
+
+#define __core_pai __attribute__((preserve_access_index))
+
+/* field: an access expression through a preserve_access_index type, e.g. p->a.b[2] */
+#define bpf_core_field_offset(field) __builtin_preserve_field_info(field, BPF_FIELD_BYTE_OFFSET)
+#define bpf_core_field_size(field) __builtin_preserve_field_info(field, BPF_FIELD_BYTE_SIZE)
+#define bpf_core_field_exists(field) __builtin_preserve_field_info(field, BPF_FIELD_EXISTS)
+#define bpf_core_field_signed(field) __builtin_preserve_field_info(field, BPF_FIELD_SIGNED)
+#define bpf_core_field_lshift(field) __builtin_preserve_field_info(field, BPF_FIELD_LSHIFT_U64)
+#define bpf_core_field_rshift(field) __builtin_preserve_field_info(field, BPF_FIELD_RSHIFT_U64)
+/* type: a type name, e.g. struct foo, or a typedef */
+#define bpf_core_type_id_local(type) __builtin_btf_type_id(*(typeof(type) *)0, BPF_TYPE_ID_LOCAL)
+#define bpf_core_type_id_target(type) __builtin_btf_type_id(*(typeof(type) *)0, BPF_TYPE_ID_TARGET)
+#define bpf_core_type_exists(type) __builtin_preserve_type_info(*(typeof(type) *)0, BPF_TYPE_EXISTS)
+#define bpf_core_type_size(type) __builtin_preserve_type_info(*(typeof(type) *)0, BPF_TYPE_SIZE)
+#define bpf_core_type_matches(type) __builtin_preserve_type_info(*(typeof(type) *)0, BPF_TYPE_MATCHES)
+/* enum_type: e.g. enum foo; value: one of its enumerators */
+#define bpf_core_enum_value_exists(enum_type, value)                                     \
+	__builtin_preserve_enum_value(*(typeof(enum_type) *)value, BPF_ENUMVAL_EXISTS)
+#define bpf_core_enum_value(enum_type, value)                                            \
+	__builtin_preserve_enum_value(*(typeof(enum_type) *)value, BPF_ENUMVAL_VALUE)
+
+/*
+ * Read a bitfield of *s through the relocated byte offset, byte size and the
+ * two shifts (libbpf's BPF_CORE_READ_BITFIELD): a direct load, so s must point
+ * at memory the program may read (a map value, e.g. a global in .data).
+ */
+#define BPF_CORE_READ_BITFIELD(s, field)                                                 \
+	({                                                                               \
+		const void *__p = (const void *)(s) + bpf_core_field_offset((s)->field); \
+		unsigned long long __v;                                                  \
+		asm volatile("" : "=r"(__p) : "0"(__p));                                 \
+		switch (bpf_core_field_size((s)->field)) {                               \
+		case 1: __v = *(const unsigned char *)__p; break;                        \
+		case 2: __v = *(const unsigned short *)__p; break;                       \
+		case 4: __v = *(const unsigned int *)__p; break;                         \
+		case 8: __v = *(const unsigned long long *)__p; break;                   \
+		default: __v = 0; break;                                                 \
+		}                                                                        \
+		__v <<= bpf_core_field_lshift((s)->field);                               \
+		if (bpf_core_field_signed((s)->field))                                   \
+			__v = ((long long)__v) >> bpf_core_field_rshift((s)->field);     \
+		else                                                                     \
+			__v = __v >> bpf_core_field_rshift((s)->field);                  \
+		__v;                                                                     \
+	})
+/* ---- end of CO-RE block --------------------------------------------------------- */
+
 #endif /* BPFCONFORM_CONFORMANCE_H */

@@ -1,0 +1,21 @@
+/* BPF_CORE_FIELD_EXISTS along a multi-step access (struct member, array element, anonymous member). */
+#include "core_types.h"
+
+CORE_TEST(field_exists_nested, "core.field_exists", "required",
+	  "libbpf bpf_core_spec_match (every accessor must match)",
+	  "p->in.b, p->items[1].b and anonymous-member fields exist; their offsets are the target ones");
+SEC("socket")
+int field_exists_nested(void *ctx)
+{
+	struct cr_nested *n = 0;
+	struct cr_arr *a = 0;
+	struct cr_anon *an = 0;
+
+	ASSERT_EQ(bpf_core_field_exists(n->in.b), 1);
+	ASSERT_EQ(bpf_core_field_exists(a->items[1].b), 1);
+	ASSERT_EQ(bpf_core_field_exists(an->b), 1);
+	/* the existence check alone passes unpatched: the offsets make it sensitive */
+	ASSERT_EQ(bpf_core_field_offset(a->items[1].b), __builtin_offsetof(IMG(cr_arr), items[1].b));
+	ASSERT_EQ(bpf_core_field_offset(an->b), __builtin_offsetof(IMG(cr_anon), b));
+	PASS();
+}
