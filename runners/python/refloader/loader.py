@@ -286,6 +286,10 @@ class BpfObject:
         fd = self._own(sc.prog_load(args))
         return LoadedProgram(p, fd, len(lp.image) // 8)
 
+    def relocations(self) -> dict[str, list[Reloc]]:
+        """The recorded relocations of every function, by function name."""
+        return self._relos_of()
+
     def _relos_of(self) -> dict[str, list[Reloc]]:
         if not self._relos:
             self._relos = collect_relos(self.elf, self.programs, self.maps, self.plan)

@@ -1,0 +1,108 @@
+"""The library API against the real kernel: .rodata set before load, pinning, sanitising."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Compile
+
+from refloader import syscall as sc
+from refloader.errors import LoaderError
+from refloader.loader import open_object
+from refloader.sanitize import KernelFeatures
+
+RODATA = r"""
+const volatile __u32 threshold = 10;
+SEC("socket") int check(void *ctx) { return threshold; }
+"""
+
+PINNED = r"""
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, %d); __type(key, __u32);
+         __type(value, __u64); __uint(pinning, LIBBPF_PIN_BY_NAME); } shared SEC(".maps");
+SEC("socket") int bump(void *ctx) {
+    __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&shared, &k);
+    if (!v) return 1;
+    *v += 1;
+    return *v;
+}
+"""
+
+NEW_KINDS = r"""
+#define __tag(x) __attribute__((btf_decl_tag(x)))
+enum big { BIG = 0x100000000ULL };
+struct odd { float f; int __attribute__((btf_type_tag("user"))) *p; enum big e; } __tag("s");
+struct odd odd_var;
+__noinline __tag("fn") int global_fn(int x) { return x + (int)sizeof(odd_var); }
+SEC("socket") int uses_all(void *ctx) { int a = 1; barrier_var(a); return global_fn(a) - 25; }
+"""
+
+
+@pytest.fixture
+def pin_root() -> Iterator[str]:
+    root = f"/sys/fs/bpf/refloader-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    os.mkdir(root)
+    yield root
+    shutil.rmtree(root)
+
+
+def test_a_rodata_value_set_before_load_is_what_the_program_sees(compile_bpf: Compile) -> None:
+    path = str(compile_bpf("rodata", RODATA))
+    with open_object(path) as obj:
+        obj.load()
+        assert obj.test_run("check", bytes(64)).retval == 10
+    with open_object(path) as obj:
+        obj.set_global("threshold", 77)
+        obj.load()
+        assert obj.test_run("check", bytes(64)).retval == 77
+        with pytest.raises(LoaderError):
+            obj.set_global("threshold", 1)
+
+
+def test_a_compatible_pinned_map_is_reused(compile_bpf: Compile, pin_root: str) -> None:
+    path = str(compile_bpf("pinned", PINNED % 1))
+    for expected in (1, 2, 3):
+        with open_object(path, pin_root=pin_root) as obj:
+            obj.load()
+            assert obj.test_run("bump", bytes(64)).retval == expected
+    assert os.path.exists(os.path.join(pin_root, "shared"))
+
+
+def test_an_incompatible_pinned_map_is_rejected(compile_bpf: Compile, pin_root: str) -> None:
+    fd = sc.map_create(sc.MapCreate(2, 4, 8, 1))  # max_entries 1; the object wants 4
+    try:
+        sc.obj_pin(fd, os.path.join(pin_root, "shared"))
+    finally:
+        sc.close(fd)
+    with open_object(str(compile_bpf("pinned4", PINNED % 4)), pin_root=pin_root) as obj, \
+            pytest.raises(LoaderError, match="incompatible"):
+        obj.load()
+
+
+def test_btf_for_an_old_kernel_is_sanitized_and_reported(compile_bpf: Compile) -> None:
+    old = KernelFeatures(btf_float=False, btf_decl_tag=False, btf_type_tag=False,
+                         btf_enum64=False, btf_global_func=False)
+    with open_object(str(compile_bpf("kinds", NEW_KINDS))) as obj:
+        obj.load(old)
+        assert obj.btf_status.startswith("sanitized: ")
+        for what in ("float->struct", "decl_tag->int", "type_tag->const", "enum64->union",
+                     "global func->static"):
+            assert what in obj.btf_status
+        assert obj.test_run("uses_all", bytes(64)).retval == 0
+
+
+def test_btf_the_kernel_refuses_is_dropped_and_reported(compile_bpf: Compile,
+                                                       tmp_path: Path) -> None:
+    path = compile_bpf("rodata", RODATA)
+    raw = bytearray(path.read_bytes())
+    btf_at = raw.find(struct.pack("<HBB", 0xEB9F, 1, 0))
+    raw[btf_at + 3] = 0x80  # an unknown header flag: BPF_BTF_LOAD says EINVAL
+    with open_object(str(path), raw=bytes(raw)) as obj:
+        obj.load()
+        assert obj.btf_status.startswith("dropped: ")
+        assert obj.test_run("check", bytes(64)).retval == 10
