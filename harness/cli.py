@@ -12,7 +12,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness import report, runner
@@ -238,8 +238,9 @@ def _add_sensitivity_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Mutation check: every required expect=pass program must not PASS when its
-    behaviour is skipped by the loader."""
+    """Mutation check: every required expect=pass program that passes must FAIL when the
+    loader skips its behaviour; one that cannot be checked (it does not pass unmutated, or
+    the mutated run errs) is reported and also fails the check."""
     paths = _paths(args)
     manifests, _ = _resolve_adapters([args.adapter], paths.repo_root)
     if not manifests:
@@ -254,22 +255,34 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                            "it cannot deliberately skip a behaviour")
         prepared = _prepare(args)
         ctx = _context(prepared.compiler.id, mutate=True)
-        adapter = runner.AdapterRun(args.adapter, client, ctx)
+        plain = runner.AdapterRun(args.adapter, client, replace(ctx, mutate=False))
+        mutated = runner.AdapterRun(args.adapter, client, ctx)
         targets = [i for i in prepared.items if i.expectations and i.error is None
                    and i.expectations.level == "required" and i.expectations.expect == "pass"]
-        insensitive = 0
+        sensitive = 0
         for item in targets:
-            result = adapter.run(item)
             assert item.expectations is not None
+            skip = item.expectations.behaviour
+            baseline = plain.run(item)
+            if baseline.verdict is not Verdict.PASS:
+                print(f"UNCHECKED {item.id}: {baseline.verdict} without mutation "
+                      f"({_first_line(baseline.outcome.reason)})")
+                continue
+            result = mutated.run(item)
             if result.verdict is Verdict.PASS:
-                insensitive += 1
-                print(f"INSENSITIVE {item.id}: passes with skip=[{item.expectations.behaviour}]")
-            elif result.verdict is not Verdict.FAIL:
-                print(f"note {item.id}: {result.verdict} under skip "
-                      f"({result.outcome.reason.splitlines()[0] if result.outcome.reason else ''})")
+                print(f"INSENSITIVE {item.id}: passes with skip=[{skip}]")
+            elif result.verdict is Verdict.FAIL:
+                sensitive += 1
+            else:
+                print(f"UNCHECKED {item.id}: {result.verdict} with skip=[{skip}] "
+                      f"({_first_line(result.outcome.reason)})")
     ctx.pins.remove_base_if_empty()
-    print(f"{len(targets) - insensitive}/{len(targets)} required programs sensitive")
-    return 1 if insensitive else 0
+    print(f"{sensitive}/{len(targets)} required programs sensitive")
+    return 0 if sensitive == len(targets) else 1
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
 
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
