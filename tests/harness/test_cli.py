@@ -107,3 +107,35 @@ def test_sensitivity_needs_an_adapter_with_a_skip_switch(
     _need_libbpf()
     assert cli.main(["sensitivity", "--adapter", "libbpf", "--bpf-src", str(src)]) == 2
     assert "does not list 'skip'" in capsys.readouterr().err
+
+
+SENSITIVITY = """/* sensitivity test */
+#include "conformance.h"
+int counter = 7;
+TEST(checks, "data.data", "pass", "required");
+SEC("socket") int checks(void *ctx) { ASSERT_EQ(counter, 7); return 0; }
+TEST(asserts_nothing, "data.data", "pass", "required");
+SEC("socket") int asserts_nothing(void *ctx) { return 0; }
+"""
+
+
+def test_sensitivity_flags_a_program_that_asserts_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.client import AdapterClient, AdapterError
+
+    try:
+        with AdapterClient(find_manifest(REPO_ROOT, "python"), REPO_ROOT) as client:
+            supports = client.hello().supports
+    except (AdapterUnavailable, AdapterError) as exc:
+        pytest.skip(f"reference loader unavailable: {exc}")
+    if "skip" not in supports:
+        pytest.skip("the reference loader does not list 'skip' yet")
+    bpf_src = tmp_path / "bpf-src"
+    shutil.copytree(REPO_ROOT / "bpf-src" / "include", bpf_src / "include")
+    (bpf_src / "d").mkdir()
+    (bpf_src / "d" / "s.bpf.c").write_text(SENSITIVITY)
+    assert cli.main(["sensitivity", "--adapter", "python", "--bpf-src", str(bpf_src)]) == 1
+    out = capsys.readouterr().out
+    assert "INSENSITIVE d/s.bpf.c::asserts_nothing: passes with skip=[data.data]" in out
+    assert "1/2 required programs sensitive" in out
