@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -294,8 +294,7 @@ def _vm_config(spec: MatrixSpec) -> VmConfig:
     root = str(spec.paths.repo_root)
     vm = spec.vm
     overlays = vm.overlay_dirs if root in vm.overlay_dirs else (*vm.overlay_dirs, root)
-    return VmConfig(vm.accel, vm.memory, vm.cpus, vm.timeout, vm.vng, vm.append, overlays,
-                    spec.paths.repo_root)
+    return replace(vm, overlay_dirs=overlays, cwd=spec.paths.repo_root)
 
 
 def _boot_reason(label: str, result: BootResult) -> str:

@@ -12,12 +12,13 @@ hang (killed at the timeout) or failed boot; the console log says which.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shlex
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from harness.matrix.kernels import Kernel
 
 #: Bytes of the console log kept in a BootResult (and so in ERROR items).
 CONSOLE_TAIL = 4000
+#: Machine-wide lock: TCG eats a core, so only one guest runs at a time on this machine.
+LOCK = Path("/tmp/bpfconform-vm.lock")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class VmConfig:
     append: tuple[str, ...] = ()
     overlay_dirs: tuple[str, ...] = ("/boot", "/root")
     cwd: Path = field(default_factory=Path.cwd)
+    lock: Path = LOCK
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,9 @@ def boot(
     wrapper.write_text(guest_wrapper(kernel, share, user))
     console = share / "console.log"
     cmd = vng_command(kernel, share, config, wrapper)
-    start = time.monotonic()
-    timed_out = False
-    with console.open("wb") as out:
+    with _one_vm_at_a_time(config.lock), console.open("wb") as out:
+        start = time.monotonic()
+        timed_out = False
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                 cwd=config.cwd, start_new_session=True)
         try:
@@ -143,6 +147,16 @@ def boot(
         reason = None
     return BootResult(kernel.release, code is not None and not timed_out, code, reason,
                       booted, wall, tail)
+
+
+@contextlib.contextmanager
+def _one_vm_at_a_time(lock: Path) -> Iterator[None]:
+    with lock.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
