@@ -139,3 +139,17 @@ def test_sensitivity_flags_a_program_that_asserts_nothing(
     out = capsys.readouterr().out
     assert "INSENSITIVE d/s.bpf.c::asserts_nothing: passes with skip=[data.data]" in out
     assert "1/2 required programs sensitive" in out
+
+
+def test_no_clang_at_all_is_one_line_saying_what_to_install(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from harness import toolchain
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(toolchain, "_zig_available", lambda: False)
+    assert cli.main(["build", "--bpf-src", str(src)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["bpfconform: no clang found: install one with `apt-get install clang-19` "
+                   "(or `pip install ziglang`)"]
