@@ -6,14 +6,14 @@ import struct
 from pathlib import Path
 
 import pytest
-from conftest import Compile
 from elftools.elf.elffile import ELFFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from refloader.errors import LoaderError, ParseError, RelocationError
 from refloader.loader import open_object
 from refloader.reloc import link_program
+
+from conftest import Compile
 
 PROG = r"""
 __u32 counter = 7;

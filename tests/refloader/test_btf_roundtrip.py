@@ -6,9 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, compile_c
 from elftools.elf.elffile import ELFFile
-
 from refloader.btf import (
     BTF_HEADER_LEN,
     BTF_MAGIC,
@@ -21,6 +19,8 @@ from refloader.btf import (
     Void,
 )
 from refloader.btf_ext import BtfExt
+
+from conftest import REPO, compile_c
 
 SOURCES = sorted((REPO / "bpf-src").glob("**/*.bpf.c"))
 VMLINUX = Path("/sys/kernel/btf/vmlinux")

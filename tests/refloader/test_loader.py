@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Compile
-
 from refloader import syscall as sc
 from refloader.errors import LoaderError
 from refloader.loader import open_object
 from refloader.sanitize import KernelFeatures
+
+from conftest import Compile
 
 RODATA = r"""
 const volatile __u32 threshold = 10;

@@ -5,10 +5,10 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-from conftest import REPO
-
 from refloader.errors import LoaderError
 from refloader.mutations import MUTATIONS, SKIP_ENV, Plan, plan_for
+
+from conftest import REPO
 
 CATALOGUE = tomllib.loads((REPO / "suite" / "catalogue.toml").read_text())
 
@@ -28,7 +28,7 @@ def test_each_mutation_changes_the_plan(bid: str) -> None:
 
 
 def test_an_unknown_id_is_refused() -> None:
-    with pytest.raises(LoaderError, match="no.such"):
+    with pytest.raises(LoaderError, match=r"no\.such"):
         plan_for(["no.such"], env=False)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Compile
-
 from refloader import insn as I
 from refloader.loader import open_object
 from refloader.reloc import RelocKind, apply_data_relos, link_program
+
+from conftest import Compile
 
 FAKE_FDS = [100, 101, 102, 103, 104, 105, 106, 107]
 
@@ -70,7 +70,7 @@ def test_data_references_get_fd_and_symbol_offset_plus_addend(compile_bpf: Compi
     data_idx = next(i for i, m in enumerate(obj.maps) if m.section == ".data")
     offsets = set()
     for r in lp.relos:
-        code, _, src, _, imm = I.get(lp.image, r.insn_idx)
+        _, _, src, _, imm = I.get(lp.image, r.insn_idx)
         if r.kind is RelocKind.RELO_DATA:
             assert (src, imm) == (I.BPF_PSEUDO_MAP_VALUE, FAKE_FDS[data_idx])
             offsets.add(I.get(lp.image, r.insn_idx + 1)[4])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from refloader.sections import BpfAttachType, BpfProgType, classify
 
 P, A = BpfProgType, BpfAttachType

@@ -178,8 +178,12 @@ class BpfObject:
             self.btf_status = "dropped: kernel has no BTF support"
             return
         kern = Btf.parse(self.btf.marshal())
+        if self.plan.all_funcs_static:  # mutation calls.global.linkage
+            for _, t in kern:
+                if isinstance(t, Func):
+                    t.linkage = 0
         for p in self.programs:  # libbpf: __hidden global functions are verified as static
-            if p.mark_btf_static and p.is_subprog:
+            if p.mark_btf_static and p.is_subprog and self.plan.mark_hidden_static:
                 for tid in kern.ids_by_name(p.name, BtfKind.FUNC):
                     t = kern.type_by_id(tid)
                     if isinstance(t, Func):
@@ -266,7 +270,7 @@ class BpfObject:
                               "supported by the reference loader", section=p.section,
                               symbol=p.name)
         relos = self._relos_of()
-        lp = link_program(p, self.programs, relos, link_subprogs=self.plan.link_subprogs)
+        lp = link_program(p, self.programs, relos, self.plan)
         apply_data_relos(lp, self.map_fds, self.plan)
         flags = 0
         if sd.flags & SecFlags.SEC_SLEEPABLE:
@@ -354,9 +358,14 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
     plan = plan or Plan()
     elf = read_elf(path, raw)
     lic_sec = elf.section_by_name("license")
-    license = lic_sec.data.split(b"\0", 1)[0].decode(errors="replace") if lic_sec else ""
+    license = lic_sec.data.split(b"\0", 1)[0].decode(errors="replace") if lic_sec \
+        else plan.default_license
+    if not plan.read_license:
+        license = ""  # mutation prog.license
     ver_sec = elf.section_by_name("version")
     kern_version = 0
+    if ver_sec is not None and not plan.know_version_section:
+        raise ParseError(f"{path}: unknown section 'version'", section="version")
     if ver_sec is not None:
         if len(ver_sec.data) != 4:
             raise ParseError(f"{path}: invalid kver section", section="version")
@@ -370,7 +379,7 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
         except BTFError as exc:  # libbpf: "Ignored and continue."
             ext = None
             _ = exc
-    progs = collect_programs(elf, ext)
+    progs = collect_programs(elf, ext, plan)
     maps = legacy_maps(elf) + btf_maps(elf, btf, plan) + data_maps(
         elf, btf, _obj_name(path), plan)
     obj = BpfObject(path, elf, btf, ext, progs, maps, license, kern_version, plan,

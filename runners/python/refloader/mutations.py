@@ -42,12 +42,23 @@ class Plan:
     map_force_max_entries: int | None = None
     apply_map_relocs: bool = True
     fail_on_map_create_error: bool = True
-    link_subprogs: bool = True
-    apply_call_relocs: bool = True
-    apply_func_addr_relocs: bool = True
-    rebase_ext_info: bool = True
-    autoload_question_mark: bool = False
+    call_use_st_value: bool = True
+    call_keep_addend: bool = True
+    link_relocationless_calls: bool = True
+    patch_repeated_calls: bool = True
+    mark_pseudo_func: bool = True
+    weak_funcs_as_extern: bool = False
+    all_funcs_static: bool = False
+    mark_hidden_static: bool = True
+    poison_unresolved_extern_calls: bool = False
+    link_other_sections: bool = False
+    read_license: bool = True
+    default_license: str = ""
+    know_version_section: bool = True
+    one_program_per_section: bool = False
     fill_prog_array_slots: bool = True
+    #: CO-RE behaviours the CO-RE engine (refloader.core) must not perform
+    core_skip: set[str] = field(default_factory=set)
     #: ids in effect, for reports
     active: tuple[str, ...] = ()
 
@@ -112,6 +123,44 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _add("map_ignore_members", "map_flags")),
     Mutation("maps.create_error", "a map whose BPF_MAP_CREATE fails is dropped, load goes on",
              _set(fail_on_map_create_error=False)),
+    Mutation("calls.static", "a call's imm addend dropped for section-symbol calls",
+             _set(call_keep_addend=False)),
+    Mutation("calls.global", "the callee symbol's st_value ignored in call relocations",
+             _set(call_use_st_value=False)),
+    Mutation("calls.pcrel", "relocation-less calls neither linked nor patched",
+             _set(link_relocationless_calls=False)),
+    Mutation("calls.repeated", "only the first call to a given callee is patched",
+             _set(patch_repeated_calls=False)),
+    Mutation("calls.callback", "function-address ld_imm64 not made BPF_PSEUDO_FUNC",
+             _set(mark_pseudo_func=False)),
+    Mutation("calls.weak", "a relocation against an STB_WEAK function is an unresolved extern",
+             _set(weak_funcs_as_extern=True)),
+    Mutation("calls.global.linkage", "every BTF FUNC loaded with static linkage",
+             _set(all_funcs_static=True)),
+    Mutation("calls.hidden", "STV_HIDDEN functions keep BTF_FUNC_GLOBAL linkage",
+             _set(mark_hidden_static=False)),
+    Mutation("calls.extern.unresolved", "an unresolved extern call is poisoned, not refused",
+             _set(poison_unresolved_extern_calls=True)),
+    Mutation("calls.other_section", "functions of other executable sections linked as "
+             "subprograms (cilium/ebpf)", _set(link_other_sections=True)),
+    Mutation("prog.license", "the license section is not read (empty license)",
+             _set(read_license=False)),
+    Mutation("prog.license.missing", "a missing license section defaults to \"GPL\"",
+             _set(default_license="GPL")),
+    Mutation("prog.version", "the version section is unknown and fails the open",
+             _set(know_version_section=False)),
+    Mutation("prog.multi_per_section", "one program per executable section (first symbol)",
+             _set(one_program_per_section=True)),
+    *(Mutation(cid, f"refloader.core does not perform {cid} (see core_skip)",
+               _add("core_skip", cid)) for cid in (
+        "core.field_byte_offset", "core.field_byte_offset.ldx", "core.field_mem_size",
+        "core.field_byte_size", "core.field_exists", "core.field_signed",
+        "core.field_lshift_u64", "core.field_rshift_u64", "core.bitfield",
+        "core.type_id_local", "core.type_id_target", "core.type_exists", "core.type_size",
+        "core.type_matches", "core.enumval_exists", "core.enumval_value", "core.enum64",
+        "core.flavour", "core.ambiguous", "core.guarded", "core.poison", "core.modifiers",
+        "core.array", "core.array.pointer", "core.subprog.static", "core.subprog.global",
+        "core.subprog.callback", "core.vmlinux")),
 )}
 
 

@@ -9,12 +9,13 @@ offsets rebased to the function's first instruction (in instructions, not bytes)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from refloader.btf_ext import BtfExt, CoreRelo, FuncInfo, LineInfo
 from refloader.elf import STB_LOCAL, STT_FUNC, STV_HIDDEN, STV_INTERNAL, ElfObject
 from refloader.errors import ParseError
 from refloader.insn import BPF_INSN_SZ
+from refloader.mutations import Plan
 from refloader.sections import ProgSection, classify
 
 
@@ -47,8 +48,10 @@ class ProgramSpec:
                 and self.sec_insn_off <= sec_insn < self.sec_insn_off + self.insn_cnt)
 
 
-def collect_programs(elf: ElfObject, ext: BtfExt | None) -> list[ProgramSpec]:
+def collect_programs(elf: ElfObject, ext: BtfExt | None,
+                     plan: Plan | None = None) -> list[ProgramSpec]:
     """All functions of all executable sections, sorted by (section, offset)."""
+    plan = plan or Plan()
     text = elf.section_by_name(".text")
     progs: list[ProgramSpec] = []
     for sec in elf.sections:
@@ -58,12 +61,16 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None) -> list[ProgramSpec]:
         if not funcs:
             raise ParseError(f"executable section {sec.name} has no function symbols",
                              section=sec.name)
+        is_text = text is not None and sec.index == text.index
+        if plan.one_program_per_section and not is_text:
+            first = min(funcs, key=lambda s: s.st_value)
+            funcs = [replace(first, st_value=0, st_size=sec.sh_size)]  # mutation
         for sym in funcs:
             off, size = sym.st_value, sym.st_size
             if off % BPF_INSN_SZ or size % BPF_INSN_SZ or off + size > sec.sh_size:
                 raise ParseError(f"program '{sym.name}' has a bad offset/size ({off}/{size})",
                                  section=sec.name, offset=off, symbol=sym.name)
-            is_sub = text is not None and sec.index == text.index
+            is_sub = is_text or (plan.link_other_sections and sym.bind == STB_LOCAL)
             if not is_sub and sym.bind == STB_LOCAL:
                 raise ParseError(f"program '{sym.name}' is static and not supported",
                                  section=sec.name, offset=off, symbol=sym.name)

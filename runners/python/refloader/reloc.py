@@ -24,6 +24,7 @@ from refloader.elf import (
     SHN_UNDEF,
     STB_GLOBAL,
     STB_LOCAL,
+    STB_WEAK,
     STT_FUNC,
     STT_SECTION,
     ElfObject,
@@ -66,6 +67,7 @@ class RelocKind(Enum):
     RELO_DATA = "data"  # ld_imm64 of a global variable / data section + offset
     RELO_CALL = "call"  # bpf-to-bpf call
     RELO_SUBPROG_ADDR = "subprog addr"  # ld_imm64 of a function (BPF_PSEUDO_FUNC)
+    RELO_EXTERN_POISON = "poisoned extern call"  # mutation calls.extern.unresolved only
 
 
 @dataclass
@@ -77,6 +79,8 @@ class Reloc:
     sym_name: str
     sym_off: int = 0
     map_index: int = -1  # index into the object's map list
+    sym_is_section: bool = False  # relocated through an STT_SECTION symbol (addend in imm)
+    sym_shndx: int = 0  # section of the target symbol
 
 
 def collect_relos(elf: ElfObject, progs: list[ProgramSpec], maps: list[MapSpec],
@@ -123,14 +127,19 @@ def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
     where: dict[str, Any] = {"section": prog.section, "offset": r_offset, "insn": idx,
                              "symbol": sym_name}
     buf = prog.insns
-    if sym.shndx == SHN_UNDEF:
+    if sym.shndx == SHN_UNDEF and plan.poison_unresolved_extern_calls and I.is_call(buf, idx):
+        return Reloc(RelocKind.RELO_EXTERN_POISON, idx, sym_name)
+    if sym.shndx == SHN_UNDEF or (plan.weak_funcs_as_extern and sym.bind == STB_WEAK
+                                  and sym.type == STT_FUNC):
         raise RelocationError(f"prog '{prog.name}': unresolved extern '{sym_name}' "
                               "(externs not supported)", **where)
     if I.is_call(buf, idx):
         if not I.is_pseudo_call(buf, idx):
             raise RelocationError(f"prog '{prog.name}': incorrect bpf_call opcode",
                                   **where)
-        if sym.shndx != text_idx:
+        other_ok = (plan.link_other_sections and 0 < sym.shndx < len(elf.sections)
+                    and elf.section(sym.shndx).is_exec)
+        if sym.shndx != text_idx and not other_ok:
             sec = elf.section(sym.shndx).name if sym.shndx < len(elf.sections) else "?"
             raise RelocationError(f"prog '{prog.name}': bad call relo against '{sym_name}' "
                                   f"in section '{sec}' (calls must target .text)",
@@ -138,7 +147,8 @@ def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
         if sym.st_value % 8:
             raise RelocationError(f"prog '{prog.name}': bad call relo offset",
                                   **where)
-        return Reloc(RelocKind.RELO_CALL, idx, sym_name, sym.st_value)
+        return Reloc(RelocKind.RELO_CALL, idx, sym_name, sym.st_value,
+                     sym_is_section=sym.type == STT_SECTION, sym_shndx=sym.shndx)
     if not I.is_ldimm64(buf, idx):
         raise RelocationError(f"prog '{prog.name}': invalid relo for insn code "
                               f"{buf[idx * 8]:#x}", **where)
@@ -151,7 +161,8 @@ def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
         if sym.st_value % 8 or imm % 8:
             raise RelocationError(f"prog '{prog.name}': bad subprog addr relo offset",
                                   **where)
-        return Reloc(RelocKind.RELO_SUBPROG_ADDR, idx, sym_name, sym.st_value)
+        return Reloc(RelocKind.RELO_SUBPROG_ADDR, idx, sym_name, sym.st_value,
+                     sym_is_section=sym.type == STT_SECTION, sym_shndx=sym.shndx)
     tsec = elf.section(sym.shndx)
     if tsec.name in (".maps", "maps"):
         for mi, m in enumerate(maps):
@@ -172,6 +183,9 @@ def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
                           **where)
 
 
+POISON_CALL_KFUNC_BASE = 2002000000  # libbpf: poisoned (unresolved) extern calls
+
+
 @dataclass
 class LinkedProgram:
     """An entry program with its sub-programs appended, ready for data relocation."""
@@ -184,15 +198,18 @@ class LinkedProgram:
     core_relos: list[CoreRelo] = field(default_factory=list)
     #: function name -> first instruction in the image
     placed: dict[str, int] = field(default_factory=dict)
+    #: callees whose first call was patched (for the calls.repeated mutation)
+    called: set[str] = field(default_factory=set)
 
 
 def link_program(main: ProgramSpec, progs: list[ProgramSpec],
-                 relos: dict[str, list[Reloc]], *, link_subprogs: bool = True) -> LinkedProgram:
+                 relos: dict[str, list[Reloc]], plan: Plan | None = None) -> LinkedProgram:
     """Append called sub-programs to ``main`` and fix call/function-address immediates."""
     lp = LinkedProgram(main, bytearray(main.insns))
     _place(lp, main, 0, relos)
-    text = [p for p in progs if p.is_subprog]
-    _reloc_code(lp, main, text, relos, link_subprogs)
+    subs = [p for p in progs if p.is_subprog]
+    text_idx = next((p.sec_index for p in progs if p.section == ".text"), -1)
+    _reloc_code(lp, main, subs, relos, plan or Plan(), text_idx)
     return lp
 
 
@@ -204,17 +221,28 @@ def _place(lp: LinkedProgram, p: ProgramSpec, at: int, relos: dict[str, list[Rel
     lp.core_relos += [replace(r, insn_off=r.insn_off + at) for r in p.core_relos]
 
 
-def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, text: list[ProgramSpec],
-                relos: dict[str, list[Reloc]], link_subprogs: bool) -> None:
+def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
+                relos: dict[str, list[Reloc]], plan: Plan, text_idx: int) -> None:
     base = lp.placed[prog.name]
     by_idx = {r.insn_idx: r for r in relos.get(prog.name, [])}
     for i in range(prog.insn_cnt):
         idx = base + i
         r = by_idx.get(i)
         _, _, _, _, imm = I.get(lp.image, idx)
+        target_sec = text_idx
+        if r is not None and r.kind == RelocKind.RELO_EXTERN_POISON:
+            I.put(lp.image, idx, I.BPF_CALL_INSN, 0, 0, 0, POISON_CALL_KFUNC_BASE + i)
+            continue
         if r is not None and r.kind == RelocKind.RELO_CALL:
-            sub_idx = r.sym_off // 8 + imm + 1
+            sym_off = r.sym_off if plan.call_use_st_value else 0
+            if r.sym_is_section and not plan.call_keep_addend:
+                sub_idx = sym_off // 8  # mutation: the addend in imm is dropped
+            else:
+                sub_idx = sym_off // 8 + imm + 1
+            target_sec = r.sym_shndx
         elif r is not None and r.kind == RelocKind.RELO_SUBPROG_ADDR:
+            if not plan.mark_pseudo_func:
+                continue  # mutation: stays a plain 64-bit constant
             sub_idx = (r.sym_off + imm) // 8
             # libbpf marks the ld_imm64 as a function address (clang leaves src_reg 0)
             I.set_src(lp.image, idx, I.BPF_PSEUDO_FUNC)
@@ -222,25 +250,28 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, text: list[ProgramSpec],
             raise RelocationError(f"prog '{prog.name}': missing subprog addr relo",
                                   section=prog.section, insn=i)
         elif I.is_pseudo_call(lp.image, idx):
-            if not prog.is_subprog and not link_subprogs:
-                continue
+            if not plan.link_relocationless_calls:
+                continue  # mutation: the callee is not brought in
             sub_idx = prog.sec_insn_off + i + imm + 1  # same-section call without relo
+            target_sec = prog.sec_index if prog.is_subprog else text_idx
         else:
             continue
-        sub = next((p for p in text if p.sec_insn_off <= sub_idx
-                    < p.sec_insn_off + p.insn_cnt), None)
+        sub = next((p for p in subs if p.contains(target_sec, sub_idx)), None)
         if sub is None:
             raise RelocationError(
-                f"prog '{prog.name}': call into nowhere (.text instruction {sub_idx})",
-                section=prog.section, offset=(prog.sec_insn_off + i) * 8, insn=i,
+                f"prog '{prog.name}': call into nowhere (instruction {sub_idx} of section "
+                f"{target_sec} is in no sub-program)", section=prog.section,
+                offset=(prog.sec_insn_off + i) * 8, insn=i,
                 symbol=r.sym_name if r else None)
-        if not link_subprogs:
-            continue  # mutation: leave the call unpatched and the callee out
         if sub.name not in lp.placed:
             at = len(lp.image) // 8
             lp.image += sub.insns
             _place(lp, sub, at, relos)
-            _reloc_code(lp, sub, text, relos, link_subprogs)
+            _reloc_code(lp, sub, subs, relos, plan, text_idx)
+        if r is not None and r.kind == RelocKind.RELO_CALL:
+            if sub.name in lp.called and not plan.patch_repeated_calls:
+                continue  # mutation: later calls keep clang's imm
+            lp.called.add(sub.name)
         I.set_imm(lp.image, idx, lp.placed[sub.name] - idx - 1)
 
 
