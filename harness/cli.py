@@ -121,6 +121,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                  for m in manifests}
     except ExpectationsError as exc:
         raise CliError(str(exc)) from exc
+    if not args.keyword:
+        ids = {i.id for i in prepared.items}
+        for name, table in known.items():
+            for key in sorted(set(table) - ids):
+                print(f"bpfconform: warning: {expectations_path(paths.suite_dir, name)}: "
+                      f"entry {key!r} names no item", file=sys.stderr)
     ctx = _context(prepared.compiler.id)
     results, hellos = runner.run_items(
         prepared.items, [m.name for m in manifests],
