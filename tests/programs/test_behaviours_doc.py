@@ -1,0 +1,17 @@
+"""docs/behaviours.md is generated: it must match what the generator writes today."""
+
+from __future__ import annotations
+
+import behaviours_doc
+import pytest
+
+from harness import toolchain
+
+
+@pytest.mark.skipif(not toolchain.discover_compilers(), reason=toolchain.NO_CLANG_HINT)
+def test_docs_behaviours_md_is_up_to_date() -> None:
+    current = behaviours_doc.DOC_PATH.read_text() if behaviours_doc.DOC_PATH.exists() else ""
+    assert current == behaviours_doc.generate(), (
+        "docs/behaviours.md is stale: run "
+        "`python3 tests/programs/behaviours_doc.py > docs/behaviours.md`"
+    )
