@@ -78,3 +78,11 @@ def test_a_renamed_type_marshals_with_its_new_name() -> None:
     assert isinstance(t, Int) and t.name == "int" and t.size == 4 and t.bits == 32
     t.name = "s32"
     assert Btf.parse(again.marshal()).type_by_id(1).name == "s32"
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[str(s.relative_to(REPO / "bpf-src"))
+                                             for s in SOURCES])
+def test_the_struct_elf_reader_agrees_with_pyelftools(src: Path, tmp_path: Path) -> None:
+    from refloader.elf import read_elf
+    obj = _object_for(src, tmp_path)
+    assert read_elf(str(obj), backend="struct") == read_elf(str(obj), backend="pyelftools")

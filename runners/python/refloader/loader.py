@@ -45,7 +45,7 @@ from refloader.maps_spec import (
 from refloader.mutations import Plan
 from refloader.programs import ProgramSpec, collect_programs
 from refloader.reloc import Reloc, apply_data_relos, collect_relos, link_program
-from refloader.sanitize import KernelFeatures, sanitize
+from refloader.sanitize import SANITIZE_FEATURES, KernelFeatures, sanitize
 from refloader.sections import SecFlags
 
 BPF_F_SLEEPABLE = 1 << 4
@@ -177,7 +177,7 @@ class BpfObject:
         if not f.btf:
             self.btf_status = "dropped: kernel has no BTF support"
             return
-        kern = Btf.parse(self.btf.marshal())
+        kern = self.btf  # libbpf marks static functions in the object's own BTF
         if self.plan.all_funcs_static:  # mutation calls.global.linkage
             for _, t in kern:
                 if isinstance(t, Func):
@@ -188,7 +188,10 @@ class BpfObject:
                     t = kern.type_by_id(tid)
                     if isinstance(t, Func):
                         t.linkage = 0
-        done = sanitize(kern, f)
+        done: list[str] = []
+        if not all(getattr(f, n) for n in SANITIZE_FEATURES):
+            kern = Btf.parse(kern.marshal())  # sanitise a copy, keep the original intact
+            done = sanitize(kern, f)
         try:
             self.btf_fd = self._own(sc.btf_load(kern.marshal()))
         except KernelError as exc:

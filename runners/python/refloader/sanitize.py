@@ -57,6 +57,11 @@ class KernelFeatures:
     prog_name: bool = True
 
 
+#: the features whose absence makes ``sanitize`` rewrite something
+SANITIZE_FEATURES = ("btf_func", "btf_global_func", "btf_datasec", "btf_float",
+                     "btf_decl_tag", "btf_type_tag", "btf_enum64", "btf_qmark_datasec")
+
+
 def needs_sanitization(btf: Btf, f: KernelFeatures) -> bool:
     """Whether any record would be rewritten for these features."""
     return bool(sanitize(_clone(btf), f))
