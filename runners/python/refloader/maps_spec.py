@@ -183,6 +183,7 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
 
 def btf_maps(elf: ElfObject, btf: Btf | None, plan: Plan | None = None) -> list[MapSpec]:
     """Every map defined in ``.maps`` (empty if the object has none)."""
+    plan_ = plan or Plan()
     sec = elf.section_by_name(".maps")
     if sec is None:
         return []
@@ -197,8 +198,11 @@ def btf_maps(elf: ElfObject, btf: Btf | None, plan: Plan | None = None) -> list[
         var = btf.type_by_id(vsi.type)
         if not isinstance(var, Var):
             raise ParseError(f"'.maps' holds non-VAR type {vsi.type}", section=".maps")
-        if var.linkage not in (BtfVarLinkage.BTF_VAR_GLOBAL_ALLOCATED,
-                               BtfVarLinkage.BTF_VAR_STATIC):
+        allowed = {BtfVarLinkage.BTF_VAR_GLOBAL_ALLOCATED,
+                   BtfVarLinkage.BTF_VAR_GLOBAL_EXTERN}
+        if not plan_.check_map_linkage:
+            allowed.add(BtfVarLinkage.BTF_VAR_STATIC)  # mutation maps.btf.linkage
+        if var.linkage not in allowed:
             raise ParseError(f"map '{var.name}': unsupported var linkage {var.linkage}",
                              section=".maps", symbol=var.name)
         if vsi.offset + vsi.size > sec.sh_size:

@@ -38,6 +38,7 @@ class Plan:
     map_ignore_members: set[str] = field(default_factory=set)
     map_skip_typedefs: bool = True
     map_reloc_by_symbol: bool = True
+    check_map_linkage: bool = True
     map_force_type: int | None = None
     map_force_max_entries: int | None = None
     apply_map_relocs: bool = True
@@ -121,6 +122,8 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(map_force_max_entries=4096)),
     Mutation("maps.flags", "`map_flags` ignored: every BTF map gets flags 0",
              _add("map_ignore_members", "map_flags")),
+    Mutation("maps.btf.linkage", "the linkage of a .maps variable is not checked",
+             _set(check_map_linkage=False)),
     Mutation("maps.create_error", "a map whose BPF_MAP_CREATE fails is dropped, load goes on",
              _set(fail_on_map_create_error=False)),
     Mutation("calls.static", "a call's imm addend dropped for section-symbol calls",
