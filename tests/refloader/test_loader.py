@@ -106,3 +106,55 @@ def test_btf_the_kernel_refuses_is_dropped_and_reported(compile_bpf: Compile,
         obj.load()
         assert obj.btf_status.startswith("dropped: ")
         assert obj.test_run("check", bytes(64)).retval == 10
+
+
+VALUES = r"""
+SEC("socket") int tail_a(void *ctx) { return 11; }
+SEC("socket") int tail_b(void *ctx) { return 22; }
+struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY); __uint(max_entries, 4); __type(key, __u32);
+         __array(values, int (void *)); } jump SEC(".maps") = {
+    .values = { [0] = (void *)&tail_a, [2] = (void *)&tail_b } };
+struct inner { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
+               __type(value, __u32); };
+struct inner in0 SEC(".maps"), in1 SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS); __uint(max_entries, 2); __type(key, __u32);
+         __array(values, struct inner); } outer SEC(".maps") = { .values = { [1] = &in1 } };
+SEC("socket") int entry(void *ctx) {
+    __u32 k = 1;
+    if (!bpf_map_lookup_elem(&outer, &k)) return 1;   /* slot 1 filled with in1 */
+    k = 0;
+    if (bpf_map_lookup_elem(&outer, &k)) return 2;    /* slot 0 left empty */
+    bpf_tail_call(ctx, &jump, 1);                      /* hole: falls through */
+    bpf_tail_call(ctx, &jump, 2);                      /* tail_b */
+    return 3;
+}
+"""
+
+LEGACY = r"""
+struct bpf_map_def { unsigned int type, key_size, value_size, max_entries, map_flags; };
+struct bpf_map_def SEC("maps") lm = { BPF_MAP_TYPE_ARRAY, 4, 8, 3, 0 };
+SEC("socket") int entry(void *ctx) {
+    __u32 k = 2; __u64 *v = bpf_map_lookup_elem(&lm, &k);
+    if (!v) return 1;
+    *v += 5;
+    return *v == 5 ? 0 : 2;
+}
+"""
+
+
+def test_values_fill_prog_array_and_map_in_map_slots_leaving_holes(
+        compile_bpf: Compile) -> None:
+    with open_object(str(compile_bpf("values", VALUES))) as obj:
+        assert obj.map("jump").init_slots == [(0, "tail_a"), (2, "tail_b")]
+        assert obj.map("outer").inner is not None
+        obj.load()
+        assert obj.test_run("entry", bytes(64)).retval == 22
+
+
+def test_a_legacy_maps_section_defines_maps(compile_bpf: Compile) -> None:
+    with open_object(str(compile_bpf("legacy", LEGACY))) as obj:
+        m = obj.map("lm")
+        assert (m.origin, m.map_type, m.key_size, m.value_size, m.max_entries) == (
+            "legacy", 2, 4, 8, 3)
+        obj.load()
+        assert obj.test_run("entry", bytes(64)).retval == 0
