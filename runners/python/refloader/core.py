@@ -1,0 +1,620 @@
+"""CO-RE relocation engine of the reference loader (libbpf ``relo_core.c`` semantics).
+
+Contract (how the load pipeline calls this module)
+--------------------------------------------------
+``relocate_programs(obj, target_path)`` is what ``refloader.loader.BpfObject.load`` calls
+before any other relocation: for every function (``obj.programs``, each with
+``core_relos`` rebased to its first instruction) it patches ``ProgramSpec.insns`` in place
+(a new ``bytes``) and returns the list of ``CoreResult``.  ``target_path`` is
+``btf_custom_path`` (raw BTF or an ELF with ``.BTF``) or ``/sys/kernel/btf/vmlinux``.
+Failures raise ``RelocationError`` naming program, instruction and record.
+
+The engine underneath is ``apply_core_relocations(insns, local_btf, target, records,
+strings=..., ...)`` on one instruction buffer; it is pure (no syscalls) and usable on its
+own (tests/core/ drive it without a kernel).
+
+Mutation testing: the behaviour ids of ``CORE_MUTATIONS`` (the ``core.*`` entries of
+suite/catalogue.toml) are read from ``obj.plan.active``; ``refloader.mutations`` must list
+them (a no-op hook each: the id only needs to be in ``plan.active``).
+
+Algorithm, per relocation record (libbpf ``bpf_core_calc_relo_insn``)
+---------------------------------------------------------------------
+1. Parse the local spec: root type + access string -> accessors and bit offset
+   (``core_spec.parse_spec``).  ``TYPE_ID_LOCAL`` is answered right here: the local id.
+2. Candidates: every target type of a core-compatible kind whose essential name (no
+   ``___flavour``) equals the local root's (``TargetBtf.candidates``; an anonymous local
+   root is an error).
+3. For each candidate, match the spec (``core_spec.match_spec``: members by name through
+   anonymous members, arrays by bounds, field/type compatibility or type-matches rules)
+   and compute (orig value, new value, poison, validate) with the table ``_CALC``.
+   All matching candidates must agree on the bit offset and the value, else the load
+   fails ("ambiguity").
+4. No candidate: EXISTS kinds and type kinds give 0; every other kind poisons.
+5. Patch (``_patch``): ALU/ALU64 imm, LDX/ST/STX off (and the load width when an unsigned
+   int or pointer changed size, otherwise poison), ld_imm64 both halves.  The current
+   value must equal the local (orig) value when ``validate`` (not for bitfields).  A
+   poisoned instruction becomes ``call 0xbad2310`` (both slots of an ld_imm64), so the
+   instruction count never changes and the verifier only complains if it is reachable.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from refloader.btf import Btf, Composite, Enum, Enum64, Int, Ptr, StringTable
+from refloader.btf_ext import BpfCoreReloKind as K
+from refloader.btf_ext import CoreRelo
+from refloader.core_spec import (
+    ENUMVAL_KINDS,
+    FIELD_KINDS,
+    TYPE_KINDS,
+    BtfView,
+    Spec,
+    SpecError,
+    kind_core_compat,
+    match_spec,
+    parse_spec,
+)
+from refloader.core_target import TargetBtf, essential_name, load_target
+from refloader.errors import RelocationError
+
+POISON_IMM = 0xBAD2310  # libbpf bpf_core_poison_insn: call to an invalid helper id
+BPF_CLASS_MASK = 0x07
+BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64 = 0x00, 0x01, 0x02, 0x03, 0x04, 0x07
+BPF_X = 0x08
+BPF_LD_IMM64 = 0x18
+BPF_CALL_INSN = 0x85
+_SIZE_BITS = {4: 0x00, 2: 0x08, 1: 0x10, 8: 0x18}  # BPF_W, BPF_H, BPF_B, BPF_DW
+_BITS_SIZE = {v: k for k, v in _SIZE_BITS.items()}
+_INSN = struct.Struct("<BBhi")
+
+#: behaviour id -> what the reference loader does instead when told to skip it
+CORE_MUTATIONS: dict[str, str] = {
+    "core.field_byte_offset": "BYTE_OFFSET relocations on ALU instructions left unapplied",
+    "core.field_byte_offset.ldx": "BYTE_OFFSET relocations on LDX/ST/STX left unapplied",
+    "core.field_mem_size": "load/store width never adjusted to the target field size",
+    "core.field_byte_size": "BYTE_SIZE relocations left unapplied",
+    "core.field_exists": "FIELD_EXISTS relocations left unapplied (stay 1)",
+    "core.field_signed": "FIELD_SIGNED relocations left unapplied",
+    "core.field_lshift_u64": "LSHIFT_U64 relocations left unapplied",
+    "core.field_rshift_u64": "RSHIFT_U64 relocations left unapplied",
+    "core.bitfield": "relocations of bitfield members left unapplied",
+    "core.type_id_local": "TYPE_ID_LOCAL resolved against the target (target id written)",
+    "core.type_id_target": "TYPE_ID_TARGET relocations left unapplied",
+    "core.type_exists": "TYPE_EXISTS relocations left unapplied (stay 1)",
+    "core.type_size": "TYPE_SIZE relocations left unapplied",
+    "core.type_matches": "TYPE_MATCHES relocations left unapplied (stay 1)",
+    "core.enumval_exists": "ENUMVAL_EXISTS relocations left unapplied (stay 1)",
+    "core.enumval_value": "ENUMVAL_VALUE relocations left unapplied",
+    "core.enum64": "only the low 32 bits of a relocated ld_imm64 are written",
+    "core.flavour": "candidates matched by full name: the ___flavour suffix is kept",
+    "core.ambiguous": "the first matching candidate wins; disagreeing ones are ignored",
+    "core.guarded": "a relocation without a target match keeps its local value",
+    "core.poison": "an unresolvable relocation fails the load instead of poisoning",
+    "core.modifiers": "relocations whose access path crosses typedef/const/volatile "
+                      "left unapplied",
+    "core.array": "relocations indexing an array after the first accessor left unapplied",
+    "core.array.pointer": "relocations with a non-zero first accessor left unapplied",
+    "core.subprog.static": "relocations inside static subprograms left unapplied",
+    "core.subprog.global": "relocations inside global subprograms left unapplied",
+    "core.subprog.callback": "relocations inside callback functions left unapplied",
+    "core.vmlinux": "relocations against vmlinux BTF left unapplied",
+}
+
+#: relocation kind -> the behaviour id whose skip leaves it unapplied
+_KIND_ID: dict[int, str] = {
+    K.BPF_CORE_FIELD_BYTE_SIZE: "core.field_byte_size",
+    K.BPF_CORE_FIELD_EXISTS: "core.field_exists",
+    K.BPF_CORE_FIELD_SIGNED: "core.field_signed",
+    K.BPF_CORE_FIELD_LSHIFT_U64: "core.field_lshift_u64",
+    K.BPF_CORE_FIELD_RSHIFT_U64: "core.field_rshift_u64",
+    K.BPF_CORE_TYPE_ID_TARGET: "core.type_id_target",
+    K.BPF_CORE_TYPE_EXISTS: "core.type_exists",
+    K.BPF_CORE_TYPE_SIZE: "core.type_size",
+    K.BPF_CORE_TYPE_MATCHES: "core.type_matches",
+    K.BPF_CORE_ENUMVAL_EXISTS: "core.enumval_exists",
+    K.BPF_CORE_ENUMVAL_VALUE: "core.enumval_value",
+}
+
+
+@dataclass
+class RelocValue:
+    """libbpf ``struct bpf_core_relo_res``: what to write, and how to check it."""
+
+    orig: int = 0
+    new: int = 0
+    poison: bool = False
+    validate: bool = True
+    orig_sz: int = 0
+    new_sz: int = 0
+    orig_type_id: int = 0
+    new_type_id: int = 0
+    fail_memsz_adjust: bool = False
+
+
+@dataclass(frozen=True)
+class CoreResult:
+    """One relocation record's outcome, for reports and tests."""
+
+    prog: str
+    insn: int
+    kind: str
+    local_type: str
+    access: str
+    state: str  # "applied", "poisoned" or "skipped: <behaviour id>"
+    orig: int
+    new: int
+    target_id: int  # the chosen candidate (0: none)
+
+
+# ---- values: one function per family, the kind table ------------------------------------
+
+
+class _Unresolved(Exception):
+    """libbpf -EUCLEAN: request poisoning."""
+
+
+def _field_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> int:
+    """libbpf ``bpf_core_calc_field_relo`` for the local (orig) or target (new) spec."""
+    if kind == K.BPF_CORE_FIELD_EXISTS:
+        return 1 if spec is not None else 0
+    if spec is None:
+        raise _Unresolved
+    btf, acc = spec.btf, spec.acc[-1]
+    if acc.name is None:  # a[n]: the element itself
+        sz = btf.resolve_size(acc.type_id)
+        if kind == K.BPF_CORE_FIELD_BYTE_OFFSET:
+            _set_sz(res, local, sz, acc.type_id)
+            return spec.bit_offset // 8
+        if kind == K.BPF_CORE_FIELD_BYTE_SIZE:
+            return sz
+        raise RelocationError(f"relocation kind {K(kind).name} cannot apply to an array "
+                              "element")
+    t = btf.type_by_id(acc.type_id)
+    assert isinstance(t, Composite)
+    m = t.members[acc.idx]
+    ftid = btf.skip_mods_and_typedefs(m.type)
+    mt = btf.type_by_id(ftid)
+    bit_off, bit_sz = spec.bit_offset, t.bitfield_size(m)
+    bitfield = bit_sz > 0
+    if bitfield:
+        byte_sz = mt.size_or_type()
+        byte_off = bit_off // 8 // byte_sz * byte_sz
+        while bit_off + bit_sz - byte_off * 8 > byte_sz * 8:
+            if byte_sz >= 8:
+                raise RelocationError(f"bitfield '{acc.name}' cannot be read with a 64-bit "
+                                      "load")
+            byte_sz *= 2
+            byte_off = bit_off // 8 // byte_sz * byte_sz
+    else:
+        byte_sz = btf.resolve_size(ftid)
+        byte_off = bit_off // 8
+        bit_sz = byte_sz * 8
+    if local:
+        res.validate = not bitfield
+    if kind == K.BPF_CORE_FIELD_BYTE_OFFSET:
+        if not bitfield:
+            _set_sz(res, local, byte_sz, ftid)
+        return byte_off
+    if kind == K.BPF_CORE_FIELD_BYTE_SIZE:
+        return byte_sz
+    if kind == K.BPF_CORE_FIELD_SIGNED:
+        if local:
+            res.validate = True
+        return int((isinstance(mt, Enum | Enum64) and mt.kind_flag)
+                   or (isinstance(mt, Int) and bool(mt.encoding & 1)))
+    if kind == K.BPF_CORE_FIELD_LSHIFT_U64:  # little-endian
+        return 64 - (bit_off + bit_sz - byte_off * 8)
+    if kind == K.BPF_CORE_FIELD_RSHIFT_U64:
+        if local:
+            res.validate = True
+        return 64 - bit_sz
+    raise RelocationError(f"unknown field relocation kind {kind}")
+
+
+def _set_sz(res: RelocValue, local: bool, sz: int, type_id: int) -> None:
+    if local:
+        res.orig_sz, res.orig_type_id = sz, type_id
+    else:
+        res.new_sz, res.new_type_id = sz, type_id
+
+
+def _type_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> int:
+    """libbpf ``bpf_core_calc_type_relo``: a missing target type gives 0."""
+    if spec is None:
+        return 0
+    if kind == K.BPF_CORE_TYPE_ID_TARGET:
+        return spec.root_type_id
+    if kind in (K.BPF_CORE_TYPE_EXISTS, K.BPF_CORE_TYPE_MATCHES):
+        return 1
+    if kind == K.BPF_CORE_TYPE_SIZE:
+        return spec.btf.resolve_size(spec.root_type_id)
+    raise RelocationError(f"unknown type relocation kind {kind}")
+
+
+def _enum_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> int:
+    """libbpf ``bpf_core_calc_enumval_relo``: EXISTS gives 0, VALUE poisons when missing."""
+    if kind == K.BPF_CORE_ENUMVAL_EXISTS:
+        return 1 if spec is not None else 0
+    if spec is None:
+        raise _Unresolved
+    t = spec.btf.type_by_id(spec.acc[0].type_id)
+    assert isinstance(t, Enum | Enum64)
+    return t.values[spec.acc[0].idx].value & 0xFFFFFFFFFFFFFFFF
+
+
+_Calc = Callable[[int, "Spec | None", RelocValue, bool], int]
+#: the 13 kinds (Documentation/bpf/llvm_reloc.rst), each to its value function
+_CALC: dict[int, _Calc] = {
+    K.BPF_CORE_FIELD_BYTE_OFFSET: _field_value,
+    K.BPF_CORE_FIELD_BYTE_SIZE: _field_value,
+    K.BPF_CORE_FIELD_EXISTS: _field_value,
+    K.BPF_CORE_FIELD_SIGNED: _field_value,
+    K.BPF_CORE_FIELD_LSHIFT_U64: _field_value,
+    K.BPF_CORE_FIELD_RSHIFT_U64: _field_value,
+    K.BPF_CORE_TYPE_ID_LOCAL: _type_value,  # answered before candidate search
+    K.BPF_CORE_TYPE_ID_TARGET: _type_value,
+    K.BPF_CORE_TYPE_EXISTS: _type_value,
+    K.BPF_CORE_TYPE_SIZE: _type_value,
+    K.BPF_CORE_TYPE_MATCHES: _type_value,
+    K.BPF_CORE_ENUMVAL_EXISTS: _enum_value,
+    K.BPF_CORE_ENUMVAL_VALUE: _enum_value,
+}
+
+
+def calc_relo(kind: int, local: Spec, targ: Spec | None) -> RelocValue:
+    """libbpf ``bpf_core_calc_relo``: orig and new value of one (local, target) pair."""
+    res = RelocValue()
+    calc = _CALC[kind]
+    try:
+        res.orig = calc(kind, local, res, True)
+        res.new = calc(kind, targ, res, False)
+    except _Unresolved:
+        res.poison = True
+        return res
+    if kind in FIELD_KINDS and res.orig_sz != res.new_sz and targ is not None:
+        ot = local.btf.type_by_id(res.orig_type_id)
+        nt = targ.btf.type_by_id(res.new_type_id)
+        safe = (isinstance(ot, Ptr) and isinstance(nt, Ptr)) or (
+            isinstance(ot, Int) and isinstance(nt, Int)
+            and not ot.encoding & 1 and not nt.encoding & 1)
+        res.fail_memsz_adjust = not safe
+    return res
+
+
+# ---- resolving one record ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to resolve: the behaviour ids to skip (mutations), the function's tags."""
+
+    skip: frozenset[str] = frozenset()
+    #: behaviour ids describing where the records are (subprogram kind, vmlinux target)
+    context: frozenset[str] = frozenset()
+
+
+def _candidates(local_btf: BtfView, root: int, target: TargetBtf, flavour: bool) -> list[int]:
+    lt = local_btf.type_by_id(root)
+    if not lt.name:
+        raise RelocationError(f"CO-RE relocation against anonymous local type [{root}]")
+    name = essential_name(lt.name) if flavour else lt.name
+    out = []
+    for cid in target.candidates(essential_name(name)):
+        ct = target.type_by_id(cid)
+        if kind_core_compat(ct, lt) and (flavour or ct.name == name):
+            out.append(cid)
+    return out
+
+
+def resolve(kind: int, local: Spec, target: TargetBtf,
+            opts: Options) -> tuple[RelocValue, int]:
+    """libbpf ``bpf_core_calc_relo_insn``: the value to patch and the chosen candidate."""
+    if kind == K.BPF_CORE_TYPE_ID_LOCAL and "core.type_id_local" not in opts.skip:
+        return RelocValue(local.root_type_id, local.root_type_id), 0
+    if kind == K.BPF_CORE_TYPE_ID_LOCAL:  # mutation: resolve like TYPE_ID_TARGET
+        kind = K.BPF_CORE_TYPE_ID_TARGET
+        local = Spec(local.btf, local.root_type_id, kind)
+    best: tuple[RelocValue, Spec, int] | None = None
+    for cid in _candidates(local.btf, local.root_type_id, target,
+                           "core.flavour" not in opts.skip):
+        targ = match_spec(local, target, cid)
+        if targ is None:
+            continue
+        res = calc_relo(kind, local, targ)
+        if best is None:
+            best = (res, targ, cid)
+            if "core.ambiguous" in opts.skip:
+                break
+            continue
+        if targ.bit_offset != best[1].bit_offset:
+            raise RelocationError(f"field offset ambiguity: {best[1].bit_offset // 8} != "
+                                  f"{targ.bit_offset // 8} (candidates [{best[2]}], [{cid}])")
+        if res.poison != best[0].poison or (not res.poison and res.new != best[0].new):
+            raise RelocationError(f"relocation decision ambiguity: {best[0].new} != "
+                                  f"{res.new} (candidates [{best[2]}], [{cid}])")
+    if best is not None:
+        return best[0], best[2]
+    return calc_relo(kind, local, None), 0
+
+
+# ---- patching ---------------------------------------------------------------------------
+
+
+def _poison(buf: bytearray, idx: int) -> None:
+    if buf[idx * 8] == BPF_LD_IMM64 and (idx + 1) * 8 < len(buf):
+        _INSN.pack_into(buf, (idx + 1) * 8, BPF_CALL_INSN, 0, 0, POISON_IMM)
+    _INSN.pack_into(buf, idx * 8, BPF_CALL_INSN, 0, 0, POISON_IMM)
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >> 31 else v
+
+
+def _patch(buf: bytearray, idx: int, res: RelocValue, opts: Options) -> str:
+    """libbpf ``bpf_core_patch_insn``; returns the state ("applied"/"poisoned")."""
+    if res.poison:
+        if "core.poison" in opts.skip:
+            raise RelocationError("no target match for a relocation (poisoning disabled)",
+                                  insn=idx)
+        _poison(buf, idx)
+        return "poisoned"
+    code, regs, off, imm = _INSN.unpack_from(buf, idx * 8)
+    cls = code & BPF_CLASS_MASK
+    u64 = 0xFFFFFFFFFFFFFFFF
+    if cls in (BPF_ALU, BPF_ALU64):
+        if code & BPF_X:
+            raise RelocationError("CO-RE relocation on an ALU instruction with a register "
+                                  "source", insn=idx)
+        if res.validate and imm & u64 != res.orig:
+            raise RelocationError(f"unexpected ALU imm {imm}, expected {res.orig} -> "
+                                  f"{res.new}", insn=idx)
+        _INSN.pack_into(buf, idx * 8, code, regs, off, _s32(res.new))
+        return "applied"
+    if cls in (BPF_LDX, BPF_ST, BPF_STX):
+        if res.validate and off & u64 != res.orig:
+            raise RelocationError(f"unexpected LDX/ST/STX offset {off}, expected {res.orig}"
+                                  f" -> {res.new}", insn=idx)
+        if res.new > 0x7FFF:
+            raise RelocationError(f"LDX/ST/STX offset {res.new} too big", insn=idx)
+        if res.fail_memsz_adjust:
+            if "core.poison" in opts.skip:
+                raise RelocationError("unsafe memory size change", insn=idx)
+            _poison(buf, idx)
+            return "poisoned"
+        if res.new_sz != res.orig_sz and "core.field_mem_size" not in opts.skip:
+            if _BITS_SIZE.get(code & 0x18) != res.orig_sz:
+                raise RelocationError(f"unexpected memory size of a {res.orig_sz}-byte "
+                                      "field", insn=idx)
+            if res.new_sz not in _SIZE_BITS:
+                raise RelocationError(f"invalid new memory size {res.new_sz}", insn=idx)
+            code = (code & ~0x18) | _SIZE_BITS[res.new_sz]
+        _INSN.pack_into(buf, idx * 8, code, regs, res.new, imm)
+        return "applied"
+    if cls == BPF_LD and code == BPF_LD_IMM64 and (idx + 1) * 8 < len(buf):
+        code2, regs2, off2, imm2 = _INSN.unpack_from(buf, (idx + 1) * 8)
+        if regs >> 4 or off or code2 or regs2 or off2:
+            raise RelocationError("ld_imm64 with an unexpected form", insn=idx)
+        cur = (imm & 0xFFFFFFFF) | (imm2 & 0xFFFFFFFF) << 32
+        if res.validate and cur != res.orig:
+            raise RelocationError(f"unexpected ld_imm64 value {cur}, expected {res.orig}",
+                                  insn=idx)
+        hi = res.new >> 32 if "core.enum64" not in opts.skip else imm2 & 0xFFFFFFFF
+        _INSN.pack_into(buf, idx * 8, code, regs, off, _s32(res.new))
+        _INSN.pack_into(buf, (idx + 1) * 8, 0, 0, 0, _s32(hi))
+        return "applied"
+    raise RelocationError(f"CO-RE relocation on an unsupported instruction (code {code:#x})",
+                          insn=idx)
+
+
+# ---- skip tags (mutation testing) -------------------------------------------------------
+
+
+def _tags(kind: int, local: Spec, code: int, opts: Options) -> set[str]:
+    tags = set(opts.context)
+    if kind == K.BPF_CORE_FIELD_BYTE_OFFSET:
+        ldst = code & BPF_CLASS_MASK in (BPF_LDX, BPF_ST, BPF_STX)
+        tags.add("core.field_byte_offset.ldx" if ldst else "core.field_byte_offset")
+    elif kind in _KIND_ID:
+        tags.add(_KIND_ID[kind])
+    btf = local.btf
+    if local.root_type_id != btf.skip_mods_and_typedefs(local.root_type_id):
+        tags.add("core.modifiers")
+    if kind in FIELD_KINDS:
+        if local.raw and local.raw[0]:
+            tags.add("core.array.pointer")
+        if any(a.name is None for a in local.acc[1:]):
+            tags.add("core.array")
+        for a in local.acc[1:]:
+            if a.name is None:
+                continue
+            t = btf.type_by_id(a.type_id)
+            assert isinstance(t, Composite)
+            m = t.members[a.idx]
+            if btf.skip_mods_and_typedefs(m.type) != m.type:
+                tags.add("core.modifiers")
+            if t.bitfield_size(m):
+                tags.add("core.bitfield")
+    return tags
+
+
+# ---- public API ---------------------------------------------------------------------------
+
+
+def apply_core_relocations(
+    insns: bytearray,
+    local_btf: Btf,
+    target: TargetBtf,
+    records: Sequence[CoreRelo],
+    *,
+    strings: StringTable | None = None,
+    prog: str = "?",
+    skip: Iterable[str] = (),
+    context: Iterable[str] = (),
+) -> list[CoreResult]:
+    """Apply ``records`` (``insn_off`` in instructions, relative to ``insns``) in place.
+
+    ``local_btf``: the object's BTF; ``target``: from ``load_target``; ``strings``: where
+    access strings live (default: the local BTF's); ``skip``: ``core.*`` behaviour ids to
+    mutate (see ``CORE_MUTATIONS``); ``context``: ids describing the function (e.g.
+    ``core.subprog.static``, ``core.vmlinux``), so that skipping them leaves its records
+    unapplied.  Raises ``RelocationError`` (with ``insn`` and the program name).
+    """
+    opts = Options(frozenset(skip), frozenset(context))
+    strs = strings or local_btf.strings
+    out: list[CoreResult] = []
+    for r in records:
+        idx = r.insn_off
+        try:
+            if idx < 0 or (idx + 1) * 8 > len(insns):
+                raise RelocationError("CO-RE record outside the function")
+            kind = K(r.kind)
+            access = strs.get(r.access_str_off)
+            local_name = local_btf.type_by_id(r.type_id).name
+            try:
+                local = parse_spec(local_btf, r.type_id, access, kind)
+            except SpecError as exc:
+                raise RelocationError(f"bad local spec: {exc}") from exc
+            hit = _tags(kind, local, insns[idx * 8], opts) & opts.skip
+            if hit:
+                out.append(CoreResult(prog, idx, kind.name, local_name, access,
+                                      f"skipped: {min(hit)}", 0, 0, 0))
+                continue
+            try:
+                res, cand = resolve(kind, local, target, opts)
+            except SpecError as exc:
+                raise RelocationError(str(exc)) from exc
+            if cand == 0 and "core.guarded" in opts.skip and kind != K.BPF_CORE_TYPE_ID_LOCAL:
+                out.append(CoreResult(prog, idx, kind.name, local_name, access,
+                                      "skipped: core.guarded", res.orig, res.orig, 0))
+                continue
+            state = _patch(insns, idx, res, opts)
+        except RelocationError as exc:
+            raise RelocationError(f"prog '{prog}': CO-RE relocation #{len(out)} "
+                                  f"({K(r.kind).name if r.kind in K._value2member_map_ else r.kind}"
+                                  f" of type [{r.type_id}]): {exc.message}",
+                                  insn=idx, symbol=prog) from exc
+        out.append(CoreResult(prog, idx, kind.name, local_name, access, state, res.orig,
+                              res.new, cand))
+    return out
+
+
+# ---- the loader's entry point -------------------------------------------------------------
+
+
+class _Plan(Protocol):
+    active: tuple[str, ...]
+
+
+class _Elf(Protocol):
+    sections: list
+    symbols: list
+    rels: dict
+
+
+class _Program(Protocol):
+    name: str
+    sec_index: int
+    sec_insn_off: int
+    insns: bytes
+    is_subprog: bool
+    core_relos: list[CoreRelo]
+
+
+class LoadableObject(Protocol):
+    """What ``relocate_programs`` reads of ``refloader.loader.BpfObject``."""
+
+    btf: Btf | None
+    btf_custom_path: str | None
+    programs: list  # list[ProgramSpec]
+    plan: _Plan
+    elf: _Elf
+
+
+@lru_cache(maxsize=4)
+def _cached_target(path: str, mtime_ns: int, size: int) -> TargetBtf:
+    return load_target(path)
+
+
+def target_for(path: str) -> TargetBtf:
+    """The indexed target BTF at ``path``, kept in memory while the file is unchanged."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise RelocationError(f"{path}: cannot read target BTF: {exc.strerror}") from exc
+    return _cached_target(path, st.st_mtime_ns, st.st_size)
+
+
+def function_roles(obj: LoadableObject) -> dict[str, str]:
+    """Each function's role: ``entry``, ``static``, ``global`` or ``callback``.
+
+    A callback is a function whose address an ld_imm64 takes (R_BPF_64_64 against a symbol
+    of an executable section); static/global is the binding of its ELF symbol.
+    """
+    roles: dict[str, str] = {}
+    by_start: dict[tuple[int, int], str] = {}
+    for p in obj.programs:
+        by_start[(p.sec_index, p.sec_insn_off)] = p.name
+        if not p.is_subprog:
+            roles[p.name] = "entry"
+            continue
+        bind = next((s.bind for s in obj.elf.symbols if s.shndx == p.sec_index
+                     and s.st_value == p.sec_insn_off * 8 and s.name == p.name), 0)
+        roles[p.name] = "global" if bind else "static"
+    for sec_idx, rels in obj.elf.rels.items():
+        sec = obj.elf.sections[sec_idx]
+        if not sec.is_exec:
+            continue
+        for rel in rels:
+            if rel.r_offset + 16 > len(sec.data) or sec.data[rel.r_offset] != BPF_LD_IMM64:
+                continue
+            if rel.sym_index >= len(obj.elf.symbols):
+                continue
+            sym = obj.elf.symbols[rel.sym_index]
+            if not (0 < sym.shndx < len(obj.elf.sections)
+                    and obj.elf.sections[sym.shndx].is_exec):
+                continue
+            (imm,) = struct.unpack_from("<i", sec.data, rel.r_offset + 4)
+            start = (sym.st_value + (imm if sym.type == 3 else 0)) // 8  # STT_SECTION: addend
+            name = by_start.get((sym.shndx, start))
+            if name is not None and roles.get(name) != "entry":
+                roles[name] = "callback"
+    return roles
+
+
+def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]:
+    """Apply every function's CO-RE records against ``target_path`` (see module doc)."""
+    if obj.btf is None:
+        raise RelocationError(f"CO-RE relocations but no .BTF in the object "
+                              f"({len(obj.programs)} functions)", section=".BTF.ext")
+    target = target_for(target_path)
+    skip = frozenset(i for i in obj.plan.active if i in CORE_MUTATIONS)
+    roles = function_roles(obj) if skip else {}
+    base_ctx = set() if obj.btf_custom_path else {"core.vmlinux"}
+    out: list[CoreResult] = []
+    for p in obj.programs:
+        if not p.core_relos:
+            continue
+        ctx = set(base_ctx)
+        role = roles.get(p.name, "entry")
+        if role != "entry":
+            ctx.add(f"core.subprog.{role}")
+        buf = bytearray(p.insns)
+        out += apply_core_relocations(buf, obj.btf, target, p.core_relos, prog=p.name,
+                                      skip=skip, context=ctx)
+        p.insns = bytes(buf)
+    return out
+
+
+__all__ = [
+    "CORE_MUTATIONS", "ENUMVAL_KINDS", "FIELD_KINDS", "TYPE_KINDS", "CoreResult",
+    "RelocValue", "apply_core_relocations", "calc_relo", "function_roles", "load_target",
+    "relocate_programs", "resolve", "target_for",
+]

@@ -1,0 +1,375 @@
+"""CO-RE access specs and type compatibility, as libbpf's ``relo_core.c`` defines them.
+
+A CO-RE record names a *local* root type and an access string ``"0:1:2"``
+(Documentation/bpf/llvm_reloc.rst).  ``parse_spec`` turns it into a ``Spec``: the root,
+the raw indices, the *accessors* (one per named member and per array index; anonymous
+members only add their bit offset) and the bit offset they add up to.  ``match_spec``
+replays the accessors on a *target* candidate type, by member name, and builds the target
+``Spec``.  Compatibility rules:
+
+* fields (``fields_are_compat``): composites match composites; otherwise kinds must be
+  equal (ENUM ~ ENUM64); pointers and floats always, enums/fwds by essential name (or
+  either anonymous), ints unless legacy bitfield-ints, arrays by element;
+* types (``types_are_compat``, for TYPE_EXISTS/SIZE/ID_TARGET): kinds equal after
+  modifiers and typedefs; composites/enums/fwds always, ints unless bitfield-ints,
+  pointers and arrays by target, func protos by arity and each parameter;
+* type-matches (``types_match``, BPF_CORE_TYPE_MATCHES): names must match at every level
+  (after typedefs); ints by size and signedness; composites: every local member present
+  in the target by name with a matching type (behind a pointer only kind and name);
+  enums: every local enumerator present by name, equal size; arrays by length and
+  element; func protos by arity, parameters and return type.
+
+Pure: works on any two objects with ``type_by_id``, ``skip_mods_and_typedefs`` and
+``resolve_size`` (``refloader.btf.Btf`` and ``refloader.core_target.TargetBtf``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from refloader.btf import (
+    Array,
+    BtfKind,
+    BtfType,
+    Composite,
+    Enum,
+    Enum64,
+    FuncProto,
+    Int,
+    Ptr,
+)
+from refloader.btf_ext import BpfCoreReloKind as K
+from refloader.core_target import essential_name
+
+#: libbpf BPF_CORE_SPEC_MAX_LEN
+SPEC_MAX_LEN = 64
+BTF_INT_SIGNED = 1
+_MAX_LEVEL = 32
+
+FIELD_KINDS = frozenset({K.BPF_CORE_FIELD_BYTE_OFFSET, K.BPF_CORE_FIELD_BYTE_SIZE,
+                         K.BPF_CORE_FIELD_EXISTS, K.BPF_CORE_FIELD_SIGNED,
+                         K.BPF_CORE_FIELD_LSHIFT_U64, K.BPF_CORE_FIELD_RSHIFT_U64})
+TYPE_KINDS = frozenset({K.BPF_CORE_TYPE_ID_LOCAL, K.BPF_CORE_TYPE_ID_TARGET,
+                        K.BPF_CORE_TYPE_EXISTS, K.BPF_CORE_TYPE_SIZE,
+                        K.BPF_CORE_TYPE_MATCHES})
+ENUMVAL_KINDS = frozenset({K.BPF_CORE_ENUMVAL_EXISTS, K.BPF_CORE_ENUMVAL_VALUE})
+
+
+class BtfView(Protocol):
+    """What the engine needs of a BTF (local ``Btf`` or target ``TargetBtf``)."""
+
+    def type_by_id(self, type_id: int) -> BtfType:
+        """The record of ``type_id``."""
+
+    def skip_mods_and_typedefs(self, type_id: int) -> int:
+        """Follow modifiers and typedefs."""
+
+    def resolve_size(self, type_id: int) -> int:
+        """Size in bytes."""
+
+
+class SpecError(Exception):
+    """A local access spec that cannot be parsed (libbpf: -EINVAL / -E2BIG)."""
+
+
+@dataclass(slots=True)
+class Accessor:
+    """``struct bpf_core_accessor``: a member (``name`` set) or an array index.
+
+    ``type_id`` is the composite holding the member, or the array element type (modifiers
+    and typedefs skipped); for an enumerator, the enum.
+    """
+
+    type_id: int
+    idx: int
+    name: str | None
+
+
+@dataclass
+class Spec:
+    """``struct bpf_core_spec``: a parsed (local) or matched (target) access spec."""
+
+    btf: BtfView
+    root_type_id: int
+    kind: int
+    raw: list[int] = field(default_factory=list)
+    acc: list[Accessor] = field(default_factory=list)
+    bit_offset: int = 0
+
+
+def _is_any_enum(t: BtfType) -> bool:
+    return isinstance(t, Enum | Enum64)
+
+
+def kind_core_compat(a: BtfType, b: BtfType) -> bool:
+    """libbpf ``btf_kind_core_compat``: same kind, or both enums (ENUM ~ ENUM64)."""
+    return a.kind == b.kind or (_is_any_enum(a) and _is_any_enum(b))
+
+
+def names_match(a: str, b: str) -> bool:
+    """libbpf ``bpf_core_names_match``: equal essential names (empty matches empty)."""
+    if not b:
+        return not a
+    return essential_name(a) == essential_name(b)
+
+
+def _is_flex_arr(btf: BtfView, acc: Accessor | None, arr: Array) -> bool:
+    """A zero-length array that is the last member of its struct (libbpf ``is_flex_arr``)."""
+    if acc is None or acc.name is None or arr.nelems > 0:
+        return False
+    t = btf.type_by_id(acc.type_id)
+    return isinstance(t, Composite) and acc.idx == len(t.members) - 1
+
+
+def parse_spec(btf: BtfView, type_id: int, access: str, kind: int) -> Spec:
+    """libbpf ``bpf_core_parse_spec``: the local spec of one relocation record."""
+    spec = Spec(btf, type_id, kind)
+    if kind in TYPE_KINDS:
+        if access != "0":
+            raise SpecError(f"type-based relocation with access string {access!r}")
+        return spec
+    try:
+        spec.raw = [int(x) for x in access.split(":")]
+    except ValueError as exc:
+        raise SpecError(f"bad access string {access!r}") from exc
+    if not spec.raw or any(i < 0 for i in spec.raw) or len(spec.raw) > SPEC_MAX_LEN:
+        raise SpecError(f"bad access string {access!r}")
+    tid = btf.skip_mods_and_typedefs(type_id)
+    t = btf.type_by_id(tid)
+    first = spec.raw[0]
+    spec.acc.append(Accessor(tid, first, None))
+    if kind in ENUMVAL_KINDS:
+        if not isinstance(t, Enum | Enum64) or len(spec.raw) > 1 or first >= len(t.values):
+            raise SpecError(f"enum value access {access!r} on a non-enum or out of range")
+        spec.acc[0].name = t.values[first].name
+        return spec
+    if kind not in FIELD_KINDS:
+        raise SpecError(f"unknown relocation kind {kind}")
+    spec.bit_offset = first * btf.resolve_size(tid) * 8
+    for i in spec.raw[1:]:
+        tid = btf.skip_mods_and_typedefs(tid)
+        t = btf.type_by_id(tid)
+        if isinstance(t, Composite):
+            if i >= len(t.members):
+                raise SpecError(f"member index {i} out of range in {access!r}")
+            m = t.members[i]
+            spec.bit_offset += t.bit_offset(m)
+            if m.name:
+                spec.acc.append(Accessor(tid, i, m.name))
+            tid = m.type
+        elif isinstance(t, Array):
+            elem = btf.skip_mods_and_typedefs(t.type)
+            prev = spec.acc[-1] if spec.acc else None
+            if not _is_flex_arr(btf, prev, t) and i >= t.nelems:
+                raise SpecError(f"array index {i} out of range in {access!r}")
+            spec.acc.append(Accessor(elem, i, None))
+            spec.bit_offset += i * btf.resolve_size(elem) * 8
+            tid = elem
+        else:
+            raise SpecError(f"access {access!r} steps into a {t.kind.name}")
+    return spec
+
+
+def fields_are_compat(lb: BtfView, lid: int, tb: BtfView, tid: int) -> bool:
+    """libbpf ``bpf_core_fields_are_compat``."""
+    for _ in range(_MAX_LEVEL):
+        lt = lb.type_by_id(lb.skip_mods_and_typedefs(lid))
+        tt = tb.type_by_id(tb.skip_mods_and_typedefs(tid))
+        if isinstance(lt, Composite) and isinstance(tt, Composite):
+            return True
+        if not kind_core_compat(lt, tt):
+            return False
+        if lt.kind in (BtfKind.PTR, BtfKind.FLOAT):
+            return True
+        if lt.kind in (BtfKind.FWD, BtfKind.ENUM, BtfKind.ENUM64):
+            ln, tn = essential_name(lt.name), essential_name(tt.name)
+            return not ln or not tn or ln == tn
+        if isinstance(lt, Int) and isinstance(tt, Int):
+            return lt.offset == 0 and tt.offset == 0
+        if isinstance(lt, Array) and isinstance(tt, Array):
+            lid, tid = lt.type, tt.type
+            continue
+        return False
+    return False
+
+
+def types_are_compat(lb: BtfView, lid: int, tb: BtfView, tid: int,
+                     level: int = _MAX_LEVEL) -> bool:
+    """libbpf ``__bpf_core_types_are_compat`` (names are checked by candidate lookup)."""
+    if level <= 0:
+        return False
+    for _ in range(_MAX_LEVEL):
+        lt = lb.type_by_id(lb.skip_mods_and_typedefs(lid))
+        tt = tb.type_by_id(tb.skip_mods_and_typedefs(tid))
+        if not kind_core_compat(lt, tt):
+            return False
+        if lt.kind in (BtfKind.UNKN, BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM,
+                       BtfKind.ENUM64, BtfKind.FWD):
+            return True
+        if isinstance(lt, Int) and isinstance(tt, Int):
+            return lt.offset == 0 and tt.offset == 0
+        if isinstance(lt, Ptr) and isinstance(tt, Ptr):
+            lid, tid = lt.type, tt.type
+            continue
+        if isinstance(lt, Array) and isinstance(tt, Array):
+            lid, tid = lt.type, tt.type
+            continue
+        if isinstance(lt, FuncProto) and isinstance(tt, FuncProto):
+            if len(lt.params) != len(tt.params):
+                return False
+            for lp, tp in zip(lt.params, tt.params, strict=True):
+                if not types_are_compat(lb, lp.type, tb, tp.type, level - 1):
+                    return False
+            lid, tid = lt.type, tt.type
+            continue
+        return False
+    return False
+
+
+def types_match(lb: BtfView, lid: int, tb: BtfView, tid: int, behind_ptr: bool = False,
+                level: int = _MAX_LEVEL) -> bool:
+    """libbpf ``__bpf_core_types_match`` (BPF_CORE_TYPE_MATCHES)."""
+    if level <= 0:
+        return False
+    for _ in range(_MAX_LEVEL):
+        lid, tid = lb.skip_mods_and_typedefs(lid), tb.skip_mods_and_typedefs(tid)
+        lt, tt = lb.type_by_id(lid), tb.type_by_id(tid)
+        if not names_match(lt.name, tt.name):
+            return False
+        lk, tk = lt.kind, tt.kind
+        if lk == BtfKind.UNKN:
+            return lk == tk
+        if lk == BtfKind.FWD:
+            if behind_ptr and lk != tk:
+                return ((tk == BtfKind.STRUCT and not lt.kind_flag)
+                        or (tk == BtfKind.UNION and lt.kind_flag))
+            return lk == tk and lt.kind_flag == tt.kind_flag
+        if isinstance(lt, Enum | Enum64):
+            return isinstance(tt, Enum | Enum64) and _enums_match(lt, tt)
+        if isinstance(lt, Composite):
+            if behind_ptr:
+                if lk == tk:
+                    return True
+                return tk == BtfKind.FWD and (lk == BtfKind.UNION) == tt.kind_flag
+            return lk == tk and isinstance(tt, Composite) and _composites_match(
+                lb, lt, tb, tt, behind_ptr, level)
+        if isinstance(lt, Int):
+            return (isinstance(tt, Int) and lt.size == tt.size
+                    and (lt.encoding & BTF_INT_SIGNED) == (tt.encoding & BTF_INT_SIGNED))
+        if isinstance(lt, Ptr):
+            if not isinstance(tt, Ptr):
+                return False
+            behind_ptr = True
+            lid, tid = lt.type, tt.type
+            continue
+        if isinstance(lt, Array):
+            if not isinstance(tt, Array) or lt.nelems != tt.nelems:
+                return False
+            lid, tid = lt.type, tt.type
+            continue
+        if isinstance(lt, FuncProto):
+            if not isinstance(tt, FuncProto) or len(lt.params) != len(tt.params):
+                return False
+            for lp, tp in zip(lt.params, tt.params, strict=True):
+                if not types_match(lb, lp.type, tb, tp.type, behind_ptr, level - 1):
+                    return False
+            lid, tid = lt.type, tt.type
+            continue
+        return False
+    return False
+
+
+def _enums_match(lt: Enum | Enum64, tt: Enum | Enum64) -> bool:
+    if lt.size != tt.size or len(lt.values) > len(tt.values):
+        return False
+    return all(any(names_match(lv.name, tv.name) for tv in tt.values) for lv in lt.values)
+
+
+def _composites_match(lb: BtfView, lt: Composite, tb: BtfView, tt: Composite,
+                      behind_ptr: bool, level: int) -> bool:
+    if len(lt.members) > len(tt.members):
+        return False
+    for lm in lt.members:
+        if not any(names_match(lm.name, tm.name)
+                   and types_match(lb, lm.type, tb, tm.type, behind_ptr, level - 1)
+                   for tm in tt.members):
+            return False
+    return True
+
+
+def _match_member(lb: BtfView, lacc: Accessor, tb: BtfView, tid: int,
+                  spec: Spec) -> tuple[bool, int]:
+    """libbpf ``bpf_core_match_member``: find the local member by name in target ``tid``,
+    descending into anonymous members; returns (found, next target type id)."""
+    lt = lb.type_by_id(lacc.type_id)
+    assert isinstance(lt, Composite)
+    lm = lt.members[lacc.idx]
+    tid = tb.skip_mods_and_typedefs(tid)
+    tt = tb.type_by_id(tid)
+    if not isinstance(tt, Composite):
+        return False, 0
+    for i, m in enumerate(tt.members):
+        if len(spec.raw) >= SPEC_MAX_LEN:
+            raise SpecError("access spec too deep")
+        bit = tt.bit_offset(m)
+        spec.bit_offset += bit  # speculate that this member is the one
+        spec.raw.append(i)
+        if not m.name:
+            found, nxt = _match_member(lb, lacc, tb, m.type, spec)
+            if found:
+                return True, nxt
+        elif m.name == lacc.name:
+            if fields_are_compat(lb, lm.type, tb, m.type):
+                spec.acc.append(Accessor(tid, i, m.name))
+                return True, m.type
+            return False, 0
+        spec.bit_offset -= bit
+        spec.raw.pop()
+    return False, 0
+
+
+def match_spec(local: Spec, tb: BtfView, cand_id: int) -> Spec | None:
+    """libbpf ``bpf_core_spec_match``: the target spec for candidate ``cand_id``, or None."""
+    lb = local.btf
+    targ = Spec(tb, cand_id, local.kind)
+    if local.kind in TYPE_KINDS:
+        if local.kind == K.BPF_CORE_TYPE_MATCHES:
+            ok = types_match(lb, local.root_type_id, tb, cand_id)
+        else:
+            ok = types_are_compat(lb, local.root_type_id, tb, cand_id)
+        return targ if ok else None
+    if local.kind in ENUMVAL_KINDS:
+        tid = tb.skip_mods_and_typedefs(cand_id)
+        tt = tb.type_by_id(tid)
+        if not isinstance(tt, Enum | Enum64):
+            return None
+        want = essential_name(local.acc[0].name or "")
+        for i, v in enumerate(tt.values):
+            if essential_name(v.name) == want:
+                targ.acc.append(Accessor(tid, i, v.name))
+                targ.raw.append(i)
+                return targ
+        return None
+    tid = cand_id
+    for n, la in enumerate(local.acc):
+        if la.name is not None:
+            found, tid = _match_member(lb, la, tb, tid, targ)
+            if not found:
+                return None
+            continue
+        if n > 0:
+            tid = tb.skip_mods_and_typedefs(tid)
+            tt = tb.type_by_id(tid)
+            if not isinstance(tt, Array):
+                return None
+            prev = targ.acc[-1] if targ.acc else None
+            if not _is_flex_arr(tb, prev, tt) and la.idx >= tt.nelems:
+                return None
+            tid = tb.skip_mods_and_typedefs(tt.type)
+        if len(targ.raw) >= SPEC_MAX_LEN:
+            raise SpecError("access spec too deep")
+        targ.acc.append(Accessor(tid, la.idx, None))
+        targ.raw.append(la.idx)
+        targ.bit_offset += la.idx * tb.resolve_size(tid) * 8
+    return targ
