@@ -114,10 +114,10 @@ CORE_STRUCT(cr_point, CR_POINT);
 #define CR_SIZES_CONTROL(S) int c; char s; long long i; short ll; char arr[3];
 CORE_STRUCT(cr_sizes, CR_SIZES);
 
-/* ---- cr_inner / cr_nested: a struct inside a struct, both reordered ------------- */
-#define CR_INNER_LOCAL(S) int a; int b;
+/* ---- cr_inner / cr_nested: a struct inside a struct, both reordered; gone not in A - */
+#define CR_INNER_LOCAL(S) int a; int b; int gone;
 #define CR_INNER_TARGET(S) long long pad; int b; int a;
-#define CR_INNER_CONTROL(S) int b; int a;
+#define CR_INNER_CONTROL(S) int b; int a; int gone;
 CORE_STRUCT(cr_inner, CR_INNER);
 #define CR_NESTED_LOCAL(S) int a; struct __core_cat(cr_inner, S) in;
 #define CR_NESTED_TARGET(S) int pad[3]; struct __core_cat(cr_inner, S) in; int a;

@@ -3,7 +3,7 @@
 
 CORE_TEST(field_exists_nested, "core.field_exists", "required",
 	  "libbpf bpf_core_spec_match (every accessor must match)",
-	  "p->in.b, p->items[1].b and anonymous-member fields exist; their offsets are the target ones");
+	  "p->in.b, p->items[1].b, anonymous-member fields exist, p->in.gone does not; offsets are the target ones");
 SEC("socket")
 int field_exists_nested(void *ctx)
 {
@@ -14,6 +14,9 @@ int field_exists_nested(void *ctx)
 	ASSERT_EQ(bpf_core_field_exists(n->in.b), 1);
 	ASSERT_EQ(bpf_core_field_exists(a->items[1].b), 1);
 	ASSERT_EQ(bpf_core_field_exists(an->b), 1);
+	/* missing one step down: unpatched 1; control B has it */
+	ASSERT_EQ(bpf_core_field_exists(n->in.gone), 0);
+	ASSERT_EQ(bpf_core_field_exists(a->items[1].gone), 0);
 	/* the existence check alone passes unpatched: the offsets make it sensitive */
 	ASSERT_EQ(bpf_core_field_offset(a->items[1].b), __builtin_offsetof(IMG(cr_arr), items[1].b));
 	ASSERT_EQ(bpf_core_field_offset(an->b), __builtin_offsetof(IMG(cr_anon), b));
