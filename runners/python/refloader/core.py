@@ -14,8 +14,8 @@ strings=..., ...)`` on one instruction buffer; it is pure (no syscalls) and usab
 own (tests/core/ drive it without a kernel).
 
 Mutation testing: the behaviour ids of ``CORE_MUTATIONS`` (the ``core.*`` entries of
-suite/catalogue.toml) are read from ``obj.plan.active``; ``refloader.mutations`` must list
-them (a no-op hook each: the id only needs to be in ``plan.active``).
+suite/catalogue.toml) come from ``obj.plan.core_skip`` (filled by ``refloader.mutations``)
+and ``obj.plan.active``.
 
 Algorithm, per relocation record (libbpf ``bpf_core_calc_relo_insn``)
 ---------------------------------------------------------------------
@@ -60,7 +60,10 @@ from refloader.core_spec import (
     parse_spec,
 )
 from refloader.core_target import TargetBtf, essential_name, load_target
+from refloader.elf import ElfObject
 from refloader.errors import RelocationError
+from refloader.mutations import Plan
+from refloader.programs import ProgramSpec
 
 POISON_IMM = 0xBAD2310  # libbpf bpf_core_poison_insn: call to an invalid helper id
 BPF_CLASS_MASK = 0x07
@@ -507,33 +510,14 @@ def apply_core_relocations(
 # ---- the loader's entry point -------------------------------------------------------------
 
 
-class _Plan(Protocol):
-    active: tuple[str, ...]
-
-
-class _Elf(Protocol):
-    sections: list
-    symbols: list
-    rels: dict
-
-
-class _Program(Protocol):
-    name: str
-    sec_index: int
-    sec_insn_off: int
-    insns: bytes
-    is_subprog: bool
-    core_relos: list[CoreRelo]
-
-
 class LoadableObject(Protocol):
     """What ``relocate_programs`` reads of ``refloader.loader.BpfObject``."""
 
     btf: Btf | None
     btf_custom_path: str | None
-    programs: list  # list[ProgramSpec]
-    plan: _Plan
-    elf: _Elf
+    programs: list[ProgramSpec]
+    plan: Plan
+    elf: ElfObject
 
 
 @lru_cache(maxsize=4)
@@ -595,7 +579,8 @@ def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]
         raise RelocationError(f"CO-RE relocations but no .BTF in the object "
                               f"({len(obj.programs)} functions)", section=".BTF.ext")
     target = target_for(target_path)
-    skip = frozenset(i for i in obj.plan.active if i in CORE_MUTATIONS)
+    wanted = set(obj.plan.active) | set(obj.plan.core_skip)
+    skip = frozenset(i for i in wanted if i in CORE_MUTATIONS)
     roles = function_roles(obj) if skip else {}
     base_ctx = set() if obj.btf_custom_path else {"core.vmlinux"}
     out: list[CoreResult] = []

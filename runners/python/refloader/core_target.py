@@ -24,6 +24,7 @@ No syscalls: plain file reads and writes only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -53,8 +54,8 @@ from refloader.btf import (
     Param,
     Ptr,
     Restrict,
-    Struct,
     StringTable,
+    Struct,
     Typedef,
     TypeTag,
     Union,
@@ -333,7 +334,5 @@ def _write_cache(file: str, tables: tuple[array[int], dict[bytes, list[int]]]) -
             marshal.dump((CACHE_FORMAT, tables[0].tobytes(), tables[1]), f)
         os.replace(tmp, file)
     except OSError:  # a read-only cache directory only costs speed
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
