@@ -41,6 +41,7 @@ MNT_DETACH = 2
 
 LOG_RE = re.compile(r"-- BEGIN PROG LOAD LOG --\n(?P<log>.*?)-- END PROG LOAD LOG --", re.DOTALL)
 NEG_ERRNO_RE = re.compile(r": -(\d+)\s*$", re.MULTILINE)
+FAILURE_RE = re.compile(r"fail|can't|cannot|error|invalid|not found|denied|unsupported", re.I)
 STRERROR = {os.strerror(code): code for code in errno.errorcode}
 
 
@@ -185,11 +186,20 @@ def errno_from(text: str) -> int | None:
 
 
 def first_libbpf_warning(stderr: str) -> str:
-    """The first `libbpf:` line bpftool printed, for the reply's `error`."""
-    for line in stderr.splitlines():
-        if line.startswith("libbpf: ") and "PROG LOAD LOG" not in line:
+    """The first `libbpf:` line that reports a failure, for the reply's `error`.
+
+    bpftool prints libbpf's info and warning lines alike; info lines such as
+    "elf: skipping unrecognized data section" are passed over.
+    """
+    lines = [
+        line
+        for line in LOG_RE.sub("", stderr).splitlines()
+        if line.startswith("libbpf: ") and not line.startswith("libbpf: elf: skipping")
+    ]
+    for line in lines:
+        if FAILURE_RE.search(line):
             return line
-    return ""
+    return lines[-1] if lines else ""
 
 
 def verifier_log(stderr: str) -> str | None:
