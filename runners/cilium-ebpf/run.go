@@ -68,7 +68,30 @@ func run(id *int64, p runParams) runReply {
 	}
 	reply.Phase = "done"
 	reply.Retval = &retval
+	if spec.Types != nil {
+		reply.BTF = btfState(prog)
+	}
 	return reply
+}
+
+// btfState says whether the kernel holds the object's BTF for the program
+// (cilium/ebpf leaves BTF out when the kernel lacks support), from the
+// program's BTF id. It runs after the timed phases.
+func btfState(prog *ebpf.Program) *string {
+	state := "loaded"
+	info, err := prog.Info()
+	switch {
+	case err != nil:
+		state = "unknown: " + err.Error()
+	case !hasBTFID(info):
+		state = "dropped: the kernel reports no BTF id for the program"
+	}
+	return &state
+}
+
+func hasBTFID(info *ebpf.ProgramInfo) bool {
+	_, ok := info.BTFID()
+	return ok
 }
 
 // fail fills in the failing phase, the error line, the errno and the

@@ -97,6 +97,16 @@ int rejected(void *ctx)
 	return *p; /* R0 invalid mem access 'scalar' */
 }
 """,
+    "plain.bpf.c": """\
+/* cilium-ebpf adapter test: a program with nothing to relocate, built with and without BTF. */
+#include "conformance.h"
+
+SEC("socket")
+int plain(void *ctx)
+{
+	return 0;
+}
+""",
     "core.bpf.c": """\
 /* cilium-ebpf adapter test: a CO-RE field offset resolved against btf_custom_path. */
 #include "conformance.h"
@@ -208,12 +218,16 @@ def objects(tmp_path_factory: pytest.TempPathFactory) -> Objects:
     if clang is None:
         pytest.fail("clang-19 is not installed (.ci/install installs it)")
     out = tmp_path_factory.mktemp("cilium-ebpf-objs")
+
+    def build(src: Path, obj: Path, *flags: str) -> None:
+        cmd = [clang, "-target", "bpfel", "-O2", *flags, "-c", str(src), "-I", str(INCLUDE)]
+        subprocess.run([*cmd, "-o", str(obj)], check=True)
+
     for name, source in SOURCES.items():
         src = out / name
         src.write_text(source)
-        obj = out / name.replace(".bpf.c", ".bpf.o")
-        cmd = [clang, "-target", "bpfel", "-O2", "-g", "-c", str(src), "-I", str(INCLUDE)]
-        subprocess.run([*cmd, "-o", str(obj)], check=True)
+        build(src, out / name.replace(".bpf.c", ".bpf.o"), "-g")
+    build(out / "plain.bpf.c", out / "plain_nobtf.bpf.o")  # no -g: no .BTF section at all
     return Objects(out)
 
 
@@ -262,6 +276,20 @@ def test_a_passing_program_returns_zero_with_timings(
     assert (reply.phase, reply.retval, reply.error) == ("done", 0, None)
     assert set(reply.ns) == {"open", "load", "run"}
     assert all(ns > 0 for ns in reply.ns.values())
+
+
+@pytest.mark.parametrize(
+    ("obj", "state"),
+    [
+        pytest.param("plain", "loaded", id="with-btf"),
+        pytest.param("plain_nobtf", "none", id="no-btf"),
+    ],
+)
+def test_the_reply_says_whether_the_program_has_btf_in_the_kernel(
+    adapter: Adapter, objects: Objects, pin_root: Path, obj: str, state: str
+) -> None:
+    reply = adapter.run(objects[obj], "plain", pin_root)
+    assert (reply.phase, reply.retval, reply.btf) == ("done", 0, state)
 
 
 def test_a_failing_program_returns_the_line_of_its_assertion(
