@@ -44,6 +44,7 @@ static long sum_elem(void *map, __u32 *key, __u64 *val, void *data)
 
 TEST(callback_loop, "calls.callback", "pass", "required");
 CONFORM(callback_loop, "desc", "bpf_loop calls a static callback 5 times and then one that stops itself after 3 iterations");
+CONFORM(callback_loop, "requires", "bpf_loop");
 CONFORM(callback_loop, "ref", "llvm_reloc.rst R_BPF_64_64 to .text; libbpf bpf_object__reloc_code (insn_is_pseudo_func, src_reg BPF_PSEUDO_FUNC)");
 SEC("socket")
 int callback_loop(void *ctx)
