@@ -11,6 +11,7 @@ the matrix goes on.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -101,7 +102,11 @@ def cell_command(python: str, compiler: str, adapters: Sequence[str], out: Path,
 
 def guest_script(spec: MatrixSpec, share: Path) -> str:
     """The shell script a VM runs: every compiler's cell, one after the other."""
-    lines = [f"cd {shlex.quote(str(spec.paths.repo_root))}"]
+    # the guest's PATH is a default one: give it the host's, this Python's folder first,
+    # so adapters started as `python3 -m ...` get the same interpreter and site-packages
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    lines = [f"cd {shlex.quote(str(spec.paths.repo_root))}",
+             f"export PATH={shlex.quote(path)}"]
     for c in spec.compilers:
         d = share / "cells" / c
         cmd = cell_command(sys.executable, c, spec.adapters, d, spec.keyword,
@@ -233,8 +238,6 @@ class Matrix:
             rec.probe_flags = probe_flags(major_minor, rec.probes)
 
     def _host(self, spec_name: str) -> KernelRecord:
-        import os
-
         release = os.uname().release
         rec = KernelRecord(spec_name, runner.kernel_id(), release)
         cells = self.spec.out / "cells" / rec.label
