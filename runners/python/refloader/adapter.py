@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from refloader import __version__
 from refloader.errors import KernelError, LoaderError
+from refloader.externs import KernelFacts
 from refloader.loader import BpfObject, open_object
 from refloader.mutations import plan_for
 from refloader.sanitize import KernelFeatures
@@ -45,6 +46,7 @@ class Session:
     """Adapter state across requests: the kernel features, probed once."""
 
     features: KernelFeatures | None = None
+    facts: KernelFacts | None = None
 
     def feats(self) -> KernelFeatures:
         """Probe on first use."""
@@ -52,6 +54,13 @@ class Session:
             from refloader.probes import probe_features
             self.features = probe_features()
         return self.features
+
+    def kernel(self) -> KernelFacts:
+        """Kernel config, kallsyms and vmlinux ids for externs, read on first use."""
+        if self.facts is None:
+            from refloader.kernel import kernel_facts
+            self.facts = kernel_facts()
+        return self.facts
 
 
 def hello() -> dict[str, Any]:
@@ -99,7 +108,7 @@ def run(req: dict[str, Any], session: Session) -> Reply:
             reply.ns["open"] = time.perf_counter_ns() - t0
         t1 = time.perf_counter_ns()
         try:
-            obj.load(session.feats())
+            obj.load(session.feats(), session.kernel() if obj.externs.externs else None)
         except Exception as exc:
             _log_exc(exc)
             return _fail(reply, "load", exc)

@@ -823,3 +823,39 @@ def fixup_datasecs(btf: Btf, section_size: SectionSizeLookup, symbol: SymbolLook
                 if sym[1]:
                     var.linkage = BtfVarLinkage.BTF_VAR_STATIC
         t.vars.sort(key=lambda v: v.offset)
+
+
+# ---- fast name index of a big BTF (vmlinux), without decoding every record ----------------
+
+#: bytes after ``struct btf_type``: (fixed, per-vlen-entry)
+_TRAILER = {
+    BtfKind.INT: (4, 0), BtfKind.ARRAY: (12, 0), BtfKind.STRUCT: (0, 12),
+    BtfKind.UNION: (0, 12), BtfKind.ENUM: (0, 8), BtfKind.FUNC_PROTO: (0, 8),
+    BtfKind.VAR: (4, 0), BtfKind.DATASEC: (0, 12), BtfKind.DECL_TAG: (4, 0),
+    BtfKind.ENUM64: (0, 12),
+}
+
+
+def index_names(raw: bytes, kinds: frozenset[int]) -> dict[tuple[int, str], int]:
+    """``{(kind, name): type id}`` of every named record of ``kinds`` in raw BTF ``raw``
+    (first id wins), found by one pass over the type section's ``info`` words."""
+    magic, _, _, hdr_len, type_off, type_len, str_off, str_len = struct.unpack_from(
+        "<HBBIIIII", raw, 0)
+    if magic != BTF_MAGIC:
+        raise BTFError(f"bad BTF magic {magic:#x}", section=".BTF", offset=0)
+    t0, s0 = hdr_len + type_off, hdr_len + str_off
+    strs = raw[s0:s0 + str_len]
+    out: dict[tuple[int, str], int] = {}
+    unpack = struct.Struct("<II").unpack_from
+    trailer = {int(k): v for k, v in _TRAILER.items()}
+    pos, end, tid = t0, t0 + type_len, 1
+    while pos < end:
+        name_off, info = unpack(raw, pos)
+        kind = (info >> 24) & 0x1F
+        if kind in kinds and name_off:
+            name = strs[name_off:strs.index(b"\0", name_off)].decode()
+            out.setdefault((kind, name), tid)
+        fixed, per = trailer.get(kind, (0, 0))
+        pos += 12 + fixed + per * (info & 0xFFFF)
+        tid += 1
+    return out

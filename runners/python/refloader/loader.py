@@ -31,6 +31,13 @@ from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs
 from refloader.btf_ext import BtfExt, marshal_func_infos, marshal_line_infos
 from refloader.elf import STB_LOCAL, STT_SECTION, ElfObject, read_elf
 from refloader.errors import BTFError, KernelError, LoaderError, ParseError, RelocationError
+from refloader.externs import (
+    ExternTable,
+    KernelFacts,
+    collect_externs,
+    kconfig_map,
+    resolve_externs,
+)
 from refloader.maps_spec import (
     BPF_F_MMAPABLE,
     BPF_MAP_TYPE_ARRAY_OF_MAPS,
@@ -84,6 +91,7 @@ class BpfObject:
     loaded: dict[str, LoadedProgram] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     _fds: list[int] = field(default_factory=list)
+    externs: ExternTable = field(default_factory=ExternTable)
     _relos: dict[str, list[Reloc]] = field(default_factory=dict)
     _state: str = "opened"
 
@@ -135,14 +143,21 @@ class BpfObject:
 
     # -- load ---------------------------------------------------------------------------
 
-    def load(self, features: KernelFeatures | None = None) -> None:
-        """Create every map and load every autoloaded program (see the module doc)."""
+    def load(self, features: KernelFeatures | None = None,
+             facts: KernelFacts | None = None) -> None:
+        """Create every map and load every autoloaded program (see the module doc).
+        ``features``/``facts``: the running kernel's, probed/read when not given."""
         if self._state != "opened":
             raise LoaderError(f"{self.path}: object already loaded")
         self._state = "loading"
         if features is None:
             from refloader.probes import probe_features
             features = probe_features()
+        if self.externs.externs:
+            if facts is None:
+                from refloader.kernel import kernel_facts
+                facts = kernel_facts()
+            resolve_externs(self.externs, self.maps, facts, self.btf)
         self._core_relocate()
         self._load_btf(features)
         self._create_maps(features)
@@ -274,7 +289,7 @@ class BpfObject:
                               symbol=p.name)
         relos = self._relos_of()
         lp = link_program(p, self.programs, relos, self.plan)
-        apply_data_relos(lp, self.map_fds, self.plan)
+        apply_data_relos(lp, self.map_fds, self.plan, self.externs)
         flags = 0
         if sd.flags & SecFlags.SEC_SLEEPABLE:
             flags |= BPF_F_SLEEPABLE
@@ -299,7 +314,8 @@ class BpfObject:
 
     def _relos_of(self) -> dict[str, list[Reloc]]:
         if not self._relos:
-            self._relos = collect_relos(self.elf, self.programs, self.maps, self.plan)
+            self._relos = collect_relos(self.elf, self.programs, self.maps, self.plan,
+                                        self.externs)
         return self._relos
 
     def _init_slots(self) -> None:
@@ -383,12 +399,20 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
             ext = None
             _ = exc
     progs = collect_programs(elf, ext, plan)
+    externs = collect_externs(elf, btf, poison_unresolved=plan.poison_unresolved_extern_calls)
     maps = legacy_maps(elf) + btf_maps(elf, btf, plan) + data_maps(
         elf, btf, _obj_name(path), plan)
+    kcfg = kconfig_map(externs, _obj_name(path))
+    if kcfg is not None:
+        externs.kconfig_map = len(maps)
+        kcfg.btf_value_type_id = (btf.id_by_name(".kconfig", BtfKind.DATASEC) or 0) \
+            if btf is not None else 0
+        maps.append(kcfg)
     obj = BpfObject(path, elf, btf, ext, progs, maps, license, kern_version, plan,
                     pin_root or DEFAULT_PIN_ROOT, btf_custom_path)
     obj.btf_status = "none" if btf is None else "parsed"
-    obj._relos = collect_relos(elf, progs, maps, plan)
+    obj.externs = externs
+    obj._relos = collect_relos(elf, progs, maps, plan, externs)
     return obj
 
 

@@ -58,6 +58,9 @@ class Plan:
     know_version_section: bool = True
     one_program_per_section: bool = False
     fill_prog_array_slots: bool = True
+    weak_data_as_extern: bool = False
+    apply_subprog_data_relos: bool = True
+    question_mark_autoloads: bool = False
     #: CO-RE behaviours the CO-RE engine (refloader.core) must not perform
     core_skip: set[str] = field(default_factory=set)
     #: ids in effect, for reports
@@ -154,6 +157,12 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(know_version_section=False)),
     Mutation("prog.multi_per_section", "one program per executable section (first symbol)",
              _set(one_program_per_section=True)),
+    Mutation("data.weak", "a relocation against an STB_WEAK data symbol is an unresolved "
+             "extern", _set(weak_data_as_extern=True)),
+    Mutation("calls.subprog_relocs", "map/data relocations inside .text functions are "
+             "not applied", _set(apply_subprog_data_relos=False)),
+    Mutation("prog.autoload", "a SEC(\"?...\") program is autoloaded anyway",
+             _set(question_mark_autoloads=True)),
     *(Mutation(cid, f"refloader.core does not perform {cid} (see core_skip)",
                _add("core_skip", cid)) for cid in (
         "core.field_byte_offset", "core.field_byte_offset.ldx", "core.field_mem_size",

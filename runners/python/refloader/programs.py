@@ -80,7 +80,7 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
                 sec.data[off:off + size], kind, is_sub,
                 mark_btf_static=is_sub and sym.bind != STB_LOCAL
                 and sym.visibility in (STV_HIDDEN, STV_INTERNAL),
-                autoload=kind.autoload and not is_sub))
+                autoload=(kind.autoload or plan.question_mark_autoloads) and not is_sub))
     progs.sort(key=lambda p: (p.sec_index, p.sec_insn_off))
     if ext is not None:
         _assign_ext(progs, ext)

@@ -31,6 +31,7 @@ from refloader.elf import (
     ElfSymbol,
 )
 from refloader.errors import RelocationError
+from refloader.externs import ExternTable
 from refloader.maps_spec import MapSpec, is_data_section
 from refloader.mutations import Plan
 from refloader.programs import ProgramSpec
@@ -68,6 +69,8 @@ class RelocKind(Enum):
     RELO_CALL = "call"  # bpf-to-bpf call
     RELO_SUBPROG_ADDR = "subprog addr"  # ld_imm64 of a function (BPF_PSEUDO_FUNC)
     RELO_EXTERN_POISON = "poisoned extern call"  # mutation calls.extern.unresolved only
+    RELO_EXTERN_LD64 = "extern var"  # ld_imm64 of a .kconfig/.ksyms extern
+    RELO_EXTERN_CALL = "extern call"  # call of a kfunc
 
 
 @dataclass
@@ -81,12 +84,16 @@ class Reloc:
     map_index: int = -1  # index into the object's map list
     sym_is_section: bool = False  # relocated through an STT_SECTION symbol (addend in imm)
     sym_shndx: int = 0  # section of the target symbol
+    ext_index: int = -1  # index into the object's ExternTable
+    from_subprog: bool = False  # the instruction belongs to a .text function
 
 
 def collect_relos(elf: ElfObject, progs: list[ProgramSpec], maps: list[MapSpec],
-                  plan: Plan | None = None) -> dict[str, list[Reloc]]:
+                  plan: Plan | None = None, externs: ExternTable | None = None
+                  ) -> dict[str, list[Reloc]]:
     """Record every relocation of every function; key: function name."""
     plan = plan or Plan()
+    externs = externs or ExternTable()
     text = elf.section_by_name(".text")
     text_idx = text.index if text is not None else -1
     out: dict[str, list[Reloc]] = {p.name: [] for p in progs}
@@ -116,8 +123,15 @@ def collect_relos(elf: ElfObject, progs: list[ProgramSpec], maps: list[MapSpec],
             if prog is None:
                 raise RelocationError("relocation outside any function", section=sec.name,
                                       offset=rel.r_offset, insn=sec_insn, symbol=sym_name)
-            out[prog.name].append(_record(elf, prog, maps, sec_insn - prog.sec_insn_off,
-                                          sym, sym_name, text_idx, rel.r_offset, plan))
+            idx = sec_insn - prog.sec_insn_off
+            ext = externs.by_sym(rel.sym_index) if sym.shndx == SHN_UNDEF else None
+            if ext is not None:
+                kind = RelocKind.RELO_EXTERN_CALL if I.is_call(prog.insns, idx) \
+                    else RelocKind.RELO_EXTERN_LD64
+                out[prog.name].append(Reloc(kind, idx, sym_name, ext_index=ext))
+                continue
+            out[prog.name].append(_record(elf, prog, maps, idx, sym, sym_name, text_idx,
+                                          rel.r_offset, plan))
     return out
 
 
@@ -172,6 +186,9 @@ def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
         raise RelocationError(f"prog '{prog.name}': map relo failed to find map for section "
                               f"'{tsec.name}', off {sym.st_value}",
                               **where)
+    if plan.weak_data_as_extern and sym.bind == STB_WEAK:
+        raise RelocationError(f"prog '{prog.name}': unresolved extern '{sym_name}' "
+                              "(weak data symbol)", **where)
     if is_data_section(tsec.name, plan.custom_data_sections):
         for mi, m in enumerate(maps):
             if m.origin == "data" and m.sec_index == sym.shndx:
@@ -215,7 +232,8 @@ def link_program(main: ProgramSpec, progs: list[ProgramSpec],
 
 def _place(lp: LinkedProgram, p: ProgramSpec, at: int, relos: dict[str, list[Reloc]]) -> None:
     lp.placed[p.name] = at
-    lp.relos += [replace(r, insn_idx=r.insn_idx + at) for r in relos.get(p.name, [])]
+    lp.relos += [replace(r, insn_idx=r.insn_idx + at, from_subprog=p.is_subprog)
+                 for r in relos.get(p.name, [])]
     lp.func_info += [replace(r, insn_off=r.insn_off + at) for r in p.func_info]
     lp.line_info += [replace(r, insn_off=r.insn_off + at) for r in p.line_info]
     lp.core_relos += [replace(r, insn_off=r.insn_off + at) for r in p.core_relos]
@@ -230,6 +248,9 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
         r = by_idx.get(i)
         _, _, _, _, imm = I.get(lp.image, idx)
         target_sec = text_idx
+        if r is not None and r.kind in (RelocKind.RELO_EXTERN_CALL,
+                                        RelocKind.RELO_EXTERN_LD64):
+            continue  # patched with the extern's value by apply_data_relos
         if r is not None and r.kind == RelocKind.RELO_EXTERN_POISON:
             I.put(lp.image, idx, I.BPF_CALL_INSN, 0, 0, 0, POISON_CALL_KFUNC_BASE + i)
             continue
@@ -275,10 +296,19 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
         I.set_imm(lp.image, idx, lp.placed[sub.name] - idx - 1)
 
 
-def apply_data_relos(lp: LinkedProgram, map_fds: list[int], plan: Plan | None = None) -> None:
-    """Patch map references (``bpf_object__relocate_data``) with the created maps' fds."""
+def apply_data_relos(lp: LinkedProgram, map_fds: list[int], plan: Plan | None = None,
+                     externs: ExternTable | None = None) -> None:
+    """Patch map references (``bpf_object__relocate_data``) with the created maps' fds,
+    and extern references with their resolved values."""
     plan = plan or Plan()
     for r in lp.relos:
+        if r.from_subprog and not plan.apply_subprog_data_relos and r.kind in (
+                RelocKind.RELO_LD64, RelocKind.RELO_DATA, RelocKind.RELO_EXTERN_LD64):
+            continue  # mutation calls.subprog_relocs
+        if r.kind in (RelocKind.RELO_EXTERN_LD64, RelocKind.RELO_EXTERN_CALL):
+            assert externs is not None
+            _apply_extern(lp, r, externs, map_fds)
+            continue
         if r.kind not in (RelocKind.RELO_LD64, RelocKind.RELO_DATA):
             continue
         if r.kind == RelocKind.RELO_LD64 and not plan.apply_map_relocs:
@@ -296,3 +326,27 @@ def apply_data_relos(lp: LinkedProgram, map_fds: list[int], plan: Plan | None = 
             I.set_imm(lp.image, r.insn_idx + 1, addend + r.sym_off)
             I.set_src(lp.image, r.insn_idx, I.BPF_PSEUDO_MAP_VALUE)
             I.set_imm(lp.image, r.insn_idx, map_fds[r.map_index])
+
+
+def _apply_extern(lp: LinkedProgram, r: Reloc, externs: ExternTable,
+                  map_fds: list[int]) -> None:
+    """libbpf ``bpf_object__relocate_data``, RELO_EXTERN_LD64 / RELO_EXTERN_CALL."""
+    e = externs.externs[r.ext_index]
+    i = r.insn_idx
+    if r.kind is RelocKind.RELO_EXTERN_CALL:
+        if e.is_set:
+            I.put(lp.image, i, I.BPF_CALL_INSN, 0, I.BPF_PSEUDO_KFUNC_CALL, 0, e.kernel_btf_id)
+        else:  # unresolved weak kfunc: a call the verifier refuses if it is ever reached
+            I.put(lp.image, i, I.BPF_CALL_INSN, 0, 0, 0, POISON_CALL_KFUNC_BASE + r.ext_index)
+        return
+    _, dst, _, _, _ = I.get(lp.image, i)
+    if e.is_kconfig:
+        I.put(lp.image, i, I.BPF_LD_IMM64, dst, I.BPF_PSEUDO_MAP_VALUE, 0,
+              map_fds[externs.kconfig_map])
+        I.set_imm(lp.image, i + 1, e.data_off)
+    elif e.is_set and (e.ksym_type_id or e.is_func):
+        I.put(lp.image, i, I.BPF_LD_IMM64, dst, I.BPF_PSEUDO_BTF_ID, 0, e.kernel_btf_id)
+        I.set_imm(lp.image, i + 1, 0)  # vmlinux: btf obj fd 0
+    else:  # typeless ksym (its address) or an unresolved weak one (0)
+        I.put(lp.image, i, I.BPF_LD_IMM64, dst, 0, 0, e.addr & 0xFFFFFFFF)
+        I.set_imm(lp.image, i + 1, e.addr >> 32)
