@@ -59,11 +59,13 @@ def conform(path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def pick(path: Path) -> tuple[str, str] | None:
-    """(program, data_in) of the object's first required expect=pass program."""
+def pick(path: Path) -> tuple[str, str, str | None] | None:
+    """(program, data_in, btf_custom_path) of the object's first required pass program."""
     for prog, c in conform(path).items():
         if c.get("expect") == "pass" and c.get("level") == "required":
-            return prog, c.get("data_in", "00" * 64)
+            custom = c.get("btf_custom_path")
+            return (prog, c.get("data_in", "00" * 64),
+                    str(path.parent / custom) if custom else None)
     return None
 
 
@@ -106,9 +108,9 @@ def main() -> int:
             chosen = pick(obj)
             if chosen is None:
                 continue
-            prog, data_in = chosen
+            prog, data_in, custom = chosen
             req = {"op": "run", "id": 0, "elf": str(obj), "program": prog,
-                   "pin_root": "/sys/fs/bpf", "btf_custom_path": None, "data_in": data_in,
+                   "pin_root": "/sys/fs/bpf", "btf_custom_path": custom, "data_in": data_in,
                    "repeat": 1, "skip": []}
             times: dict[str, list[int]] = {n: [] for n in ads}
             ok = True
@@ -144,6 +146,13 @@ def main() -> int:
         print(f"\n{len(ratios)} objects, {args.rounds} rounds each; ratio reference/libbpf "
               f"(open+load medians): median {statistics.median(ratios):.2f}x, "
               f"max {max(ratios):.2f}x (target <= 3x)")
+        fams: dict[str, list[float]] = {}
+        for obj, py, lb in rows:
+            if py is not None and lb is not None:
+                fam = obj.relative_to(REPO / "build" / args.compiler).parts[0]
+                fams.setdefault(fam, []).append(statistics.median(py) / statistics.median(lb))
+        print("by family (median ratio): " + ", ".join(
+            f"{f} {statistics.median(r):.2f}x ({len(r)})" for f, r in sorted(fams.items())))
     print(f"cold parse of /sys/kernel/btf/vmlinux (fresh interpreter, incl. import): "
           f"{cold_vmlinux_parse(env):.2f} s")
     return 0

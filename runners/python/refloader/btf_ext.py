@@ -9,7 +9,7 @@ info blocks.  Each block starts with a u32 ``rec_size`` and holds, per ELF secti
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from refloader.btf import StringTable
@@ -107,17 +107,19 @@ class BtfExt:
 
     def func_infos_for(self, sec_name: str) -> list[FuncInfo]:
         """Copies of the func_info records of ELF section ``sec_name``."""
-        return [replace(r) for s in self.func_info if s.sec_name == sec_name
-                for r in s.records if isinstance(r, FuncInfo)]
+        return [FuncInfo(r.insn_off, r.type_id, r.extra) for s in self.func_info
+                if s.sec_name == sec_name for r in s.records if isinstance(r, FuncInfo)]
 
     def line_infos_for(self, sec_name: str) -> list[LineInfo]:
         """Copies of the line_info records of ELF section ``sec_name``."""
-        return [replace(r) for s in self.line_info if s.sec_name == sec_name
+        return [LineInfo(r.insn_off, r.file_name_off, r.line_off, r.line_col, r.extra)
+                for s in self.line_info if s.sec_name == sec_name
                 for r in s.records if isinstance(r, LineInfo)]
 
     def core_relos_for(self, sec_name: str) -> list[CoreRelo]:
         """Copies of the CO-RE relocation records of ELF section ``sec_name``."""
-        return [replace(r) for s in self.core_relos if s.sec_name == sec_name
+        return [CoreRelo(r.insn_off, r.type_id, r.access_str_off, r.kind, r.extra)
+                for s in self.core_relos if s.sec_name == sec_name
                 for r in s.records if isinstance(r, CoreRelo)]
 
     @classmethod

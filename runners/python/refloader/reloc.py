@@ -14,7 +14,7 @@ rewritten to the distance in the linked image.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -232,11 +232,14 @@ def link_program(main: ProgramSpec, progs: list[ProgramSpec],
 
 def _place(lp: LinkedProgram, p: ProgramSpec, at: int, relos: dict[str, list[Reloc]]) -> None:
     lp.placed[p.name] = at
-    lp.relos += [replace(r, insn_idx=r.insn_idx + at, from_subprog=p.is_subprog)
+    lp.relos += [Reloc(r.kind, r.insn_idx + at, r.sym_name, r.sym_off, r.map_index,
+                       r.sym_is_section, r.sym_shndx, r.ext_index, p.is_subprog)
                  for r in relos.get(p.name, [])]
-    lp.func_info += [replace(r, insn_off=r.insn_off + at) for r in p.func_info]
-    lp.line_info += [replace(r, insn_off=r.insn_off + at) for r in p.line_info]
-    lp.core_relos += [replace(r, insn_off=r.insn_off + at) for r in p.core_relos]
+    lp.func_info += [FuncInfo(r.insn_off + at, r.type_id, r.extra) for r in p.func_info]
+    lp.line_info += [LineInfo(r.insn_off + at, r.file_name_off, r.line_off, r.line_col,
+                              r.extra) for r in p.line_info]
+    lp.core_relos += [CoreRelo(r.insn_off + at, r.type_id, r.access_str_off, r.kind, r.extra)
+                      for r in p.core_relos]
 
 
 def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],

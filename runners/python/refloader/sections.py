@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
+from functools import lru_cache
 
 
 class BpfProgType(IntEnum):
@@ -301,6 +302,7 @@ class ProgSection:
     autoload: bool
 
 
+@lru_cache(maxsize=256)
 def classify(section_name: str) -> ProgSection:
     """Strip a leading ``?`` (not autoloaded) and find the first matching ``SecDef``."""
     autoload = not section_name.startswith("?")
