@@ -114,7 +114,7 @@ def run(req: dict[str, Any], session: Session) -> Reply:
             return _fail(reply, "load", exc)
         finally:
             reply.ns["load"] = time.perf_counter_ns() - t1
-            reply.btf = obj.btf_status
+            reply.btf = obj.btf_status if obj.btf_status != "parsed" else None
             for w in obj.warnings:
                 print(f"refloader: {w}", file=sys.stderr)
         t2 = time.perf_counter_ns()

@@ -121,8 +121,7 @@ def collect_relos(elf: ElfObject, progs: list[ProgramSpec], maps: list[MapSpec],
             sec_insn = rel.r_offset // 8
             prog = next((p for p in progs if p.contains(sec_idx, sec_insn)), None)
             if prog is None:
-                raise RelocationError("relocation outside any function", section=sec.name,
-                                      offset=rel.r_offset, insn=sec_insn, symbol=sym_name)
+                continue  # libbpf: "probably overridden weak function, skipping..."
             idx = sec_insn - prog.sec_insn_off
             ext = externs.by_sym(rel.sym_index) if sym.shndx == SHN_UNDEF else None
             if ext is not None:
