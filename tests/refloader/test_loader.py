@@ -158,3 +158,34 @@ def test_a_legacy_maps_section_defines_maps(compile_bpf: Compile) -> None:
             "legacy", 2, 4, 8, 3)
         obj.load()
         assert obj.test_run("entry", bytes(64)).retval == 0
+
+
+BAD_PROG = r"""
+SEC("socket") int reads_uninit(void *ctx) { return *(volatile int *)((char *)ctx + 4000); }
+"""
+
+
+def test_a_refused_program_raises_kernel_error_with_errno_and_verifier_log(
+        compile_bpf: Compile) -> None:
+    from refloader.errors import KernelError
+    with open_object(str(compile_bpf("bad", BAD_PROG))) as obj:
+        with pytest.raises(KernelError) as exc:
+            obj.load()
+        e = exc.value
+        assert e.errno == 13  # EACCES
+        assert e.verifier_log is not None and "invalid bpf_context access" in e.verifier_log
+        assert (e.section, e.symbol) == ("socket", "reads_uninit")
+
+
+ALL_OLD = KernelFeatures(btf_func=False, btf_global_func=False, btf_datasec=False,
+                         btf_float=False, btf_decl_tag=False, btf_type_tag=False,
+                         btf_enum64=False, btf_qmark_datasec=False)
+
+
+def test_btf_sanitised_for_a_kernel_without_func_and_datasec_still_loads(
+        compile_bpf: Compile) -> None:
+    with open_object(str(compile_bpf("kinds", NEW_KINDS))) as obj:
+        obj.load(ALL_OLD)
+        for what in ("datasec->struct", "var->int", "func->typedef", "func_proto->enum"):
+            assert what in obj.btf_status
+        assert obj.test_run("uses_all", bytes(64)).retval == 0

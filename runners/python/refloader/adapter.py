@@ -70,11 +70,17 @@ def hello() -> dict[str, Any]:
             "library_version": __version__, "supports": SUPPORTS}
 
 
+MAX_LOG = 64 * 1024  # the end of a verifier log says why; keep that part
+
+
 def _fail(reply: Reply, phase: str, exc: BaseException) -> Reply:
     reply.phase = phase
     if isinstance(exc, KernelError):
         reply.errno = exc.errno
-        reply.verifier_log = exc.verifier_log
+        log = exc.verifier_log
+        if log is not None and len(log) > MAX_LOG:
+            log = f"[... {len(log) - MAX_LOG} bytes cut ...]\n" + log[-MAX_LOG:]
+        reply.verifier_log = log
     elif isinstance(exc, OSError):
         reply.errno = exc.errno
     msg = str(exc) if isinstance(exc, LoaderError | OSError) else \

@@ -92,6 +92,7 @@ class BpfObject:
     warnings: list[str] = field(default_factory=list)
     _fds: list[int] = field(default_factory=list)
     externs: ExternTable = field(default_factory=ExternTable)
+    features: KernelFeatures = field(default_factory=KernelFeatures)
     _relos: dict[str, list[Reloc]] = field(default_factory=dict)
     _state: str = "opened"
 
@@ -153,6 +154,7 @@ class BpfObject:
         if features is None:
             from refloader.probes import probe_features
             features = probe_features()
+        self.features = features
         if self.externs.externs:
             if facts is None:
                 from refloader.kernel import kernel_facts
@@ -295,7 +297,9 @@ class BpfObject:
             flags |= BPF_F_SLEEPABLE
         if sd.flags & SecFlags.SEC_XDP_FRAGS:
             flags |= BPF_F_XDP_HAS_FRAGS
-        use_btf = self.btf_fd >= 0 and self.ext is not None
+        # libbpf: func_info/line_info only when the kernel knows BTF_KIND_FUNC (without it
+        # the sanitised BTF has TYPEDEFs where func_info needs FUNCs)
+        use_btf = self.btf_fd >= 0 and self.ext is not None and self.features.btf_func
         args = sc.ProgLoad(
             sd.prog_type, bytes(lp.image), self.license, p.name, sd.expected_attach_type,
             flags, self.kern_version, self.btf_fd if use_btf else 0,
