@@ -251,6 +251,7 @@ class BpfObject:
             if m.readonly and self.plan.freeze_rodata:
                 sc.map_freeze(fd)
         if pin_path is not None:
+            os.makedirs(self.pin_root, exist_ok=True)  # libbpf: make_parent_dir
             sc.obj_pin(fd, pin_path)
         return fd
 
