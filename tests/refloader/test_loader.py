@@ -189,3 +189,17 @@ def test_btf_sanitised_for_a_kernel_without_func_and_datasec_still_loads(
         for what in ("datasec->struct", "var->int", "func->typedef", "func_proto->enum"):
             assert what in obj.btf_status
         assert obj.test_run("uses_all", bytes(64)).retval == 0
+
+
+BLOOM = r"""
+struct { __uint(type, 30 /* BPF_MAP_TYPE_BLOOM_FILTER */); __uint(max_entries, 16);
+         __type(value, __u32); __ulong(map_extra, 3); } bloom SEC(".maps");
+SEC("socket") int entry(void *ctx) { return 0; }
+"""
+
+
+def test_map_extra_given_with_ulong_reaches_the_kernel(compile_bpf: Compile) -> None:
+    with open_object(str(compile_bpf("bloom", BLOOM))) as obj:
+        assert obj.map("bloom").map_extra == 3
+        obj.load()
+        assert sc.map_info(obj.map_fds[0]).map_extra == 3

@@ -23,6 +23,8 @@ from refloader.btf import (
     BtfVarLinkage,
     Composite,
     Datasec,
+    Enum,
+    Enum64,
     Ptr,
     Struct,
     Var,
@@ -84,6 +86,17 @@ def _uint(btf: Btf, type_id: int, what: str) -> int:
     if not isinstance(arr, Array):
         raise ParseError(f"map attribute '{what}' is not __uint() (no array)", section=".maps")
     return arr.nelems
+
+
+def _ulong(btf: Btf, type_id: int, what: str) -> int:
+    """libbpf ``get_map_field_long``: ``__uint()`` or ``__ulong()`` (a one-value enum)."""
+    t = btf.type_by_id(btf.skip_mods_and_typedefs(type_id))
+    if isinstance(t, Enum | Enum64):
+        if len(t.values) != 1:
+            raise ParseError(f"map attribute '{what}' is an enum without exactly one value",
+                             section=".maps")
+        return t.values[0].value & 0xFFFFFFFFFFFFFFFF
+    return _uint(btf, type_id, what)
 
 
 def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
@@ -165,8 +178,7 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
                 raise ParseError(f"map '{map_name}': invalid pinning value {spec.pinning}",
                                  section=".maps", symbol=map_name)
         elif n == "map_extra":
-            p = btf.type_by_id(btf.skip_mods_and_typedefs(m.type))
-            spec.map_extra = _uint(btf, m.type, n) if isinstance(p, Ptr) else 0
+            spec.map_extra = _ulong(btf, m.type, n)
         else:
             raise ParseError(f"map '{map_name}': unknown field '{n}'", section=".maps",
                              symbol=map_name)
