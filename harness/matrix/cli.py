@@ -44,6 +44,8 @@ class Printer:
 
     out: TextIO = field(default_factory=lambda: sys.stderr)
     last: str = ""
+    last_at: float = -1e9
+    every: float = 30.0  # without a tty: a line per stage, and one at least this often
 
     def __call__(self, p: Progress) -> None:
         """Show one progress event."""
@@ -55,8 +57,9 @@ class Printer:
             if p.stage == "done" or p.stage.startswith("ERROR"):
                 self.out.write("\n")
             self.out.flush()
-        elif p.stage != self.last:
+        elif p.stage != self.last or p.elapsed - self.last_at >= self.every:
             print(line, file=self.out, flush=True)
+            self.last_at = p.elapsed
         self.last = p.stage
 
 

@@ -88,32 +88,30 @@ class KernelRecord:
 ProgressFn = Callable[[Progress], None]
 
 
-def cell_command(python: str, compiler: str, adapters: Sequence[str], out: Path,
+def cell_command(python: str, compiler: str, adapter: str, out: Path,
                  keyword: str | None, timeout: float) -> list[str]:
-    """The `bpfconform run` command of one (kernel, compiler) cell."""
-    cmd = [python, "-m", "harness.cli", "run", "--compiler", compiler, "--out", str(out),
-           "--timeout", f"{timeout:g}"]
-    for a in adapters:
-        cmd += ["--adapter", a]
+    """The `bpfconform run` command of one (kernel, compiler, adapter) cell."""
+    cmd = [python, "-m", "harness.cli", "run", "--compiler", compiler, "--adapter", adapter,
+           "--out", str(out), "--timeout", f"{timeout:g}"]
     if keyword:
         cmd += ["-k", keyword]
     return cmd
 
 
 def guest_script(spec: MatrixSpec, share: Path) -> str:
-    """The shell script a VM runs: every compiler's cell, one after the other."""
+    """The shell script a VM runs: every (compiler, adapter) cell, one after the other."""
     # the guest's PATH is a default one: give it the host's, this Python's folder first,
     # so adapters started as `python3 -m ...` get the same interpreter and site-packages
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     lines = [f"cd {shlex.quote(str(spec.paths.repo_root))}",
              f"export PATH={shlex.quote(path)}"]
     for c in spec.compilers:
-        d = share / "cells" / c
-        cmd = cell_command(sys.executable, c, spec.adapters, d, spec.keyword,
-                           spec.request_timeout)
-        q = shlex.quote(str(d))
-        lines += [f"mkdir -p {q}",
-                  f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
+        for a in spec.adapters:
+            d = share / "cells" / c / a
+            cmd = cell_command(sys.executable, c, a, d, spec.keyword, spec.request_timeout)
+            q = shlex.quote(str(d))
+            lines += [f"mkdir -p {q}",
+                      f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
     return "\n".join(lines) + "\n"
 
 
@@ -165,6 +163,8 @@ class Matrix:
         self.kernels: list[KernelRecord] = []
         self.done = 0
         self.start = time.monotonic()
+        self.vm_seconds = 0.0  # time spent in finished VM kernels
+        self.vm_done = 0  # items finished in VM kernels
 
     @property
     def per_kernel(self) -> int:
@@ -176,16 +176,22 @@ class Matrix:
         """Every (kernel, compiler, adapter, item)."""
         return self.per_kernel * len(self.spec.kernels)
 
-    def _say(self, kernel: str, stage: str, running: float = 0.0) -> None:
+    def _say(self, kernel: str, stage: str, running: float = 0.0, live: int = 0) -> None:
+        """Report progress; `running` seconds and `live` items of the VM now running."""
         if self.progress is None:
             return
         elapsed = time.monotonic() - self.start
+        done = self.done + live
+        # VMs run at TCG speed: estimate from VM time per VM item only (host items are
+        # almost free), counting the booting overhead of the VMs still to come
+        vm_time, vm_items = self.vm_seconds + running, self.vm_done + live
         eta = None
-        if self.done:
-            eta = max(0.0, elapsed / self.done * (self.total - self.done))
-        elif running:
-            eta = None
-        self.progress(Progress(kernel, stage, self.done, self.total, elapsed, eta))
+        if vm_items:
+            eta = vm_time / vm_items * max(0, self.total - done)
+        self.progress(Progress(kernel, stage, done, self.total, elapsed, eta))
+
+    def _cell_items(self, compiler: str) -> int:
+        return len(self.items[compiler])
 
     def prepare(self) -> None:
         """Build every compiler's objects on the host and discover items (once)."""
@@ -221,18 +227,19 @@ class Matrix:
 
     def _collect(self, rec: KernelRecord, cells: Path, why_missing: str) -> None:
         for c in self.spec.compilers:
-            d = cells / c
-            got = read_cell(d, rec.label, c)
-            if got is None:
-                log = _read(d / "run.log")
-                reason = why_missing + (f"\n--- bpfconform run log ---\n{_tail_lines(log)}"
-                                        if log else "")
-                rows = error_rows(self.items[c], self.spec.adapters, rec.label, c, reason)
-            else:
-                rows, meta = got
-                rec.probes = meta.get("probes", rec.probes)
-            self.rows.extend(rows)
-            self.done += len(self.items[c]) * len(self.spec.adapters)
+            for a in self.spec.adapters:
+                d = cells / c / a
+                got = read_cell(d, rec.label, c)
+                if got is None:
+                    log = _read(d / "run.log")
+                    reason = why_missing + (
+                        f"\n--- bpfconform run log ---\n{_tail_lines(log)}" if log else "")
+                    rows = error_rows(self.items[c], [a], rec.label, c, reason)
+                else:
+                    rows, meta = got
+                    rec.probes = meta.get("probes", rec.probes)
+                self.rows.extend(rows)
+                self.done += self._cell_items(c)
         if rec.probes:
             major_minor = Kernel(rec.spec, rec.release, Path()).major_minor
             rec.probe_flags = probe_flags(major_minor, rec.probes)
@@ -241,18 +248,21 @@ class Matrix:
         release = os.uname().release
         rec = KernelRecord(spec_name, runner.kernel_id(), release)
         cells = self.spec.out / "cells" / rec.label
+        live = 0
         for c in self.spec.compilers:
-            d = cells / c
-            d.mkdir(parents=True, exist_ok=True)
-            self._say(rec.label, f"running {c} x {', '.join(self.spec.adapters)}")
-            cmd = cell_command(sys.executable, c, self.spec.adapters, d, self.spec.keyword,
-                               self.spec.request_timeout)
-            with (d / "run.log").open("w") as log:
-                rc = subprocess.run(cmd, cwd=self.spec.paths.repo_root, stdout=log,
-                                    stderr=subprocess.STDOUT, check=False).returncode
-            (d / "rc").write_text(f"{rc}\n")
+            for a in self.spec.adapters:
+                d = cells / c / a
+                d.mkdir(parents=True, exist_ok=True)
+                self._say(rec.label, f"running {c} x {a}", live=live)
+                cmd = cell_command(sys.executable, c, a, d, self.spec.keyword,
+                                   self.spec.request_timeout)
+                with (d / "run.log").open("w") as log:
+                    rc = subprocess.run(cmd, cwd=self.spec.paths.repo_root, stdout=log,
+                                        stderr=subprocess.STDOUT, check=False).returncode
+                (d / "rc").write_text(f"{rc}\n")
+                live += self._cell_items(c)
         self._collect(rec, cells, f"bpfconform run on the host wrote no results.json "
-                                  f"(see {cells}/<compiler>/run.log)")
+                                  f"(see {cells}/<compiler>/<adapter>/run.log)")
         self._say(rec.label, "done")
         return rec
 
@@ -270,25 +280,38 @@ class Matrix:
                     f"\n{_tail_lines(detail)}" if detail else "")
                 self.rows.extend(error_rows(self.items[c], self.spec.adapters, spec_name, c,
                                             reason))
-                self.done += len(self.items[c]) * len(self.spec.adapters)
+                self.done += self._cell_items(c) * len(self.spec.adapters)
             return rec
         rec.label, rec.release, rec.package = kernel.release, kernel.release, kernel.package
         share = self.spec.out / "vm" / rec.label
         _clear(share)
         script = guest_script(self.spec, share.resolve())
         self._say(rec.label, "booting")
-        cells_total = len(self.spec.compilers)
+        cells = [(c, a) for c in self.spec.compilers for a in self.spec.adapters]
+        last = [-1.0]
 
         def tick(elapsed: float) -> None:
-            cells_done = sum((share / "cells" / c / "rc").exists() for c in self.spec.compilers)
-            stage = ("booting" if not (share / "booted").exists()
-                     else f"running (cells {cells_done}/{cells_total}, {elapsed:.0f} s)")
-            if int(elapsed * 2) % 10 == 0:
-                self._say(rec.label, stage, elapsed)
+            if elapsed - last[0] < 5:
+                return
+            last[0] = elapsed
+            finished = [(c, a) for c, a in cells if (share / "cells" / c / a / "rc").exists()]
+            live = sum(self._cell_items(c) for c, _ in finished)
+            running = next(((c, a) for c, a in cells if (c, a) not in finished), None)
+            if not (share / "booted").exists():
+                stage = "booting"
+            elif running is None:
+                stage = "powering off"
+            else:
+                stage = f"adapter {running[1]}, {running[0]}"
+            self._say(rec.label, stage, elapsed, live)
 
+        t0 = time.monotonic()
         result = boot(kernel, script, share, _vm_config(self.spec), on_tick=tick)
         rec.boot = result.to_json()
+        before = self.done
         self._collect(rec, share / "cells", _boot_reason(rec.label, result))
+        self.vm_seconds += time.monotonic() - t0
+        self.vm_done += self.done - before
         self._say(rec.label, "done" if result.ok else f"ERROR: {result.reason}")
         return rec
 

@@ -22,14 +22,15 @@ def test_a_probe_disagreeing_with_the_kernel_version_is_flagged() -> None:
     assert probe_flags((6, 1), {"bpf_loop": {"ok": True}, "btf_vmlinux": {"ok": True}}) == []
 
 
-def test_the_guest_runs_one_bpfconform_run_per_compiler(tmp_path: Path) -> None:
+def test_the_guest_runs_one_bpfconform_run_per_compiler_and_adapter(tmp_path: Path) -> None:
     spec = MatrixSpec(("5.10",), ("clang-14", "clang-19"), ("python", "libbpf"), tmp_path)
     script = guest_script(spec, tmp_path / "share")
     runs = [line for line in script.splitlines() if " harness.cli run " in line]
-    assert len(runs) == 2
-    assert "--compiler clang-14" in runs[0] and "--compiler clang-19" in runs[1]
-    assert all("--adapter python --adapter libbpf" in r for r in runs)
-    assert f"--out {tmp_path}/share/cells/clang-19" in runs[1]
+    assert len(runs) == 4
+    assert "--compiler clang-14 --adapter python" in runs[0]
+    assert "--compiler clang-19 --adapter libbpf" in runs[3]
+    assert f"--out {tmp_path}/share/cells/clang-19/libbpf " in runs[3]
+    assert "export PATH=" in script  # adapters started as `python3 -m` find this Python
 
 
 def test_a_dead_kernel_errors_all_its_items_and_the_rest_completes(
