@@ -108,3 +108,30 @@ def test_random_corruption_is_a_loader_error_or_a_clean_open(obj_path: Path,
             link_program(p, obj.programs, obj.relocations())
     except LoaderError:
         pass
+
+
+@settings(max_examples=300, deadline=2000,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_corrupted_btf_and_btf_ext_raise_btf_errors_only(obj_path: Path,
+                                                         data: st.DataObject) -> None:
+    from refloader.btf import Btf
+    from refloader.btf_ext import BtfExt
+    from refloader.errors import BTFError
+    with obj_path.open("rb") as f:
+        elf = ELFFile(f)
+        btf_raw = bytearray(elf.get_section_by_name(".BTF").data())
+        ext_raw = bytearray(elf.get_section_by_name(".BTF.ext").data())
+    target = btf_raw if data.draw(st.booleans()) else ext_raw
+    for _ in range(data.draw(st.integers(1, 6))):
+        target[data.draw(st.integers(0, min(len(target) - 1, 200)))] = data.draw(
+            st.integers(0, 255))
+    if data.draw(st.booleans()):
+        del target[data.draw(st.integers(0, len(target) - 1)):]
+    try:
+        btf = Btf.parse(bytes(btf_raw))
+        for tid in range(1, len(btf)):
+            btf.skip_mods_and_typedefs(tid)
+        BtfExt.parse(bytes(ext_raw), btf.strings)
+    except BTFError:
+        pass

@@ -203,3 +203,15 @@ def test_map_extra_given_with_ulong_reaches_the_kernel(compile_bpf: Compile) -> 
         assert obj.map("bloom").map_extra == 3
         obj.load()
         assert sc.map_info(obj.map_fds[0]).map_extra == 3
+
+
+def test_unparsable_btf_is_dropped_and_reported_when_the_object_can_do_without(
+        compile_bpf: Compile) -> None:
+    path = compile_bpf("rodata", RODATA)
+    raw = bytearray(path.read_bytes())
+    btf_at = raw.find(struct.pack("<HBB", 0xEB9F, 1, 0))
+    raw[btf_at + 2] = 9  # BTF version 9: not parsable
+    with open_object(str(path), raw=bytes(raw)) as obj:
+        assert obj.btf is None and obj.btf_status.startswith("dropped: .BTF unusable")
+        obj.load()
+        assert obj.test_run("check", bytes(64)).retval == 10

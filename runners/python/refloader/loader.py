@@ -394,7 +394,16 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
         if len(ver_sec.data) != 4:
             raise ParseError(f"{path}: invalid kver section", section="version")
         (kern_version,) = struct.unpack("<I", ver_sec.data)
-    btf = _read_btf(elf, path)
+    btf_problem = ""
+    try:
+        btf = _read_btf(elf, path)
+    except BTFError as exc:
+        # libbpf bpf_object__init_btf: fatal only when the object needs BTF
+        needs = elf.section_by_name(".maps") is not None or any(
+            s.shndx == 0 and s.name and s.bind != STB_LOCAL for s in elf.symbols)
+        if needs:
+            raise
+        btf, btf_problem = None, f"dropped: .BTF unusable: {exc}"
     ext = None
     ext_sec = elf.section_by_name(".BTF.ext")
     if btf is not None and ext_sec is not None:
@@ -415,7 +424,7 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
         maps.append(kcfg)
     obj = BpfObject(path, elf, btf, ext, progs, maps, license, kern_version, plan,
                     pin_root or DEFAULT_PIN_ROOT, btf_custom_path)
-    obj.btf_status = "none" if btf is None else "parsed"
+    obj.btf_status = btf_problem or ("none" if btf is None else "parsed")
     obj.externs = externs
     obj._relos = collect_relos(elf, progs, maps, plan, externs)
     return obj
