@@ -445,14 +445,15 @@ def _read_btf(elf: ElfObject, path: str) -> Btf | None:
         s = elf.section_by_name(name)
         return s.sh_size if s is not None else None
 
+    # libbpf find_elf_var_sym: the first global/weak variable symbol of that name
+    # (static variables keep linkage static in BTF and are skipped by fixup_datasecs)
+    globals_: dict[str, tuple[int, bool]] = {}
+    for s in elf.symbols:
+        if s.name and s.bind != STB_LOCAL and s.type != STT_SECTION:
+            globals_.setdefault(s.name, (s.st_value, s.visibility in (1, 2)))
+
     def symbol(name: str) -> tuple[int, bool] | None:
-        for s in elf.symbols:
-            if s.name == name and s.bind != STB_LOCAL and s.type != STT_SECTION:
-                return s.st_value, s.visibility in (1, 2)
-        for s in elf.symbols:  # static variables kept as VAR (linkage static) are skipped
-            if s.name == name:
-                return s.st_value, s.visibility in (1, 2)
-        return None
+        return globals_.get(name)
 
     try:
         fixup_datasecs(btf, section_size, symbol)
