@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from refloader.probes import PROBES, probe_features
 from refloader.sanitize import KernelFeatures
 
