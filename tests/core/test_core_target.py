@@ -30,20 +30,25 @@ def test_stub_index_agrees_with_the_full_btf_model(core_build: CoreBuild, cache_
 
 def test_warm_load_reads_the_cache_and_gives_the_same_index(core_build: CoreBuild,
                                                           cache_dir: Path) -> None:
-    cold = load_target(str(core_build.target))
-    files = list(cache_dir.iterdir())
+    cold = load_target(str(core_build.target), cache_min_bytes=0)
+    files = list((cache_dir / "core-index").iterdir())
     assert len(files) == 1 and cold.digest in files[0].name
-    warm = load_target(str(core_build.target))
+    warm = load_target(str(core_build.target), cache_min_bytes=0)
     assert warm.index == cold.index and warm.offsets == cold.offsets
 
 
 def test_a_corrupt_cache_file_is_rebuilt(core_build: CoreBuild, cache_dir: Path) -> None:
-    good = load_target(str(core_build.target))
-    (cache_file,) = cache_dir.iterdir()
+    good = load_target(str(core_build.target), cache_min_bytes=0)
+    (cache_file,) = (cache_dir / "core-index").iterdir()
     cache_file.write_bytes(b"not a marshal stream")
-    again = load_target(str(core_build.target))
+    again = load_target(str(core_build.target), cache_min_bytes=0)
     assert again.index == good.index
-    assert load_target(str(core_build.target)).index == good.index
+    assert load_target(str(core_build.target), cache_min_bytes=0).index == good.index
+
+
+def test_a_small_stub_is_not_cached_by_default(core_build: CoreBuild, cache_dir: Path) -> None:
+    load_target(str(core_build.target))
+    assert not (cache_dir / "core-index").exists()
 
 
 @pytest.mark.skipif(not os.path.exists(VMLINUX), reason="no /sys/kernel/btf/vmlinux")

@@ -14,10 +14,11 @@ Records are decoded on first use into the ``refloader.btf`` dataclasses (the sam
 the local BTF uses), so the relocation engine sees one API: ``type_by_id``,
 ``skip_mods_and_typedefs``, ``resolve_size``.
 
-Both tables are stored on disk, keyed by a hash of the BTF bytes (``BPFCONFORM_CACHE_DIR``,
-default ``~/.cache/bpfconform``), so a warm start reads the BTF, hashes it and loads the
-tables (``marshal``) without scanning.  A target may be a raw BTF file (vmlinux) or an ELF
-object with a ``.BTF`` section (a ``-DTARGET`` stub, as ``btf_custom_path``).
+Both tables are stored on disk for a large BTF, keyed by a hash of the BTF bytes
+(``$BPFCONFORM_CACHE_DIR/core-index/``, default ``~/.cache/bpfconform``), so a warm
+start reads the BTF, hashes it and loads the tables (``marshal``) without scanning.
+A target may be a raw BTF file (vmlinux) or an ELF object with a ``.BTF`` section
+(a ``-DTARGET`` stub, as ``btf_custom_path``).
 
 No syscalls: plain file reads and writes only.
 """
@@ -67,6 +68,7 @@ from refloader.errors import BTFError
 
 CACHE_ENV = "BPFCONFORM_CACHE_DIR"
 CACHE_FORMAT = 1
+CACHE_MIN_BYTES = 1 << 20
 
 # Per-kind record layout after the 12-byte ``struct btf_type``: fixed extra bytes, and
 # bytes per vlen entry (Documentation/bpf/btf.rst, "Type encoding").  FUNC's vlen is its
@@ -278,11 +280,13 @@ def cache_dir() -> str:
         os.path.expanduser("~"), ".cache", "bpfconform")
 
 
-def load_target(path: str, use_cache: bool = True) -> TargetBtf:
+def load_target(path: str, use_cache: bool = True,
+                cache_min_bytes: int = CACHE_MIN_BYTES) -> TargetBtf:
     """Read the target BTF at ``path`` (raw BTF or ELF with ``.BTF``) and index it.
 
-    With ``use_cache``, the index is read from / written to ``cache_dir()`` under the
-    blake2b hash of the BTF bytes; a stale or corrupt cache file is rebuilt.
+    With ``use_cache``, a BTF of at least ``cache_min_bytes`` (vmlinux, not the small
+    stubs, which scan in microseconds) has its index read from / written to
+    ``cache_dir()/core-index/<blake2b of the BTF>.bin``; a corrupt cache file is rebuilt.
     """
     try:
         with open(path, "rb") as f:
@@ -302,7 +306,8 @@ def load_target(path: str, use_cache: bool = True) -> TargetBtf:
     if t0 + type_len > len(raw) or s0 + str_len > len(raw):
         raise BTFError(f"{path}: BTF sections out of bounds", section=".BTF")
     digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
-    cache_file = os.path.join(cache_dir(), f"core-index-{digest}.bin")
+    cache_file = os.path.join(cache_dir(), "core-index", f"{digest}.bin")
+    use_cache = use_cache and len(raw) >= cache_min_bytes
     tables = _read_cache(cache_file) if use_cache else None
     if tables is None:
         tables = _scan(raw, e, t0, type_len, s0, str_len)
