@@ -314,20 +314,44 @@ def _candidates(local_btf: BtfView, root: int, target: TargetBtf, flavour: bool)
     return out
 
 
-def resolve(kind: int, local: Spec, target: TargetBtf,
-            opts: Options) -> tuple[RelocValue, int]:
-    """libbpf ``bpf_core_calc_relo_insn``: the value to patch and the chosen candidate."""
+#: (root type id, raw access, kind family) -> matching (candidate id, target spec) pairs
+Memo = dict[tuple[int, str, int], list[tuple[int, Spec]]]
+
+
+def _family(kind: int) -> int:
+    return -1 if kind in FIELD_KINDS else kind  # the six field kinds share one spec
+
+
+def _matches(local: Spec, target: TargetBtf, opts: Options,
+             memo: Memo | None) -> list[tuple[int, Spec]]:
+    key = (local.root_type_id, ":".join(map(str, local.raw)), _family(local.kind))
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = []
+        for cid in _candidates(local.btf, local.root_type_id, target,
+                               "core.flavour" not in opts.skip):
+            targ = match_spec(local, target, cid)
+            if targ is not None:
+                found.append((cid, targ))
+        if memo is not None:
+            memo[key] = found
+    return found
+
+
+def resolve(kind: int, local: Spec, target: TargetBtf, opts: Options,
+            memo: Memo | None = None) -> tuple[RelocValue, int]:
+    """libbpf ``bpf_core_calc_relo_insn``: the value to patch and the chosen candidate.
+
+    ``memo`` shares candidate matching between records of one access (the five
+    relocations of a bitfield read, say); the values are computed per record.
+    """
     if kind == K.BPF_CORE_TYPE_ID_LOCAL and "core.type_id_local" not in opts.skip:
         return RelocValue(local.root_type_id, local.root_type_id), 0
     if kind == K.BPF_CORE_TYPE_ID_LOCAL:  # mutation: resolve like TYPE_ID_TARGET
         kind = K.BPF_CORE_TYPE_ID_TARGET
         local = Spec(local.btf, local.root_type_id, kind)
     best: tuple[RelocValue, Spec, int] | None = None
-    for cid in _candidates(local.btf, local.root_type_id, target,
-                           "core.flavour" not in opts.skip):
-        targ = match_spec(local, target, cid)
-        if targ is None:
-            continue
+    for cid, targ in _matches(local, target, opts, memo):
         res = calc_relo(kind, local, targ)
         if best is None:
             best = (res, targ, cid)
@@ -471,6 +495,7 @@ def apply_core_relocations(
     opts = Options(frozenset(skip), frozenset(context))
     strs = strings or local_btf.strings
     out: list[CoreResult] = []
+    memo: Memo = {}
     for r in records:
         idx = r.insn_off
         try:
@@ -489,7 +514,7 @@ def apply_core_relocations(
                                       f"skipped: {min(hit)}", 0, 0, 0))
                 continue
             try:
-                res, cand = resolve(kind, local, target, opts)
+                res, cand = resolve(kind, local, target, opts, memo)
             except SpecError as exc:
                 raise RelocationError(str(exc)) from exc
             if cand == 0 and "core.guarded" in opts.skip and kind != K.BPF_CORE_TYPE_ID_LOCAL:
