@@ -255,6 +255,26 @@ enum cr_color *cr_color__anchor;
 #endif
 
 
+/* ---- cr_sign: negative enumerator values (sign-extended into 64 bits) ------------ */
+#define CR_NEG_T (-5)
+#define CR_NEG2_T (-70000)
+#if defined(TARGET) && defined(CORE_CONTROL)
+enum cr_sign { CR_NEG = -100, CR_NEG2 = -200, CR_POS = 100 };
+#elif defined(TARGET)
+enum cr_sign { CR_POS = 7, CR_NEG = CR_NEG_T, CR_NEG2 = CR_NEG2_T };
+#else
+enum cr_sign { CR_NEG = -1, CR_NEG2 = -2, CR_POS = 1 };
+#endif
+#ifdef TARGET
+enum cr_sign *cr_sign__anchor;
+#endif
+
+/* ---- cr_flex: a flexible array member, moved and with wider elements in A --------- */
+#define CR_FLEX_LOCAL(S) int n; int data[];
+#define CR_FLEX_TARGET(S) long long pad; int n; long long data[];
+#define CR_FLEX_CONTROL(S) int n; short data[];
+CORE_STRUCT(cr_flex, CR_FLEX);
+
 /* ---- cr_big: a 64-bit enum (BTF_KIND_ENUM64 with clang >= 15) ---------------------- */
 #define CR_BIG_A_T 0x123456789ULL
 #define CR_BIG_B_T 0x700000001ULL

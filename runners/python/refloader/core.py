@@ -247,7 +247,11 @@ def _enum_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> i
         raise _Unresolved
     t = spec.btf.type_by_id(spec.acc[0].type_id)
     assert isinstance(t, Enum | Enum64)
-    return t.values[spec.acc[0].idx].value & 0xFFFFFFFFFFFFFFFF
+    v = t.values[spec.acc[0].idx].value
+    if isinstance(t, Enum):  # btf_enum.val is __s32: sign-extended whatever the kind_flag
+        v &= 0xFFFFFFFF
+        v = v - (1 << 32) if v >> 31 else v
+    return v & 0xFFFFFFFFFFFFFFFF
 
 
 _Calc = Callable[[int, "Spec | None", RelocValue, bool], int]
