@@ -206,10 +206,11 @@ CORE_STRUCT(cr_bits, CR_BITS);
 
 CORE_STRUCT(cr_signed, CR_SIGNED);
 
-/* ---- cr_ldx: loads and stores whose offset and width the loader patches ---------- */
-#define CR_LDX_LOCAL(S) __u32 a; __u64 big; __u16 h; __u32 w;
-#define CR_LDX_TARGET(S) __u16 h; __u32 big; __u32 guard; __u64 w; __u32 a;
-#define CR_LDX_CONTROL(S) __u64 w; __u32 a; __u16 h; __u64 big;
+/* ---- cr_ldx: loads and stores whose offset and width the loader patches ----------
+ * sg is signed and resized in A only: a load of it cannot be re-sized safely. */
+#define CR_LDX_LOCAL(S) __u32 a; __u64 big; __u16 h; __u32 w; int sg;
+#define CR_LDX_TARGET(S) __u16 h; __u32 big; __u32 guard; __u64 w; __u32 a; long long sg;
+#define CR_LDX_CONTROL(S) __u64 w; __u32 a; __u16 h; __u64 big; int sg;
 CORE_STRUCT(cr_ldx, CR_LDX);
 
 /* ---- cr_fields: fields present, renamed, removed, changed to an incompatible kind */

@@ -79,7 +79,8 @@ _INSN = struct.Struct("<BBhi")
 CORE_MUTATIONS: dict[str, str] = {
     "core.field_byte_offset": "BYTE_OFFSET relocations on ALU instructions left unapplied",
     "core.field_byte_offset.ldx": "BYTE_OFFSET relocations on LDX/ST/STX left unapplied",
-    "core.field_mem_size": "load/store width never adjusted to the target field size",
+    "core.field_mem_size": "load/store width never adjusted (nor checked) for the target "
+                           "field size",
     "core.field_byte_size": "BYTE_SIZE relocations left unapplied",
     "core.field_exists": "FIELD_EXISTS relocations left unapplied (stay 1)",
     "core.field_signed": "FIELD_SIGNED relocations left unapplied",
@@ -413,7 +414,7 @@ def _patch(buf: bytearray, idx: int, res: RelocValue, opts: Options) -> str:
                                   f" -> {res.new}", insn=idx)
         if res.new > 0x7FFF:
             raise RelocationError(f"LDX/ST/STX offset {res.new} too big", insn=idx)
-        if res.fail_memsz_adjust:
+        if res.fail_memsz_adjust and "core.field_mem_size" not in opts.skip:
             if "core.poison" in opts.skip:
                 raise RelocationError("unsafe memory size change", insn=idx)
             _poison(buf, idx)

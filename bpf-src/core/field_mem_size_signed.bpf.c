@@ -1,0 +1,20 @@
+/* A load of a signed field whose size changes in the target cannot be resized safely: it is poisoned, the load fails. */
+#include "core_types.h"
+
+IMG(cr_ldx) cr_msig_mem = { .sg = -2 };
+
+TEST(field_mem_size_signed, "core.field_mem_size", "load_error", "required");
+CONFORM(field_mem_size_signed, "ref", "libbpf bpf_core_calc_relo (fail_memsz_adjust: only unsigned ints and pointers may change width), bpf_core_patch_insn");
+CONFORM(field_mem_size_signed, "desc", "p->sg (local int, target long long) is loaded unguarded: poisoned, so the verifier refuses the program");
+CONFORM(field_mem_size_signed, "btf_custom_path", "btf/layout_a.btf.o");
+CONFORM(field_mem_size_signed, "btf_control_path", "btf/layout_b.btf.o");
+SEC("socket")
+int field_mem_size_signed(void *ctx)
+{
+	struct cr_ldx *p = CORE_PTR(struct cr_ldx, cr_msig_mem);
+	int sg = p->sg;
+
+	/* a loader that patches the offset and keeps the 4-byte width loads and reads -2 */
+	ASSERT_EQ(sg, -2);
+	PASS();
+}
