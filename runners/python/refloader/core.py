@@ -3,7 +3,8 @@
 Contract (how the load pipeline calls this module)
 --------------------------------------------------
 ``relocate_programs(obj, target_path)`` is what ``refloader.loader.BpfObject.load`` calls
-before any other relocation: for every function (``obj.programs``, each with
+before any other relocation: for every function that will be loaded (``obj.programs``:
+sub-programs and autoloaded entry programs, as libbpf skips the others; each with
 ``core_relos`` rebased to its first instruction) it patches ``ProgramSpec.insns`` in place
 (a new ``bytes``) and returns the list of ``CoreResult``.  ``target_path`` is
 ``btf_custom_path`` (raw BTF or an ELF with ``.BTF``) or ``/sys/kernel/btf/vmlinux``.
@@ -615,8 +616,8 @@ def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]
     base_ctx = set() if obj.btf_custom_path else {"core.vmlinux"}
     out: list[CoreResult] = []
     for p in obj.programs:
-        if not p.core_relos:
-            continue
+        if not p.core_relos or (not p.is_subprog and not p.autoload):
+            continue  # libbpf: no relocation for a program that will not be loaded
         ctx = set(base_ctx)
         role = roles.get(p.name, "entry")
         if role != "entry":
