@@ -1,9 +1,9 @@
-/* A load of a signed field whose size changes in the target cannot be resized safely: it is poisoned, the load fails. */
+/* A load of a signed field whose size changes in the target is not resized: libbpf poisons it and the load fails (implementation-defined). */
 #include "core_types.h"
 
 IMG(cr_ldx) cr_msig_mem = { .sg = -2 };
 
-TEST(field_mem_size_signed, "core.field_mem_size", "load_error", "required");
+TEST(field_mem_size_signed, "core.field_mem_size", "load_error", "implementation-defined");
 CONFORM(field_mem_size_signed, "ref", "libbpf bpf_core_calc_relo (fail_memsz_adjust: only unsigned ints and pointers may change width), bpf_core_patch_insn");
 CONFORM(field_mem_size_signed, "desc", "p->sg (local int, target long long) is loaded unguarded: poisoned, so the verifier refuses the program");
 CONFORM(field_mem_size_signed, "btf_custom_path", "btf/layout_a.btf.o");
