@@ -19,7 +19,6 @@ Use as a context manager: every fd is closed on exit.
 
 from __future__ import annotations
 
-import importlib
 import os
 import struct
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from refloader import syscall as sc
 from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs
 from refloader.btf_ext import BtfExt, marshal_func_infos, marshal_line_infos
 from refloader.elf import STB_LOCAL, STT_SECTION, ElfObject, read_elf
-from refloader.errors import BTFError, KernelError, LoaderError, ParseError, RelocationError
+from refloader.errors import BTFError, KernelError, LoaderError, ParseError
 from refloader.externs import (
     ExternTable,
     KernelFacts,
@@ -172,21 +171,11 @@ class BpfObject:
         self._state = "loaded"
 
     def _core_relocate(self) -> None:
-        if not any(p.core_relos for p in self.programs):
-            return
-        try:
-            core = importlib.import_module("refloader.core")
-        except ImportError as exc:
-            first = next(p for p in self.programs if p.core_relos)
-            raise RelocationError(f"prog '{first.name}': CO-RE not implemented",
-                                  section=first.section,
-                                  insn=first.core_relos[0].insn_off) from exc
-        target = self.btf_custom_path or VMLINUX_BTF
-        relocate = getattr(core, "relocate_programs", None)
-        if relocate is None:
-            raise RelocationError("CO-RE not implemented (refloader.core has no "
-                                  "relocate_programs)")
-        relocate(self, target)
+        """CO-RE (refloader.core, libbpf bpf_object__relocate_core) before anything else
+        touches the instructions; the target is btf_custom_path or vmlinux BTF."""
+        if any(p.core_relos for p in self.programs):
+            from refloader.core import relocate_programs
+            relocate_programs(self, self.btf_custom_path or VMLINUX_BTF)
 
     def _load_btf(self, f: KernelFeatures) -> None:
         if self.btf is None:
