@@ -33,8 +33,9 @@ def add_matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vm-timeout", type=float, default=1500.0, metavar="S",
                    help="wall time allowed for one VM boot with all its cells")
     p.add_argument("--vm-memory", default="2G", metavar="SIZE")
-    p.add_argument("--accel", choices=("tcg", "kvm"), default="tcg",
-                   help="qemu accelerator (KVM hangs at boot on the project's machines)")
+    p.add_argument("--accel", choices=("tcg", "kvm", "auto"), default="tcg",
+                   help="qemu accelerator; auto: KVM only if a probe boot with it works "
+                        "(KVM hangs at boot on the project's machines)")
     p.add_argument("--cache", metavar="DIR", help="kernel cache (default ~/.cache/bpfconform)")
 
 

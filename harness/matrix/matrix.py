@@ -165,6 +165,7 @@ class Matrix:
         self.start = time.monotonic()
         self.vm_seconds = 0.0  # time spent in finished VM kernels
         self.vm_done = 0  # items finished in VM kernels
+        self.accel: dict[str, Any] = {"requested": spec.vm.accel}
 
     @property
     def per_kernel(self) -> int:
@@ -220,6 +221,7 @@ class Matrix:
                 "compilers": list(self.spec.compilers),
                 "adapters": list(self.spec.adapters),
                 "wall_seconds": round(time.monotonic() - self.start, 3),
+                "accel": self.accel,
             },
             "results": self.rows,
             "compiler_differences": merge.compiler_differences(self.rows),
@@ -306,7 +308,7 @@ class Matrix:
             self._say(rec.label, stage, elapsed, live)
 
         t0 = time.monotonic()
-        result = boot(kernel, script, share, _vm_config(self.spec), on_tick=tick)
+        result = boot(kernel, script, share, self._vm_config(kernel), on_tick=tick)
         rec.boot = result.to_json()
         before = self.done
         self._collect(rec, share / "cells", _boot_reason(rec.label, result))
@@ -316,11 +318,34 @@ class Matrix:
         return rec
 
 
-def _vm_config(spec: MatrixSpec) -> VmConfig:
-    root = str(spec.paths.repo_root)
-    vm = spec.vm
-    overlays = vm.overlay_dirs if root in vm.overlay_dirs else (*vm.overlay_dirs, root)
-    return replace(vm, overlay_dirs=overlays, cwd=spec.paths.repo_root)
+    def _vm_config(self, kernel: Kernel) -> VmConfig:
+        spec = self.spec
+        root = str(spec.paths.repo_root)
+        vm = spec.vm
+        overlays = vm.overlay_dirs if root in vm.overlay_dirs else (*vm.overlay_dirs, root)
+        vm = replace(vm, overlay_dirs=overlays, cwd=spec.paths.repo_root)
+        if vm.accel == "auto":
+            if "chosen" not in self.accel:
+                self._say(kernel.release, "probing KVM (a short boot)")
+                self.accel.update(probe_kvm(kernel, vm, spec.out / "vm" / "kvm-probe"))
+            vm = replace(vm, accel=self.accel["chosen"])
+        return vm
+
+
+#: Seconds a KVM probe boot may take before KVM counts as hanging.
+KVM_PROBE_TIMEOUT = 30.0
+
+
+def probe_kvm(kernel: Kernel, vm: VmConfig, share: Path) -> dict[str, Any]:
+    """Boot `kernel` once with KVM running `true`: use KVM only if that worked."""
+    if not Path("/dev/kvm").exists():
+        return {"chosen": "tcg", "kvm_probe": "no /dev/kvm"}
+    _clear(share)
+    result = boot(kernel, "true\n", share,
+                  replace(vm, accel="kvm", timeout=min(vm.timeout, KVM_PROBE_TIMEOUT)))
+    if result.ok and result.exit_code == 0:
+        return {"chosen": "kvm", "kvm_probe": f"booted in {result.wall_seconds:.1f} s"}
+    return {"chosen": "tcg", "kvm_probe": f"KVM boot failed: {result.reason}"}
 
 
 def _boot_reason(label: str, result: BootResult) -> str:

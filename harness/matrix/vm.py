@@ -34,7 +34,7 @@ LOCK = Path("/tmp/bpfconform-vm.lock")
 class VmConfig:
     """How to start the guest."""
 
-    accel: str = "tcg"  # "tcg" or "kvm"; KVM hangs at boot on the project's machines
+    accel: str = "tcg"  # "tcg", "kvm" or (matrix only) "auto"; KVM hangs at boot here
     memory: str = "2G"
     cpus: int = 1
     timeout: float = 900.0
