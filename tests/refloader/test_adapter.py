@@ -113,3 +113,18 @@ def test_every_request_closes_what_it_opened(adapter: Adapter, compile_bpf: Comp
         adapter.ask(_run(obj, prog))
     adapter.ask(_run(obj, "ok", skip=["data.data"]))
     assert adapter.fds() == before
+
+
+def test_malformed_objects_are_error_replies_naming_the_place(
+        adapter: Adapter, compile_bpf: Compile, tmp_path: Path) -> None:
+    obj = compile_bpf("adapter", PROG)
+    raw = obj.read_bytes()
+    truncated = tmp_path / "truncated.bpf.o"
+    truncated.write_bytes(raw[:len(raw) // 3])
+    r = adapter.ask(_run(truncated, "ok"))
+    assert r["phase"] == "open" and r["retval"] is None and r["error"]
+    garbage = tmp_path / "garbage.bpf.o"
+    garbage.write_bytes(b"\x7fELF" + bytes(range(256)) * 4)
+    r = adapter.ask(_run(garbage, "ok"))
+    assert r["phase"] == "open" and "ELF" in r["error"]
+    assert adapter.ask({"op": "hello"})["name"] == "python"  # still alive and in sync
