@@ -128,3 +128,10 @@ def test_malformed_objects_are_error_replies_naming_the_place(
     r = adapter.ask(_run(garbage, "ok"))
     assert r["phase"] == "open" and "ELF" in r["error"]
     assert adapter.ask({"op": "hello"})["name"] == "python"  # still alive and in sync
+
+
+def test_the_pyelftools_reader_loads_the_same_object(compile_bpf: Compile) -> None:
+    from refloader.loader import open_object
+    with open_object(str(compile_bpf("adapter", PROG)), elf_backend="pyelftools") as obj:
+        obj.load()
+        assert obj.test_run("ok", bytes(64)).retval == 0

@@ -366,10 +366,12 @@ class BpfObject:
 
 
 def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = None,
-                btf_custom_path: str | None = None, raw: bytes | None = None) -> BpfObject:
-    """Parse ``path`` into a ``BpfObject`` (no syscall): programs, maps, BTF, relocations."""
+                btf_custom_path: str | None = None, raw: bytes | None = None,
+                elf_backend: str = "struct") -> BpfObject:
+    """Parse ``path`` into a ``BpfObject`` (no syscall): programs, maps, BTF, relocations.
+    ``elf_backend``: "struct" (default) or "pyelftools" (see ``refloader.elf``)."""
     plan = plan or Plan()
-    elf = read_elf(path, raw)
+    elf = read_elf(path, raw, elf_backend)
     lic_sec = elf.section_by_name("license")
     license = lic_sec.data.split(b"\0", 1)[0].decode(errors="replace") if lic_sec \
         else plan.default_license
