@@ -25,6 +25,7 @@ from refloader.sanitize import KernelFeatures
 PROTOCOL = 1
 SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip"]
 DEFAULT_DATA_IN = bytes(64)
+ELF_BACKEND_ENV = "REFLOADER_ELF"  # "struct" (default) or "pyelftools"
 
 
 @dataclass
@@ -106,7 +107,8 @@ def run(req: dict[str, Any], session: Session) -> Reply:
             plan = plan_for(skip if isinstance(skip, list) else [str(skip)])
             data_in = bytes.fromhex(data_hex) if isinstance(data_hex, str) else DEFAULT_DATA_IN
             obj = open_object(elf, plan=plan, pin_root=req.get("pin_root"),
-                              btf_custom_path=req.get("btf_custom_path"))
+                              btf_custom_path=req.get("btf_custom_path"),
+                              elf_backend=os.environ.get(ELF_BACKEND_ENV, "struct"))
         except Exception as exc:
             _log_exc(exc)
             return _fail(reply, "open", exc)
