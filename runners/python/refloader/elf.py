@@ -51,7 +51,7 @@ _VIS = {"STV_DEFAULT": STV_DEFAULT, "STV_INTERNAL": STV_INTERNAL, "STV_HIDDEN": 
 _SHN = {"SHN_UNDEF": SHN_UNDEF, "SHN_ABS": SHN_ABS, "SHN_COMMON": SHN_COMMON}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ElfSection:
     """One section header and its bytes (``data`` is zeros-free empty for SHT_NOBITS)."""
 
@@ -71,7 +71,7 @@ class ElfSection:
         return bool(self.sh_flags & SHF_EXECINSTR)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ElfSymbol:
     """One ``Elf64_Sym`` with decoded binding, type and visibility."""
 
@@ -85,7 +85,7 @@ class ElfSymbol:
     shndx: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ElfRel:
     """One ``Elf64_Rel`` entry: ``r_offset`` in the target section, symbol and type."""
 

@@ -73,7 +73,7 @@ class RelocKind(Enum):
     RELO_EXTERN_CALL = "extern call"  # call of a kfunc
 
 
-@dataclass
+@dataclass(slots=True)
 class Reloc:
     """One recorded instruction relocation of a function."""
 
