@@ -6,7 +6,8 @@ module only rewrites records and reports what it rewrote, so a reply can say
 
 * VAR, DECL_TAG → INT (1 byte) when DATASEC resp. decl_tag is missing;
 * DATASEC → STRUCT (vars as members, '.'/'?' in the name → '_') without DATASEC support;
-* FUNC_PROTO → ENUM and FUNC → TYPEDEF without BTF_KIND_FUNC;
+* FUNC_PROTO → ENUM and FUNC → TYPEDEF without BTF_KIND_FUNC (the ENUM gets no values,
+  where libbpf reinterprets the params in place as values, anonymous ones included);
 * global FUNC → static FUNC without global func linkage;
 * FLOAT → anonymous empty STRUCT of the same size; TYPE_TAG → anonymous CONST;
 * ENUM64 → UNION of 1-byte INT members (and ENUM kind_flag cleared) without ENUM64.
