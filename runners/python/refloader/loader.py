@@ -322,8 +322,6 @@ class BpfObject:
                     if lp is None or lp.fd < 0:
                         raise LoaderError(f"map '{m.name}': slot {slot} names '{sym}', which "
                                           "is not a loaded program", symbol=sym)
-                    if not self.plan.fill_prog_array_slots:
-                        continue
                     target = lp.fd
                 elif m.map_type in (BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS):
                     idx = next((j for j, t in enumerate(self.maps) if t.name == sym), -1)

@@ -57,7 +57,6 @@ class Plan:
     default_license: str = ""
     know_version_section: bool = True
     one_program_per_section: bool = False
-    fill_prog_array_slots: bool = True
     weak_data_as_extern: bool = False
     apply_subprog_data_relos: bool = True
     question_mark_autoloads: bool = False
