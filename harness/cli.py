@@ -96,9 +96,10 @@ def _factory(manifests: Sequence[Manifest], root: Path, timeout: float) -> runne
     return lambda name: AdapterClient(by_name[name], root, timeout)
 
 
-def _context(compiler: str, mutate: bool = False) -> runner.Context:
-    return runner.Context(runner.kernel_id(), compiler, run_probes(PROBE_NAMES),
-                          runner.PinRoots(), mutate=mutate)
+def _context(prepared: runner.Prepared, mutate: bool = False) -> runner.Context:
+    return runner.Context(runner.kernel_id(), prepared.compiler.id,
+                          prepared.probes(run_probes(PROBE_NAMES)), runner.PinRoots(),
+                          mutate=mutate)
 
 
 def _build_errors(prepared: runner.Prepared) -> None:
@@ -127,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             for key in sorted(set(table) - ids):
                 print(f"bpfconform: warning: {expectations_path(paths.suite_dir, name)}: "
                       f"entry {key!r} names no item", file=sys.stderr)
-    ctx = _context(prepared.compiler.id)
+    ctx = _context(prepared)
     results, hellos = runner.run_items(
         prepared.items, [m.name for m in manifests],
         _factory(manifests, paths.repo_root, args.timeout), ctx, known)
@@ -260,7 +261,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             raise CliError(f"adapter {args.adapter} does not list 'skip' in supports: "
                            "it cannot deliberately skip a behaviour")
         prepared = _prepare(args)
-        ctx = _context(prepared.compiler.id, mutate=True)
+        ctx = _context(prepared, mutate=True)
         plain = runner.AdapterRun(args.adapter, client, replace(ctx, mutate=False))
         mutated = runner.AdapterRun(args.adapter, client, ctx)
         targets = [i for i in prepared.items if i.expectations and i.error is None

@@ -19,6 +19,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+from harness.ccprobes import CC_PROBE_NAMES
 from harness.probes import PROBE_NAMES
 
 CONFORM_SECTION = ".conform"
@@ -30,6 +31,8 @@ KEYS = (
     "btf_custom_path", "btf_control_path",
 )
 MANDATORY_KEYS = ("behaviour", "expect", "level")
+#: what `requires` may name: kernel probes (harness.probes) and compiler probes (cc:*)
+REQUIRES_NAMES = (*PROBE_NAMES, *CC_PROBE_NAMES)
 PATH_KEYS = ("btf_custom_path", "btf_control_path")
 
 
@@ -120,9 +123,10 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
         except ValueError:
             return f"data_in={value!r} is not a hex string"
     if key == "requires":
-        unknown = [p for p in _split_list(value) if p not in PROBE_NAMES]
+        unknown = [p for p in _split_list(value) if p not in REQUIRES_NAMES]
         if unknown:
-            return f"requires names unknown probes {unknown} (known: {', '.join(PROBE_NAMES)})"
+            return (f"requires names unknown probes {unknown} "
+                    f"(known: {', '.join(REQUIRES_NAMES)})")
     return None
 
 

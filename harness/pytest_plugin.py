@@ -9,7 +9,7 @@ A FAIL is shown the way a doctest failure is: `file.bpf.c:N` and the C lines aro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from harness.client import DEFAULT_TIMEOUT, AdapterClient
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
 from harness.manifest import AdapterUnavailable, find_manifest, load_manifests
-from harness.probes import PROBE_NAMES, run_probes
+from harness.probes import PROBE_NAMES, ProbeResult, run_probes
 from harness.toolchain import ToolchainError
 from harness.verdict import Verdict
 
@@ -62,15 +62,16 @@ class _State:
             names = [m.name for m in load_manifests(runner.REPO_ROOT).values() if m.default]
         return names
 
-    def adapter_run(self, name: str, suite_dir: Path, compiler: str) -> runner.AdapterRun:
+    def adapter_run(self, name: str, suite_dir: Path, compiler: str,
+                    cc_probes: Mapping[str, ProbeResult]) -> runner.AdapterRun:
         if name not in self.runs:
             manifest = find_manifest(runner.REPO_ROOT, name)
             client = AdapterClient(manifest, runner.REPO_ROOT,
                                    self.config.getoption("bpf_timeout"))
             self.clients.append(client)
             known = load_known_failures(expectations_path(suite_dir, name))
-            ctx = runner.Context(runner.kernel_id(), compiler, run_probes(PROBE_NAMES),
-                                 runner.PinRoots(), known)
+            probes = {**run_probes(PROBE_NAMES), **cc_probes}
+            ctx = runner.Context(runner.kernel_id(), compiler, probes, runner.PinRoots(), known)
             self.runs[name] = runner.AdapterRun(name, client, ctx)
         return self.runs[name]
 
@@ -127,15 +128,17 @@ class SuiteDir(pytest.Directory):
             yield SourceFile.from_parent(
                 self, name=rel, path=items[0].source, nodeid=f"{self.nodeid}/{rel}",
                 items=items, adapters=names, compiler=prepared.compiler.id,
-                suite_dir=self.path)
+                suite_dir=self.path, cc_probes=prepared.cc_probes)
 
 
 class SourceFile(pytest.Collector):
     """One .bpf.c file: its programs times the adapters."""
 
     def __init__(self, *, items: list[Item], adapters: list[str], compiler: str,
-                 suite_dir: Path, **kwargs: Any) -> None:
+                 suite_dir: Path, cc_probes: Mapping[str, ProbeResult] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.cc_probes: Mapping[str, ProbeResult] = cc_probes or {}
         self.bpf_items = items
         self.adapters = adapters
         self.compiler = compiler
@@ -174,7 +177,8 @@ class ProgramItem(pytest.Item):
         parent = self.parent
         assert isinstance(parent, SourceFile)
         state = self.config.stash[_STATE]
-        run = state.adapter_run(self.adapter, parent.suite_dir, parent.compiler)
+        run = state.adapter_run(self.adapter, parent.suite_dir, parent.compiler,
+                                parent.cc_probes)
         self.result = result = run.run(self.bpf_item)
         verdict, reason = result.verdict, result.outcome.reason
         if verdict is Verdict.SKIP:

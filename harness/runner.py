@@ -62,6 +62,11 @@ class Prepared:
     compiler: toolchain.Compiler
     builds: list[toolchain.BuildResult]
     items: list[Item]
+    cc_probes: Mapping[str, ProbeResult] = field(default_factory=dict)
+
+    def probes(self, kernel: Mapping[str, ProbeResult]) -> dict[str, ProbeResult]:
+        """The kernel probes plus this compiler's `cc:*` probes: what `requires` may name."""
+        return {**kernel, **self.cc_probes}
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,7 @@ def prepare(paths: Paths, compiler_id: str | None, keyword: str | None = None,
                           error=f"compile failed ({compiler.id}): {b.diagnostics}"))
     if keyword:
         items = [i for i in items if keyword in i.id]
-    return Prepared(compiler, builds, items)
+    return Prepared(compiler, builds, items, toolchain.cc_probes(compiler, paths.build_dir))
 
 
 def required_fields(item: Item, mutate: bool) -> list[str]:

@@ -4,7 +4,8 @@ Every `bpf-src/**/*.bpf.c` (a test object) and `bpf-src/**/*.btf.c` (a target-BT
 CO-RE, built with `-DTARGET`) compiles with `-target bpfel -O2 -g -I bpf-src/include` into
 `build/<compiler-id>/<relative path with .c replaced by .o>`. Each object is cached by a
 hash of its source, every header clang's depfile names, the compiler's id and version and
-the flags: a warm build compiles nothing.
+the flags: a warm build compiles nothing. The compiler's capability probes
+(`harness.ccprobes`, cached too) add `-DCONFORM_CC_<NAME>` for each construct it can build.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness import ccprobes
+from harness.probes import ProbeResult
 
 BASE_FLAGS: tuple[str, ...] = ("-target", "bpfel", "-O2", "-g")
 BTF_STUB_FLAGS: tuple[str, ...] = ("-DTARGET",)
@@ -148,10 +152,16 @@ def find_sources(bpf_src: Path) -> list[Source]:
     return [Source(p.resolve(), p.relative_to(bpf_src).as_posix()) for p in paths]
 
 
-def compile_flags(source: Source, include_dir: Path) -> tuple[str, ...]:
+def compile_flags(source: Source, include_dir: Path,
+                  defines: Sequence[str] = ()) -> tuple[str, ...]:
     """The flags one source compiles with (the cache key includes them)."""
     extra = BTF_STUB_FLAGS if source.is_btf_stub else ()
-    return (*BASE_FLAGS, *extra, "-I", str(include_dir))
+    return (*BASE_FLAGS, *extra, *defines, "-I", str(include_dir))
+
+
+def cc_probes(compiler: Compiler, out_dir: Path) -> dict[str, ProbeResult]:
+    """The compiler's capability probes (`cc:*`), cached under out_dir/<compiler-id>/."""
+    return ccprobes.probe_compiler(compiler, out_dir)
 
 
 def parse_depfile(text: str) -> list[str]:
@@ -193,10 +203,11 @@ def _is_fresh(obj: Path, compiler: Compiler, flags: Sequence[str]) -> bool:
     return bool(stamp.get("key") == cache_key(compiler, flags, deps))
 
 
-def build_one(compiler: Compiler, source: Source, out_dir: Path, include_dir: Path) -> BuildResult:
-    """Compile one source unless its cached object is fresh."""
+def build_one(compiler: Compiler, source: Source, out_dir: Path, include_dir: Path,
+              defines: Sequence[str] = ()) -> BuildResult:
+    """Compile one source unless its cached object is fresh; `defines` from `cc_probes`."""
     obj = out_dir / compiler.id / source.object_rel()
-    flags = compile_flags(source, include_dir)
+    flags = compile_flags(source, include_dir, defines)
     if _is_fresh(obj, compiler, flags):
         return BuildResult(source, obj, ok=True, compiled=False)
     obj.parent.mkdir(parents=True, exist_ok=True)
@@ -227,8 +238,13 @@ def build_one(compiler: Compiler, source: Source, out_dir: Path, include_dir: Pa
 def build_all(
     compiler: Compiler, bpf_src: Path, out_dir: Path, jobs: int = 2
 ) -> list[BuildResult]:
-    """Build every source under bpf_src (2 workers by default); failures do not stop the rest."""
+    """Build every source under bpf_src (2 workers by default); failures do not stop the rest.
+
+    Every source compiles with the `-DCONFORM_CC_*` of the compiler's present probes.
+    """
     sources = find_sources(bpf_src)
     include_dir = (bpf_src / "include").resolve()
+    defines = ccprobes.defines(cc_probes(compiler, out_dir))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda s: build_one(compiler, s, out_dir, include_dir), sources))
+        return list(pool.map(lambda s: build_one(compiler, s, out_dir, include_dir, defines),
+                             sources))

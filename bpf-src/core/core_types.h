@@ -78,6 +78,18 @@
 	CONFORM(prog, "btf_custom_path", "btf/layout_a.btf.o");                          \
 	CONFORM(prog, "btf_control_path", "btf/layout_b.btf.o")
 
+/*
+ * BPF_TYPE_MATCHES crashes a compiler without it (clang 14: "Incorrect flag for
+ * llvm.bpf.preserve.type.info intrinsic"), so it is compiled only when the harness's
+ * compiler probe `cc:type_matches` defined CONFORM_CC_TYPE_MATCHES. Without it the macro
+ * is a placeholder no assertion accepts; a test using it says
+ * CONFORM(p, "requires", "cc:type_matches") and is SKIPped, never run.
+ */
+#ifndef CONFORM_CC_TYPE_MATCHES
+#undef bpf_core_type_matches
+#define bpf_core_type_matches(type) (-1)
+#endif
+
 /* Keep the optimizer from seeing through a pointer into target-layout memory. */
 #define CORE_PTR(type, mem)                                                              \
 	({                                                                               \

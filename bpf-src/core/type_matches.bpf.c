@@ -1,20 +1,16 @@
-/* BPF_CORE_TYPE_MATCHES (clang >= 15): members matched by name and type in any order; a member changing type breaks the match. */
+/* BPF_CORE_TYPE_MATCHES: members matched by name and type in any order; a member changing type breaks the match. */
 #include "core_types.h"
 
 CORE_TEST(type_matches, "core.type_matches", "required",
 	  "libbpf __bpf_core_types_match / bpf_core_composites_match (BPF_CORE_TYPE_MATCHES)",
 	  "cr_match_same matches (reordered, extra member); cr_match_diff exists but does not match");
+CONFORM(type_matches, "requires", "cc:type_matches");
 SEC("socket")
 int type_matches(void *ctx)
 {
-#if __clang_major__ >= 15
 	ASSERT_EQ(bpf_core_type_matches(struct cr_match_same), 1); /* control: member b missing -> 0 */
 	ASSERT_EQ(bpf_core_type_exists(struct cr_match_diff), 1);
 	ASSERT_EQ(bpf_core_type_matches(struct cr_match_diff), 0); /* unpatched: 1; control: 1 */
 	ASSERT_EQ(bpf_core_type_matches(struct cr_gone), 0);       /* unpatched: 1 */
 	PASS();
-#else
-	/* clang < 15 has no BPF_TYPE_MATCHES: it cannot build this test */
-	return __LINE__;
-#endif
 }

@@ -34,8 +34,9 @@ def libbpf() -> AdapterClient:
 def results(libbpf: AdapterClient) -> list[runner.Result]:
     prepared = runner.prepare(runner.Paths(), None)
     pins = runner.PinRoots()
-    ctx = runner.Context(runner.kernel_id(), prepared.compiler.id, run_probes(PROBE_NAMES),
-                         pins, load_known_failures(expectations_path(ROOT / "suite", "libbpf")))
+    ctx = runner.Context(runner.kernel_id(), prepared.compiler.id,
+                         prepared.probes(run_probes(PROBE_NAMES)), pins,
+                         load_known_failures(expectations_path(ROOT / "suite", "libbpf")))
     found, _ = runner.run_items(prepared.items, ["libbpf"], lambda _: libbpf, ctx)
     return found
 
