@@ -13,7 +13,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -180,7 +180,7 @@ def required_fields(item: Item, mutate: bool) -> list[str]:
     exp = item.expectations
     assert exp is not None
     need = []
-    if exp.btf_custom_path or exp.btf_control_path:
+    if exp.btf_custom_path:  # a control path alone only gates the control run (see run())
         need.append("btf_custom_path")
     if exp.data_in != discovery.DEFAULT_DATA_IN:
         need.append("data_in")
@@ -244,10 +244,15 @@ class AdapterRun:
             return first
         outcome, reply = first
         if exp.btf_control_path and outcome.verdict is Verdict.PASS:
-            second = self._exchange(item, exp.btf_control_path)
-            if not isinstance(second, tuple):
-                return second
-            outcome = control_check(outcome, second[0], exp.btf_control_path)
+            if "btf_custom_path" not in hello.supports:
+                outcome = replace(outcome, reason=_join(
+                    outcome.reason, f"control run against {exp.btf_control_path} SKIPPED: "
+                    "adapter does not support btf_custom_path"))
+            else:
+                second = self._exchange(item, exp.btf_control_path)
+                if not isinstance(second, tuple):
+                    return second
+                outcome = control_check(outcome, second[0], exp.btf_control_path)
         if not self.ctx.mutate:
             known = self.ctx.known.get(item.id)
             outcome = apply_known_failure(outcome, known.describe() if known else None)
@@ -294,6 +299,10 @@ def run_items(items: Iterable[Item], adapters: Sequence[str], factory: ClientFac
             executor.close()
     ctx.pins.remove_base_if_empty()
     return results, hellos
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def _with_known(ctx: Context, known: Mapping[str, KnownFailure]) -> Context:

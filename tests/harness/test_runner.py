@@ -133,6 +133,24 @@ def test_a_control_btf_run_follows_a_pass_and_must_not_pass(tmp_path: Path) -> N
     assert AdapterRun("fake", ex, _ctx(tmp_path)).run(item).verdict is Verdict.PASS
 
 
+def test_a_control_only_item_runs_its_main_item_and_skips_only_the_control_run(
+    tmp_path: Path,
+) -> None:
+    item = _item(tmp_path, btf_control_path="/c.btf.o")  # main run: the kernel's own BTF
+    ex = FakeExecutor([_done(0)])  # no btf_custom_path in supports (bpftool)
+    result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
+    assert [r.btf_custom_path for r in ex.requests] == [None]
+    assert result.verdict is Verdict.PASS
+    assert result.outcome.reason == ("control run against /c.btf.o SKIPPED: adapter does not "
+                                     "support btf_custom_path")
+    ex = FakeExecutor([_done(7)])
+    assert AdapterRun("fake", ex, _ctx(tmp_path)).run(item).verdict is Verdict.FAIL
+    ex = FakeExecutor([_done(0), _done(0)], supports=(*SUPPORTS, "btf_custom_path"))
+    result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
+    assert [r.btf_custom_path for r in ex.requests] == [None, "/c.btf.o"]
+    assert result.verdict is Verdict.FAIL and "insensitive" in result.outcome.reason
+
+
 def test_known_failures_become_xfail_and_xpass(tmp_path: Path) -> None:
     known = {"d/x.bpf.c::p": KnownFailure("d/x.bpf.c::p", "xfail", "upstream bug", "L")}
     ctx = _ctx(tmp_path, known=known)
