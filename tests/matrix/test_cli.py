@@ -1,0 +1,69 @@
+"""`bpfconform report merge` and the matrix progress display, through the real CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.matrix.cli import Printer
+from harness.matrix.matrix import Progress
+from harness.runner import REPO_ROOT
+
+
+def results_dir(d: Path, kernel: str, verdict: str) -> Path:
+    d.mkdir()
+    row: dict[str, Any] = {"kernel": kernel, "compiler": "clang-19", "adapter": "libbpf",
+                           "file": "data/x.bpf.c", "program": "p", "verdict": verdict,
+                           "reason": "", "line": None, "ns": {}}
+    (d / "results.json").write_text(json.dumps({
+        "meta": {"kernel": kernel, "compiler": {"id": "clang-19"}, "adapters": {"libbpf": {}},
+                 "probes": {}}, "results": [row]}))
+    return d
+
+
+def merge(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", "report", "merge", *args],
+                          cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+
+
+def test_report_merge_joins_two_machines_into_one_report(tmp_path: Path) -> None:
+    a = results_dir(tmp_path / "a", "5.10.0-32-amd64", "PASS")
+    b = results_dir(tmp_path / "b", "6.1.0-50-amd64", "PASS")
+    proc = merge(str(a), str(b), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "merged 2 directories, 2 rows" in proc.stdout
+    doc = json.loads((tmp_path / "out" / "matrix.json").read_text())
+    assert sorted(doc["meta"]["kernels"]) == ["5.10.0-32-amd64", "6.1.0-50-amd64"]
+    assert len(list((tmp_path / "out" / "junit").iterdir())) == 2
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_report_merge_fails_on_a_conflict_between_machines(tmp_path: Path) -> None:
+    a = results_dir(tmp_path / "a", "5.10.0-32-amd64", "PASS")
+    b = results_dir(tmp_path / "b", "5.10.0-32-amd64", "FAIL")
+    proc = merge(str(a), str(b), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert "conflict:" in proc.stderr
+
+
+def test_report_merge_of_an_empty_directory_is_a_usage_error(tmp_path: Path) -> None:
+    proc = merge(str(tmp_path))
+    assert proc.returncode == 2
+    assert "neither matrix.json nor results.json" in proc.stderr
+
+
+def test_progress_without_a_tty_prints_a_line_per_stage_and_every_30_s() -> None:
+    out = io.StringIO()
+    show = Printer(out)
+    show(Progress("5.10", "booting", 0, 10, 1.0, None))
+    show(Progress("5.10", "booting", 0, 10, 2.0, None))  # same stage, too soon: quiet
+    show(Progress("5.10", "adapter libbpf, clang-19", 0, 10, 12.0, None))
+    show(Progress("5.10", "adapter libbpf, clang-19", 5, 10, 43.0, 60.0))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    assert lines[0].endswith("5.10: booting (0/10 items)")
+    assert lines[2].endswith("(5/10 items, ~1.0 min left)")
