@@ -19,7 +19,13 @@ from dataclasses import dataclass
 BPF_PROG_LOAD = 5
 BPF_PROG_TEST_RUN = 10
 BPF_PROG_TYPE_SOCKET_FILTER = 1
+BPF_FUNC_for_each_map_elem = 164
 BPF_FUNC_loop = 181
+BPF_FUNC_map_lookup_percpu_elem = 195
+BPF_ADD = 0x00
+BPF_FETCH = 0x01
+BPF_XCHG = 0xE0 | BPF_FETCH
+BPF_CMPXCHG = 0xF0 | BPF_FETCH
 _SYS_bpf = {"x86_64": 321, "aarch64": 280}
 _ATTR_SIZE = 128
 _MOV64_R0_0 = struct.pack("<BBhi", 0xB7, 0, 0, 0)
@@ -60,19 +66,80 @@ def _prog_load(insns: bytes, log: ctypes.Array[ctypes.c_char]) -> tuple[int, int
     return _bpf(BPF_PROG_LOAD, attr)
 
 
-def probe_bpf_loop() -> ProbeResult:
-    """The `bpf_loop` helper (id 181) exists for socket filters."""
+def _probe_helper(name: str, helper: int) -> ProbeResult:
+    """Whether helper `helper` exists for socket filters: a call with no arguments set.
+
+    libbpf_probe_bpf_helper's way: the verifier rejects the bad arguments, but only a
+    helper it does not know (or does not allow here) is refused with "invalid func" or
+    "unknown func".
+    """
     log = ctypes.create_string_buffer(4096)
-    fd, err = _prog_load(_call(BPF_FUNC_loop) + _MOV64_R0_0 + _EXIT, log)
+    fd, err = _prog_load(_call(helper) + _MOV64_R0_0 + _EXIT, log)
     if fd >= 0:
         os.close(fd)
-        return ProbeResult("bpf_loop", True, "helper accepted")
+        return ProbeResult(name, True, "helper accepted")
     text = log.value.decode(errors="replace")
     if "invalid func " in text or "unknown func " in text:
-        return ProbeResult("bpf_loop", False, "kernel does not know helper bpf_loop (181)")
+        return ProbeResult(name, False,
+                           f"kernel does not know helper {name} ({helper}) for socket filters")
     if not text:  # no verifier log: refused before verification (EPERM...), cannot tell
-        return ProbeResult("bpf_loop", False, f"bpf(BPF_PROG_LOAD) denied: {os.strerror(err)}")
-    return ProbeResult("bpf_loop", True, "helper known to the verifier")
+        return ProbeResult(name, False, f"bpf(BPF_PROG_LOAD) denied: {os.strerror(err)}")
+    return ProbeResult(name, True, "helper known to the verifier")
+
+
+def probe_bpf_loop() -> ProbeResult:
+    """The `bpf_loop` helper (id 181) exists for socket filters."""
+    return _probe_helper("bpf_loop", BPF_FUNC_loop)
+
+
+def probe_bpf_for_each_map_elem() -> ProbeResult:
+    """The `bpf_for_each_map_elem` helper (id 164) exists for socket filters."""
+    return _probe_helper("bpf_for_each_map_elem", BPF_FUNC_for_each_map_elem)
+
+
+def probe_bpf_map_lookup_percpu_elem() -> ProbeResult:
+    """The `bpf_map_lookup_percpu_elem` helper (id 195) exists for socket filters."""
+    return _probe_helper("bpf_map_lookup_percpu_elem", BPF_FUNC_map_lookup_percpu_elem)
+
+
+def _insn(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> bytes:
+    return struct.pack("<BBhi", code, dst | (src << 4), off, imm)
+
+
+# BPF_STX | BPF_ATOMIC | BPF_DW on the stack slot at r10-8, r2 the operand.
+_ATOMIC_FETCH_PROG = b"".join((
+    _insn(0xB7, dst=1),                                     # r1 = 0
+    _insn(0x7B, dst=10, src=1, off=-8),                     # *(u64 *)(r10 - 8) = r1
+    _insn(0xB7, dst=2, imm=1),                              # r2 = 1
+    _insn(0xDB, dst=10, src=2, off=-8, imm=BPF_ADD | BPF_FETCH),   # r2 = atomic_fetch_add
+    _insn(0xDB, dst=10, src=2, off=-8, imm=BPF_XCHG),       # r2 = xchg
+    _insn(0xB7, dst=0),                                     # r0 = 0
+    _insn(0xDB, dst=10, src=2, off=-8, imm=BPF_CMPXCHG),    # r0 = cmpxchg(r10-8, r0, r2)
+    _MOV64_R0_0,
+    _EXIT,
+))
+
+
+def probe_atomic_fetch() -> ProbeResult:
+    """BPF_ATOMIC with BPF_FETCH, BPF_XCHG and BPF_CMPXCHG (64-bit) load in a socket filter.
+
+    Kernels before them read the opcode as BPF_XADD and refuse its non-zero imm
+    ("BPF_XADD uses reserved fields").
+    """
+    log = ctypes.create_string_buffer(4096)
+    fd, err = _prog_load(_ATOMIC_FETCH_PROG, log)
+    if fd >= 0:
+        os.close(fd)
+        return ProbeResult("atomic_fetch", True, "fetch_add, xchg and cmpxchg accepted")
+    text = log.value.decode(errors="replace").strip()
+    if not text:
+        return ProbeResult("atomic_fetch", False,
+                           f"bpf(BPF_PROG_LOAD) denied: {os.strerror(err)}")
+    lines = [ln for ln in text.splitlines()
+             if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+    last = lines[-1] if lines else text.splitlines()[-1]
+    return ProbeResult("atomic_fetch", False,
+                       f"verifier refuses atomic fetch/xchg/cmpxchg: {last}")
 
 
 def probe_prog_test_run() -> ProbeResult:
@@ -106,6 +173,9 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_loop": probe_bpf_loop,
     "prog_test_run": probe_prog_test_run,
     "btf_vmlinux": probe_btf_vmlinux,
+    "bpf_for_each_map_elem": probe_bpf_for_each_map_elem,
+    "bpf_map_lookup_percpu_elem": probe_bpf_map_lookup_percpu_elem,
+    "atomic_fetch": probe_atomic_fetch,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

@@ -76,6 +76,7 @@ int callback_loop(void *ctx)
 TEST(callback_for_each, "calls.callback", "pass", "required");
 CONFORM(callback_for_each, "desc", "bpf_for_each_map_elem visits 4 array slots through a static callback that calls another function");
 CONFORM(callback_for_each, "ref", "llvm_reloc.rst R_BPF_64_64 to .text; libbpf bpf_object__reloc_code (BPF_PSEUDO_FUNC, callee of the callback appended)");
+CONFORM(callback_for_each, "requires", "bpf_for_each_map_elem");
 SEC("socket")
 int callback_for_each(void *ctx)
 {

@@ -8,6 +8,7 @@ __u64 atomic_bss64;
 TEST(data_atomics, "data.writable", "pass", "required");
 CONFORM(data_atomics, "desc", "__sync builtins on a .data u64 and two .bss u64 give the expected old and new values");
 CONFORM(data_atomics, "ref", "libbpf bpf_object__init_internal_map (.data/.bss writable); kernel check_atomic on map values");
+CONFORM(data_atomics, "requires", "atomic_fetch");
 SEC("socket")
 int data_atomics(void *ctx)
 {

@@ -18,6 +18,7 @@ struct {
 TEST(map_percpu_array, "maps.type", "pass", "required");
 CONFORM(map_percpu_array, "desc", "a value stored in a per-CPU array is read back for this CPU through bpf_map_lookup_percpu_elem");
 CONFORM(map_percpu_array, "ref", "libbpf parse_btf_map_def (type); kernel bpf_map_lookup_percpu_elem (check_map_func_compatibility)");
+CONFORM(map_percpu_array, "requires", "bpf_map_lookup_percpu_elem");
 SEC("socket")
 int map_percpu_array(void *ctx)
 {
@@ -36,6 +37,7 @@ int map_percpu_array(void *ctx)
 TEST(map_percpu_hash, "maps.type", "pass", "required");
 CONFORM(map_percpu_hash, "desc", "a value stored in a per-CPU hash is read back for this CPU through bpf_map_lookup_percpu_elem");
 CONFORM(map_percpu_hash, "ref", "libbpf parse_btf_map_def (type); kernel bpf_map_lookup_percpu_elem (check_map_func_compatibility)");
+CONFORM(map_percpu_hash, "requires", "bpf_map_lookup_percpu_elem");
 SEC("socket")
 int map_percpu_hash(void *ctx)
 {

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness import probes
 from harness.probes import PROBE_NAMES, run_probes
 
 
@@ -21,3 +22,28 @@ def test_an_unknown_probe_is_recorded_as_absent() -> None:
     result = run_probes(["warp_drive"])["warp_drive"]
     assert not result.ok
     assert "unknown probe" in result.reason
+
+
+@pytest.mark.parametrize("name", ["bpf_for_each_map_elem", "bpf_map_lookup_percpu_elem",
+                                  "atomic_fetch"])
+def test_the_newer_probes_find_their_feature_on_this_kernel(name: str) -> None:
+    result = run_probes([name])[name]
+    assert result.ok, result.reason  # the host runs 6.18: 5.13, 5.18 and 5.12 features
+
+
+def test_a_helper_the_kernel_does_not_know_is_absent_with_the_reason() -> None:
+    result = probes._probe_helper("bpf_warp", 100000)
+    assert not result.ok
+    assert result.reason == "kernel does not know helper bpf_warp (100000) for socket filters"
+
+
+def test_an_atomic_op_the_verifier_refuses_is_absent_with_its_log_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bad = probes._insn(0xDB, dst=10, src=2, off=-8, imm=0x55)  # no such atomic op
+    prog = probes._ATOMIC_FETCH_PROG
+    monkeypatch.setattr(probes, "_ATOMIC_FETCH_PROG", prog[:24] + bad + prog[32:])
+    result = probes.probe_atomic_fetch()
+    assert not result.ok
+    assert result.reason.startswith("verifier refuses atomic fetch/xchg/cmpxchg: ")
+    assert "invalid atomic opcode" in result.reason  # the log line, not the stats line
