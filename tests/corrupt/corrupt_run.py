@@ -1,0 +1,133 @@
+"""Build the corrupt corpus from the suite's objects and drive corrupt_worker.py over it.
+
+The worker process is restarted after anything that kills it (a crash in C code, the
+address-space limit hit outside Python); the object it was on is recorded with that cause
+and the next one goes to a fresh worker.
+"""
+
+from __future__ import annotations
+
+import json
+import selectors
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from corrupt_corpus import Case, corrupt_variants
+
+from harness import runner
+
+WORKER = Path(__file__).with_name("corrupt_worker.py")
+WALL_LIMIT = 5.0  # the worker's own alarm fires at 1 s; this catches a stuck C call
+PER_FAMILY = 2  # valid objects taken from each bpf-src family
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One corpus entry's verdict (see corrupt_worker.Verdict)."""
+
+    case: str
+    family: str
+    outcome: str
+    type: str
+    message: str
+    secs: float
+
+
+def source_objects(per_family: int = PER_FAMILY) -> list[tuple[str, Path]]:
+    """(rel, object) of valid objects, `per_family` from each bpf-src family, built through
+    the harness toolchain (cached); the ones with the most sections first, for coverage."""
+    prepared = runner.prepare(runner.Paths(), None)
+    by_family: dict[str, list[tuple[int, str, Path]]] = {}
+    for b in prepared.builds:
+        if b.ok and not b.source.is_btf_stub:
+            family = b.source.rel.split("/", 1)[0]
+            raw = b.obj.read_bytes()
+            shnum = int.from_bytes(raw[0x3C:0x3E], "little")
+            by_family.setdefault(family, []).append((-shnum, b.source.rel, b.obj))
+    picked: list[tuple[str, Path]] = []
+    for family in sorted(by_family):
+        picked += [(rel, obj) for _n, rel, obj in sorted(by_family[family])[:per_family]]
+    if not picked:
+        raise RuntimeError("no valid objects built: the corpus would be empty")
+    return picked
+
+
+def build_corpus(out: Path, per_family: int = PER_FAMILY) -> dict[Path, Case]:
+    """Write every corrupt variant under `out`; path -> case."""
+    out.mkdir(parents=True, exist_ok=True)
+    corpus: dict[Path, Case] = {}
+    for rel, obj in source_objects(per_family):
+        for i, case in enumerate(corrupt_variants(rel, obj.read_bytes())):
+            path = out / f"{rel.replace('/', '_')}.{i:03d}.o"
+            path.write_bytes(case.data)
+            corpus[path] = case
+    return corpus
+
+
+def _start(parse_only: bool) -> subprocess.Popen[str]:
+    argv = [sys.executable, str(WORKER)] + (["--parse-only"] if parse_only else [])
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=WORKER.parent)
+
+
+def run_corpus(corpus: dict[Path, Case], parse_only: bool = False) -> list[Outcome]:
+    """Every case through the worker, restarting it whenever it dies or sticks."""
+    results: list[Outcome] = []
+    proc = _start(parse_only)
+    try:
+        for path, case in corpus.items():
+            assert proc.stdin is not None and proc.stdout is not None
+            line = ""
+            try:
+                proc.stdin.write(f"{path}\n")
+                proc.stdin.flush()
+                line = _readline(proc, WALL_LIMIT)
+            except OSError:
+                pass
+            if line:
+                v = json.loads(line)
+                results.append(Outcome(case.name, case.family, v["outcome"], v["type"],
+                                       v["message"], v["secs"]))
+                continue
+            proc.kill()
+            status = proc.wait()
+            why = ("worker stuck past the wall limit" if status == -9
+                   else f"worker died with status {status}")
+            results.append(Outcome(case.name, case.family, "crash", "WorkerDied", why,
+                                   WALL_LIMIT))
+            proc = _start(parse_only)
+    finally:
+        _stop(proc)
+    return results
+
+
+def _readline(proc: subprocess.Popen[str], limit: float) -> str:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + limit
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
+            return ""
+    return proc.stdout.readline()
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.stdin is not None:
+        proc.stdin.close()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def counts(results: Sequence[Outcome]) -> dict[str, int]:
+    """Outcome -> number of cases."""
+    out: dict[str, int] = {}
+    for r in results:
+        out[r.outcome] = out.get(r.outcome, 0) + 1
+    return dict(sorted(out.items()))
