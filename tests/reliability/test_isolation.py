@@ -1,0 +1,87 @@
+"""Fault injection at the adapter boundary, through the real runner and client.
+
+Each misbehaviour of tests/harness/fakes/fake_adapter.py (crash, hang past the timeout,
+garbage on stdout, early exit, a wrong id, a huge stderr) and a huge stdout line becomes
+exactly one ERROR item naming the cause; the items after it PASS on a fresh adapter.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.client import MAX_LINE, AdapterClient
+from harness.discovery import Expectations, Item
+from harness.manifest import Manifest
+from harness.probes import ProbeResult
+from harness.runner import REPO_ROOT, Context, PinRoots, run_items
+from harness.verdict import Verdict
+
+FAKE = REPO_ROOT / "tests" / "harness" / "fakes" / "fake_adapter.py"
+# A huge stdout line (past the client's MAX_LINE), on the first run request only.
+HUGE_STDOUT = f"""
+import json, os, sys
+state = sys.argv[1]
+for line in sys.stdin:
+    req = json.loads(line)
+    if req["op"] == "bye":
+        break
+    if req["op"] == "hello":
+        print(json.dumps({{"op": "hello", "name": "huge", "supports": ["data_in"]}}), flush=True)
+        continue
+    if not os.path.exists(state):
+        open(state, "w").close()
+        sys.stdout.write("x" * {MAX_LINE + 4096})
+        sys.stdout.flush()
+    print(json.dumps({{"id": req["id"], "phase": "done", "retval": 0}}), flush=True)
+"""
+FAULTS = [
+    ("crash", "killed by signal SIGABRT"),
+    ("hang", "no reply within"),
+    ("garbage", "not JSON"),
+    ("early_exit", "exited with status 3"),
+    ("wrong_id", "reply has id"),
+    ("huge_stderr", "killed by signal SIGABRT"),
+    ("huge_stdout", "longer than 64 MiB"),
+]
+
+
+def _items(tmp_path: Path, n: int) -> list[Item]:
+    src = tmp_path / "x.bpf.c"
+    src.write_text("/* fault injection */\n")
+    exp = Expectations(behaviour="data.data", expect="pass", level="required")
+    return [Item(tmp_path / "x.bpf.o", src, "r/x.bpf.c", f"p{i}", expectations=exp)
+            for i in range(n)]
+
+
+def _manifest(tmp_path: Path, mode: str) -> Manifest:
+    state = str(tmp_path / f"{mode}.state")
+    argv = ((sys.executable, "-c", HUGE_STDOUT, state) if mode == "huge_stdout"
+            else (sys.executable, str(FAKE), mode, state))
+    return Manifest(f"fake-{mode}", "fault injection", argv, (), False,
+                    tmp_path / "adapter.toml")
+
+
+@pytest.mark.parametrize(("mode", "cause"), FAULTS, ids=[m for m, _ in FAULTS])
+def test_a_misbehaving_adapter_makes_one_error_item_and_the_next_runs_fresh(
+        mode: str, cause: str, tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path, mode)
+    clients: list[AdapterClient] = []
+
+    def factory(name: str) -> AdapterClient:
+        clients.append(AdapterClient(manifest, REPO_ROOT, timeout=2.0))
+        return clients[-1]
+
+    probes = {"prog_test_run": ProbeResult("prog_test_run", True, "fake")}
+    ctx = Context("host-test", "clang-test", probes, PinRoots(tmp_path / "pins"))
+    results, hellos = run_items(_items(tmp_path, 3), [manifest.name], factory, ctx)
+    verdicts = [r.verdict for r in results]
+    assert verdicts == [Verdict.ERROR, Verdict.PASS, Verdict.PASS], [
+        (r.verdict, r.outcome.reason) for r in results]
+    assert cause in results[0].outcome.reason
+    assert manifest.name in results[0].outcome.reason
+    assert "[harness]" in results[0].stderr  # the report carries the adapter's stderr tail
+    assert len(clients) == 1  # the same client restarted its adapter by itself
+    assert not (tmp_path / "pins").exists()  # every pin root and then the base removed
