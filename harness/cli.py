@@ -7,7 +7,10 @@ naming a function that adds its arguments and a function that runs it.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import errno
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -15,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import report, runner
+from harness import probes, report, runner
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
@@ -109,8 +112,25 @@ def _build_errors(prepared: runner.Prepared) -> None:
                   file=sys.stderr)
 
 
+def bpf_denied() -> str | None:
+    """Why this process may not use bpf(), or None: one clear message instead of every item
+    failing with EPERM (an unprivileged user, or root without capabilities)."""
+    log = ctypes.create_string_buffer(256)
+    fd, err = probes._prog_load(probes._MOV64_R0_0 + probes._EXIT, log)
+    if fd >= 0:
+        os.close(fd)
+        return None
+    if err not in (errno.EPERM, errno.EACCES):
+        return None  # not a privilege problem: the items will say what it is
+    return (f"bpf(BPF_PROG_LOAD) denied ({os.strerror(err)}): run as root, or grant "
+            "CAP_BPF with CAP_NET_ADMIN and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Build, run every item against the adapters, write results.json and junit.xml."""
+    denied = bpf_denied()
+    if denied:
+        raise CliError(denied)
     paths = _paths(args)
     manifests, unusable = _resolve_adapters(args.adapter, paths.repo_root)
     if not manifests:
