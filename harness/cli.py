@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import probes, report, runner
+from harness import probes, report, runner, sensitivity
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
@@ -26,7 +26,7 @@ from harness.manifest import AdapterUnavailable, Manifest, find_manifest, load_m
 from harness.matrix import cli as matrix_cli
 from harness.probes import PROBE_NAMES, run_probes
 from harness.toolchain import ToolchainError
-from harness.verdict import BAD_VERDICTS, Verdict
+from harness.verdict import BAD_VERDICTS
 
 EXIT_USAGE = 2
 
@@ -265,13 +265,17 @@ def _add_sensitivity_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Mutation check: every required expect=pass program that passes must FAIL when the
-    loader skips its behaviour; one that cannot be checked (it does not pass unmutated, or
-    the mutated run errs) is reported and also fails the check."""
+    """Mutation check (harness.sensitivity): under its own behaviour's skip, every required
+    expect=pass program must FAIL and every required load_error/open_error program must
+    load (or be kernel-enforced per the catalogue); anything else fails the check."""
     paths = _paths(args)
     manifests, _ = _resolve_adapters([args.adapter], paths.repo_root)
     if not manifests:
         return EXIT_USAGE
+    try:
+        enforced = sensitivity.kernel_enforced(paths.suite_dir / "catalogue.toml")
+    except DiscoveryError as exc:
+        raise CliError(str(exc)) from exc
     with AdapterClient(manifests[0], paths.repo_root, args.timeout) as client:
         try:
             hello = client.hello()
@@ -284,28 +288,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         ctx = _context(prepared, mutate=True)
         plain = runner.AdapterRun(args.adapter, client, replace(ctx, mutate=False))
         mutated = runner.AdapterRun(args.adapter, client, ctx)
-        targets = [i for i in prepared.items if i.expectations and i.error is None
-                   and i.expectations.level == "required" and i.expectations.expect == "pass"]
-        sensitive = 0
-        for item in targets:
-            assert item.expectations is not None
-            skip = item.expectations.behaviour
-            baseline = plain.run(item)
-            if baseline.verdict is not Verdict.PASS:
-                print(f"UNCHECKED {item.id}: {baseline.verdict} without mutation "
-                      f"({_first_line(baseline.outcome.reason)})")
-                continue
-            result = mutated.run(item)
-            if result.verdict is Verdict.PASS:
-                print(f"INSENSITIVE {item.id}: passes with skip=[{skip}]")
-            elif result.verdict is Verdict.FAIL:
-                sensitive += 1
-            else:
-                print(f"UNCHECKED {item.id}: {result.verdict} with skip=[{skip}] "
-                      f"({_first_line(result.outcome.reason)})")
+        checks = [sensitivity.check(item, plain, mutated, enforced)
+                  for item in sensitivity.targets(prepared.items)]
     ctx.pins.remove_base_if_empty()
-    print(f"{sensitive}/{len(targets)} required programs sensitive")
-    return 0 if sensitive == len(targets) else 1
+    for c in checks:
+        if c.finding is not sensitivity.Finding.SENSITIVE:
+            print(c.line())
+    for line in sensitivity.summary(checks):
+        print(line)
+    return 0 if sensitivity.proven(checks) else 1
 
 
 def _first_line(text: str) -> str:

@@ -81,6 +81,7 @@ class Result:
     ns: Mapping[str, int] = field(default_factory=dict)
     btf: str | None = None
     stderr: str = ""
+    reply: RunReply | None = None  # the (first) reply the verdict came from, if any
 
     @property
     def verdict(self) -> Verdict:
@@ -218,7 +219,7 @@ class AdapterRun:
                 stderr: str = "") -> Result:
         return Result(item, self.name, self.ctx.kernel, self.ctx.compiler, outcome,
                       ns=reply.ns if reply else {}, btf=reply.btf if reply else None,
-                      stderr=stderr)
+                      stderr=stderr, reply=reply)
 
     def run(self, item: Item) -> Result:
         """The verdict of one item."""
