@@ -2,9 +2,10 @@
 
 An item is (object, program, expectations). Anything wrong with an object's metadata makes
 an item whose `error` says precisely what, never a silent pass: an object without
-`.conform`, an entry-point program without metadata, metadata naming a program the object
-does not have, an unknown key or value, a behaviour id missing from the catalogue, a
-missing `behaviour`/`expect`/`level`, an unreadable ELF.
+`.conform`, an entry-point program (GLOBAL or WEAK) without metadata, metadata naming a
+program the object does not have, an unknown key or value, a behaviour id missing from the
+catalogue, a missing `behaviour`/`expect`/`level`, an unreadable ELF. A program marked
+`role=fixture` is part of its object but no item.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ EXPECTS = ("pass", "load_error", "open_error")
 LEVELS = ("required", "optional", "implementation-defined")
 KEYS = (
     "behaviour", "expect", "level", "requires", "ref", "desc", "data_in",
-    "btf_custom_path", "btf_control_path",
+    "btf_custom_path", "btf_control_path", "role",
 )
+#: `role=fixture`: part of the object (a `SEC("?...")` program never loaded, a tail-call
+#: target) but not itself test-run, so not an item.
+ROLES = ("fixture",)
+ENTRY_BINDS = ("STB_GLOBAL", "STB_WEAK")
 MANDATORY_KEYS = ("behaviour", "expect", "level")
 #: what `requires` may name: kernel probes (harness.probes) and compiler probes (cc:*)
 REQUIRES_NAMES = (*PROBE_NAMES, *CC_PROBE_NAMES)
@@ -93,13 +98,13 @@ def read_conform(data: bytes) -> list[str]:
 
 
 def entry_programs(elf: ELFFile) -> list[str]:
-    """GLOBAL FUNC symbols in executable sections other than `.text`, in symbol order."""
+    """GLOBAL or WEAK FUNC symbols in executable sections other than `.text`, in order."""
     symtab = elf.get_section_by_name(".symtab")
     if not isinstance(symtab, SymbolTableSection):
         return []
     names: list[str] = []
     for sym in symtab.iter_symbols():
-        if sym["st_info"]["type"] != "STT_FUNC" or sym["st_info"]["bind"] != "STB_GLOBAL":
+        if sym["st_info"]["type"] != "STT_FUNC" or sym["st_info"]["bind"] not in ENTRY_BINDS:
             continue
         shndx = sym["st_shndx"]
         if not isinstance(shndx, int):
@@ -117,6 +122,8 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
         return f"expect={value!r} is not one of {', '.join(EXPECTS)}"
     if key == "level" and value not in LEVELS:
         return f"level={value!r} is not one of {', '.join(LEVELS)}"
+    if key == "role" and value not in ROLES:
+        return f"role={value!r} is not one of {', '.join(ROLES)}"
     if key == "data_in":
         try:
             bytes.fromhex(value)
@@ -197,6 +204,10 @@ def discover_object(obj: Path, source: Path, rel: str, catalogue: frozenset[str]
         raw = by_prog.pop(prog, None)
         if raw is None:
             items.append(error(prog, f"program {prog!r} has no {CONFORM_SECTION} metadata"))
+            continue
+        if raw.values.get("role") == "fixture":  # not test-run; its metadata still checked
+            if raw.problems:
+                items.append(error(prog, "; ".join(raw.problems)))
             continue
         exp = _expectations(raw, obj.parent)
         items.append(error(prog, exp) if isinstance(exp, str)

@@ -3,10 +3,12 @@
 
 /*
  * Not autoloaded, so never relocated: against target A its relocation is ambiguous
- * (cr_amb___x / cr_amb___y).  __weak keeps it out of the harness's entry programs.
+ * (cr_amb___x / cr_amb___y).  role=fixture: part of the object, never test-run.
  */
+CONFORM(cr_not_loaded, "role", "fixture");
+CONFORM(cr_not_loaded, "desc", "SEC(?socket) program whose CO-RE relocation is ambiguous");
 SEC("?socket")
-__weak int cr_not_loaded(void *ctx)
+int cr_not_loaded(void *ctx)
 {
 	struct cr_amb *p = 0;
 

@@ -156,6 +156,9 @@ static void *(*const bpf_map_lookup_percpu_elem)(void *map, const void *key, __u
  *   desc       one line: what the program checks
  *   data_in    hex bytes handed to BPF_PROG_TEST_RUN (default: 64 zero bytes)
  *   btf_custom_path  target BTF for CO-RE, relative to the object's directory
+ *   btf_control_path control BTF the program must NOT pass against
+ *   role       fixture: part of the object (a never-loaded SEC("?...") program, a
+ *              tail-call target) but not test-run itself; needs no other key
  * Values must not contain double quotes or backslashes.
  */
 #define CONFORM(prog, key, value)                                                        \

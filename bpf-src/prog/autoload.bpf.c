@@ -4,12 +4,14 @@
 __u32 autoload_marker = 0x1234abcd;
 
 /*
- * Deliberately invalid: it reads through a scalar.  Never loaded, never run, so it has
- * no expectations; __weak keeps it out of the harness's entry programs (STB_GLOBAL only),
- * which would otherwise ask every adapter to run a program nobody loaded.
+ * Deliberately invalid: it reads through a scalar.  Never loaded, never run: role=fixture
+ * keeps it a part of the object but no item of the harness, which would otherwise ask
+ * every adapter to run a program nobody loaded.
  */
+CONFORM(not_autoloaded, "role", "fixture");
+CONFORM(not_autoloaded, "desc", "invalid SEC(?socket) program that must stay unloaded");
 SEC("?socket")
-__weak int not_autoloaded(void *ctx)
+int not_autoloaded(void *ctx)
 {
 	return *(volatile __u32 *)(unsigned long)READ_ONCE(autoload_marker);
 }

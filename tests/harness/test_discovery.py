@@ -129,3 +129,44 @@ def test_the_catalogue_is_a_table_keyed_by_id(tmp_path: Path) -> None:
     cat.write_text("not toml [")
     with pytest.raises(discovery.DiscoveryError, match="catalogue"):
         discovery.load_catalogue(cat)
+
+
+def test_a_weak_entry_program_without_metadata_is_an_error_item(
+    compile_snippet: CompileSnippet,
+) -> None:
+    items = _items(compile_snippet, """
+SEC("?socket") __weak int hidden_by_weak(void *ctx) { return 1; }
+TEST(prog, "data.data", "pass", "required");
+""" + PROG.format(name="prog"))
+    by_name = {i.program: i for i in items}
+    assert set(by_name) == {"hidden_by_weak", "prog"}
+    assert by_name["hidden_by_weak"].error == (
+        "program 'hidden_by_weak' has no .conform metadata")
+    assert by_name["prog"].error is None
+
+
+def test_a_fixture_program_is_part_of_the_object_but_not_an_item(
+    compile_snippet: CompileSnippet,
+) -> None:
+    items = _items(compile_snippet, """
+CONFORM(never_loaded, "role", "fixture");
+CONFORM(never_loaded, "desc", "an invalid SEC(?socket) program nobody loads");
+SEC("?socket") int never_loaded(void *ctx) { return 1; }
+CONFORM(weak_fixture, "role", "fixture");
+SEC("socket/1") __weak int weak_fixture(void *ctx) { return 2; }
+TEST(prog, "data.data", "pass", "required");
+""" + PROG.format(name="prog"))
+    assert [(i.program, i.error) for i in items] == [("prog", None)]
+
+
+def test_a_bad_role_or_a_broken_fixture_is_an_error_item(compile_snippet: CompileSnippet) -> None:
+    items = _items(compile_snippet, """
+CONFORM(a, "role", "helper");
+SEC("socket") int a(void *ctx) { return 1; }
+CONFORM(b, "role", "fixture");
+CONFORM(b, "colour", "blue");
+SEC("socket") int b(void *ctx) { return 1; }
+""")
+    errors = {i.program: i.error for i in items}
+    assert "role='helper' is not one of fixture" in (errors["a"] or "")
+    assert "unknown .conform key 'colour'" in (errors["b"] or "")
