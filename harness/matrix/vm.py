@@ -119,8 +119,13 @@ def boot(
     with _one_vm_at_a_time(config.lock), console.open("wb") as out:
         start = time.monotonic()
         timed_out = False
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                cwd=config.cwd, start_new_session=True)
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                    cwd=config.cwd, start_new_session=True)
+        except OSError as exc:  # no vng/qemu: this kernel's items ERROR, the rest goes on
+            return BootResult(kernel.release, False, None,
+                              f"cannot start {config.vng}: {exc} (pip install virtme-ng; "
+                              "apt-get install qemu-system-x86)", None, 0.0, "")
         try:
             while proc.poll() is None:
                 elapsed = time.monotonic() - start

@@ -39,3 +39,9 @@ def test_a_guest_past_its_timeout_is_killed_and_reported(kernel_510: Kernel,
     assert not result.ok
     assert result.reason is not None and result.reason.startswith("timeout after 3 s")
     assert result.wall_seconds < 30
+
+
+def test_a_missing_vng_is_a_failed_boot_not_a_crash(kernel_510: Kernel, share: Path) -> None:
+    result = boot(kernel_510, "true\n", share, VmConfig(vng="/nonexistent/vng"))
+    assert not result.ok
+    assert result.reason is not None and result.reason.startswith("cannot start /nonexistent")
