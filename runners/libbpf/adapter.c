@@ -214,10 +214,88 @@ static const char *btf_state(struct bpf_object *obj, char *buf, size_t size)
 	return bpf_object__btf_fd(obj) >= 0 ? "loaded" : "none";
 }
 
+static void hex_encode(char *dst, const unsigned char *src, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		dst[2 * i] = digits[src[i] >> 4];
+		dst[2 * i + 1] = digits[src[i] & 0xf];
+	}
+	dst[2 * len] = '\0';
+}
+
+/*
+ * The optional `info` reply field: what the kernel holds for the tested program
+ * (BPF_OBJ_GET_INFO_BY_FD: type, xlated instructions, map ids) and for every map
+ * of the object. null when the kernel refused to say.
+ */
+static json_t *prog_info(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), nr_maps, xlated_len;
+	unsigned char *xlated = NULL;
+	__u32 *map_ids = NULL;
+	char *hex = NULL;
+	json_t *ids, *out = json_null();
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return out;
+	nr_maps = info.nr_map_ids;
+	xlated_len = info.xlated_prog_len;
+	map_ids = calloc(nr_maps + 1, sizeof(*map_ids));
+	xlated = calloc(xlated_len + 1, 1);
+	hex = malloc(2 * (size_t)xlated_len + 1);
+	if (!map_ids || !xlated || !hex)
+		goto done;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = nr_maps;
+	info.map_ids = (__u64)(unsigned long)map_ids;
+	info.xlated_prog_len = xlated_len;
+	info.xlated_prog_insns = (__u64)(unsigned long)xlated;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto done;
+	hex_encode(hex, xlated, info.xlated_prog_len < xlated_len ? info.xlated_prog_len
+								  : xlated_len);
+	ids = json_array();
+	for (__u32 i = 0; i < nr_maps && i < info.nr_map_ids; i++)
+		json_array_append_new(ids, json_integer(map_ids[i]));
+	out = json_pack("{s:i, s:s, s:o}", "type", (int)info.type, "xlated", hex, "map_ids", ids);
+done:
+	free(map_ids);
+	free(xlated);
+	free(hex);
+	return out ? out : json_null();
+}
+
+static json_t *maps_info(struct bpf_object *obj)
+{
+	json_t *maps = json_array();
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_map__fd(map);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		json_array_append_new(
+			maps, json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "id", info.id,
+					"name", info.name, "type", info.type, "key_size",
+					info.key_size, "value_size", info.value_size,
+					"max_entries", info.max_entries, "map_flags",
+					info.map_flags, "btf_id", info.btf_id));
+	}
+	return maps;
+}
+
 /* Open, load, test-run; the object is closed before returning. */
 static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 			  const char *pin_root, const char *btf_custom_path,
-			  const unsigned char *data, size_t data_len, unsigned int repeat)
+			  const unsigned char *data, size_t data_len, unsigned int repeat,
+			  int want_info)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root,
 		    .btf_custom_path = btf_custom_path);
@@ -265,6 +343,9 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		     prog_name, elf);
 		goto out;
 	}
+	if (want_info)
+		json_object_set_new(reply, "info", json_pack("{s:o, s:o}", "prog", prog_info(fd),
+							     "maps", maps_info(obj)));
 	err = bpf_prog_test_run_opts(fd, &run_opts);
 	set_ns(reply, "run", start);
 	if (err) {
@@ -330,7 +411,7 @@ static json_t *handle_run(json_t *req)
 	}
 
 	json_t *reply = run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
-				   (unsigned int)repeat);
+				   (unsigned int)repeat, json_is_true(json_object_get(req, "info")));
 	free(data);
 	return reply;
 }
@@ -347,12 +428,12 @@ static json_t *handle_hello(void)
 		snprintf(library_version, sizeof(library_version), "%s", LIBBPF_PKG_VERSION);
 	else
 		snprintf(library_version, sizeof(library_version), "%s", runtime);
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s]}", "op", "hello",
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s]}", "op", "hello",
 			 "protocol", 1, "name", "libbpf", "adapter_version", ADAPTER_VERSION,
 			 "library", "libbpf", "library_version", library_version,
 			 "library_runtime_version", runtime, "library_build_version",
 			 LIBBPF_PKG_VERSION, "supports", "pin_root", "btf_custom_path", "data_in",
-			 "repeat");
+			 "repeat", "info");
 }
 
 /* One request line in, one reply out; returns 0 when the adapter should exit. */
