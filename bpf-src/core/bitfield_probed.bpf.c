@@ -30,9 +30,11 @@ int bitfield_probed(void *ctx)
 {
 	struct cr_bits *p = CORE_PTR(struct cr_bits, cr_pbits_mem);
 
+	/* unpatched (local offsets and shifts read the target bytes): u3 5 as well (bits
+	 * 0..2 of plain, by chance), s5 10, s12 -1366, u40 0x9e26bffc18 */
 	ASSERT_EQ(READ_BITFIELD_PROBED(p, u3), 5);
-	ASSERT_EQ((long long)READ_BITFIELD_PROBED(p, s5), -7);
-	ASSERT_EQ((long long)READ_BITFIELD_PROBED(p, s12), -1000);
-	ASSERT_EQ(READ_BITFIELD_PROBED(p, u40), 0x123456789aULL);
+	ASSERT_EQ((long long)READ_BITFIELD_PROBED(p, s5), -7);     /* unpatched: 10 */
+	ASSERT_EQ((long long)READ_BITFIELD_PROBED(p, s12), -1000); /* unpatched: -1366 */
+	ASSERT_EQ(READ_BITFIELD_PROBED(p, u40), 0x123456789aULL);  /* unpatched: 0x9e26bffc18 */
 	PASS();
 }

@@ -15,7 +15,7 @@ int cr_not_loaded(void *ctx)
 	return bpf_core_field_offset(p->b);
 }
 
-CORE_TEST(not_autoloaded, "prog.autoload", "optional",
+CORE_TEST(not_autoloaded, "core.not_autoloaded", "optional",
 	  "libbpf bpf_object__relocate_core (skips programs with autoload off)",
 	  "an object whose SEC(?socket) program has an ambiguous relocation loads; the loaded one is relocated");
 SEC("socket")

@@ -58,6 +58,8 @@ def program_rows(objects: dict[str, Path]) -> dict[str, list[ProgramRow]]:
             key, _, value = rest.partition("=")
             meta.setdefault(prog, {})[key] = value
         for prog, m in meta.items():
+            if m.get("role") == "fixture":  # part of an object, not a test of its own
+                continue
             row = ProgramRow(
                 f"bpf-src/{rel}",
                 prog,
