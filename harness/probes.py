@@ -123,8 +123,8 @@ _ATOMIC_FETCH_PROG = b"".join((
 def probe_atomic_fetch() -> ProbeResult:
     """BPF_ATOMIC with BPF_FETCH, BPF_XCHG and BPF_CMPXCHG (64-bit) load in a socket filter.
 
-    Kernels before them read the opcode as BPF_XADD and refuse its non-zero imm
-    ("BPF_XADD uses reserved fields").
+    Kernels before them (< 5.12) refuse the non-zero imm of what they read as BPF_XADD
+    (seen on Debian 5.10: "BPF_STX uses reserved fields").
     """
     log = ctypes.create_string_buffer(4096)
     fd, err = _prog_load(_ATOMIC_FETCH_PROG, log)
