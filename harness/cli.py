@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import probes, report, runner, sensitivity
+from harness import oracle, probes, report, runner, sensitivity
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
@@ -313,6 +313,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                cmd_build_adapters),
     Subcommand("sensitivity", "mutation check through an adapter's skip switch",
                _add_sensitivity_args, cmd_sensitivity),
+    Subcommand("oracle", "compare what each loader put into the kernel with libbpf and "
+               "the reference loader", oracle.add_arguments, oracle.cmd_oracle),
     Subcommand("matrix", "kernel x compiler x adapter matrix (VMs under qemu)",
                matrix_cli.add_matrix_args, matrix_cli.cmd_matrix),
     Subcommand("report", "report tools: `report merge DIR...`", matrix_cli.add_report_args,

@@ -1,0 +1,321 @@
+"""Differential oracle: did the loaders put the same program and maps into the kernel?
+
+`bpfconform oracle` runs the suite like `run`, but asks every adapter that lists `info` in
+its hello for the optional reply field `info` (docs/adapter-protocol.md): the tested
+program's type, xlated instructions and map ids, and every map of the object, as
+BPF_OBJ_GET_INFO_BY_FD reports them. Map ids are normalised to the map's position in the
+program's map_ids (and, for the object's maps, to its name), BTF ids to "has BTF". Each
+cell is then compared with libbpf's and with the reference loader's: "yes", "no" (with a
+readable instruction diff) or "no info" (the adapter does not support `info`, or one side
+did not load the program). results.json gets the columns `same_as_libbpf` and
+`same_as_reference` and an `oracle` section; oracle.txt lists every divergence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import report, runner
+from harness.client import DEFAULT_TIMEOUT, AdapterClient
+from harness.manifest import Manifest
+from harness.oracle_disasm import PSEUDO, decode, text
+from harness.protocol import Hello, ProtocolError, RunReply, RunRequest
+from harness.verdict import BAD_VERDICTS
+
+LIBBPF = "libbpf"
+REFERENCE = "python"
+NO_INFO = "no info"
+MAX_BLOCKS = 6  # diff blocks shown per divergence
+InfoKey = tuple[str, str, str | None]  # (elf, program, btf_custom_path)
+
+
+@dataclass(frozen=True)
+class InfoRequest(RunRequest):
+    """A run request with the optional field `"info": true`."""
+
+    def to_json(self) -> str:
+        """As RunRequest, plus `info`."""
+        obj = json.loads(super().to_json())
+        obj["info"] = True
+        return json.dumps(obj, separators=(",", ":"))
+
+
+class InfoClient(AdapterClient):
+    """An AdapterClient that asks for `info` when the adapter supports it and keeps it."""
+
+    def __init__(self, manifest: Manifest, repo_root: Path,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        super().__init__(manifest, repo_root, timeout)
+        self.infos: dict[InfoKey, dict[str, Any] | None] = {}
+
+    def supports_info(self) -> bool:
+        """Whether the adapter's hello lists `info`."""
+        return "info" in self.hello().supports
+
+    def run(self, request: RunRequest) -> RunReply:
+        """As AdapterClient.run; the reply's `info` is kept in `infos`."""
+        if not self.supports_info():
+            return super().run(request)
+        obj = self._exchange(InfoRequest(**asdict(request)).to_json())
+        if obj.get("id") != request.id:
+            self._fail(f"reply has id {obj.get('id')!r}, expected {request.id}")
+        try:
+            reply = RunReply.from_json(obj)
+        except ProtocolError as exc:
+            self._fail(f"protocol violation: {exc}")
+        info = obj.get("info")
+        key = (request.elf, request.program, request.btf_custom_path)
+        self.infos.setdefault(key, info if isinstance(info, dict) else None)
+        return reply
+
+
+@dataclass(frozen=True)
+class MapShape:
+    """A map as the kernel holds it, ids normalised away."""
+
+    name: str
+    type: int
+    key_size: int
+    value_size: int
+    max_entries: int
+    map_flags: int
+    btf: bool
+
+    def describe(self) -> str:
+        """One line."""
+        return (f"{self.name or '?'}: type {self.type} key {self.key_size} value "
+                f"{self.value_size} max_entries {self.max_entries} flags {self.map_flags:#x}"
+                f"{' btf' if self.btf else ' no-btf'}")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one adapter put into the kernel for one program, normalised."""
+
+    prog_type: int
+    insns: tuple[str, ...]
+    used_maps: tuple[MapShape, ...]  # by position in the program's map_ids
+    maps: tuple[MapShape, ...]  # every map of the object, by name
+
+
+def _shape(m: Mapping[str, Any]) -> MapShape:
+    return MapShape(str(m.get("name", "")), int(m["type"]), int(m["key_size"]),
+                    int(m["value_size"]), int(m["max_entries"]), int(m["map_flags"]),
+                    bool(m.get("btf_id")))
+
+
+def normalise(info: Mapping[str, Any]) -> Loaded:
+    """Replace map ids by positions/names, BTF ids by presence; disassemble the code."""
+    prog = info["prog"]
+    map_ids = [int(i) for i in prog.get("map_ids", [])]
+    by_id = {int(m["id"]): _shape(m) for m in info.get("maps", [])}
+    lines = []
+    for insn in decode(bytes.fromhex(str(prog.get("xlated", "")))):
+        ref = None
+        if insn.wide and insn.src in PSEUDO and insn.src != 4:
+            mid = insn.imm & 0xFFFFFFFF
+            ref = f"map#{map_ids.index(mid)}" if mid in map_ids else "map#?"
+        lines.append(text(insn, ref))
+    used = tuple(by_id.get(i, MapShape("?", -1, 0, 0, 0, 0, False)) for i in map_ids)
+    return Loaded(int(prog["type"]), tuple(lines), used,
+                  tuple(sorted(by_id.values(), key=lambda s: (s.name, s.type))))
+
+
+def compare(a_name: str, a: Loaded, b_name: str, b: Loaded) -> list[str]:
+    """Every difference between two loads, as readable lines (empty: the same)."""
+    out: list[str] = []
+    if a.prog_type != b.prog_type:
+        out.append(f"program type: {a_name} {a.prog_type}, {b_name} {b.prog_type}")
+    if a.used_maps != b.used_maps:
+        out.append(f"maps the program uses ({a_name} / {b_name}):")
+        for i in range(max(len(a.used_maps), len(b.used_maps))):
+            x = a.used_maps[i].describe() if i < len(a.used_maps) else "-"
+            y = b.used_maps[i].describe() if i < len(b.used_maps) else "-"
+            if x != y:
+                out.append(f"  map#{i}: {x}  /  {y}")
+    if a.maps != b.maps:
+        only_a = sorted(set(a.maps) - set(b.maps), key=lambda s: s.name)
+        only_b = sorted(set(b.maps) - set(a.maps), key=lambda s: s.name)
+        out.append("object maps: " + "; ".join(
+            [f"{a_name} only {s.describe()}" for s in only_a]
+            + [f"{b_name} only {s.describe()}" for s in only_b]))
+    if a.insns != b.insns:
+        out.extend(insn_diff(a_name, a.insns, b_name, b.insns))
+    return out
+
+
+def insn_diff(a_name: str, a: Sequence[str], b_name: str, b: Sequence[str]) -> list[str]:
+    """Differing instruction blocks with their indexes on both sides."""
+    out = [f"instructions: {a_name} {len(a)}, {b_name} {len(b)}"]
+    blocks = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+              if op[0] != "equal"]
+    for _tag, i1, i2, j1, j2 in blocks[:MAX_BLOCKS]:
+        out.append(f"  @{a_name} {i1}..{i2} / @{b_name} {j1}..{j2}:")
+        out.extend(f"    - {i:4d}: {a[i]}" for i in range(i1, i2))
+        out.extend(f"    + {j:4d}: {b[j]}" for j in range(j1, j2))
+    if len(blocks) > MAX_BLOCKS:
+        out.append(f"  ... {len(blocks) - MAX_BLOCKS} more differing blocks")
+    return out
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One cell that loaded something different from a reference loader."""
+
+    item: str
+    adapter: str
+    reference: str
+    verdict: str
+    lines: tuple[str, ...]
+
+
+@dataclass
+class Oracle:
+    """Per (item id, adapter): its normalised load (None: no info) and the comparisons."""
+
+    loaded: dict[tuple[str, str], Loaded | None] = field(default_factory=dict)
+    same: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    divergences: list[Divergence] = field(default_factory=list)
+
+    def judge(self, results: Sequence[runner.Result], references: Sequence[str]) -> None:
+        """Compare every cell with each reference adapter's cell of the same item."""
+        for r in results:
+            for ref in references:
+                mine = self.loaded.get((r.item.id, r.adapter))
+                theirs = self.loaded.get((r.item.id, ref))
+                if mine is None or theirs is None:
+                    self.same[(r.item.id, r.adapter, ref)] = NO_INFO
+                    continue
+                diff = compare(ref, theirs, r.adapter, mine)
+                self.same[(r.item.id, r.adapter, ref)] = "no" if diff else "yes"
+                if diff and r.adapter != ref:
+                    self.divergences.append(Divergence(r.item.id, r.adapter, ref,
+                                                       str(r.verdict), tuple(diff)))
+
+    def counts(self, adapter: str, ref: str) -> dict[str, int]:
+        """yes/no/no info counts of one adapter against one reference."""
+        out = {"yes": 0, "no": 0, NO_INFO: 0}
+        for (_item, a, r), v in self.same.items():
+            if a == adapter and r == ref:
+                out[v] += 1
+        return out
+
+
+def collect(results: Sequence[runner.Result], clients: Mapping[str, InfoClient]) -> Oracle:
+    """Normalise the info each adapter returned for each result."""
+    oracle = Oracle()
+    for r in results:
+        exp = r.item.expectations
+        client = clients.get(r.adapter)
+        info = None
+        if client is not None and exp is not None:
+            info = client.infos.get((str(r.item.obj), r.item.program, exp.btf_custom_path))
+        loaded = None
+        if info is not None and isinstance(info.get("prog"), dict):
+            try:
+                loaded = normalise(info)
+            except (KeyError, TypeError, ValueError):
+                loaded = None  # a malformed info is no info
+        oracle.loaded[(r.item.id, r.adapter)] = loaded
+    return oracle
+
+
+def annotate(results_json: Path, oracle: Oracle, adapters: Sequence[str],
+             references: Sequence[str]) -> None:
+    """Add the `same_as_libbpf` / `same_as_reference` columns and the `oracle` section."""
+    doc = json.loads(results_json.read_text())
+    for rec in doc["results"]:
+        item_id = f"{rec['file']}::{rec['program']}"
+        rec["same_as_libbpf"] = oracle.same.get((item_id, rec["adapter"], LIBBPF), NO_INFO)
+        rec["same_as_reference"] = oracle.same.get((item_id, rec["adapter"], REFERENCE),
+                                                   NO_INFO)
+    doc["oracle"] = {
+        "references": list(references),
+        "counts": {a: {ref: oracle.counts(a, ref) for ref in references} for a in adapters},
+        "divergences": [asdict(d) for d in oracle.divergences],
+    }
+    results_json.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def write_text(path: Path, oracle: Oracle) -> None:
+    """oracle.txt: every divergence with its instruction diff."""
+    lines = []
+    for d in oracle.divergences:
+        lines.append(f"DIVERGES {d.item} [{d.adapter}] vs {d.reference} "
+                     f"(verdict {d.verdict}):")
+        lines.extend(f"  {line}" for line in d.lines)
+    path.write_text("\n".join(lines) + ("\n" if lines else ""))
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments of `bpfconform oracle` (those of `run`)."""
+    p.add_argument("--compiler", metavar="ID", help="compiler id, e.g. clang-14")
+    p.add_argument("--bpf-src", metavar="DIR", help="test sources (default: the repo's)")
+    p.add_argument("-k", dest="keyword", metavar="SUBSTR", help="only items whose id has it")
+    p.add_argument("--adapter", action="append", metavar="NAME",
+                   help="adapter to compare (repeatable; default: every default adapter); "
+                        f"{LIBBPF} and {REFERENCE} always run as the references")
+    p.add_argument("--out", metavar="DIR", help="report directory (default: results/oracle)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
+
+
+def cmd_oracle(args: argparse.Namespace) -> int:
+    """Run the suite with `info`, compare every cell with libbpf and the reference loader."""
+    from harness import cli  # the subcommand registry imports this module
+
+    denied = cli.bpf_denied()
+    if denied:
+        raise cli.CliError(denied)
+    paths = cli._paths(args)
+    wanted = list(args.adapter or [])
+    names = list(dict.fromkeys([LIBBPF, REFERENCE, *wanted])) if wanted else None
+    manifests, unusable = cli._resolve_adapters(names, paths.repo_root)
+    if not manifests:
+        return cli.EXIT_USAGE
+    if names is None:
+        extra = [m for m in cli._resolve_adapters([LIBBPF, REFERENCE], paths.repo_root)[0]
+                 if m.name not in {x.name for x in manifests}]
+        manifests = extra + manifests
+    prepared = cli._prepare(args)
+    ctx = cli._context(prepared)
+    by_name = {m.name: m for m in manifests}
+    clients: dict[str, InfoClient] = {}
+
+    def factory(name: str) -> InfoClient:
+        clients[name] = InfoClient(by_name[name], paths.repo_root, args.timeout)
+        return clients[name]
+
+    order = [m.name for m in manifests]
+    results, hellos = runner.run_items(prepared.items, order, factory, ctx)
+    oracle = collect(results, clients)
+    references = [r for r in (LIBBPF, REFERENCE) if r in by_name]
+    oracle.judge(results, references)
+    out = Path(args.out) if args.out else paths.repo_root / "results" / "oracle"
+    report.write_reports(out, report.meta(ctx.kernel, prepared.compiler, ctx.probes, hellos),
+                         results)
+    annotate(out / "results.json", oracle, order, references)
+    write_text(out / "oracle.txt", oracle)
+    for d in oracle.divergences:
+        print(f"DIVERGES {d.item} [{d.adapter}] vs {d.reference} ({d.verdict}): {d.lines[0]}")
+    for name in order:
+        hello = hellos.get(name)
+        support = "info" if isinstance(hello, Hello) and "info" in hello.supports else NO_INFO
+        cols = ", ".join(f"same as {ref}: " + " ".join(
+            f"{k} {v}" for k, v in oracle.counts(name, ref).items()) for ref in references
+            if ref != name)
+        print(f"adapter {name} ({support}): {cols or 'reference'}")
+    print(f"{len(oracle.divergences)} divergences; reports in {out}/ (oracle.txt: diffs)")
+    if unusable:
+        return cli.EXIT_USAGE
+    return 1 if any(r.verdict in BAD_VERDICTS for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit("use `bpfconform oracle`")
