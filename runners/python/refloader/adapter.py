@@ -23,7 +23,7 @@ from refloader.mutations import plan_for
 from refloader.sanitize import KernelFeatures
 
 PROTOCOL = 1
-SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip"]
+SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info"]
 DEFAULT_DATA_IN = bytes(64)
 ELF_BACKEND_ENV = "REFLOADER_ELF"  # "struct" (default) or "pyelftools"
 
@@ -40,6 +40,7 @@ class Reply:
     verifier_log: str | None = None
     btf: str | None = None
     ns: dict[str, int] = field(default_factory=dict)
+    info: dict[str, Any] | None = None
 
 
 @dataclass
@@ -127,6 +128,8 @@ def run(req: dict[str, Any], session: Session) -> Reply:
                 print(f"refloader: {w}", file=sys.stderr)
         t2 = time.perf_counter_ns()
         try:
+            if req.get("info") is True:
+                reply.info = kernel_info(obj, prog)
             res = obj.test_run(prog, data_in, int(repeat))
         except Exception as exc:
             _log_exc(exc)
@@ -138,6 +141,46 @@ def run(req: dict[str, Any], session: Session) -> Reply:
     finally:
         if obj is not None:
             obj.close()
+
+
+def kernel_info(obj: BpfObject, prog: str) -> dict[str, Any] | None:
+    """The optional ``info`` reply field (BPF_OBJ_GET_INFO_BY_FD): the program's type,
+    xlated instructions and map ids, and every map of the object; None if not loaded."""
+    import ctypes
+    import struct
+
+    from refloader import syscall as sc
+
+    lp = obj.loaded.get(prog)
+    if lp is None or lp.fd < 0:
+        return None
+
+    def get(buf: ctypes.Array[ctypes.c_char]) -> None:
+        sc.sys_bpf(sc.BPF_OBJ_GET_INFO_BY_FD, sc.InfoAttr(
+            bpf_fd=lp.fd, info_len=len(buf), info=ctypes.addressof(buf)))
+
+    info = ctypes.create_string_buffer(256)  # struct bpf_prog_info
+    get(info)
+    (xlen,), (nmaps,) = struct.unpack_from("<I", info, 20), struct.unpack_from("<I", info, 52)
+    xlated = ctypes.create_string_buffer(xlen + 1)
+    ids = ctypes.create_string_buffer(4 * nmaps + 4)
+    info = ctypes.create_string_buffer(256)
+    struct.pack_into("<IQ", info, 20, xlen, 0)  # xlated_prog_len, (jited_prog_insns)
+    struct.pack_into("<Q", info, 32, ctypes.addressof(xlated))  # xlated_prog_insns
+    struct.pack_into("<IQ", info, 52, nmaps, ctypes.addressof(ids))  # nr_map_ids, map_ids
+    get(info)
+    maps = []
+    for fd in obj.map_fds:
+        if fd >= 0:
+            m = sc.map_info(fd)
+            maps.append({"id": m.id, "name": m.name.decode(errors="replace"), "type": m.type,
+                         "key_size": m.key_size, "value_size": m.value_size,
+                         "max_entries": m.max_entries, "map_flags": m.map_flags,
+                         "btf_id": m.btf_id})
+    return {"prog": {"type": struct.unpack_from("<I", info, 0)[0],
+                     "xlated": xlated.raw[:xlen].hex(),
+                     "map_ids": list(struct.unpack_from(f"<{nmaps}I", ids))},
+            "maps": maps}
 
 
 def _log_exc(exc: BaseException) -> None:
@@ -167,6 +210,8 @@ def serve(inp: TextIO, out: TextIO) -> int:
             obj: dict[str, Any] = hello()
         elif op == "run":
             obj = asdict(run(req, session))
+            if obj["info"] is None:
+                del obj["info"]
         else:
             obj = {"id": req.get("id"), "phase": "open", "error": f"bad request: op {op!r}"}
         out.write(json.dumps(obj) + "\n")
