@@ -535,7 +535,11 @@ class Btf:
 
     def marshal(self) -> bytes:
         """Serialise back to bytes: header, types, strings (byte-identical if unchanged)."""
-        type_bytes = _marshal_types(self.types, self.strings, self.endian)
+        try:
+            type_bytes = _marshal_types(self.types, self.strings, self.endian)
+        except struct.error as exc:  # a field out of its u32/s32 range
+            raise BTFError(f"BTF record out of range while marshalling: {exc}",
+                           section=".BTF") from exc
         str_bytes = self.strings.raw()
         h = self.header
         type_off, str_off = 0, len(type_bytes)
@@ -819,6 +823,9 @@ def fixup_datasecs(btf: Btf, section_size: SectionSizeLookup, symbol: SymbolLook
                     raise BTFError(f"DATASEC '{t.name}': no ELF symbol for VAR '{var.name}'",
                                    section=t.name, symbol=var.name)
                 if fixup_offsets:
+                    if sym[0] >= 1 << 32:
+                        raise BTFError(f"DATASEC '{t.name}': VAR '{var.name}' at offset "
+                                       f"{sym[0]:#x}", section=t.name, symbol=var.name)
                     v.offset = sym[0]
                 if sym[1]:
                     var.linkage = BtfVarLinkage.BTF_VAR_STATIC

@@ -27,9 +27,9 @@ from types import TracebackType
 
 from refloader import syscall as sc
 from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs
-from refloader.btf_ext import BtfExt, marshal_func_infos, marshal_line_infos
+from refloader.btf_ext import BpfCoreReloKind, BtfExt, marshal_func_infos, marshal_line_infos
 from refloader.elf import STB_LOCAL, STT_SECTION, ElfObject, read_elf
-from refloader.errors import BTFError, KernelError, LoaderError, ParseError
+from refloader.errors import BTFError, KernelError, LoaderError, ParseError, RelocationError
 from refloader.externs import (
     ExternTable,
     KernelFacts,
@@ -125,8 +125,9 @@ class BpfObject:
         if self.btf is None:
             raise LoaderError("set_global needs BTF", symbol=name)
         for m in self.maps:
-            if m.origin != "data" or not m.btf_value_type_id or m.data is None:
+            if m.origin != "data" or not m.btf_value_type_id or m.materialize() is None:
                 continue
+            assert m.data is not None
             ds = self.btf.type_by_id(m.btf_value_type_id)
             assert isinstance(ds, Datasec)
             for v in ds.vars:
@@ -173,6 +174,15 @@ class BpfObject:
     def _core_relocate(self) -> None:
         """CO-RE (refloader.core, libbpf bpf_object__relocate_core) before anything else
         touches the instructions; the target is btf_custom_path or vmlinux BTF."""
+        kinds = {k.value for k in BpfCoreReloKind}
+        for p in self.programs:
+            if not (p.is_subprog or p.autoload or "core.not_autoloaded" in self.plan.core_skip):
+                continue  # libbpf: no CO-RE for a program that will not be loaded
+            for i, r in enumerate(p.core_relos):
+                if r.kind not in kinds:  # libbpf: "unrecognized CO-RE relocation"
+                    raise RelocationError(f"prog '{p.name}': relo #{i}: unrecognized CO-RE "
+                                          f"relocation kind {r.kind}", section=p.section,
+                                          insn=r.insn_off, symbol=p.name)
         if any(p.core_relos for p in self.programs):
             from refloader.core import relocate_programs
             relocate_programs(self, self.btf_custom_path or VMLINUX_BTF)
@@ -234,9 +244,13 @@ class BpfObject:
         if inner_fd:
             sc.close(inner_fd)
             self._fds.remove(inner_fd)
-        if m.origin == "data" and m.data is not None:
-            if not any(m.section == s for s in self.plan.skip_init_of):
-                sc.map_update_elem(fd, b"\0\0\0\0", bytes(m.data))
+        if m.origin == "data" and (m.data is not None or m.nobits_fill is not None):
+            if any(m.section == s for s in self.plan.skip_init_of):
+                pass  # mutation: created, value not written
+            elif m.data is None and m.nobits_fill == 0:
+                pass  # an untouched .bss: a new array map is already all zeros
+            else:
+                sc.map_update_elem(fd, b"\0\0\0\0", bytes(m.materialize() or b""))
             if m.readonly and self.plan.freeze_rodata:
                 sc.map_freeze(fd)
         if pin_path is not None:

@@ -66,8 +66,11 @@ class MapSpec:
     #: the ELF section name the map lives in (".maps", ".rodata", ".bss.x", ...)
     section: str = ""
     inner: MapSpec | None = None
-    #: initial value of a data map (section bytes; zeros for .bss), else None
+    #: initial value of a data map (the section bytes), else None
     data: bytearray | None = None
+    #: a SHT_NOBITS section (.bss): its value is this byte repeated (0, or the data.bss
+    #: mutation's 0xa5), materialised into ``data`` only when needed
+    nobits_fill: int | None = None
     #: data maps of read-only sections are frozen before program load
     readonly: bool = False
     #: libbpf map_is_mmapable: a data map with at least one non-static variable
@@ -76,6 +79,12 @@ class MapSpec:
     init_slots: list[tuple[int, str]] = field(default_factory=list)
     #: byte offset of the ``values`` member inside the definition struct
     values_offset: int = 0
+
+    def materialize(self) -> bytearray | None:
+        """The initial value as bytes (allocating a .bss image on first use), or None."""
+        if self.data is None and self.nobits_fill is not None:
+            self.data = bytearray([self.nobits_fill]) * self.value_size
+        return self.data
 
 
 def _uint(btf: Btf, type_id: int, what: str) -> int:
@@ -318,7 +327,8 @@ def data_maps(elf: ElfObject, btf: Btf | None, obj_name: str,
             BPF_F_RDONLY_PROG if rdonly_flag else 0,
             btf_value_type_id=ds_id if isinstance(ds, Datasec) and ds_id else 0,
             origin="data", sec_index=sec.index, section=sec.name,
-            data=bytearray([plan.bss_fill]) * sec.sh_size if bss else bytearray(sec.data),
+            data=None if bss else bytearray(sec.data),
+            nobits_fill=plan.bss_fill if bss else None,
             readonly=readonly, mmapable=mmapable)
         specs.append(spec)
     return specs

@@ -171,7 +171,7 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         "core.type_matches", "core.enumval_exists", "core.enumval_value", "core.enum64",
         "core.flavour", "core.ambiguous", "core.guarded", "core.poison", "core.modifiers",
         "core.array", "core.array.pointer", "core.subprog.static", "core.subprog.global",
-        "core.subprog.callback", "core.vmlinux")),
+        "core.subprog.callback", "core.vmlinux", "core.not_autoloaded")),
 )}
 
 
