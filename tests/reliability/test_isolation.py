@@ -76,7 +76,7 @@ def test_a_misbehaving_adapter_makes_one_error_item_and_the_next_runs_fresh(
 
     probes = {"prog_test_run": ProbeResult("prog_test_run", True, "fake")}
     ctx = Context("host-test", "clang-test", probes, PinRoots(tmp_path / "pins"))
-    results, hellos = run_items(_items(tmp_path, 3), [manifest.name], factory, ctx)
+    results, _hellos = run_items(_items(tmp_path, 3), [manifest.name], factory, ctx)
     verdicts = [r.verdict for r in results]
     assert verdicts == [Verdict.ERROR, Verdict.PASS, Verdict.PASS], [
         (r.verdict, r.outcome.reason) for r in results]
