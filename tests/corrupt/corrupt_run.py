@@ -83,7 +83,7 @@ def run_corpus(corpus: dict[Path, Case], parse_only: bool = False) -> list[Outco
             assert proc.stdin is not None and proc.stdout is not None
             line = ""
             try:
-                proc.stdin.write(f"{path}\n")
+                proc.stdin.write(f"{path.resolve()}\n")
                 proc.stdin.flush()
                 line = _readline(proc, WALL_LIMIT)
             except OSError:
