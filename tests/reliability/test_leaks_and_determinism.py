@@ -130,3 +130,16 @@ def test_a_full_run_leaves_no_program_map_process_or_pin_and_a_second_run_agrees
     assert not changed, f"verdicts differ between two runs: {changed}"
     assert set(second.verdicts) == set(first.verdicts)
     assert second.exit_status == first.exit_status
+
+
+def test_a_process_left_behind_by_a_run_is_found_by_its_token() -> None:
+    token = uuid.uuid4().hex
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                             env=dict(os.environ, BPFCONFORM_LEAK_TOKEN=token))
+    try:
+        time.sleep(0.2)
+        assert child.pid in ko.processes_with_env(token)
+    finally:
+        child.kill()
+        child.wait()
+    assert ko.processes_with_env(token) == []
