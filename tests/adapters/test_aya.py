@@ -76,7 +76,7 @@ def test_hello_reports_the_aya_version_resolved_in_cargo_lock(adapter: Any) -> N
     assert (hello["op"], hello["protocol"], hello["name"]) == ("hello", 1, "aya")
     assert hello["library"] == "aya"
     assert hello["library_version"] == aya_version_in_cargo_lock()
-    assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat"}
+    assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info"}
 
 
 def test_a_passing_program_returns_zero_with_timings(
@@ -116,6 +116,48 @@ def test_a_type_aya_cannot_test_run_gets_the_kernels_own_answer(
     reply = adapter.run(types_object, "kprobe_prog", pin_root)
     assert (reply.phase, reply.retval, reply.errno) == ("run", None, ENOTSUPP)
     assert reply.error and "kprobe_prog" in reply.error
+
+
+def test_info_reports_the_kernels_view_of_the_program_and_every_map(
+    adapter: Any, objects: Any, pin_root: Path
+) -> None:
+    obj = adapter.send_line(
+        json.dumps(
+            {
+                "op": "run",
+                "id": 41,
+                "elf": objects["basic"],
+                "program": "passes",
+                "pin_root": str(pin_root),
+                "data_in": "00" * 64,
+                "info": True,
+            }
+        )
+    )
+    assert (obj["id"], obj["phase"], obj["retval"]) == (41, "done", 0)
+    prog, maps = obj["info"]["prog"], obj["info"]["maps"]
+    assert prog["type"] == 1  # BPF_PROG_TYPE_SOCKET_FILTER
+    assert len(prog["xlated"]) % 16 == 0 and int(prog["xlated"], 16) != 0
+    # The kernel keeps BPF_OBJ_NAME_LEN - 1 = 15 characters of a map's name.
+    pinned = next(m for m in maps if m["name"] == "adapter_test_pinned"[:15])
+    assert (pinned["type"], pinned["key_size"], pinned["value_size"]) == (2, 4, 8)
+    assert pinned["max_entries"] == 1 and pinned["btf_id"] > 0
+    assert pinned["id"] in prog["map_ids"]
+    # Without the flag the reply has no info.
+    plain = adapter.run(objects["basic"], "passes", pin_root)
+    assert plain.phase == "done"
+    assert "info" not in adapter.send_line(
+        json.dumps(
+            {
+                "op": "run",
+                "id": 42,
+                "elf": objects["basic"],
+                "program": "passes",
+                "pin_root": str(pin_root),
+                "data_in": "00" * 64,
+            }
+        )
+    )
 
 
 def test_a_verifier_rejection_fails_load_with_the_log_and_errno(

@@ -2,6 +2,7 @@
 //! stdout, diagnostics on stderr (docs/adapter-protocol.md, protocol v1).
 
 mod errors;
+mod info;
 mod logger;
 mod protocol;
 mod runner;

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::info::Info;
+
 /// Request fields this adapter honours (reported in `hello`).
-pub const SUPPORTS: [&str; 4] = ["pin_root", "btf_custom_path", "data_in", "repeat"];
+pub const SUPPORTS: [&str; 5] = ["pin_root", "btf_custom_path", "data_in", "repeat", "info"];
 
 /// One `run` request: load the whole object, test-run one program.
 #[derive(Debug, Deserialize)]
@@ -31,6 +33,9 @@ pub struct RunRequest {
     /// Behaviours to skip: only the reference loader supports this.
     #[serde(default)]
     pub skip: Vec<String>,
+    /// Whether the reply should carry the kernel's view of the program and maps.
+    #[serde(default)]
+    pub info: bool,
 }
 
 const fn one() -> u32 {
@@ -71,6 +76,9 @@ pub struct RunReply {
     pub btf: Option<String>,
     /// Wall time of each phase that ran, in nanoseconds.
     pub ns: BTreeMap<&'static str, u64>,
+    /// `BPF_OBJ_GET_INFO_BY_FD` of the program and maps, when requested and loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info: Option<Info>,
 }
 
 impl RunReply {
@@ -85,6 +93,7 @@ impl RunReply {
             verifier_log: None,
             btf: None,
             ns: BTreeMap::new(),
+            info: None,
         }
     }
 }

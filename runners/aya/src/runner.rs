@@ -3,6 +3,7 @@
 use std::{fs, os::fd::AsFd, path::Path, time::Instant};
 
 use aya::{
+    maps::{Map, MapData},
     programs::{Program, ProgramError},
     sys::SyscallError,
     Btf, Ebpf, EbpfLoader, RawTracePointRunOptions, TestRun, TestRunOptions,
@@ -10,6 +11,7 @@ use aya::{
 
 use crate::{
     errors::Failure,
+    info::{self, Info},
     logger::LOGGER,
     protocol::{decode_hex, Phase, RunReply, RunRequest},
     sections, test_run,
@@ -100,6 +102,11 @@ impl Runner {
         let loaded = load_all(&mut ebpf, target, Path::new(&req.elf));
         reply.ns.insert("load", elapsed_ns(start));
         loaded?;
+
+        if req.info {
+            // After load, before the test run; not part of any timed phase.
+            reply.info = collect_info(&ebpf, &req.program);
+        }
 
         // run
         self.current = Some(Phase::Run);
@@ -234,4 +241,55 @@ fn run_one(ebpf: &Ebpf, name: &str, data_in: &[u8], repeat: u32) -> Result<u32, 
         }),
     };
     result.map_err(|e| Failure::from_run(name, &e))
+}
+
+/// The kernel's view of the program `name` (if it loaded) and of every map of the object.
+fn collect_info(ebpf: &Ebpf, name: &str) -> Option<Info> {
+    let fd = ebpf.program(name)?.fd().ok()?;
+    let result = info::prog_info(fd.as_fd()).and_then(|prog| {
+        let maps = ebpf
+            .maps()
+            .map(|(_, map)| info::map_info(map_data(map).fd().as_fd()))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        Ok(Info { prog, maps })
+    });
+    result
+        .map_err(|e| eprintln!("[bpfconform-aya] BPF_OBJ_GET_INFO_BY_FD for {name}: {e}"))
+        .ok()
+}
+
+/// The `MapData` every `Map` variant wraps.
+const fn map_data(map: &Map) -> &MapData {
+    match map {
+        Map::Array(m)
+        | Map::ArrayOfMaps(m)
+        | Map::BloomFilter(m)
+        | Map::CgroupArray(m)
+        | Map::CgroupStorage(m)
+        | Map::CgrpStorage(m)
+        | Map::CpuMap(m)
+        | Map::DevMap(m)
+        | Map::DevMapHash(m)
+        | Map::HashMap(m)
+        | Map::HashOfMaps(m)
+        | Map::InodeStorage(m)
+        | Map::LpmTrie(m)
+        | Map::LruHashMap(m)
+        | Map::PerCpuArray(m)
+        | Map::PerCpuCgroupStorage(m)
+        | Map::PerCpuHashMap(m)
+        | Map::PerCpuLruHashMap(m)
+        | Map::PerfEventArray(m)
+        | Map::ProgramArray(m)
+        | Map::Queue(m)
+        | Map::ReusePortSockArray(m)
+        | Map::RingBuf(m)
+        | Map::SockHash(m)
+        | Map::SockMap(m)
+        | Map::SkStorage(m)
+        | Map::Stack(m)
+        | Map::StackTraceMap(m)
+        | Map::Unsupported(m)
+        | Map::XskMap(m) => m,
+    }
 }
