@@ -27,6 +27,7 @@ type request struct {
 	DataIn        *string  `json:"data_in"`
 	Repeat        *uint32  `json:"repeat"`
 	Skip          []string `json:"skip"`
+	Info          bool     `json:"info"`
 }
 
 // runParams are the checked inputs of a run request.
@@ -37,11 +38,13 @@ type runParams struct {
 	btfCustomPath string
 	dataIn        []byte
 	repeat        uint32
+	info          bool
 }
 
 // params validates a run request.
 func (r *request) params() (runParams, error) {
-	p := runParams{elf: r.ELF, program: r.Program, pinRoot: r.PinRoot, dataIn: defaultDataIn, repeat: 1}
+	p := runParams{elf: r.ELF, program: r.Program, pinRoot: r.PinRoot, dataIn: defaultDataIn, repeat: 1,
+		info: r.Info}
 	if r.ID == nil {
 		return p, errors.New("run request without id")
 	}
@@ -91,6 +94,7 @@ type runReply struct {
 	Error       *string          `json:"error"`
 	VerifierLog *string          `json:"verifier_log"`
 	BTF         *string          `json:"btf,omitempty"`
+	Info        *objectInfo      `json:"info,omitempty"`
 	NS          map[string]int64 `json:"ns"`
 }
 

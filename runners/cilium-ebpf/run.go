@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log"
 	"strings"
 	"syscall"
 	"time"
@@ -61,8 +62,17 @@ func run(id *int64, p runParams) runReply {
 		return reply.fail("run", fmt.Errorf("program %q not in collection (have %s)",
 			p.program, strings.Join(programNames(coll), ", ")))
 	}
+	runNS := time.Since(start)
+	if p.info {
+		info, err := collectInfo(coll, prog)
+		if err != nil {
+			log.Printf("request %v: info: %v", *id, err)
+		}
+		reply.Info = info
+	}
+	start = time.Now()
 	retval, err := prog.Run(&ebpf.RunOptions{Data: p.dataIn, Repeat: p.repeat})
-	reply.NS["run"] = time.Since(start).Nanoseconds()
+	reply.NS["run"] = (runNS + time.Since(start)).Nanoseconds()
 	if err != nil {
 		return reply.fail("run", fmt.Errorf("program %q: %w", p.program, err))
 	}

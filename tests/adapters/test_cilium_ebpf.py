@@ -266,7 +266,7 @@ def test_hello_names_the_adapter_and_the_cilium_ebpf_module_version(adapter: Ada
     assert reply["name"] == "cilium-ebpf"
     assert reply["library"] == "cilium/ebpf"
     assert reply["library_version"] == cilium_version_in_go_mod()
-    assert set(reply["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat"}
+    assert set(reply["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info"}
 
 
 def test_a_passing_program_returns_zero_with_timings(
@@ -316,6 +316,45 @@ def test_a_map_pinned_by_name_lives_under_pin_root_and_is_reused(
     # A second load finds the pin and reuses the map: the counter goes on from 1.
     second = adapter.run(objects["basic"], "counts", pin_root, repeat=3)
     assert (second.phase, second.retval) == ("done", 4), "repeat=3 on the reused pinned map"
+
+
+def test_info_reports_what_the_kernel_holds_only_when_asked(
+    adapter: Adapter, objects: Objects, pin_root: Path
+) -> None:
+    assert "info" not in adapter.send_line(
+        json.dumps(
+            {
+                "op": "run",
+                "id": 90,
+                "elf": objects["basic"],
+                "program": "counts",
+                "pin_root": str(pin_root),
+            }
+        )
+    )
+    raw = adapter.send_line(
+        json.dumps(
+            {
+                "op": "run",
+                "id": 91,
+                "elf": objects["basic"],
+                "program": "counts",
+                "pin_root": str(pin_root),
+                "info": True,
+            }
+        )
+    )
+    assert (raw["phase"], raw["retval"]) == ("done", 2)
+    prog, maps = raw["info"]["prog"], raw["info"]["maps"]
+    assert prog["type"] == 1  # BPF_PROG_TYPE_SOCKET_FILTER
+    xlated = bytes.fromhex(prog["xlated"])
+    assert xlated and len(xlated) % 8 == 0
+    assert xlated[-8:] == bytes.fromhex("9500000000000000")  # the kernel's exit
+    by_name = {m["name"]: m for m in maps}
+    counter = by_name["cilium_test_cou"]  # the kernel keeps 15 characters of a name
+    assert prog["map_ids"] == [counter["id"]]
+    assert (counter["type"], counter["key_size"], counter["value_size"]) == (2, 4, 4)
+    assert counter["btf_id"] > 0
 
 
 def test_a_verifier_rejection_is_a_load_failure_with_the_log_and_errno(
