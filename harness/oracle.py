@@ -8,7 +8,8 @@ program's map_ids (and, for the object's maps, to its name), BTF ids to "has BTF
 cell is then compared with libbpf's and with the reference loader's: "yes", "no" (with a
 readable instruction diff) or "no info" (the adapter does not support `info`, or one side
 did not load the program). results.json gets the columns `same_as_libbpf` and
-`same_as_reference` and an `oracle` section; oracle.txt lists every divergence.
+`same_as_reference` and an `oracle` section; oracle.txt lists every divergence. Map names
+are shown but not compared (internal map naming is each loader's own business).
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ class InfoClient(AdapterClient):
 
 @dataclass(frozen=True)
 class MapShape:
-    """A map as the kernel holds it, ids normalised away."""
+    """A map as the kernel holds it, ids normalised away. The name is shown but not
+    compared: loaders name internal maps differently (libbpf `obj.data`, cilium `.data`)."""
 
-    name: str
+    name: str = field(compare=False)
     type: int
     key_size: int
     value_size: int
@@ -125,7 +127,11 @@ def normalise(info: Mapping[str, Any]) -> Loaded:
         lines.append(text(insn, ref))
     used = tuple(by_id.get(i, MapShape("?", -1, 0, 0, 0, 0, False)) for i in map_ids)
     return Loaded(int(prog["type"]), tuple(lines), used,
-                  tuple(sorted(by_id.values(), key=lambda s: (s.name, s.type))))
+                  tuple(sorted(by_id.values(), key=_shape_key)))
+
+
+def _shape_key(s: MapShape) -> tuple[int, int, int, int, int, bool, str]:
+    return (s.type, s.key_size, s.value_size, s.max_entries, s.map_flags, s.btf, s.name)
 
 
 def compare(a_name: str, a: Loaded, b_name: str, b: Loaded) -> list[str]:
@@ -136,13 +142,14 @@ def compare(a_name: str, a: Loaded, b_name: str, b: Loaded) -> list[str]:
     if a.used_maps != b.used_maps:
         out.append(f"maps the program uses ({a_name} / {b_name}):")
         for i in range(max(len(a.used_maps), len(b.used_maps))):
-            x = a.used_maps[i].describe() if i < len(a.used_maps) else "-"
-            y = b.used_maps[i].describe() if i < len(b.used_maps) else "-"
+            x = a.used_maps[i] if i < len(a.used_maps) else None
+            y = b.used_maps[i] if i < len(b.used_maps) else None
             if x != y:
-                out.append(f"  map#{i}: {x}  /  {y}")
+                out.append(f"  map#{i}: {x.describe() if x else '-'}  /  "
+                           f"{y.describe() if y else '-'}")
     if a.maps != b.maps:
-        only_a = sorted(set(a.maps) - set(b.maps), key=lambda s: s.name)
-        only_b = sorted(set(b.maps) - set(a.maps), key=lambda s: s.name)
+        only_a = sorted(set(a.maps) - set(b.maps), key=_shape_key)
+        only_b = sorted(set(b.maps) - set(a.maps), key=_shape_key)
         out.append("object maps: " + "; ".join(
             [f"{a_name} only {s.describe()}" for s in only_a]
             + [f"{b_name} only {s.describe()}" for s in only_b]))

@@ -98,3 +98,12 @@ def test_the_oracle_compares_libbpf_and_the_reference_loader_on_real_loads(
     text_report = (tmp_path / "oracle.txt").read_text()
     for d in doc["oracle"]["divergences"]:
         assert f"DIVERGES {d['item']} [{d['adapter']}] vs {d['reference']}" in text_report
+
+
+def test_map_names_are_shown_but_not_compared() -> None:
+    code = _ld_map(1, 1) + MOV_R0_0 + EXIT
+    a = normalise(_info(code, [1], [_map(1, "obj.data")]))
+    b = normalise(_info(code, [1], [_map(1, ".data")]))
+    assert compare("libbpf", a, "cilium", b) == []
+    c = normalise(_info(code, [1], [_map(1, ".data", btf_id=0)]))
+    assert any(".data" in line and "obj.data" in line for line in compare("libbpf", a, "x", c))
