@@ -47,14 +47,16 @@ class FullRun:
 
 
 def _suite_names() -> set[str]:
-    """Program names of every item and map names the reference loader gives the objects,
-    as the kernel stores them (BPF_OBJ_NAME_LEN: 15 characters)."""
+    """Program names of every item, and the map names the reference loader gives the
+    objects plus their section names (cilium/ebpf and aya name data maps `.data`), as the
+    kernel stores them (BPF_OBJ_NAME_LEN: 15 characters)."""
     from refloader.loader import open_object
     prepared = runner.prepare(runner.Paths(), None)
     names = {i.program[:15] for i in prepared.items}
     for obj in {i.obj for i in prepared.items if i.error is None}:
         try:
-            names |= {m.name[:15] for m in open_object(str(obj)).maps}
+            for m in open_object(str(obj)).maps:  # libbpf-style and cilium/aya-style names
+                names |= {m.name[:15], (m.section or m.name)[:15]}
         except Exception:
             continue
     return names
