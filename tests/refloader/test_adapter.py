@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import Compile
+from refloader_helpers import Compile
 
 PROG = r"""
 __u32 value = 42;

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from refloader.errors import LoaderError, ParseError, RelocationError
 from refloader.loader import open_object
 from refloader.reloc import link_program
-
-from conftest import Compile
+from refloader_helpers import Compile
 
 PROG = r"""
 __u32 counter = 7;

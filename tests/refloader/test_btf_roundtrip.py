@@ -19,8 +19,7 @@ from refloader.btf import (
     Void,
 )
 from refloader.btf_ext import BtfExt
-
-from conftest import REPO, compile_c
+from refloader_helpers import REPO, compile_c
 
 SOURCES = sorted((REPO / "bpf-src").glob("**/*.bpf.c"))
 VMLINUX = Path("/sys/kernel/btf/vmlinux")

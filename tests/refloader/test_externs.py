@@ -7,8 +7,7 @@ from refloader.errors import LoaderError
 from refloader.externs import KernelFacts
 from refloader.kernel import kernel_facts, kernel_version
 from refloader.loader import open_object
-
-from conftest import Compile
+from refloader_helpers import Compile
 
 KCONFIG = r"""
 extern unsigned int LINUX_KERNEL_VERSION __kconfig;

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 
-from conftest import REPO
+from refloader_helpers import REPO
 
 
 def test_the_parsing_layer_imports_nothing_that_could_make_a_syscall(

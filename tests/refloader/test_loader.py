@@ -14,8 +14,7 @@ from refloader import syscall as sc
 from refloader.errors import LoaderError
 from refloader.loader import open_object
 from refloader.sanitize import KernelFeatures
-
-from conftest import Compile
+from refloader_helpers import Compile
 
 RODATA = r"""
 const volatile __u32 threshold = 10;

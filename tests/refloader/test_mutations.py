@@ -7,8 +7,7 @@ import tomllib
 import pytest
 from refloader.errors import LoaderError
 from refloader.mutations import MUTATIONS, SKIP_ENV, Plan, plan_for
-
-from conftest import REPO
+from refloader_helpers import REPO
 
 CATALOGUE = tomllib.loads((REPO / "suite" / "catalogue.toml").read_text())
 

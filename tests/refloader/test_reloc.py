@@ -6,8 +6,7 @@ import pytest
 from refloader import insn as I
 from refloader.loader import open_object
 from refloader.reloc import RelocKind, apply_data_relos, link_program
-
-from conftest import Compile
+from refloader_helpers import Compile
 
 FAKE_FDS = [100, 101, 102, 103, 104, 105, 106, 107]
 
