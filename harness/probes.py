@@ -19,6 +19,7 @@ from dataclasses import dataclass
 BPF_PROG_LOAD = 5
 BPF_PROG_TEST_RUN = 10
 BPF_PROG_TYPE_SOCKET_FILTER = 1
+BPF_FUNC_per_cpu_ptr = 153
 BPF_FUNC_for_each_map_elem = 164
 BPF_FUNC_loop = 181
 BPF_FUNC_map_lookup_percpu_elem = 195
@@ -102,6 +103,30 @@ def probe_bpf_map_lookup_percpu_elem() -> ProbeResult:
     return _probe_helper("bpf_map_lookup_percpu_elem", BPF_FUNC_map_lookup_percpu_elem)
 
 
+def probe_bpf_per_cpu_ptr() -> ProbeResult:
+    """The `bpf_per_cpu_ptr` helper (id 153, typed per-cpu ksyms) exists for socket filters."""
+    return _probe_helper("bpf_per_cpu_ptr", BPF_FUNC_per_cpu_ptr)
+
+
+def probe_kfunc_iter_num() -> ProbeResult:
+    """vmlinux BTF names the common kfuncs the externs tests call (bpf_iter_num_*, since 6.4).
+
+    A name lookup in the BTF string table, not a version check: the kfunc exists when its
+    name does (bpf_rcu_read_lock, the weak-kfunc test's other kfunc, came earlier, in 6.2).
+    """
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            blob = f.read()
+    except OSError as exc:
+        return ProbeResult("kfunc_iter_num", False, f"no vmlinux BTF: {exc}")
+    missing = [n for n in ("bpf_iter_num_new", "bpf_rcu_read_lock")
+               if b"\0" + n.encode() + b"\0" not in blob]
+    if missing:
+        return ProbeResult("kfunc_iter_num", False,
+                           f"vmlinux BTF has no kfunc {', '.join(missing)}")
+    return ProbeResult("kfunc_iter_num", True, "bpf_iter_num_new and bpf_rcu_read_lock in BTF")
+
+
 def _insn(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> bytes:
     return struct.pack("<BBhi", code, dst | (src << 4), off, imm)
 
@@ -176,6 +201,8 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_for_each_map_elem": probe_bpf_for_each_map_elem,
     "bpf_map_lookup_percpu_elem": probe_bpf_map_lookup_percpu_elem,
     "atomic_fetch": probe_atomic_fetch,
+    "bpf_per_cpu_ptr": probe_bpf_per_cpu_ptr,
+    "kfunc_iter_num": probe_kfunc_iter_num,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 
