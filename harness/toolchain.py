@@ -2,7 +2,9 @@
 
 Every `bpf-src/**/*.bpf.c` (a test object) and `bpf-src/**/*.btf.c` (a target-BTF stub for
 CO-RE, built with `-DTARGET`) compiles with `-target bpfel -O2 -g -I bpf-src/include` into
-`build/<compiler-id>/<relative path with .c replaced by .o>`. Each object is cached by a
+`build/<compiler-id>/<relative path with .c replaced by .o>`; a source named
+`*.bpfeb.bpf.c` compiles with `-target bpfeb` instead (a big-endian object, for the
+byte-order behaviour: a build rule by name; verdicts never look at names). Each object is cached by a
 hash of its source, every header clang's depfile names, the compiler's id and version and
 the flags: a warm build compiles nothing. The compiler's capability probes
 (`harness.ccprobes`, cached too) add `-DCONFORM_CC_<NAME>` for each construct it can build.
@@ -27,6 +29,8 @@ from harness.probes import ProbeResult
 
 BASE_FLAGS: tuple[str, ...] = ("-target", "bpfel", "-O2", "-g")
 BTF_STUB_FLAGS: tuple[str, ...] = ("-DTARGET",)
+#: a source whose name ends so builds a big-endian object (`-target bpfeb`)
+BIG_ENDIAN_SUFFIX = ".bpfeb.bpf.c"
 DEBIAN_MAJORS = range(14, 26)
 CACHE_FORMAT = 1
 NO_CLANG_HINT = (
@@ -60,6 +64,11 @@ class Source:
     def is_btf_stub(self) -> bool:
         """True for a `.btf.c` target-BTF stub (compiled with -DTARGET, not a test)."""
         return self.rel.endswith(".btf.c")
+
+    @property
+    def target(self) -> str:
+        """The clang BPF target: `bpfeb` for a `*.bpfeb.bpf.c` source, else `bpfel`."""
+        return "bpfeb" if self.rel.endswith(BIG_ENDIAN_SUFFIX) else "bpfel"
 
     def object_rel(self) -> str:
         """The object's path relative to build/<compiler-id>/."""
@@ -156,7 +165,8 @@ def compile_flags(source: Source, include_dir: Path,
                   defines: Sequence[str] = ()) -> tuple[str, ...]:
     """The flags one source compiles with (the cache key includes them)."""
     extra = BTF_STUB_FLAGS if source.is_btf_stub else ()
-    return (*BASE_FLAGS, *extra, *defines, "-I", str(include_dir))
+    base = tuple(source.target if f == "bpfel" else f for f in BASE_FLAGS)
+    return (*base, *extra, *defines, "-I", str(include_dir))
 
 
 def cc_probes(compiler: Compiler, out_dir: Path) -> dict[str, ProbeResult]:

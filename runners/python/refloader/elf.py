@@ -16,6 +16,7 @@ facts are needed: this module makes no syscalls.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ STV_DEFAULT, STV_INTERNAL, STV_HIDDEN = 0, 1, 2
 SHN_UNDEF = 0
 SHN_ABS = 0xFFF1
 SHN_COMMON = 0xFFF2
+EI_DATA = 5  # e_ident index of the data encoding (byte order)
+ELFDATA2LSB, ELFDATA2MSB = 1, 2
 
 _BIND = {"STB_LOCAL": STB_LOCAL, "STB_GLOBAL": STB_GLOBAL, "STB_WEAK": STB_WEAK}
 _TYPE = {"STT_NOTYPE": STT_NOTYPE, "STT_OBJECT": STT_OBJECT, "STT_FUNC": STT_FUNC,
@@ -127,8 +130,19 @@ class ElfObject:
                          section=where)
 
 
-def read_elf(path: str, raw: bytes | None = None, backend: str = "struct") -> ElfObject:
-    """Read ``path`` (or ``raw``) as a 64-bit little-endian EM_BPF relocatable object."""
+def byte_order_error(path: str, ei_data: int) -> ParseError:
+    """The refusal of an object whose ``e_ident[EI_DATA]`` is not ELFDATA2LSB."""
+    what = {ELFDATA2MSB: "ELFDATA2MSB (big-endian)"}.get(ei_data, f"{ei_data} (invalid)")
+    return ParseError(f"{path}: e_ident[EI_DATA] is {what}, this loader reads only "
+                      "ELFDATA2LSB (little-endian) BPF objects", offset=EI_DATA)
+
+
+def read_elf(path: str, raw: bytes | None = None, backend: str = "struct", *,
+             check_byte_order: bool = True) -> ElfObject:
+    """Read ``path`` (or ``raw``) as a 64-bit little-endian EM_BPF relocatable object.
+
+    ``check_byte_order=False`` (mutation elf.byte_order only) skips the EI_DATA check and
+    reads a big-endian object with pyelftools in its own byte order, bytes unchanged."""
     try:
         if raw is None:
             with open(path, "rb") as f:
@@ -138,6 +152,10 @@ def read_elf(path: str, raw: bytes | None = None, backend: str = "struct") -> El
     reader = {"struct": _read_struct, "pyelftools": _read}.get(backend)
     if reader is None:
         raise ParseError(f"unknown ELF reader backend {backend!r}")
+    if len(raw) > EI_DATA and raw[:4] == b"\x7fELF" and raw[EI_DATA] != ELFDATA2LSB:
+        if check_byte_order:
+            raise byte_order_error(path, raw[EI_DATA])
+        reader = functools.partial(_read, any_byte_order=True)
     try:
         return reader(path, raw)
     except LoaderError:
@@ -146,14 +164,14 @@ def read_elf(path: str, raw: bytes | None = None, backend: str = "struct") -> El
         raise ParseError(f"{path}: malformed ELF: {type(exc).__name__}: {exc}") from exc
 
 
-def _read(path: str, raw: bytes) -> ElfObject:
+def _read(path: str, raw: bytes, any_byte_order: bool = False) -> ElfObject:
     if raw[:4] != b"\x7fELF":
         raise ParseError(f"{path}: not an ELF file", offset=0)
     elf = ELFFile(io.BytesIO(raw))
     if elf.elfclass != 64:
         raise ParseError(f"{path}: not a 64-bit ELF (class {elf.elfclass})", offset=4)
-    if not elf.little_endian:
-        raise ParseError(f"{path}: big-endian BPF object on a little-endian host", offset=5)
+    if not elf.little_endian and not any_byte_order:
+        raise byte_order_error(path, raw[EI_DATA])
     if elf["e_machine"] not in ("EM_BPF", EM_BPF):
         raise ParseError(f"{path}: e_machine {elf['e_machine']} is not EM_BPF", offset=18)
     sections: list[ElfSection] = []
@@ -226,8 +244,8 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
         raise ParseError(f"{path}: truncated ELF header", offset=0)
     if raw[4] != 2:
         raise ParseError(f"{path}: not a 64-bit ELF (class {raw[4]})", offset=4)
-    if raw[5] != 1:
-        raise ParseError(f"{path}: big-endian BPF object on a little-endian host", offset=5)
+    if raw[EI_DATA] != ELFDATA2LSB:
+        raise byte_order_error(path, raw[EI_DATA])
     (_, _, e_machine, _, _, _, e_shoff, _, _, _, _, e_shentsize, e_shnum,
      e_shstrndx) = Elf64_Ehdr.unpack_from(raw, 0)
     if e_machine != EM_BPF:

@@ -159,7 +159,8 @@ class BpfObject:
             if facts is None:
                 from refloader.kernel import kernel_facts
                 facts = kernel_facts()
-            resolve_externs(self.externs, self.maps, facts, self.btf)
+            resolve_externs(self.externs, self.maps, facts, self.btf,
+                            frozenset(self.plan.extern_skip))
         self._core_relocate()
         self._load_btf(features)
         self._create_maps(features)
@@ -234,16 +235,13 @@ class BpfObject:
         pin_path = os.path.join(self.pin_root, m.name) if m.pinning == LIBBPF_PIN_BY_NAME \
             else None
         if pin_path is not None and os.path.exists(pin_path):
-            fd = self._own(sc.obj_get(pin_path))
-            self._check_pin_compatible(m, fd, pin_path)
-            return fd
-        inner_fd = 0
-        if m.inner is not None:
-            inner_fd = self._make_map(m.inner, f, 0)
-        fd = self._make_map(m, f, inner_fd)
-        if inner_fd:
-            sc.close(inner_fd)
-            self._fds.remove(inner_fd)
+            if self.plan.reuse_pins:
+                fd = self._own(sc.obj_get(pin_path))
+                if self.plan.check_pin_compat:
+                    self._check_pin_compatible(m, fd, pin_path)
+                return fd
+            os.unlink(pin_path)  # mutation pinning.reuse: a new map pinned over it
+        fd = self._make_template(m, f)
         if m.origin == "data" and (m.data is not None or m.nobits_fill is not None):
             if any(m.section == s for s in self.plan.skip_init_of):
                 pass  # mutation: created, value not written
@@ -257,6 +255,17 @@ class BpfObject:
             os.makedirs(self.pin_root, exist_ok=True)  # libbpf: make_parent_dir
             sc.obj_pin(fd, pin_path)
         return fd
+
+    def _make_template(self, m: MapSpec, f: KernelFeatures) -> int:
+        """Create ``m``, first its inner map template (only for the create call: closed
+        after, as libbpf does); recursive only under the values.nesting mutation."""
+        inner_fd = self._make_template(m.inner, f) if m.inner is not None else 0
+        try:
+            return self._make_map(m, f, inner_fd)
+        finally:
+            if inner_fd:
+                sc.close(inner_fd)
+                self._fds.remove(inner_fd)
 
     def _make_map(self, m: MapSpec, f: KernelFeatures, inner_fd: int) -> int:
         flags = m.map_flags
@@ -330,18 +339,28 @@ class BpfObject:
         for i, m in enumerate(self.maps):
             if not m.init_slots or self.map_fds[i] < 0:
                 continue
-            for slot, sym in m.init_slots:
+            slots = m.init_slots if self.plan.slots_keep_index else [  # mutation
+                (n, sym) for n, (_, sym) in enumerate(sorted(m.init_slots))]
+            for slot, sym in slots:
+                idx = next((j for j, t in enumerate(self.maps) if t.name == sym), -1)
                 if m.map_type == BPF_MAP_TYPE_PROG_ARRAY:
+                    if not self.plan.fill_prog_array_slots:
+                        continue  # mutation values.prog_array
                     lp = self.loaded.get(sym)
                     if lp is None or lp.fd < 0:
+                        if idx >= 0 and not self.plan.check_slot_target_kind:
+                            continue  # mutation values.target: a map left out silently
                         raise LoaderError(f"map '{m.name}': slot {slot} names '{sym}', which "
                                           "is not a loaded program", symbol=sym)
                     target = lp.fd
                 elif m.map_type in (BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS):
-                    idx = next((j for j, t in enumerate(self.maps) if t.name == sym), -1)
+                    if not self.plan.fill_map_in_map_slots:
+                        continue  # mutation values.map_in_map
                     if idx < 0 or self.map_fds[idx] < 0:
-                        raise LoaderError(f"map '{m.name}': slot {slot} names unknown map "
-                                          f"'{sym}'", symbol=sym)
+                        if sym in self.loaded and not self.plan.check_slot_target_kind:
+                            continue  # mutation values.target: a program left out silently
+                        raise LoaderError(f"map '{m.name}': slot {slot} names '{sym}', which "
+                                          "is not a map of the object", symbol=sym)
                     target = self.map_fds[idx]
                 else:
                     raise LoaderError(f"map '{m.name}': .values on a map of type "
@@ -383,7 +402,7 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
     """Parse ``path`` into a ``BpfObject`` (no syscall): programs, maps, BTF, relocations.
     ``elf_backend``: "struct" (default) or "pyelftools" (see ``refloader.elf``)."""
     plan = plan or Plan()
-    elf = read_elf(path, raw, elf_backend)
+    elf = read_elf(path, raw, elf_backend, check_byte_order=plan.check_byte_order)
     lic_sec = elf.section_by_name("license")
     license = lic_sec.data.split(b"\0", 1)[0].decode(errors="replace") if lic_sec \
         else plan.default_license
@@ -417,7 +436,7 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
             _ = exc
     progs = collect_programs(elf, ext, plan)
     externs = collect_externs(elf, btf, poison_unresolved=plan.poison_unresolved_extern_calls)
-    maps = legacy_maps(elf) + btf_maps(elf, btf, plan) + data_maps(
+    maps = legacy_maps(elf, plan) + btf_maps(elf, btf, plan) + data_maps(
         elf, btf, _obj_name(path), plan)
     kcfg = kconfig_map(externs, _obj_name(path))
     if kcfg is not None:

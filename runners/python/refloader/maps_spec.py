@@ -160,7 +160,7 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
                 spec.value_size, value_type = sz, p.type
         elif n == "values":
             spec.values_offset = st.bit_offset(m) // 8
-            if is_inner:
+            if is_inner and plan.reject_nested_inner:
                 raise ParseError(f"map '{map_name}': multi-level inner maps not supported",
                                  section=".maps", symbol=map_name)
             arr = btf.type_by_id(btf.skip_mods(m.type))
@@ -179,10 +179,13 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
                                                is_inner=True, plan=plan)
                 spec.value_size = 4
         elif n == "pinning":
-            if is_inner:
+            if is_inner and plan.reject_pinned_inner:
                 raise ParseError(f"map '{map_name}': inner map can't be pinned",
                                  section=".maps", symbol=map_name)
             spec.pinning = _uint(btf, m.type, n)
+            if is_inner or not plan.honour_pinning:  # mutations pinning.inner, .by_name
+                spec.pinning = LIBBPF_PIN_NONE
+                continue
             if spec.pinning not in (LIBBPF_PIN_NONE, LIBBPF_PIN_BY_NAME):
                 raise ParseError(f"map '{map_name}': invalid pinning value {spec.pinning}",
                                  section=".maps", symbol=map_name)
@@ -257,12 +260,20 @@ def _collect_init_slots(elf: ElfObject, maps_idx: int, specs: list[MapSpec]) -> 
 
 
 LEGACY_MAP_DEF = struct.Struct("<IIIII")  # type, key_size, value_size, max_entries, flags
+#: iproute2's ``struct bpf_elf_map`` (include/bpf_elf.h) goes on after bpf_map_def's fields
+BPF_ELF_MAP_EXTRA = struct.Struct("<IIII")  # id, pinning, inner_id, inner_idx
 
 
-def legacy_maps(elf: ElfObject) -> list[MapSpec]:
-    """Maps from a legacy ``maps`` section (``struct bpf_map_def``, one symbol each)."""
+def legacy_maps(elf: ElfObject, plan: Plan | None = None) -> list[MapSpec]:
+    """Maps from a legacy ``maps`` section (``struct bpf_map_def``, one symbol each).
+
+    Definitions may be longer (libbpf < 1.0: the definition size is the section size over
+    the number of symbols); iproute2's ``struct bpf_elf_map`` adds ``id``, ``pinning``,
+    ``inner_id`` and ``inner_idx``: ``id`` is only a name for iproute2's own map-in-map
+    wiring and is ignored, the other three must be 0 (not implemented: refused)."""
+    plan = plan or Plan()
     sec = elf.section_by_name("maps")
-    if sec is None:
+    if sec is None or not plan.read_legacy_maps:
         return []
     syms = sorted((s for s in elf.symbols if s.shndx == sec.index and s.name
                    and s.type != 3), key=lambda s: s.st_value)
@@ -279,7 +290,15 @@ def legacy_maps(elf: ElfObject) -> list[MapSpec]:
             raise ParseError("legacy map definition truncated", section="maps",
                              offset=s.st_value, symbol=s.name)
         t, ks, vs, me, fl = LEGACY_MAP_DEF.unpack_from(raw, 0)
-        if any(raw[LEGACY_MAP_DEF.size:]):
+        extra = raw[LEGACY_MAP_DEF.size:]
+        if plan.accept_elf_map_fields and len(extra) >= BPF_ELF_MAP_EXTRA.size:
+            _id, pin, inner_id, inner_idx = BPF_ELF_MAP_EXTRA.unpack_from(extra, 0)
+            if pin or inner_id or inner_idx:
+                raise ParseError(f"legacy map '{s.name}': bpf_elf_map pinning={pin} "
+                                 f"inner_id={inner_id} inner_idx={inner_idx} not supported",
+                                 section="maps", offset=s.st_value, symbol=s.name)
+            extra = extra[BPF_ELF_MAP_EXTRA.size:]
+        if any(extra):
             raise ParseError(f"legacy map '{s.name}': unsupported non-zero extra fields",
                              section="maps", offset=s.st_value, symbol=s.name)
         specs.append(MapSpec(s.name, t, ks, vs, me, fl, origin="legacy", section="maps",

@@ -60,6 +60,24 @@ class Plan:
     weak_data_as_extern: bool = False
     apply_subprog_data_relos: bool = True
     question_mark_autoloads: bool = False
+    #: e_ident[EI_DATA] must be ELFDATA2LSB (elf.byte_order)
+    check_byte_order: bool = True
+    #: .values (values.*): slots filled, at their own index, only with the right kind
+    fill_prog_array_slots: bool = True
+    fill_map_in_map_slots: bool = True
+    slots_keep_index: bool = True
+    check_slot_target_kind: bool = True
+    reject_nested_inner: bool = True
+    #: pinning.*: LIBBPF_PIN_BY_NAME honoured, an existing pin reused and checked
+    honour_pinning: bool = True
+    reuse_pins: bool = True
+    check_pin_compat: bool = True
+    reject_pinned_inner: bool = True
+    #: legacy.*: the `maps` section read; iproute2's longer bpf_elf_map accepted
+    read_legacy_maps: bool = True
+    accept_elf_map_fields: bool = True
+    #: extern behaviours refloader.externs.resolve_externs must not perform
+    extern_skip: set[str] = field(default_factory=set)
     #: CO-RE behaviours the CO-RE engine (refloader.core) must not perform
     core_skip: set[str] = field(default_factory=set)
     #: ids in effect, for reports
@@ -162,6 +180,52 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              "not applied", _set(apply_subprog_data_relos=False)),
     Mutation("prog.autoload", "a SEC(\"?...\") program is autoloaded anyway",
              _set(question_mark_autoloads=True)),
+    Mutation("elf.byte_order", "EI_DATA not checked: a big-endian object is read in its own "
+             "byte order and its instruction bytes loaded unchanged",
+             _set(check_byte_order=False)),
+    Mutation("values.prog_array", "PROG_ARRAY .values slots are not filled: every tail call "
+             "falls through", _set(fill_prog_array_slots=False)),
+    Mutation("values.prog_array.hole", ".values slots filled in initialiser order from slot 0, "
+             "ignoring their indices (holes closed up)", _set(slots_keep_index=False)),
+    Mutation("values.map_in_map", "ARRAY_OF_MAPS/HASH_OF_MAPS .values slots are not filled: "
+             "every outer lookup gives NULL", _set(fill_map_in_map_slots=False)),
+    Mutation("values.target", "a .values slot naming the wrong kind of target (a map in a "
+             "PROG_ARRAY, a program in a map-in-map) is silently left empty",
+             _set(check_slot_target_kind=False)),
+    Mutation("values.nesting", "an inner map definition's own `values` member is followed: "
+             "the two-level map-in-map is created", _set(reject_nested_inner=False)),
+    Mutation("pinning.by_name", "the `pinning` member is ignored: no map is pinned or looked "
+             "up under the pin root", _set(honour_pinning=False)),
+    Mutation("pinning.reuse", "an existing pin is not reused: a new map is created and "
+             "pinned over it", _set(reuse_pins=False)),
+    Mutation("pinning.incompatible", "an existing pin is reused without comparing its type, "
+             "sizes, max_entries and flags", _set(check_pin_compat=False)),
+    Mutation("pinning.inner", "a `pinning` member in an inner map definition is ignored",
+             _set(reject_pinned_inner=False)),
+    Mutation("legacy.map_def", "the legacy `maps` section is not read (libbpf 1.x): its "
+             "maps are unknown and references to them unresolved",
+             _set(read_legacy_maps=False)),
+    Mutation("legacy.elf_map", "a legacy definition longer than struct bpf_map_def with "
+             "non-zero extra fields (iproute2's id, pinning, ...) is refused",
+             _set(accept_elf_map_fields=False)),
+    *(Mutation(eid, what, _add("extern_skip", eid)) for eid, what in (
+        ("externs.kconfig.version", "LINUX_KERNEL_VERSION not written (reads 0)"),
+        ("externs.kconfig.syscall_wrapper", "LINUX_HAS_SYSCALL_WRAPPER not written (reads 0)"),
+        ("externs.kconfig.bool", "bool CONFIG_ externs not written (read 0)"),
+        ("externs.kconfig.tristate", "tristate CONFIG_ externs not written (read TRI_NO)"),
+        ("externs.kconfig.int", "integer CONFIG_ externs not written (read 0)"),
+        ("externs.kconfig.string", "char[] CONFIG_ externs not written (read \"\")"),
+        ("externs.kconfig.weak", "a weak kconfig extern without value fails the load"),
+        ("externs.kconfig.missing", "a strong kconfig extern without value reads 0"),
+        ("externs.ksym.typeless", "typeless ksyms left unresolved (address 0)"),
+        ("externs.ksym.typed", "typed ksyms left unresolved (address 0)"),
+        ("externs.ksym.percpu", "typed ksyms resolved like typeless ones (kallsyms address)"),
+        ("externs.ksym.missing", "a missing strong ksym reads 0 instead of failing the load"),
+        ("externs.ksym.weak", "a missing weak ksym fails the load like a strong one"),
+        ("externs.kfunc", "strong kfunc calls left unresolved (poisoned call)"),
+        ("externs.kfunc.weak", "weak kfuncs left unresolved (bpf_ksym_exists false)"),
+        ("externs.kfunc.missing", "a missing strong kfunc is poisoned, not refused"),
+    )),
     *(Mutation(cid, f"refloader.core does not perform {cid} (see core_skip)",
                _add("core_skip", cid)) for cid in (
         "core.field_byte_offset", "core.field_byte_offset.ldx", "core.field_mem_size",
