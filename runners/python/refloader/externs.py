@@ -277,13 +277,26 @@ def _kcfg_value(e: Extern, raw: str) -> bytes:
     return num.to_bytes(e.size, "little", signed=e.signed)
 
 
+#: mutation ids (refloader.mutations, catalogue family ``externs``) resolve_externs honours
+_KCFG_TYPE_SKIP = {KcfgType.BOOL: "externs.kconfig.bool", KcfgType.TRISTATE:
+                   "externs.kconfig.tristate", KcfgType.INT: "externs.kconfig.int",
+                   KcfgType.CHAR_ARR: "externs.kconfig.string"}
+_VIRTUAL_SKIP = {"LINUX_KERNEL_VERSION": "externs.kconfig.version",
+                 "LINUX_HAS_SYSCALL_WRAPPER": "externs.kconfig.syscall_wrapper"}
+
+
 def resolve_externs(table: ExternTable, maps: list[MapSpec], facts: KernelFacts,
-                    btf: Btf | None = None) -> None:
-    """Give every extern its value (``.kconfig`` map bytes, ksym ids/addresses)."""
+                    btf: Btf | None = None, skip: frozenset[str] = frozenset()) -> None:
+    """Give every extern its value (``.kconfig`` map bytes, ksym ids/addresses).
+
+    ``skip``: ``externs.*`` mutation ids (see ``refloader.mutations``) to misbehave on."""
     kmap = maps[table.kconfig_map] if table.kconfig_map >= 0 else None
     for e in table.externs:
         if e.is_kconfig:
             assert kmap is not None and kmap.data is not None
+            if _VIRTUAL_SKIP.get(e.name) in skip or (
+                    e.name.startswith("CONFIG_") and _KCFG_TYPE_SKIP.get(e.kcfg_type) in skip):
+                continue  # mutation: the value is not written (reads 0)
             if e.name == "LINUX_KERNEL_VERSION":
                 raw = str(facts.kernel_version)
             elif e.name == "LINUX_HAS_SYSCALL_WRAPPER":
@@ -294,27 +307,48 @@ def resolve_externs(table: ExternTable, maps: list[MapSpec], facts: KernelFacts,
                 raise LoaderError(f"unrecognized virtual extern '{e.name}'", symbol=e.name)
             elif e.name.startswith("CONFIG_") and e.name in facts.kconfig:
                 raw = facts.kconfig[e.name]
-            elif e.weak:
+            elif e.weak and "externs.kconfig.weak" not in skip:
                 continue  # zero
+            elif not e.weak and "externs.kconfig.missing" in skip:
+                continue  # mutation: a strong extern without value reads 0
             else:
                 raise LoaderError(f"extern (kcfg) '{e.name}': value not found",
                                   section=KCONFIG_SEC, symbol=e.name)
             kmap.data[e.data_off:e.data_off + e.size] = _kcfg_value(e, raw)
             e.is_set = True
             continue
+        weak = e.weak and "externs.ksym.weak" not in skip  # mutation: weak treated as strong
+        if e.is_func and ("externs.kfunc" in skip and not e.weak
+                          or "externs.kfunc.weak" in skip and e.weak):
+            continue  # mutation: left unresolved (a poisoned call, bpf_ksym_exists false)
+        if e.is_func and "externs.kfunc.missing" in skip and not e.weak \
+                and facts.vmlinux_id(BtfKind.FUNC, e.name) is None:
+            continue  # mutation: a missing strong kfunc is poisoned, not refused
+        if not e.is_func and "externs.ksym.missing" in skip and not e.weak and (
+                facts.ksym_addr(e.name) if not e.ksym_type_id
+                else facts.vmlinux_id(BtfKind.VAR, e.name)) is None:
+            continue  # mutation: a missing strong ksym reads 0
+        if not e.is_func and e.ksym_type_id and "externs.ksym.typed" in skip:
+            continue  # mutation: typed ksyms left unresolved (address 0)
+        if not e.is_func and not e.ksym_type_id and "externs.ksym.typeless" in skip:
+            continue  # mutation: typeless ksyms left unresolved (address 0)
+        if not e.is_func and e.ksym_type_id and "externs.ksym.percpu" in skip:
+            addr = facts.ksym_addr(e.name)  # mutation: a typed ksym resolved like a typeless one
+            e.is_set, e.addr, e.ksym_type_id = addr is not None, addr or 0, 0
+            continue
         if e.is_func:
             fid = facts.vmlinux_id(BtfKind.FUNC, e.name)
             local = btf.type_by_id(e.btf_id) if btf is not None else None
             if (fid is not None and facts.compatible is not None and isinstance(local, Func)
                     and not facts.compatible(btf, local.type, fid)):  # type: ignore[arg-type]
-                if not e.weak:
+                if not weak:
                     raise LoaderError(f"extern (func ksym) '{e.name}': func_proto "
                                       "incompatible with the kernel's", section=KSYMS_SEC,
                                       symbol=e.name)
                 fid = None  # libbpf: a weak kfunc of another prototype stays unresolved
             if fid is not None:
                 e.is_set, e.kernel_btf_id = True, fid
-            elif not e.weak:
+            elif not weak:
                 raise LoaderError(f"extern (func ksym) '{e.name}': not found in kernel BTF",
                                   section=KSYMS_SEC, symbol=e.name)
         elif e.ksym_type_id:
@@ -325,13 +359,13 @@ def resolve_externs(table: ExternTable, maps: list[MapSpec], facts: KernelFacts,
                                   section=KSYMS_SEC, symbol=e.name)
             if vid is not None:
                 e.is_set, e.kernel_btf_id = True, vid
-            elif not e.weak:
+            elif not weak:
                 raise LoaderError(f"extern (var ksym) '{e.name}': not found in kernel BTF",
                                   section=KSYMS_SEC, symbol=e.name)
         else:
             addr = facts.ksym_addr(e.name)
             if addr is not None:
                 e.is_set, e.addr = True, addr
-            elif not e.weak:
+            elif not weak:
                 raise LoaderError(f"extern (ksym) '{e.name}': failed to find kernel symbol",
                                   section=KSYMS_SEC, symbol=e.name)
