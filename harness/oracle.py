@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import report, runner
+from harness import html_report, report, runner
 from harness.client import DEFAULT_TIMEOUT, AdapterClient
 from harness.manifest import Manifest
 from harness.oracle_disasm import PSEUDO, decode, text
@@ -308,6 +308,7 @@ def cmd_oracle(args: argparse.Namespace) -> int:
     report.write_reports(out, report.meta(ctx.kernel, prepared.compiler, ctx.probes, hellos),
                          results)
     annotate(out / "results.json", oracle, order, references)
+    html_report.write_from_json(out / "results.json")  # again, with the same_as columns
     write_text(out / "oracle.txt", oracle)
     for d in oracle.divergences:
         print(f"DIVERGES {d.item} [{d.adapter}] vs {d.reference} ({d.verdict}): {d.lines[0]}")

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+from harness import html_report
 from harness.client import AdapterError
 from harness.probes import ProbeResult
 from harness.protocol import Hello
@@ -38,10 +39,14 @@ def meta(kernel: str, compiler: Compiler, probes: Mapping[str, ProbeResult],
     }
 
 
+def document(meta_block: Mapping[str, Any], results: Sequence[Result]) -> dict[str, Any]:
+    """The results.json document."""
+    return {"meta": dict(meta_block), "results": [r.to_json() for r in results]}
+
+
 def write_json(path: Path, meta_block: Mapping[str, Any], results: Sequence[Result]) -> None:
     """Write results.json."""
-    doc = {"meta": dict(meta_block), "results": [r.to_json() for r in results]}
-    path.write_text(json.dumps(doc, indent=1) + "\n")
+    path.write_text(json.dumps(document(meta_block, results), indent=1) + "\n")
 
 
 def _case(r: Result) -> TestCase:
@@ -98,7 +103,8 @@ def print_summary(results: Sequence[Result], out: TextIO) -> None:
 
 def write_reports(out_dir: Path, meta_block: Mapping[str, Any],
                   results: Sequence[Result]) -> None:
-    """results.json and junit.xml under out_dir."""
+    """results.json, junit.xml and report.html (harness.html_report) under out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / "results.json", meta_block, results)
     write_junit(out_dir / "junit.xml", results)
+    html_report.write(out_dir / "report.html", document(meta_block, results))

@@ -9,7 +9,6 @@ verdicts is a conflict, reported, never silently resolved.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections import Counter
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+from harness import html_report
 
 Row = dict[str, Any]
 VERDICTS = ("PASS", "FAIL", "ERROR", "SKIP", "XFAIL", "XPASS")
@@ -149,67 +150,9 @@ def write_junit_cells(out: Path, rows: Sequence[Mapping[str, Any]]) -> list[Path
     return written
 
 
-def render_html(doc: Mapping[str, Any]) -> str:
-    """report.html: a loader x kernel overview with counts, then every row, filterable."""
-    rows = doc["results"]
-    kernels = sorted({str(r.get("kernel")) for r in rows})
-    adapters = sorted({str(r.get("adapter")) for r in rows})
-    compilers = sorted({str(r.get("compiler")) for r in rows})
-    c = counts(rows)
-    e = html.escape
-    head = "".join(f"<th>{e(k)}</th>" for k in kernels)
-    body = []
-    for a in adapters:
-        cells = []
-        for k in kernels:
-            n = c.get((a, k), Counter())
-            txt = " ".join(f'<span class="{v}">{v[0]}{n[v]}</span>' for v in VERDICTS if n[v])
-            cells.append(f"<td>{txt or '-'}</td>")
-        body.append(f"<tr><th>{e(a)}</th>{''.join(cells)}</tr>")
-    lines = []
-    for r in sorted(rows, key=row_key):
-        k, comp, a, f, p = row_key(r)
-        v = str(r.get("verdict"))
-        where = f"{f}:{r['line']}" if r.get("line") else f
-        lines.append(
-            f'<tr data-k="{e(k)}" data-c="{e(comp)}" data-a="{e(a)}" data-v="{e(v)}">'
-            f'<td class="{v}">{v}</td><td>{e(k)}</td><td>{e(comp)}</td><td>{e(a)}</td>'
-            f"<td>{e(where)}</td><td>{e(p)}</td><td>{e(str(r.get('behaviour') or ''))}</td>"
-            f"<td><pre>{e(str(r.get('reason') or '')[:2000])}</pre></td></tr>")
-    diffs = doc.get("compiler_differences", [])
-    diff_html = "".join(
-        f"<li>{e(d['kernel'])} {e(d['adapter'])} {e(d['file'])}::{e(d['program'])}: "
-        f"{e(', '.join(f'{k}={v}' for k, v in d['verdicts'].items()))}</li>" for d in diffs)
-
-    def select(name: str, values: Sequence[str]) -> str:
-        opts = "".join(f"<option>{e(v)}</option>" for v in values)
-        return f'<label>{name} <select id="f{name[0]}"><option value="">all</option>{opts}' \
-               f"</select></label> "
-
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>bpfconform matrix</title>
-<style>body{{font-family:sans-serif}} td,th{{border:1px solid #ccc;padding:2px 6px;
-vertical-align:top}} table{{border-collapse:collapse}} pre{{margin:0;white-space:pre-wrap;
-max-width:60em}} .PASS{{color:#070}} .FAIL,.ERROR,.XPASS{{color:#b00;font-weight:bold}}
-.SKIP,.XFAIL{{color:#777}}</style></head><body>
-<h1>bpfconform matrix</h1>
-<h2>Loader x kernel</h2><table><tr><th></th>{head}</tr>{"".join(body)}</table>
-<h2>Compiler differences ({len(diffs)})</h2><ul>{diff_html or "<li>none</li>"}</ul>
-<h2>Items</h2><p>{select("kernel", kernels)}{select("compiler", compilers)}
-{select("adapter", adapters)}{select("verdict", list(VERDICTS))}</p>
-<table id="rows"><tr><th>verdict</th><th>kernel</th><th>compiler</th><th>adapter</th>
-<th>where</th><th>program</th><th>behaviour</th><th>reason</th></tr>{"".join(lines)}</table>
-<script>
-const f = () => {{ const want = {{k: fk.value, c: fc.value, a: fa.value, v: fv.value}};
-  for (const tr of document.querySelectorAll('#rows tr[data-k]')) {{
-    tr.hidden = Object.keys(want).some(x => want[x] && tr.dataset[x] !== want[x]); }} }};
-for (const s of document.querySelectorAll('select')) s.onchange = f;
-</script></body></html>
-"""
-
-
 def write_outputs(out: Path, doc: Mapping[str, Any]) -> None:
     """matrix.json, junit/<kernel>__<compiler>__<adapter>.xml and report.html under out."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "matrix.json").write_text(json.dumps(doc, indent=1) + "\n")
     write_junit_cells(out, doc["results"])
-    (out / "report.html").write_text(render_html(doc))
+    html_report.write(out / "report.html", doc, "bpfconform matrix")
