@@ -29,7 +29,7 @@ EXPECTS = ("pass", "load_error", "open_error")
 LEVELS = ("required", "optional", "implementation-defined")
 KEYS = (
     "behaviour", "expect", "level", "requires", "ref", "desc", "data_in",
-    "btf_custom_path", "btf_control_path", "role",
+    "btf_custom_path", "btf_control_path", "role", "before",
 )
 #: `role=fixture`: part of the object (a `SEC("?...")` program never loaded, a tail-call
 #: target) but not itself test-run, so not an item.
@@ -58,6 +58,8 @@ class Expectations:
     data_in: str = DEFAULT_DATA_IN
     btf_custom_path: str | None = None
     btf_control_path: str | None = None
+    #: a setup step run first under the same pin root: (object path, program); see `before`
+    before: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,10 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
             bytes.fromhex(value)
         except ValueError:
             return f"data_in={value!r} is not a hex string"
+    if key == "before":
+        obj, sep, prog = value.rpartition(":")
+        if not (sep and obj and prog):
+            return f"before={value!r} is not '<object path>:<program>'"
     if key == "requires":
         unknown = [p for p in _split_list(value) if p not in REQUIRES_NAMES]
         if unknown:
@@ -175,11 +181,16 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
         return "; ".join(raw.problems)
     v = raw.values
     paths = {k: str((obj_dir / v[k]).resolve()) if k in v else None for k in PATH_KEYS}
+    before = None
+    if "before" in v:  # `<object path relative to this object's dir>:<program>`
+        obj, _, prog = v["before"].rpartition(":")
+        before = (str((obj_dir / obj).resolve()), prog)
     return Expectations(
         behaviour=v["behaviour"], expect=v["expect"], level=v["level"],
         requires=tuple(_split_list(v.get("requires", ""))), ref=v.get("ref", ""),
         desc=v.get("desc", ""), data_in=v.get("data_in", DEFAULT_DATA_IN).lower(),
         btf_custom_path=paths["btf_custom_path"], btf_control_path=paths["btf_control_path"],
+        before=before,
     )
 
 

@@ -3,7 +3,10 @@
 The runner never spawns a process itself: it takes a client factory (adapter name ->
 Executor), so tests drive it with in-process fakes. Every request gets a fresh pin root
 `/sys/fs/bpf/bpfconform/<pid>-<n>`, created before and removed (recursively, which unpins
-everything under it) after the request, even when the adapter broke.
+everything under it) after the request, even when the adapter broke. An item whose
+`.conform` has `before = "<object>:<program>"` is a multi-step item: the harness first runs
+that program under the same pin root (it must return 0, else the item is ERROR "setup step
+failed"), then the item; the pin root is removed after the last step.
 """
 
 from __future__ import annotations
@@ -185,6 +188,8 @@ def required_fields(item: Item, mutate: bool) -> list[str]:
         need.append("btf_custom_path")
     if exp.data_in != discovery.DEFAULT_DATA_IN:
         need.append("data_in")
+    if exp.before is not None:  # the steps share state only through pins
+        need.append("pin_root")
     if mutate:
         need.append("skip")
     return need
@@ -265,6 +270,10 @@ class AdapterRun:
         pin_root = self.ctx.pins.create()
         cleanup: str | None = None
         try:
+            if exp.before is not None:
+                failed = self._setup_step(exp.before, pin_root)
+                if failed is not None:
+                    return self._result(item, Outcome(Verdict.ERROR, failed[0]), failed[1])
             req = RunRequest(
                 id=next(self._ids), elf=str(item.obj), program=item.program,
                 pin_root=str(pin_root), data_in=exp.data_in, btf_custom_path=btf,
@@ -279,6 +288,20 @@ class AdapterRun:
             return self._result(item, Outcome(Verdict.ERROR,
                                               f"could not remove pin root: {cleanup}"), reply)
         return judge(exp, reply, item.source, item.rel), reply
+
+    def _setup_step(self, before: tuple[str, str], pin_root: Path
+                    ) -> tuple[str, RunReply | None] | None:
+        """Run a `before` program under `pin_root` (never mutated: it is no item); None if
+        it returned 0, else why not (with its reply). AdapterError propagates."""
+        obj, program = before
+        req = RunRequest(id=next(self._ids), elf=obj, program=program,
+                         pin_root=str(pin_root), data_in=discovery.DEFAULT_DATA_IN)
+        reply = self.executor.run(req)
+        if reply.phase == "done" and reply.retval == 0:
+            return None
+        what = (f"returned {reply.retval}" if reply.phase == "done" else
+                f"{reply.phase} failed: {reply.error or 'no error message'}")
+        return f"setup step failed: {Path(obj).name}:{program} {what}", reply
 
 
 def run_items(items: Iterable[Item], adapters: Sequence[str], factory: ClientFactory,

@@ -4,9 +4,9 @@ Every `bpf-src/**/*.bpf.c` (a test object) and `bpf-src/**/*.btf.c` (a target-BT
 CO-RE, built with `-DTARGET`) compiles with `-target bpfel -O2 -g -I bpf-src/include` into
 `build/<compiler-id>/<relative path with .c replaced by .o>`; a source named
 `*.bpfeb.bpf.c` compiles with `-target bpfeb` instead (a big-endian object, for the
-byte-order behaviour: a build rule by name; verdicts never look at names). Each object is cached by a
-hash of its source, every header clang's depfile names, the compiler's id and version and
-the flags: a warm build compiles nothing. The compiler's capability probes
+byte-order behaviour: a build rule by name; verdicts never look at names). Each object
+is cached by a hash of its source, every header clang's depfile names, the compiler's id
+and version and the flags: a warm build compiles nothing. The compiler's capability probes
 (`harness.ccprobes`, cached too) add `-DCONFORM_CC_<NAME>` for each construct it can build.
 """
 
