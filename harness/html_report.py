@@ -219,7 +219,8 @@ margin-right:3px}
 #grid{font-size:13px}
 #grid th,#grid td{border-bottom:1px solid var(--line);padding:0}
 #grid thead th{position:sticky;top:0;background:#fff;z-index:2;padding:4px 6px;
-border-bottom:2px solid var(--line);text-align:center;vertical-align:bottom;min-width:92px}
+border-bottom:2px solid var(--line);text-align:center;vertical-align:bottom;min-width:92px;
+max-width:150px}
 #grid thead th small{display:block;color:var(--muted);font-weight:400}
 #grid thead th.item{text-align:left;left:0;z-index:3}
 #grid tr.fam th{background:var(--bg);text-align:left;padding:5px 6px;font-size:13px;
@@ -253,7 +254,8 @@ font-size:12px}
 white-space:pre-wrap;word-break:break-word;font:12px/1.35 "DejaVu Sans Mono",monospace;
 max-height:22em;overflow:auto}
 #detail table.ns td{padding:1px 10px 1px 0;font-variant-numeric:tabular-nums}
-#detail table.ns td:nth-child(2){text-align:right}
+#detail table.ns td:nth-child(n+2){text-align:right}
+#detail table.ns td.raw{color:var(--muted)}
 #empty{color:var(--muted);padding:10px}
 """
 
@@ -440,12 +442,13 @@ function detail(i, td) {
   if (r.ns) {
     const t = el('table', {class: 'ns'});
     let total = 0;
-    for (const [k, v] of Object.entries(r.ns)) {
-      total += v;
-      t.append(el('tr', {}, el('td', {text: k}), el('td', {text: fmtNs(v)})));
-    }
-    t.append(el('tr', {}, el('td', {text: 'total'}), el('td', {text: fmtNs(total)})));
-    kids.push(el('b', {text: 'timings'}), t);
+    const phases = ['open', 'load', 'run'].filter(k => k in r.ns)
+      .concat(Object.keys(r.ns).filter(k => !['open', 'load', 'run'].includes(k)));
+    const row = (k, v) => el('tr', {}, el('td', {text: k}), el('td', {text: fmtNs(v)}),
+                             el('td', {class: 'raw', text: v.toLocaleString('en') + ' ns'}));
+    for (const k of phases) { total += r.ns[k]; t.append(row(k, r.ns[k])); }
+    t.append(row('total', total));
+    kids.push(el('b', {text: 'timings (wall time per phase)'}), t);
   }
   if (r.verifier_log) kids.push(el('b', {text: 'verifier log (excerpt)'}),
                                 el('pre', {class: 'vlog', text: r.verifier_log}));
