@@ -127,6 +127,27 @@ def probe_kfunc_iter_num() -> ProbeResult:
     return ProbeResult("kfunc_iter_num", True, "bpf_iter_num_new and bpf_rcu_read_lock in BTF")
 
 
+def probe_kallsyms_percpu() -> ProbeResult:
+    """/proc/kallsyms lists per-cpu variables (CONFIG_KALLSYMS_ALL): the verifier looks a
+    typed ksym up there (check_pseudo_btf_id: kallsyms_lookup_name), or refuses it (ENOENT)."""
+    try:
+        with open("/proc/kallsyms") as f:
+            found = any(line.rstrip().endswith(" bpf_prog_active") for line in f)
+    except OSError as exc:
+        return ProbeResult("kallsyms_percpu", False, f"cannot read /proc/kallsyms: {exc}")
+    if not found:
+        return ProbeResult("kallsyms_percpu", False, "kallsyms lists no data symbols "
+                           "(bpf_prog_active absent: CONFIG_KALLSYMS_ALL is not set)")
+    return ProbeResult("kallsyms_percpu", True, "bpf_prog_active is in /proc/kallsyms")
+
+
+def probe_kprobes() -> ProbeResult:
+    """The kernel has the kprobe PMU, which libbpf uses to tell LINUX_HAS_SYSCALL_WRAPPER."""
+    ok = os.path.exists("/sys/bus/event_source/devices/kprobe/type")
+    return ProbeResult("kprobes", ok, "kprobe PMU present" if ok else
+                       "no /sys/bus/event_source/devices/kprobe (CONFIG_KPROBES not set)")
+
+
 def _insn(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> bytes:
     return struct.pack("<BBhi", code, dst | (src << 4), off, imm)
 
@@ -203,6 +224,8 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "atomic_fetch": probe_atomic_fetch,
     "bpf_per_cpu_ptr": probe_bpf_per_cpu_ptr,
     "kfunc_iter_num": probe_kfunc_iter_num,
+    "kallsyms_percpu": probe_kallsyms_percpu,
+    "kprobes": probe_kprobes,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 
