@@ -41,6 +41,8 @@ def _excerpt(text: object, limit: int) -> str | None:
 def _adapter_labels(meta: Mapping[str, Any], names: Sequence[str]) -> dict[str, str]:
     """'libbpf 1.4.6' per adapter from the meta block (run) or the name alone (matrix)."""
     declared = meta.get("adapters", {})
+    if not isinstance(declared, Mapping):  # a matrix: names, versions kept aside by merges
+        declared = meta.get("adapter_versions", {})
     labels: dict[str, str] = {}
     for name in names:
         hello = declared.get(name) if isinstance(declared, Mapping) else None
@@ -156,11 +158,16 @@ def render(doc: Mapping[str, Any], title: str = "bpfconform report") -> str:
     comp_label = ", ".join(
         f"{c} {data['compiler_versions'].get(c, '')}".strip() for c in data["compilers"])
     items = len({(r.get("file"), r.get("program")) for r in rows})
+    size = f"{items} items &times; {len(data['adapters'])} loaders"
+    if is_matrix:
+        size += (f" &times; {len(data['kernels'])} kernels &times; "
+                 f"{len(data['compilers'])} compilers")
+    kernel_word = "kernels" if len(data["kernels"]) > 1 else "kernel"
+    comp_word = "compilers" if len(data["compilers"]) > 1 else "compiler"
     parts = [f'<header><h1>{e(title)}</h1><p class="meta">'
-             f"kernel <b>{e(', '.join(data['kernels']) or '?')}</b> &middot; "
-             f"compiler <b>{e(comp_label or '?')}</b> &middot; "
-             f"{items} items &times; {len(data['adapters'])} loaders = {len(rows)} results"
-             "</p></header>",
+             f"{kernel_word} <b>{e(', '.join(data['kernels']) or '?')}</b> &middot; "
+             f"{comp_word} <b>{e(comp_label or '?')}</b> &middot; "
+             f"{size}: {len(rows)} results</p></header>",
              _verdict_table(rows, data["adapters"], data["labels"])]
     if is_matrix:
         parts.append(_kernel_overview(rows, data["adapters"], data["kernels"]))

@@ -82,7 +82,12 @@ def merge_docs(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     kernels: dict[str, Any] = {}
     compilers: list[str] = []
     adapters: list[str] = []
+    versions: dict[str, Any] = {}  # adapter -> hello of a results.json (library versions)
     for doc in docs:
+        declared = doc.get("meta", {}).get("adapters", {})
+        if isinstance(declared, Mapping):
+            versions.update({a: h for a, h in declared.items() if a not in versions})
+        versions.update(doc.get("meta", {}).get("adapter_versions", {}))
         meta = _as_matrix_meta(doc)
         for label, rec in meta.get("kernels", {}).items():
             kernels.setdefault(label, rec)
@@ -98,7 +103,8 @@ def merge_docs(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                                                                  r.get("verdict")]})
     merged = list(rows.values())
     return {"meta": {"kernels": kernels, "compilers": compilers, "adapters": adapters,
-                     "merged_from": len(docs), "conflicts": conflicts},
+                     "adapter_versions": versions, "merged_from": len(docs),
+                     "conflicts": conflicts},
             "results": merged, "compiler_differences": compiler_differences(merged)}
 
 

@@ -76,7 +76,7 @@ def test_loader_by_verdict_counts_name_library_versions() -> None:
     assert re.findall(r'class="n[^"]*">(\d+)<', libbpf) == ["2", "0", "0", "0", "0", "0", "2"]
     python = table[table.index("refloader 0.1.0"):]
     assert re.findall(r'class="n[^"]*">(\d+)<', python) == ["0", "1", "0", "1", "0", "0", "2"]
-    assert "2 items &times; 2 loaders = 4 results" in page
+    assert "2 items &times; 2 loaders: 4 results" in page
     assert "kernel <b>host-6.18</b>" in page and "clang-19 19.1.7" in page
 
 
@@ -97,6 +97,8 @@ def test_a_run_page_has_no_kernel_overview_but_a_matrix_page_does() -> None:
     assert data["kernels"] == ["host-6.18", "5.10"]
     assert data["compilers"] == ["clang-19", "clang-14"]
     assert data["adapters"] == ["libbpf", "python"]
+    assert data["labels"] == {"libbpf": "libbpf 1.4.6", "python": "refloader 0.1.0"}
+    assert "2 kernels" in page and "2 compilers" in page
 
 
 @pytest.mark.parametrize("verdict", html_report.VERDICTS, ids=str.lower)
