@@ -216,7 +216,11 @@ def verifier_log(stderr: str) -> str | None:
 def load_and_run(req: Request, reply: Reply, workdir: Path) -> Reply:
     """`bpftool prog loadall`, then `bpftool prog run pinned`, inside the bind mount."""
     progs = f"{BPFFS}/{PROGS_DIR}"
-    args = ["prog", "loadall", req.elf, progs]
+    # `pinmaps` keeps a user reference on every map after bpftool exits: without one the
+    # kernel empties a PROG_ARRAY (prog_array_map_clear) and `.values` tail calls fall
+    # through. Pinned into the (bind-mounted) pin root, where LIBBPF_PIN_BY_NAME maps
+    # already live, so by-name pins keep their path; the harness removes the pin root.
+    args = ["prog", "loadall", req.elf, progs, "pinmaps", BPFFS]
     if req.btf_custom_path is not None:
         return reply.fail("open", "bpftool prog loadall has no btf_custom_path option")
     proc, reply.ns["load"] = bpftool(*args)
