@@ -76,6 +76,8 @@ class Plan:
     #: legacy.*: the `maps` section read; iproute2's longer bpf_elf_map accepted
     read_legacy_maps: bool = True
     accept_elf_map_fields: bool = True
+    #: section name -> another section name whose definition types it (progtype.*)
+    sec_misclassify: dict[str, str] = field(default_factory=dict)
     #: extern behaviours refloader.externs.resolve_externs must not perform
     extern_skip: set[str] = field(default_factory=set)
     #: CO-RE behaviours the CO-RE engine (refloader.core) must not perform
@@ -103,6 +105,12 @@ def _set(**knobs: object) -> Callable[[Plan], None]:
 def _add(attr: str, *items: str) -> Callable[[Plan], None]:
     def hook(plan: Plan) -> None:
         getattr(plan, attr).update(items)
+    return hook
+
+
+def _misclassify(sec: str, as_sec: str) -> Callable[[Plan], None]:
+    def hook(plan: Plan) -> None:
+        plan.sec_misclassify[sec] = as_sec
     return hook
 
 
@@ -208,6 +216,11 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("legacy.elf_map", "a legacy definition longer than struct bpf_map_def with "
              "non-zero extra fields (iproute2's id, pinning, ...) is refused",
              _set(accept_elf_map_fields=False)),
+    *(Mutation(f"progtype.{pid}", f"SEC(\"{sec}\") gets the program type of SEC(\"{as_sec}\")",
+               _misclassify(sec, as_sec)) for pid, sec, as_sec in (
+        ("socket", "socket", "tc"), ("tc", "tc", "socket"),
+        ("classifier", "classifier", "socket"), ("tcx", "tcx/ingress", "socket"),
+        ("xdp", "xdp", "socket"), ("flow_dissector", "flow_dissector", "socket"))),
     *(Mutation(eid, what, _add("extern_skip", eid)) for eid, what in (
         ("externs.kconfig.version", "LINUX_KERNEL_VERSION not written (reads 0)"),
         ("externs.kconfig.syscall_wrapper", "LINUX_HAS_SYSCALL_WRAPPER not written (reads 0)"),

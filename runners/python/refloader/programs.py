@@ -74,7 +74,7 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
             if not is_sub and sym.bind == STB_LOCAL:
                 raise ParseError(f"program '{sym.name}' is static and not supported",
                                  section=sec.name, offset=off, symbol=sym.name)
-            kind = classify(sec.name)
+            kind = classify(plan.sec_misclassify.get(sec.name, sec.name))  # progtype.*
             progs.append(ProgramSpec(
                 sym.name, sec.name, sec.index, off // BPF_INSN_SZ,
                 sec.data[off:off + size], kind, is_sub,
