@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 VERDICTS = ("PASS", "FAIL", "ERROR", "SKIP", "XFAIL", "XPASS")
+REFERENCES = ("libbpf", "python")  # first columns: libbpf and the reference loader
 LOG_EXCERPT = 6000  # characters of a verifier log kept in the page (head and tail)
 STDERR_EXCERPT = 2000
 ROW_FIELDS = ("file", "program", "behaviour", "adapter", "kernel", "compiler", "verdict",
@@ -69,8 +70,9 @@ def page_data(doc: Mapping[str, Any]) -> dict[str, Any]:
     meta = doc.get("meta", {})
     rows: list[Mapping[str, Any]] = list(doc.get("results", []))
     declared = meta.get("adapters", [])
-    adapters = [a for a in _ordered(list(declared), rows, "adapter")
-                if any(str(r.get("adapter")) == a for r in rows)]
+    present = {str(r.get("adapter")) for r in rows}
+    adapters = sorted((a for a in _ordered(list(declared), rows, "adapter") if a in present),
+                      key=lambda a: REFERENCES.index(a) if a in REFERENCES else len(REFERENCES))
     kernels = _ordered([], rows, "kernel")
     compilers = _ordered([], rows, "compiler")
     comp = meta.get("compiler")

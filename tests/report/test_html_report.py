@@ -112,3 +112,10 @@ def test_write_from_json_puts_report_html_next_to_results_json(tmp_path: Path) -
     out = html_report.write_from_json(tmp_path / "results.json")
     assert out == tmp_path / "report.html"
     assert len(html_report.embedded_data(out.read_text())["rows"]) == 1
+
+
+def test_libbpf_and_the_reference_loader_come_first() -> None:
+    doc = run_doc(row("a", "aya", "PASS"), row("a", "python", "PASS"), row("a", "libbpf", "PASS"),
+                  row("a", "bpftool", "SKIP"))
+    doc["meta"]["adapters"] = {"aya": {}, "bpftool": {}, "libbpf": {}, "python": {}}
+    assert html_report.page_data(doc)["adapters"] == ["libbpf", "python", "aya", "bpftool"]

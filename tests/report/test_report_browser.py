@@ -90,7 +90,7 @@ def test_the_script_builds_one_cell_per_item_and_adapter(browser: Browser, real_
     assert len(cells) == len(items) * 2 == len(rows)
     assert sorted(int(i) for _, i in cells) == list(range(len(rows)))
     assert all(v == rows[int(i)]["verdict"] for v, i in cells)
-    assert "libbpf 1.4" in dom or "libbpf 1." in dom  # the library version in the header
+    assert "libbpf 1." in dom  # the library version in the column header
     assert f"{len(items)} of {len(items)} items shown" in dom
 
 
