@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ BTF_STUB_FLAGS: tuple[str, ...] = ("-DTARGET",)
 BIG_ENDIAN_SUFFIX = ".bpfeb.bpf.c"
 DEBIAN_MAJORS = range(14, 26)
 CACHE_FORMAT = 1
+LINK_SUFFIX = ".link"
+LINK_ARGV: tuple[str, ...] = ("gen", "object")  # bpftool gen object OUT IN...
 NO_CLANG_HINT = (
     "no clang found: install one with `apt-get install clang-19` (or `pip install ziglang`)"
 )
@@ -55,10 +58,18 @@ class Compiler:
 
 @dataclass(frozen=True)
 class Source:
-    """One C file under bpf-src/: a test object (`.bpf.c`) or a target-BTF stub (`.btf.c`)."""
+    """One C file under bpf-src/: a test object (`.bpf.c`) or a target-BTF stub (`.btf.c`).
+
+    A static-linking test (`<dir>/<name>.link`, TOML `inputs = ["a.part.c", ...]`) is a
+    Source too: `path`/`rel` name its first input (where its programs and assertions live,
+    so a failing line reads `a.part.c:N`), `link` the manifest, `inputs` every part.
+    """
 
     path: Path
     rel: str
+    link: Path | None = None
+    link_rel: str = ""
+    inputs: tuple[Path, ...] = ()
 
     @property
     def is_btf_stub(self) -> bool:
@@ -71,7 +82,9 @@ class Source:
         return "bpfeb" if self.rel.endswith(BIG_ENDIAN_SUFFIX) else "bpfel"
 
     def object_rel(self) -> str:
-        """The object's path relative to build/<compiler-id>/."""
+        """The object's path relative to build/<compiler-id>/ (`<name>.bpf.o` for a link)."""
+        if self.link is not None:
+            return self.link_rel[: -len(LINK_SUFFIX)] + ".bpf.o"
         return self.rel[: -len(".c")] + ".o"
 
 
@@ -158,7 +171,25 @@ def select_compiler(compilers: Sequence[Compiler], wanted: str | None) -> Compil
 def find_sources(bpf_src: Path) -> list[Source]:
     """Every `.bpf.c` and `.btf.c` under bpf_src, sorted by relative path."""
     paths = sorted({*bpf_src.rglob("*.bpf.c"), *bpf_src.rglob("*.btf.c")})
-    return [Source(p.resolve(), p.relative_to(bpf_src).as_posix()) for p in paths]
+    sources = [Source(p.resolve(), p.relative_to(bpf_src).as_posix()) for p in paths]
+    links = [link_source(p, bpf_src) for p in sorted(bpf_src.rglob("*" + LINK_SUFFIX))]
+    return sorted([*sources, *links], key=lambda s: s.link_rel or s.rel)
+
+
+def link_source(manifest: Path, bpf_src: Path) -> Source:
+    """The Source of a `.link` manifest; with no inputs when it is unreadable (the build
+    then fails with the reason: never a silent skip)."""
+    link_rel = manifest.relative_to(bpf_src).as_posix()
+    try:
+        inputs = tomllib.loads(manifest.read_text()).get("inputs", [])
+    except (OSError, tomllib.TOMLDecodeError):
+        inputs = []
+    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        inputs = []
+    parts = tuple((manifest.parent / i).resolve() for i in inputs)
+    first = parts[0] if parts else manifest.resolve()
+    rel = first.relative_to(bpf_src.resolve()).as_posix() if parts else link_rel
+    return Source(first, rel, manifest.resolve(), link_rel, parts)
 
 
 def compile_flags(source: Source, include_dir: Path,
@@ -213,9 +244,68 @@ def _is_fresh(obj: Path, compiler: Compiler, flags: Sequence[str]) -> bool:
     return bool(stamp.get("key") == cache_key(compiler, flags, deps))
 
 
+def build_link(compiler: Compiler, source: Source, out_dir: Path, include_dir: Path,
+               defines: Sequence[str] = ()) -> BuildResult:
+    """Compile each part of a `.link` (cached as `<part>.part.o`) and link them with
+    `bpftool gen object` into `<name>.bpf.o`, cached by the parts' objects and bpftool."""
+    obj = out_dir / compiler.id / source.object_rel()
+    assert source.link is not None
+    if not source.inputs:
+        return BuildResult(source, obj, ok=False, compiled=True,
+                           diagnostics=f"{source.link_rel}: no `inputs = [...]` list of parts")
+    bpftool = shutil.which("bpftool")
+    if bpftool is None:
+        return BuildResult(source, obj, ok=False, compiled=True,
+                           diagnostics="bpftool not found (static linking needs `bpftool gen "
+                           "object`): apt-get install -t bookworm-backports bpftool")
+    part_objs: list[Path] = []
+    compiled = False
+    root = source.link.parent
+    for part in source.inputs:
+        rel = Path(source.link_rel).parent / part.relative_to(root)
+        res = build_one(compiler, Source(part, rel.as_posix()), out_dir, include_dir, defines)
+        if not res.ok:
+            return BuildResult(source, obj, ok=False, compiled=True,
+                               diagnostics=f"{res.source.rel}: {res.diagnostics}")
+        compiled = compiled or res.compiled
+        part_objs.append(res.obj)
+    flags = ("bpftool", *LINK_ARGV, _bpftool_version(bpftool))
+    deps = [str(source.link), *(str(p) for p in part_objs)]
+    if not compiled and _is_fresh(obj, compiler, flags):
+        return BuildResult(source, obj, ok=True, compiled=False)
+    tmp = obj.with_name(f".{obj.name}.{os.getpid()}.tmp")
+    try:
+        proc = subprocess.run([bpftool, *LINK_ARGV, str(tmp), *map(str, part_objs)],
+                              capture_output=True, text=True, timeout=120, check=False)
+        diagnostics = (proc.stderr + proc.stdout).strip()
+        if proc.returncode != 0:
+            return BuildResult(source, obj, ok=False, compiled=True,
+                               diagnostics=diagnostics or f"bpftool exit {proc.returncode}")
+        os.replace(tmp, obj)
+        stamp_tmp = tmp.with_name(tmp.name + ".stamp")
+        stamp_tmp.write_text(json.dumps({"key": cache_key(compiler, flags, deps), "deps": deps}))
+        os.replace(stamp_tmp, _stamp_path(obj))
+        return BuildResult(source, obj, ok=True, compiled=True, diagnostics=diagnostics)
+    except subprocess.TimeoutExpired:
+        return BuildResult(source, obj, ok=False, compiled=True, diagnostics="bpftool timed out")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _bpftool_version(bpftool: str) -> str:
+    try:
+        proc = subprocess.run([bpftool, "version"], capture_output=True, text=True,
+                              timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return proc.stdout.splitlines()[0] if proc.stdout else "unknown"
+
+
 def build_one(compiler: Compiler, source: Source, out_dir: Path, include_dir: Path,
               defines: Sequence[str] = ()) -> BuildResult:
     """Compile one source unless its cached object is fresh; `defines` from `cc_probes`."""
+    if source.link is not None:
+        return build_link(compiler, source, out_dir, include_dir, defines)
     obj = out_dir / compiler.id / source.object_rel()
     flags = compile_flags(source, include_dir, defines)
     if _is_fresh(obj, compiler, flags):

@@ -221,6 +221,12 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         ("socket", "socket", "tc"), ("tc", "tc", "socket"),
         ("classifier", "classifier", "socket"), ("tcx", "tcx/ingress", "socket"),
         ("xdp", "xdp", "socket"), ("flow_dissector", "flow_dissector", "socket"))),
+    Mutation("link.vars", "st_value ignored in data relocations of a linked object",
+             _set(data_reloc_use_st_value=False)),
+    Mutation("link.funcs", "st_value ignored in call relocations of a linked object",
+             _set(call_use_st_value=False)),
+    Mutation("link.maps", "map references of a linked object resolved by section only",
+             _set(map_reloc_by_symbol=False)),
     *(Mutation(eid, what, _add("extern_skip", eid)) for eid, what in (
         ("externs.kconfig.version", "LINUX_KERNEL_VERSION not written (reads 0)"),
         ("externs.kconfig.syscall_wrapper", "LINUX_HAS_SYSCALL_WRAPPER not written (reads 0)"),

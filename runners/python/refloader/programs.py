@@ -92,12 +92,18 @@ def _assign_ext(progs: list[ProgramSpec], ext: BtfExt) -> None:
     for p in progs:
         by_sec.setdefault(p.section, []).append(p)
     for sec_name, plist in by_sec.items():
+        # A record outside every function belongs to a weak function the static linker
+        # replaced by a strong one (its code stays, its symbol goes): libbpf skips it
+        # ("skipping CO-RE relocation ... belonging to eliminated weak subprogram").
         for fi in ext.func_infos_for(sec_name):
-            _owner(plist, fi.insn_off, sec_name, "func_info").func_info.append(fi)
+            if (owner := _owner(plist, fi.insn_off, sec_name, "func_info")) is not None:
+                owner.func_info.append(fi)
         for li in ext.line_infos_for(sec_name):
-            _owner(plist, li.insn_off, sec_name, "line_info").line_info.append(li)
+            if (owner := _owner(plist, li.insn_off, sec_name, "line_info")) is not None:
+                owner.line_info.append(li)
         for cr in ext.core_relos_for(sec_name):
-            _owner(plist, cr.insn_off, sec_name, "CO-RE relocation").core_relos.append(cr)
+            if (owner := _owner(plist, cr.insn_off, sec_name, "CO-RE relocation")) is not None:
+                owner.core_relos.append(cr)
     for p in progs:  # rebase: bytes from section start -> instructions from program start
         for fi in p.func_info:
             fi.insn_off = fi.insn_off // BPF_INSN_SZ - p.sec_insn_off
@@ -107,12 +113,13 @@ def _assign_ext(progs: list[ProgramSpec], ext: BtfExt) -> None:
             cr.insn_off = cr.insn_off // BPF_INSN_SZ - p.sec_insn_off
 
 
-def _owner(plist: list[ProgramSpec], byte_off: int, sec: str, what: str) -> ProgramSpec:
+def _owner(plist: list[ProgramSpec], byte_off: int, sec: str, what: str
+           ) -> ProgramSpec | None:
+    """The function holding the record, or None (an eliminated weak function's code)."""
     if byte_off % BPF_INSN_SZ:
         raise ParseError(f"{what} record at unaligned offset", section=sec, offset=byte_off)
     idx = byte_off // BPF_INSN_SZ
     for p in plist:
         if p.sec_insn_off <= idx < p.sec_insn_off + p.insn_cnt:
             return p
-    raise ParseError(f"{what} record points outside any function", section=sec,
-                     offset=byte_off, insn=idx)
+    return None
