@@ -4,31 +4,25 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from core_fixtures import COMPILERS, CORE_SRC, CoreBuild, compile_one
+from core_fixtures import COMPILERS, BuildError, CoreBuild, build_core, find_compiler
 
 
 @pytest.fixture(scope="session", params=COMPILERS or ["clang-19"])
 def core_build(request: pytest.FixtureRequest,
                tmp_path_factory: pytest.TempPathFactory) -> CoreBuild:
-    """Every bpf-src/core program and stub, built with each of COMPILERS (2 jobs)."""
+    """Every bpf-src/core program and stub, built by the harness toolchain with each of
+    COMPILERS (its flags and compiler-probe defines, 2 jobs)."""
     cc = str(request.param)
-    if shutil.which(cc) is None:
+    compiler = find_compiler(cc)
+    if compiler is None:
         pytest.fail(f"no {cc} found: install it (.ci/install)")
-    out = tmp_path_factory.mktemp(f"core-build-{cc}")
-    srcs = sorted(CORE_SRC.glob("*.bpf.c"))
-    if not srcs:
-        pytest.fail(f"no CO-RE programs under {CORE_SRC}")
-    with ThreadPoolExecutor(2) as pool:
-        objs = list(pool.map(lambda s: compile_one(cc, s, out / s.name.replace(".c", ".o"), False),
-                             srcs))
-        stubs = list(pool.map(
-            lambda n: compile_one(cc, CORE_SRC / "btf" / f"{n}.btf.c", out / "btf" / f"{n}.btf.o",
-                               True), ("layout_a", "layout_b")))
-    return CoreBuild(cc, {o.name.removesuffix(".bpf.o"): o for o in objs}, stubs[0], stubs[1])
+    try:
+        return build_core(compiler, tmp_path_factory.mktemp(f"core-build-{cc}"))
+    except BuildError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

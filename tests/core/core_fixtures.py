@@ -1,48 +1,112 @@
-"""Helpers of the CO-RE engine's tests (tests/core): paths, the build record, compiling."""
+"""Helpers of the CO-RE engine's tests (tests/core): paths, the build record, building.
+
+bpf-src/core/ is built exactly as the harness builds it (`harness.toolchain.build_one`: its
+flags plus the `-DCONFORM_CC_*` of the compiler's `cc:*` probes), and whether a program
+can be checked with a compiler is decided as the harness decides it: from the program's
+`requires` metadata (`.conform`, read by `harness.discovery`) and that compiler's probe
+results, never from a compiler name or version.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness import ccprobes
+from harness.discovery import discover_object, load_catalogue
+from harness.probes import ProbeResult
+from harness.toolchain import (
+    Compiler,
+    build_one,
+    cc_probes,
+    discover_compilers,
+    find_sources,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 if importlib.util.find_spec("refloader") is None:
     sys.path.insert(0, str(REPO / "runners" / "python"))
 
-CORE_SRC = REPO / "bpf-src" / "core"
-INCLUDE = REPO / "bpf-src" / "include"
+BPF_SRC = REPO / "bpf-src"
+CORE_SRC = BPF_SRC / "core"
+INCLUDE = BPF_SRC / "include"
+CATALOGUE = REPO / "suite" / "catalogue.toml"
 #: the compilers the engine is checked with: the newest and the oldest the suite supports
 COMPILERS = [c for c in ("clang-19", "clang-14") if shutil.which(c)]
-#: programs that need clang >= 15 and, built by clang-14, hold no relocation at all
-NEEDS_CLANG15 = frozenset({"type_matches", "type_matches_enum", "enumval_64"})
+TARGET_STUB = "core/btf/layout_a.btf.c"
+CONTROL_STUB = "core/btf/layout_b.btf.c"
+
+
+class BuildError(Exception):
+    """bpf-src/core did not build, or its `.conform` metadata is unusable."""
 
 
 @dataclass(frozen=True)
 class CoreBuild:
-    """The compiled CO-RE tests: objects by stem, and the two target stubs."""
+    """The compiled CO-RE tests: objects by stem, the two target stubs, what gates them."""
 
     compiler: str
     objects: dict[str, Path]
     target: Path
     control: Path
+    #: the compiler's `cc:*` probe results
+    probes: dict[str, ProbeResult]
+    #: the `cc:*` probes each object's programs require (their `requires` metadata)
+    cc_requires: dict[str, frozenset[str]]
 
-    def has_relocations(self, name: str) -> bool:
-        """False for a clang >= 15 program built by an older clang (no relocations)."""
-        return not (name in NEEDS_CLANG15 and self.compiler == "clang-14")
+    def unchecked_because(self, name: str) -> str | None:
+        """Why the harness SKIPs `name` with this compiler (an absent `cc:` probe), or None."""
+        absent = sorted(r for r in self.cc_requires[name] if not self.probes[r].ok)
+        return "; ".join(f"{r}: {self.probes[r].reason}" for r in absent) or None
+
+    def checkable(self, name: str) -> bool:
+        """True when every compiler probe `name` requires is present for this compiler."""
+        return self.unchecked_because(name) is None
 
 
-def compile_one(cc: str, src: Path, out: Path, target: bool) -> Path:
-    """Compile one BPF C file the way the harness does (-DTARGET for a stub)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [cc, "-target", "bpfel", "-O2", "-g", "-c", str(src), "-I", str(INCLUDE),
-           "-o", str(out)]
-    subprocess.run(cmd + (["-DTARGET"] if target else []), check=True, capture_output=True)
-    return out
+@functools.cache
+def find_compiler(compiler_id: str) -> Compiler | None:
+    """The harness's `Compiler` whose id is `compiler_id` (e.g. `clang-19`), or None."""
+    return next((c for c in discover_compilers() if c.id == compiler_id), None)
+
+
+def _cc_requires(obj: Path, source: Path, rel: str,
+                 catalogue: frozenset[str]) -> frozenset[str]:
+    items = discover_object(obj, source, rel, catalogue)
+    errors = [f"{i.id}: {i.error}" for i in items if i.error is not None]
+    if errors:
+        raise BuildError("; ".join(errors))
+    return frozenset(r for i in items if i.expectations is not None
+                     for r in i.expectations.requires if r in ccprobes.CC_PROBE_NAMES)
+
+
+def build_core(compiler: Compiler, out: Path, jobs: int = 2) -> CoreBuild:
+    """Every bpf-src/core program and stub built by the harness toolchain into `out`."""
+    probes = cc_probes(compiler, out)
+    defines = ccprobes.defines(probes)
+    sources = [s for s in find_sources(BPF_SRC) if s.rel.startswith("core/")]
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        built = list(pool.map(lambda s: build_one(compiler, s, out, INCLUDE, defines),
+                              sources))
+    failed = [f"{b.source.rel}: {b.diagnostics}" for b in built if not b.ok]
+    if failed:
+        raise BuildError(f"{compiler.id} failed to build:\n" + "\n".join(failed))
+    stubs = {b.source.rel: b.obj for b in built if b.source.is_btf_stub}
+    tests = [b for b in built if not b.source.is_btf_stub]
+    if not tests:
+        raise BuildError(f"no CO-RE programs under {CORE_SRC}")
+    catalogue = load_catalogue(CATALOGUE)
+    objects = {b.obj.name.removesuffix(".bpf.o"): b.obj for b in tests}
+    cc_requires = {b.obj.name.removesuffix(".bpf.o"):
+                   _cc_requires(b.obj, b.source.path, b.source.rel, catalogue) for b in tests}
+    return CoreBuild(compiler.id, objects, stubs[TARGET_STUB], stubs[CONTROL_STUB], probes,
+                     cc_requires)
 
 
 def can_bpf() -> bool:

@@ -35,11 +35,21 @@ def behaviour_of(obj: Path) -> str:
 
 
 def relocate(obj: Path, btf: Path | None, skip: tuple[str, ...] = ()) -> Relocated:
+    """The CO-RE engine alone (refloader.core) on every program it relocates."""
     target = str(btf) if btf is not None else "/sys/kernel/btf/vmlinux"
     o = open_object(str(obj), plan=plan_for(skip, env=False),
                     btf_custom_path=None if btf is None else str(btf))
     results = relocate_programs(o, target)
     return {p.name: p.insns for p in o.programs}, results
+
+
+def load_relocate(obj: Path, btf: Path | None, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """The loader's CO-RE step (`BpfObject.load` step 2: which programs are relocated,
+    then refloader.core), with the plan of `skip`: where every core.* mutation lives."""
+    o = open_object(str(obj), plan=plan_for(skip, env=False),
+                    btf_custom_path=None if btf is None else str(btf))
+    o._core_relocate()
+    return {p.name: p.insns for p in o.programs}
 
 
 def target_of(name: str, build: CoreBuild) -> Path | None:
@@ -53,7 +63,7 @@ def test_there_are_at_least_forty_core_programs(core_build: CoreBuild) -> None:
 def test_every_record_is_applied_or_poisoned_and_no_instruction_count_changes(
         core_build: CoreBuild, cache_dir: Path) -> None:
     for name, obj in core_build.objects.items():
-        if name in REFUSED or not core_build.has_relocations(name):
+        if name in REFUSED or not core_build.checkable(name):
             continue
         before = {p.name: len(p.insns) for p in open_object(str(obj)).programs}
         insns, results = relocate(obj, target_of(name, core_build))
@@ -96,34 +106,46 @@ def test_the_missing_enum_value_poisons_both_halves_of_its_ld_imm64(
 def test_the_control_btf_changes_some_relocated_instruction_of_every_program(
         core_build: CoreBuild, cache_dir: Path) -> None:
     for name, obj in core_build.objects.items():
-        if name in REFUSED or name.startswith("vmlinux_") or not core_build.has_relocations(name):
+        if name in REFUSED or name.startswith("vmlinux_") or not core_build.checkable(name):
             continue
         good, _ = relocate(obj, core_build.target)
         ctl, _ = relocate(obj, core_build.control)
         assert good != ctl, f"{name}: target A and control B relocate identically"
 
 
-@pytest.mark.parametrize("name", sorted(p.name.removesuffix(".bpf.c") for p in
-                                        (Path(__file__).parents[2] / "bpf-src" / "core")
-                                        .glob("*.bpf.c")))
+#: programs whose mutation is known to change nothing in refloader today (a loader bug, not
+#: a test one): strict, so the test fails again (XPASS) as soon as refloader is fixed
+NOOP_MUTATION_BUGS = {
+    "not_autoloaded": "refloader bug: with core.not_autoloaded, BpfObject._core_relocate "
+                      "(loader.py ~180) only extends the unknown-kind check to SEC(\"?...\") "
+                      "programs, and refloader.core.relocate_programs still skips them "
+                      "(core.py ~619), so the ambiguous relocation never fails the object",
+}
+SKIP_CASES = [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=NOOP_MUTATION_BUGS[n]))
+              if n in NOOP_MUTATION_BUGS else n
+              for n in sorted(p.name.removesuffix(".bpf.c") for p in
+                              (Path(__file__).parents[2] / "bpf-src" / "core").glob("*.bpf.c"))]
+
+
+@pytest.mark.parametrize("name", SKIP_CASES)
 def test_skipping_the_behaviour_changes_the_relocated_program(
         name: str, core_build: CoreBuild, cache_dir: Path) -> None:
-    if not core_build.has_relocations(name):
-        pytest.skip(f"{name} needs clang >= 15; built by {core_build.compiler} it has no "
-                    "relocation to mutate")
+    why = core_build.unchecked_because(name)
+    if why is not None:
+        pytest.skip(f"{name} with {core_build.compiler}: {why}")
     obj = core_build.objects[name]
     behaviour = behaviour_of(obj)
     target = target_of(name, core_build)
     try:
-        good: Relocated | None = relocate(obj, target)
+        good: dict[str, bytes] | None = load_relocate(obj, target)
     except RelocationError:
         good = None  # the refused object: the mutation must make it relocate
     try:
-        mutated: Relocated | None = relocate(obj, target, (behaviour,))
+        mutated: dict[str, bytes] | None = load_relocate(obj, target, (behaviour,))
     except RelocationError:
-        mutated = None
+        mutated = None  # e.g. core.not_autoloaded: the unloaded program's ambiguity fails
     assert (good is None) != (mutated is None) or (
-        good is not None and mutated is not None and good[0] != mutated[0]), \
+        good is not None and mutated is not None and good != mutated), \
         f"{name}: skipping {behaviour} changes nothing"
 
 
@@ -144,6 +166,8 @@ def test_relocated_instructions_equal_libbpfs(core_build: CoreBuild, libbpf_insn
                                               cache_dir: Path) -> None:
     compared = 0
     for name, obj in core_build.objects.items():
+        if not core_build.checkable(name):  # the harness SKIPs it: no valid object to compare
+            continue
         target = target_of(name, core_build)
         theirs = _libbpf(libbpf_insns, obj, target)
         if name in REFUSED:
