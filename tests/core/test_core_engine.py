@@ -113,18 +113,8 @@ def test_the_control_btf_changes_some_relocated_instruction_of_every_program(
         assert good != ctl, f"{name}: target A and control B relocate identically"
 
 
-#: programs whose mutation is known to change nothing in refloader today (a loader bug, not
-#: a test one): strict, so the test fails again (XPASS) as soon as refloader is fixed
-NOOP_MUTATION_BUGS = {
-    "not_autoloaded": "refloader bug: with core.not_autoloaded, BpfObject._core_relocate "
-                      "(loader.py ~180) only extends the unknown-kind check to SEC(\"?...\") "
-                      "programs, and refloader.core.relocate_programs still skips them "
-                      "(core.py ~619), so the ambiguous relocation never fails the object",
-}
-SKIP_CASES = [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=NOOP_MUTATION_BUGS[n]))
-              if n in NOOP_MUTATION_BUGS else n
-              for n in sorted(p.name.removesuffix(".bpf.c") for p in
-                              (Path(__file__).parents[2] / "bpf-src" / "core").glob("*.bpf.c"))]
+SKIP_CASES = sorted(p.name.removesuffix(".bpf.c") for p in
+                    (Path(__file__).parents[2] / "bpf-src" / "core").glob("*.bpf.c"))
 
 
 @pytest.mark.parametrize("name", SKIP_CASES)

@@ -616,7 +616,8 @@ def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]
     base_ctx = set() if obj.btf_custom_path else {"core.vmlinux"}
     out: list[CoreResult] = []
     for p in obj.programs:
-        if not p.core_relos or (not p.is_subprog and not p.autoload):
+        relocate_unloaded = "core.not_autoloaded" in obj.plan.core_skip  # the mutation
+        if not p.core_relos or (not p.is_subprog and not p.autoload and not relocate_unloaded):
             continue  # libbpf: no relocation for a program that will not be loaded
         ctx = set(base_ctx)
         role = roles.get(p.name, "entry")
