@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import oracle, probes, report, runner, sensitivity
+from harness import lint, oracle, probes, report, runner, scaffold, sensitivity
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
@@ -319,6 +319,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                matrix_cli.add_matrix_args, matrix_cli.cmd_matrix),
     Subcommand("report", "report tools: `report merge DIR...`", matrix_cli.add_report_args,
                matrix_cli.cmd_report),
+    Subcommand("new", "scaffold bpf-src/<family>/<name>.bpf.c and its catalogue entry",
+               scaffold.add_arguments, scaffold.cmd_new),
+    Subcommand("lint", "check every test source (libclang): purpose line, metadata, "
+               "returns, no libbpf headers", lint.add_arguments, lint.cmd_lint),
 )
 
 

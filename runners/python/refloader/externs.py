@@ -278,7 +278,7 @@ def _kcfg_value(e: Extern, raw: str) -> bytes:
 
 
 #: mutation ids (refloader.mutations, catalogue family ``externs``) resolve_externs honours
-_KCFG_TYPE_SKIP = {KcfgType.BOOL: "externs.kconfig.bool", KcfgType.TRISTATE:
+_KCFG_TYPE_SKIP: dict[KcfgType, str] = {KcfgType.BOOL: "externs.kconfig.bool", KcfgType.TRISTATE:
                    "externs.kconfig.tristate", KcfgType.INT: "externs.kconfig.int",
                    KcfgType.CHAR_ARR: "externs.kconfig.string"}
 _VIRTUAL_SKIP = {"LINUX_KERNEL_VERSION": "externs.kconfig.version",
@@ -294,8 +294,9 @@ def resolve_externs(table: ExternTable, maps: list[MapSpec], facts: KernelFacts,
     for e in table.externs:
         if e.is_kconfig:
             assert kmap is not None and kmap.data is not None
-            if _VIRTUAL_SKIP.get(e.name) in skip or (
-                    e.name.startswith("CONFIG_") and _KCFG_TYPE_SKIP.get(e.kcfg_type) in skip):
+            kind_skip = _KCFG_TYPE_SKIP.get(e.kcfg_type) if e.kcfg_type else None
+            if _VIRTUAL_SKIP.get(e.name, "") in skip or (
+                    e.name.startswith("CONFIG_") and kind_skip in skip):
                 continue  # mutation: the value is not written (reads 0)
             if e.name == "LINUX_KERNEL_VERSION":
                 raw = str(facts.kernel_version)
@@ -318,8 +319,8 @@ def resolve_externs(table: ExternTable, maps: list[MapSpec], facts: KernelFacts,
             e.is_set = True
             continue
         weak = e.weak and "externs.ksym.weak" not in skip  # mutation: weak treated as strong
-        if e.is_func and ("externs.kfunc" in skip and not e.weak
-                          or "externs.kfunc.weak" in skip and e.weak):
+        if e.is_func and (("externs.kfunc" in skip and not e.weak)
+                          or ("externs.kfunc.weak" in skip and e.weak)):
             continue  # mutation: left unresolved (a poisoned call, bpf_ksym_exists false)
         if e.is_func and "externs.kfunc.missing" in skip and not e.weak \
                 and facts.vmlinux_id(BtfKind.FUNC, e.name) is None:
