@@ -256,8 +256,8 @@ static json_t *prog_info(int fd)
 	len = sizeof(info);
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		goto done;
-	hex_encode(hex, xlated, info.xlated_prog_len < xlated_len ? info.xlated_prog_len
-								  : xlated_len);
+	hex_encode(hex, xlated,
+		   info.xlated_prog_len < xlated_len ? info.xlated_prog_len : xlated_len);
 	ids = json_array();
 	for (__u32 i = 0; i < nr_maps && i < info.nr_map_ids; i++)
 		json_array_append_new(ids, json_integer(map_ids[i]));
@@ -274,19 +274,20 @@ static json_t *maps_info(struct bpf_object *obj)
 	json_t *maps = json_array();
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_map__fd(map);
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
-		json_array_append_new(
-			maps, json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "id", info.id,
-					"name", info.name, "type", info.type, "key_size",
-					info.key_size, "value_size", info.value_size,
-					"max_entries", info.max_entries, "map_flags",
-					info.map_flags, "btf_id", info.btf_id));
+		json_array_append_new(maps, json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i, s:i}",
+						      "id", info.id, "name", info.name, "type",
+						      info.type, "key_size", info.key_size,
+						      "value_size", info.value_size, "max_entries",
+						      info.max_entries, "map_flags", info.map_flags,
+						      "btf_id", info.btf_id));
 	}
 	return maps;
 }
@@ -344,8 +345,9 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		goto out;
 	}
 	if (want_info)
-		json_object_set_new(reply, "info", json_pack("{s:o, s:o}", "prog", prog_info(fd),
-							     "maps", maps_info(obj)));
+		json_object_set_new(
+			reply, "info",
+			json_pack("{s:o, s:o}", "prog", prog_info(fd), "maps", maps_info(obj)));
 	err = bpf_prog_test_run_opts(fd, &run_opts);
 	set_ns(reply, "run", start);
 	if (err) {
@@ -410,8 +412,9 @@ static json_t *handle_run(json_t *req)
 			return fail(new_reply(id), "open", ENOMEM, "out of memory");
 	}
 
-	json_t *reply = run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
-				   (unsigned int)repeat, json_is_true(json_object_get(req, "info")));
+	json_t *reply =
+		run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
+			   (unsigned int)repeat, json_is_true(json_object_get(req, "info")));
 	free(data);
 	return reply;
 }
