@@ -1,0 +1,59 @@
+"""The project's code is formatted and typed by the tools its languages use.
+
+Python: ruff (lint + import order) and mypy --strict on harness/ and the reference loader;
+C: clang-format with runners/libbpf/.clang-format; Go: gofmt and go vet; Rust: rustfmt.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(cmd: list[str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.fail(f"{tool} is not installed: run .ci/install")
+    return path
+
+
+def test_python_is_ruff_clean() -> None:
+    res = run([need("ruff"), "check", "."])
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_harness_and_reference_loader_are_mypy_strict_clean() -> None:
+    res = run([need("mypy")])  # files and --strict come from pyproject.toml
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("source", sorted(p.relative_to(REPO).as_posix()
+                                          for p in (REPO / "runners").glob("*/*.c")))
+def test_c_adapters_are_clang_formatted(source: str) -> None:
+    tool = shutil.which("clang-format-19") or need("clang-format")
+    res = run([tool, "--dry-run", "-Werror", source])
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_go_adapter_is_gofmt_clean_and_vetted() -> None:
+    cwd = REPO / "runners" / "cilium-ebpf"
+    res = run([need("gofmt"), "-l", "."], cwd)
+    assert res.returncode == 0 and res.stdout == "", f"not gofmt'ed: {res.stdout}{res.stderr}"
+    res = run([need("go"), "vet", "./..."], cwd)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("crate", sorted(p.parent.name for p in
+                                         (REPO / "runners").glob("*/Cargo.toml")))
+def test_rust_adapters_are_rustfmt_clean(crate: str) -> None:
+    res = run([need("cargo"), "fmt", "--check"], REPO / "runners" / crate)
+    assert res.returncode == 0, res.stdout + res.stderr
