@@ -14,7 +14,7 @@ CONFORM(link_funcs, "ref", "libbpf linker.c (linker_append_elf_syms: strong beat
 SEC("socket")
 int link_funcs(void *ctx)
 {
-	ASSERT_EQ(link_triple(5), 15);  /* callee offset ignored: the first function of .text */
+	ASSERT_EQ(link_triple(5), 15);  /* a loader ignoring the callee offset: the first function of .text */
 	ASSERT_EQ(link_choose(), 2);    /* weak kept over strong: 1 */
 	PASS();
 }

@@ -44,6 +44,6 @@ int link_maps(void *ctx)
 	ASSERT_EQ(*v, 0x77);  /* the weak definition duplicated: 0 */
 	v = bpf_map_lookup_elem(&link_a_first, &key);
 	ASSERT_NOT_NULL(v);
-	ASSERT_EQ(*v, 0);     /* references resolved by section, first map wins: 0x77 */
+	ASSERT_EQ(*v, 0);     /* a loader resolving by section (first map wins): 0x77 */
 	PASS();
 }

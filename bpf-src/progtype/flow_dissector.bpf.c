@@ -8,7 +8,7 @@ CONFORM(progtype_flow_dissector, "ref", "libbpf section_defs (flow_dissector: FL
 SEC("flow_dissector")
 int progtype_flow_dissector(struct __sk_buff *skb)
 {
-	struct bpf_flow_keys *keys = skb->flow_keys;  /* any other type: the verifier refuses, load error */
+	struct bpf_flow_keys *keys = skb->flow_keys;  /* a loader typing it otherwise: the verifier refuses, load error */
 
 	ASSERT_EQ(keys->nhoff, CONFORM_ETH_HLEN);
 	ASSERT_EQ(keys->thoff, CONFORM_ETH_HLEN);

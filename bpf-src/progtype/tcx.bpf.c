@@ -8,7 +8,7 @@ CONFORM(progtype_tcx, "ref", "libbpf section_defs (tcx/ingress: SCHED_CLS, expec
 SEC("tcx/ingress")
 int progtype_tcx(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;      /* loaded as a socket filter: verifier refuses */
+	void *data = (void *)(long)skb->data;      /* a loader typing it SOCKET_FILTER: the verifier refuses */
 	void *data_end = (void *)(long)skb->data_end;
 
 	ASSERT_EQ(skb->tc_classid, 0);                 /* a socket filter may not read it: load error */

@@ -8,7 +8,7 @@ CONFORM(progtype_xdp, "ref", "libbpf section_defs (xdp: XDP, expected_attach_typ
 SEC("xdp")
 int progtype_xdp(struct xdp_md *ctx)
 {
-	/* loaded as a socket filter: offsets 0/4 are __sk_buff len/pkt_type, no packet pointers: load error */
+	/* a loader typing it SOCKET_FILTER: offsets 0/4 are __sk_buff len/pkt_type, no packet pointers: load error */
 	unsigned char *data = (unsigned char *)(long)ctx->data;
 	unsigned char *data_end = (unsigned char *)(long)ctx->data_end;
 
