@@ -25,6 +25,9 @@ from harness.probes import PROBE_NAMES
 
 CONFORM_SECTION = ".conform"
 DEFAULT_DATA_IN = "00" * 64
+#: `.conform` data_in=none: the test run gets no data at all (request `"data_in": ""`,
+#: `"repeat": 0`), for the types whose test run refuses data (raw_tp, syscall)
+NO_DATA = "none"
 EXPECTS = ("pass", "load_error", "open_error")
 LEVELS = ("required", "optional", "implementation-defined")
 KEYS = (
@@ -126,7 +129,7 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
         return f"level={value!r} is not one of {', '.join(LEVELS)}"
     if key == "role" and value not in ROLES:
         return f"role={value!r} is not one of {', '.join(ROLES)}"
-    if key == "data_in":
+    if key == "data_in" and value != NO_DATA:
         try:
             bytes.fromhex(value)
         except ValueError:
@@ -173,6 +176,11 @@ def parse_entries(entries: Iterable[str], catalogue: frozenset[str]) -> dict[str
     return by_prog
 
 
+def _data_in(value: str) -> str:
+    """The request's data_in: hex, or "" for `data_in=none` (no data)."""
+    return "" if value == NO_DATA else value.lower()
+
+
 def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
     missing = [k for k in MANDATORY_KEYS if k not in raw.values]
     if missing:
@@ -188,7 +196,7 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
     return Expectations(
         behaviour=v["behaviour"], expect=v["expect"], level=v["level"],
         requires=tuple(_split_list(v.get("requires", ""))), ref=v.get("ref", ""),
-        desc=v.get("desc", ""), data_in=v.get("data_in", DEFAULT_DATA_IN).lower(),
+        desc=v.get("desc", ""), data_in=_data_in(v.get("data_in", DEFAULT_DATA_IN)),
         btf_custom_path=paths["btf_custom_path"], btf_control_path=paths["btf_control_path"],
         before=before,
     )

@@ -148,6 +148,48 @@ def probe_kprobes() -> ProbeResult:
                        "no /sys/bus/event_source/devices/kprobe (CONFIG_KPROBES not set)")
 
 
+BPF_PROG_TYPE_RAW_TRACEPOINT = 17
+BPF_PROG_TYPE_SYSCALL = 31
+BPF_F_SLEEPABLE = 1 << 4
+
+
+def _load_typed(prog_type: int, flags: int = 0) -> tuple[int, int]:
+    """Load `r0 = 0; exit` as `prog_type` with `prog_flags`: (fd, errno)."""
+    insns = _MOV64_R0_0 + _EXIT
+    insn_buf = ctypes.create_string_buffer(insns, len(insns))
+    license_buf = ctypes.create_string_buffer(b"GPL")
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIQQIIQII", attr, 0, prog_type, 2, ctypes.addressof(insn_buf),
+                     ctypes.addressof(license_buf), 0, 0, 0, 0, flags)
+    return _bpf(BPF_PROG_LOAD, attr)
+
+
+def _test_run_no_data(name: str, prog_type: int, flags: int = 0) -> ProbeResult:
+    fd, err = _load_typed(prog_type, flags)
+    if fd < 0:
+        return ProbeResult(name, False, f"cannot load program type {prog_type}: "
+                           f"{os.strerror(err)}")
+    try:
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<I", attr, 0, fd)  # no data, no ctx, repeat 0
+        ret, err = _bpf(BPF_PROG_TEST_RUN, attr)
+    finally:
+        os.close(fd)
+    if ret < 0:
+        return ProbeResult(name, False, f"BPF_PROG_TEST_RUN without data: {os.strerror(err)}")
+    return ProbeResult(name, True, "loads and test-runs without data")
+
+
+def probe_raw_tp_test_run() -> ProbeResult:
+    """A raw tracepoint program loads and BPF_PROG_TEST_RUN runs it without data (5.10+)."""
+    return _test_run_no_data("raw_tp_test_run", BPF_PROG_TYPE_RAW_TRACEPOINT)
+
+
+def probe_prog_type_syscall() -> ProbeResult:
+    """BPF_PROG_TYPE_SYSCALL (sleepable) loads and test-runs without data (5.14+)."""
+    return _test_run_no_data("prog_type_syscall", BPF_PROG_TYPE_SYSCALL, BPF_F_SLEEPABLE)
+
+
 def _insn(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> bytes:
     return struct.pack("<BBhi", code, dst | (src << 4), off, imm)
 
@@ -226,6 +268,8 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "kfunc_iter_num": probe_kfunc_iter_num,
     "kallsyms_percpu": probe_kallsyms_percpu,
     "kprobes": probe_kprobes,
+    "raw_tp_test_run": probe_raw_tp_test_run,
+    "prog_type_syscall": probe_prog_type_syscall,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

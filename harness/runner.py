@@ -188,6 +188,8 @@ def required_fields(item: Item, mutate: bool) -> list[str]:
         need.append("btf_custom_path")
     if exp.data_in != discovery.DEFAULT_DATA_IN:
         need.append("data_in")
+    if exp.data_in == "":  # data_in=none: docs/adapter-protocol.md, "No data"
+        need.append("no_data")
     if exp.before is not None:  # the steps share state only through pins
         need.append("pin_root")
     if mutate:
@@ -278,6 +280,7 @@ class AdapterRun:
                 id=next(self._ids), elf=str(item.obj), program=item.program,
                 pin_root=str(pin_root), data_in=exp.data_in, btf_custom_path=btf,
                 skip=(exp.behaviour,) if self.ctx.mutate else (),
+                repeat=0 if exp.data_in == "" else 1,  # no-data test runs refuse repeat > 0
             )
             reply = self.executor.run(req)
         except AdapterError as exc:

@@ -300,8 +300,9 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root,
 		    .btf_custom_path = btf_custom_path);
-	LIBBPF_OPTS(bpf_test_run_opts, run_opts, .data_in = data, .data_size_in = data_len,
-		    .repeat = repeat);
+	/* empty data_in: no data at all (raw_tp, syscall refuse a data pointer) */
+	LIBBPF_OPTS(bpf_test_run_opts, run_opts, .data_in = data_len ? data : NULL,
+		    .data_size_in = data_len, .repeat = repeat);
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	char btf_buf[600];
@@ -431,12 +432,12 @@ static json_t *handle_hello(void)
 		snprintf(library_version, sizeof(library_version), "%s", LIBBPF_PKG_VERSION);
 	else
 		snprintf(library_version, sizeof(library_version), "%s", runtime);
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s]}", "op", "hello",
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s]}", "op", "hello",
 			 "protocol", 1, "name", "libbpf", "adapter_version", ADAPTER_VERSION,
 			 "library", "libbpf", "library_version", library_version,
 			 "library_runtime_version", runtime, "library_build_version",
 			 LIBBPF_PKG_VERSION, "supports", "pin_root", "btf_custom_path", "data_in",
-			 "repeat", "info");
+			 "repeat", "info", "no_data");
 }
 
 /* One request line in, one reply out; returns 0 when the adapter should exit. */

@@ -23,7 +23,7 @@ from refloader.mutations import plan_for
 from refloader.sanitize import KernelFeatures
 
 PROTOCOL = 1
-SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info"]
+SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data"]
 DEFAULT_DATA_IN = bytes(64)
 ELF_BACKEND_ENV = "REFLOADER_ELF"  # "struct" (default) or "pyelftools"
 
@@ -100,7 +100,8 @@ def run(req: dict[str, Any], session: Session) -> Reply:
         return _fail(reply, "open", LoaderError("bad request: 'elf' and 'program' required"))
     skip = req.get("skip") or []
     data_hex = req.get("data_in")
-    repeat = req.get("repeat") or 1
+    repeat = req.get("repeat")
+    repeat = 1 if repeat is None else repeat  # 0 is the kernel's "once" (no-data runs)
     obj: BpfObject | None = None
     t0 = time.perf_counter_ns()
     try:

@@ -220,7 +220,8 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
                _misclassify(sec, as_sec)) for pid, sec, as_sec in (
         ("socket", "socket", "tc"), ("tc", "tc", "socket"),
         ("classifier", "classifier", "socket"), ("tcx", "tcx/ingress", "socket"),
-        ("xdp", "xdp", "socket"), ("flow_dissector", "flow_dissector", "socket"))),
+        ("xdp", "xdp", "socket"), ("flow_dissector", "flow_dissector", "socket"),
+        ("raw_tp", "raw_tp", "socket"), ("syscall", "syscall", "socket"))),
     Mutation("link.vars", "st_value ignored in data relocations of a linked object",
              _set(data_reloc_use_st_value=False)),
     Mutation("link.funcs", "st_value ignored in call relocations of a linked object",

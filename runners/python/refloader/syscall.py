@@ -300,11 +300,15 @@ class TestRunResult:
 
 
 def prog_test_run(fd: int, data_in: bytes, repeat: int = 1) -> TestRunResult:
-    """BPF_PROG_TEST_RUN with ``data_in``; returns retval (u32), duration, data_out."""
+    """BPF_PROG_TEST_RUN with ``data_in``; returns retval (u32), duration, data_out.
+
+    An empty ``data_in`` means no data: data_in and data_out NULL (raw_tp and syscall
+    test runs refuse any)."""
     din = ctypes.create_string_buffer(data_in, len(data_in))
-    dout = ctypes.create_string_buffer(max(len(data_in), 256) + 256)
-    attr = TestRunAttr(prog_fd=fd, data_size_in=len(data_in), data_in=_addr(din),
-                       data_size_out=len(dout), data_out=_addr(dout), repeat=repeat)
+    dout = ctypes.create_string_buffer(max(len(data_in), 256) + 256 if data_in else 0)
+    attr = TestRunAttr(prog_fd=fd, data_size_in=len(data_in),
+                       data_in=_addr(din) if data_in else 0, data_size_out=len(dout),
+                       data_out=_addr(dout) if data_in else 0, repeat=repeat)
     try:
         sys_bpf(BPF_PROG_TEST_RUN, attr)
     except OSError as exc:
