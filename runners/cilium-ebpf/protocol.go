@@ -66,9 +66,12 @@ func (r *request) params() (runParams, error) {
 			return p, fmt.Errorf("data_in is not hex: %w", err)
 		}
 		p.dataIn = data
+		if len(data) == 0 {
+			p.dataIn = nil // no data (protocol "No data"): raw_tp and syscall refuse any
+		}
 	}
-	if r.Repeat != nil && *r.Repeat > 0 {
-		p.repeat = *r.Repeat
+	if r.Repeat != nil {
+		p.repeat = *r.Repeat // 0 is the kernel's "once"; no-data runs need it
 	}
 	return p, nil
 }
