@@ -1,4 +1,4 @@
-/* Static linking, functions (second object): the strong definitions. */
+/* Static linking, functions (second object): the extern's body and a __weak function the first object overrides. */
 #include "conformance.h"
 
 __noinline int link_triple(int x)
@@ -6,7 +6,7 @@ __noinline int link_triple(int x)
 	return 3 * x;
 }
 
-__noinline int link_choose(void)
+__weak __noinline int link_choose(void)
 {
-	return 2;
+	return 1;
 }
