@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::info::Info;
 
 /// Request fields this adapter honours (reported in `hello`).
-pub const SUPPORTS: [&str; 5] = ["pin_root", "btf_custom_path", "data_in", "repeat", "info"];
+pub const SUPPORTS: [&str; 6] =
+    ["pin_root", "btf_custom_path", "data_in", "repeat", "info", "no_data"];
 
 /// One `run` request: load the whole object, test-run one program.
 #[derive(Debug, Deserialize)]

@@ -223,7 +223,8 @@ fn run(req: RunRequest) -> Reply {
         return reply.fail("run", Some(ENOENT), msg);
     };
     let input = ProgramInput {
-        data_in: Some(&data),
+        // empty: no data at all (protocol "No data"), NULL rather than a dangling pointer
+        data_in: if data.is_empty() { None } else { Some(&data) },
         repeat: req.repeat.unwrap_or(1),
         ..Default::default()
     };
@@ -264,7 +265,7 @@ fn hello() -> Value {
         "library_runtime_version": format!("{major}.{minor}"),
         "libbpf_rs_version": LIBBPF_RS_VERSION,
         "libbpf_sys_version": LIBBPF_SYS_VERSION,
-        "supports": ["pin_root", "btf_custom_path", "data_in", "repeat"],
+        "supports": ["pin_root", "btf_custom_path", "data_in", "repeat", "no_data"],
     })
 }
 
