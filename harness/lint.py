@@ -230,6 +230,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
     """Print `file:line: message` for each finding; 1 if any, 2 if libclang is missing."""
     root = Path(__file__).resolve().parent.parent
     bpf_src = (args.bpf_src or root / "bpf-src").resolve()
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:
+        print(f"bpfconform lint: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
     try:
         if args.files:
             findings = [f for p in args.files

@@ -2,8 +2,9 @@
 
 Writes `bpf-src/<family>/<name>.bpf.c` (purpose line, TEST()/desc/ref metadata, one
 assertion that passes on a correct loader) and appends a `["<family>.<name>"]` skeleton with
-every field to `suite/catalogue.toml`. Refuses to overwrite: an existing file or catalogue
-id is an error and nothing is written.
+every field to `suite/catalogue.toml` (`--behaviour ID` of an existing entry: the program
+tests it, nothing is appended). Refuses to overwrite: an existing file, or an existing
+default id, is an error and nothing is written.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Scaffolded:
     source: Path
     behaviour: str
     catalogue: Path
+    appended: bool = True
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -78,15 +80,17 @@ def scaffold(root: Path, target: str, behaviour: str | None = None) -> Scaffolde
     catalogue = root / "suite" / "catalogue.toml"
     if source.exists():
         raise ScaffoldError(f"{source.relative_to(root)} exists: not overwritten")
-    text = catalogue.read_text()
-    if bid in tomllib.loads(text):
-        raise ScaffoldError(f"behaviour {bid!r} is already in {catalogue.relative_to(root)}")
+    known = bid in tomllib.loads(catalogue.read_text())
+    if known and behaviour is None:
+        raise ScaffoldError(f"behaviour {bid!r} is already in {catalogue.relative_to(root)} "
+                            f"(to add a program to it: --behaviour {bid})")
     source.parent.mkdir(parents=True, exist_ok=True)
     with source.open("x") as f:
         f.write(PROGRAM_TEMPLATE.format(name=name, id=bid))
-    with catalogue.open("a") as f:
-        f.write(CATALOGUE_TEMPLATE.format(id=bid, family=family))
-    return Scaffolded(source, bid, catalogue)
+    if not known:  # an existing id named with --behaviour keeps its entry
+        with catalogue.open("a") as f:
+            f.write(CATALOGUE_TEMPLATE.format(id=bid, family=family))
+    return Scaffolded(source, bid, catalogue, appended=not known)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -105,8 +109,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"bpfconform new: {exc}", file=sys.stderr)
         return 1
     rel = done.source.relative_to(root)
-    print(f"wrote {rel}\nappended [\"{done.behaviour}\"] to suite/catalogue.toml")
-    print(f"next: edit both (every TODO), then\n  bpfconform run -k {rel.stem.removesuffix('.bpf')}"
-          " --adapter libbpf --adapter python\n  bpfconform sensitivity --adapter python "
-          f"-k {rel.parent.name}/\n  bpfconform lint")
+    print(f"wrote {rel}")
+    print(f"appended [\"{done.behaviour}\"] to suite/catalogue.toml" if done.appended else
+          f"tests the existing [\"{done.behaviour}\"] of suite/catalogue.toml")
+    name = rel.name.removesuffix(".bpf.c")
+    print(f"next: edit every TODO (CONTRIBUTING.md), then\n"
+          f"  bpfconform run -k {name} --adapter libbpf --adapter python\n"
+          f"  bpfconform sensitivity --adapter python -k {name}\n  bpfconform lint")
     return 0

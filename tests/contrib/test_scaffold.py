@@ -46,9 +46,18 @@ def test_new_refuses_to_overwrite_a_file_or_an_id(repo: Path) -> None:
     with pytest.raises(scaffold.ScaffoldError, match="exists"):
         scaffold.scaffold(repo, "widgets/first_widget")
     assert done.source.read_text() == "mine\n"
-    with pytest.raises(scaffold.ScaffoldError, match="already in"):
-        scaffold.scaffold(repo, "widgets/other", behaviour="widgets.first_widget")
-    assert not (repo / "bpf-src" / "widgets" / "other.bpf.c").exists()
+    done.source.unlink()
+    with pytest.raises(scaffold.ScaffoldError, match=r"--behaviour widgets\.first_widget"):
+        scaffold.scaffold(repo, "widgets/first_widget")
+    assert not done.source.exists()
+    assert (repo / "suite" / "catalogue.toml").read_text() == before
+
+
+def test_new_with_an_existing_behaviour_adds_a_program_and_no_entry(repo: Path) -> None:
+    before = (repo / "suite" / "catalogue.toml").read_text()
+    done = scaffold.scaffold(repo, "data/second_look", behaviour="data.data")
+    assert not done.appended
+    assert 'TEST(second_look, "data.data", "pass", "required");' in done.source.read_text()
     assert (repo / "suite" / "catalogue.toml").read_text() == before
 
 
