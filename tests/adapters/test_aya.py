@@ -76,7 +76,8 @@ def test_hello_reports_the_aya_version_resolved_in_cargo_lock(adapter: Any) -> N
     assert (hello["op"], hello["protocol"], hello["name"]) == ("hello", 1, "aya")
     assert hello["library"] == "aya"
     assert hello["library_version"] == aya_version_in_cargo_lock()
-    assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info"}
+    assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info",
+                                 "no_data"}
 
 
 def test_a_passing_program_returns_zero_with_timings(

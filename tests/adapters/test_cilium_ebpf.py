@@ -266,7 +266,8 @@ def test_hello_names_the_adapter_and_the_cilium_ebpf_module_version(adapter: Ada
     assert reply["name"] == "cilium-ebpf"
     assert reply["library"] == "cilium/ebpf"
     assert reply["library_version"] == cilium_version_in_go_mod()
-    assert set(reply["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info"}
+    assert set(reply["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info",
+                                     "no_data"}
 
 
 def test_a_passing_program_returns_zero_with_timings(

@@ -22,7 +22,8 @@ def adapter(launch: Any) -> Any:
 def test_hello_reports_the_linked_libbpf_version(adapter: Any) -> None:
     hello = adapter.hello()
     assert hello["op"] == "hello" and hello["protocol"] == 1 and hello["name"] == "libbpf"
-    assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info"}
+    assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info",
+                                     "no_data"}
     pkg = subprocess.run(
         ["pkg-config", "--modversion", "libbpf"], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -22,7 +22,8 @@ def adapter(launch: Any) -> Any:
 def test_hello_reports_the_vendored_libbpf_version(adapter: Any) -> None:
     hello = adapter.hello()
     assert hello["op"] == "hello" and hello["protocol"] == 1 and hello["name"] == "libbpf-rs"
-    assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat"}
+    assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat",
+                                     "no_data"}
     lock = (REPO / "runners" / "libbpf-rs" / "Cargo.lock").read_text()
     sys_version = re.search(r'name = "libbpf-sys"\nversion = "([^"]+)"', lock)
     assert sys_version and hello["libbpf_sys_version"] == sys_version.group(1)
