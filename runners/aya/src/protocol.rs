@@ -7,8 +7,14 @@ use serde::{Deserialize, Serialize};
 use crate::info::Info;
 
 /// Request fields this adapter honours (reported in `hello`).
-pub const SUPPORTS: [&str; 6] =
-    ["pin_root", "btf_custom_path", "data_in", "repeat", "info", "no_data"];
+pub const SUPPORTS: [&str; 6] = [
+    "pin_root",
+    "btf_custom_path",
+    "data_in",
+    "repeat",
+    "info",
+    "no_data",
+];
 
 /// One `run` request: load the whole object, test-run one program.
 #[derive(Debug, Deserialize)]

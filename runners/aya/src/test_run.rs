@@ -36,7 +36,11 @@ pub fn run(fd: BorrowedFd<'_>, data_in: &[u8], repeat: u32) -> io::Result<u32> {
         prog_fd: fd.as_raw_fd() as u32,
         data_size_in: u32::try_from(data_in.len()).map_err(io::Error::other)?,
         // empty: no data at all (protocol "No data"), a NULL pointer, not a dangling one
-        data_in: if data_in.is_empty() { 0 } else { data_in.as_ptr() as u64 },
+        data_in: if data_in.is_empty() {
+            0
+        } else {
+            data_in.as_ptr() as u64
+        },
         repeat,
         ..BpfAttrTest::default()
     };
