@@ -3,8 +3,11 @@
 Each mutator takes a valid object (bytes) and returns named corrupt copies: truncated files
 and sections, section offsets/sizes past the end, bad relocation types/offsets/symbols,
 symbol indexes out of range, BTF with dangling type ids, cycles, huge vlen/counts, string
-offsets out of range, `.BTF.ext` records pointing past the code. Struct layouts are the
-ELF64 little-endian ones (`elf.h`) and libbpf's `struct btf_header`/`btf_ext_header`.
+offsets out of range, `.BTF.ext` records pointing past the code, a wrong byte order or
+class in `e_ident`. Struct layouts are the ELF64 little-endian ones (`elf.h`) and libbpf's
+`struct btf_header`/`btf_ext_header`, so only little-endian ELF64 objects can seed the
+mutators (`seed_problem`); a big-endian object gets the `byte_order` family alone
+(`big_endian_variants`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ SH_NAME, SH_TYPE, SH_OFFSET, SH_SIZE, SH_LINK, SH_INFO, SH_ENTSIZE = 0, 4, 24, 3
 SHDR_SIZE, SYM_SIZE, REL_SIZE = 64, 24, 16
 SHT_PROGBITS, SHT_SYMTAB, SHT_REL = 1, 2, 9
 SHF_EXECINSTR = 0x4
+ELF_MAGIC = b"\x7fELF"
+EI_CLASS, EI_DATA = 4, 5
+ELFCLASS32, ELFCLASS64 = 1, 2
+ELFDATANONE, ELFDATA2LSB, ELFDATA2MSB = 0, 1, 2
 
 # include/uapi/linux/btf.h
 BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_ARRAY, BTF_KIND_STRUCT = 1, 2, 3, 4
@@ -163,6 +170,27 @@ def _put(raw: bytes, at: int, fmt: str, *values: int) -> bytes:
     return bytes(out)
 
 
+def seed_problem(raw: bytes) -> str | None:
+    """Why `raw` cannot seed the mutators, or None when it can.
+
+    Every mutator reads and writes fields with little-endian ELF64 layouts: a big-endian
+    object (the suite's `*.bpfeb.bpf.c`) read that way has a section-table offset in the
+    exabytes, and a 32-bit one has its fields elsewhere. So a seed must say ELFCLASS64 and
+    ELFDATA2LSB in `e_ident` and parse (section table and names inside the file).
+    """
+    if raw[:4] != ELF_MAGIC or len(raw) < 64:
+        return "not an ELF file"
+    if raw[EI_CLASS] != ELFCLASS64:
+        return f"EI_CLASS {raw[EI_CLASS]} is not ELFCLASS64"
+    if raw[EI_DATA] != ELFDATA2LSB:
+        return f"EI_DATA {raw[EI_DATA]} is not ELFDATA2LSB (little-endian)"
+    try:
+        Elf.parse(raw)
+    except (struct.error, ValueError, IndexError, UnicodeDecodeError) as exc:
+        return f"does not parse as ELF64 LE: {exc}"
+    return None
+
+
 # -- ELF ----------------------------------------------------------------------------------
 
 def truncated_file(elf: Elf) -> Iterator[Variant]:
@@ -185,6 +213,29 @@ def elf_header(elf: Elf) -> Iterator[Variant]:
     yield "e_shnum_huge", _put(elf.raw, E_SHNUM, "<H", 0xFEFF)
     yield "e_shstrndx_out_of_range", _put(elf.raw, E_SHSTRNDX, "<H", 0xFEF0)
     yield "e_shentsize_bad", _put(elf.raw, E_SHENTSIZE, "<H", 7)
+
+
+def byte_order(elf: Elf) -> Iterator[Variant]:
+    """`e_ident` lying about the layout: big-endian, no byte order, an unknown one, 32-bit."""
+    yield "ei_data_msb", _put(elf.raw, EI_DATA, "B", ELFDATA2MSB)
+    yield "ei_data_none", _put(elf.raw, EI_DATA, "B", ELFDATANONE)
+    yield "ei_data_unknown", _put(elf.raw, EI_DATA, "B", 3)
+    yield "ei_class_32", _put(elf.raw, EI_CLASS, "B", ELFCLASS32)
+
+
+def big_endian_variants(label: str, raw: bytes) -> list[Case]:
+    """The `byte_order` family of a big-endian ELF64 object (which cannot seed the other,
+    little-endian, mutators): it claiming little-endian (its big-endian headers then read
+    as little-endian), and cut inside the header, the section table and the middle."""
+    if raw[:4] != ELF_MAGIC or raw[EI_DATA] != ELFDATA2MSB:
+        return []
+    (shoff,) = struct.unpack_from(">Q", raw, E_SHOFF)
+    cases = [("be:ei_data_lsb", _put(raw, EI_DATA, "B", ELFDATA2LSB)),
+             ("be:ei_data_none", _put(raw, EI_DATA, "B", ELFDATANONE))]
+    cases += [(f"be:truncated_file@{cut}", raw[:cut])
+              for cut in sorted({16, 63, len(raw) // 2, shoff + SHDR_SIZE + 7})
+              if 0 < cut < len(raw)]
+    return [Case(f"{label}:{name}", "byte_order", data) for name, data in cases]
 
 
 def _interesting(elf: Elf) -> list[Section]:
@@ -365,6 +416,7 @@ def btf_ext(elf: Elf) -> Iterator[Variant]:
 MUTATORS: tuple[tuple[str, Mutator], ...] = (
     ("truncated_file", truncated_file),
     ("elf_header", elf_header),
+    ("byte_order", byte_order),
     ("section_bounds", section_bounds),
     ("symbols", symbols),
     ("relocations", relocations),

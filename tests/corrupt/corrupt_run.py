@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corrupt_corpus import Case, corrupt_variants
+from corrupt_corpus import (
+    ELF_MAGIC,
+    ELFDATA2MSB,
+    Case,
+    big_endian_variants,
+    corrupt_variants,
+    seed_problem,
+)
 
 from harness import runner
 
@@ -37,17 +44,28 @@ class Outcome:
     secs: float
 
 
-def source_objects(per_family: int = PER_FAMILY) -> list[tuple[str, Path]]:
-    """(rel, object) of valid objects, `per_family` from each bpf-src family, built through
-    the harness toolchain (cached); the ones with the most sections first, for coverage."""
+def _built_objects() -> list[tuple[str, Path]]:
+    """(rel, object) of every test object the harness toolchain built (cached)."""
     prepared = runner.prepare(runner.Paths(), None)
+    return [(b.source.rel, b.obj) for b in prepared.builds
+            if b.ok and not b.source.is_btf_stub]
+
+
+def source_objects(per_family: int = PER_FAMILY) -> list[tuple[str, Path]]:
+    """(rel, object) of seed objects, `per_family` from each bpf-src family; the ones with
+    the most sections first, for coverage.
+
+    Only objects the mutators can read are seeds (`corrupt_corpus.seed_problem`: ELF64,
+    little-endian, parseable): the suite also builds big-endian objects on purpose
+    (`*.bpfeb.bpf.c`), which little-endian struct layouts would misread.
+    """
     by_family: dict[str, list[tuple[int, str, Path]]] = {}
-    for b in prepared.builds:
-        if b.ok and not b.source.is_btf_stub:
-            family = b.source.rel.split("/", 1)[0]
-            raw = b.obj.read_bytes()
-            shnum = int.from_bytes(raw[0x3C:0x3E], "little")
-            by_family.setdefault(family, []).append((-shnum, b.source.rel, b.obj))
+    for rel, obj in _built_objects():
+        raw = obj.read_bytes()
+        if seed_problem(raw) is not None:
+            continue
+        shnum = int.from_bytes(raw[0x3C:0x3E], "little")
+        by_family.setdefault(rel.split("/", 1)[0], []).append((-shnum, rel, obj))
     picked: list[tuple[str, Path]] = []
     for family in sorted(by_family):
         picked += [(rel, obj) for _n, rel, obj in sorted(by_family[family])[:per_family]]
@@ -56,12 +74,27 @@ def source_objects(per_family: int = PER_FAMILY) -> list[tuple[str, Path]]:
     return picked
 
 
+def big_endian_objects() -> list[tuple[str, Path]]:
+    """(rel, object) of the big-endian ELF objects the suite builds (`*.bpfeb.bpf.c`)."""
+    out: list[tuple[str, Path]] = []
+    for rel, obj in _built_objects():
+        head = obj.read_bytes()[:6]
+        if head[:4] == ELF_MAGIC and len(head) == 6 and head[5] == ELFDATA2MSB:
+            out.append((rel, obj))
+    return out
+
+
 def build_corpus(out: Path, per_family: int = PER_FAMILY) -> dict[Path, Case]:
-    """Write every corrupt variant under `out`; path -> case."""
+    """Write every corrupt variant under `out`; path -> case. Every family of mutators over
+    the little-endian seeds, plus the `byte_order` family of each big-endian object."""
     out.mkdir(parents=True, exist_ok=True)
     corpus: dict[Path, Case] = {}
-    for rel, obj in source_objects(per_family):
-        for i, case in enumerate(corrupt_variants(rel, obj.read_bytes())):
+    made = [(rel, corrupt_variants(rel, obj.read_bytes())) for rel, obj in
+            source_objects(per_family)]
+    made += [(rel, big_endian_variants(rel, obj.read_bytes())) for rel, obj in
+             big_endian_objects()]
+    for rel, cases in made:
+        for i, case in enumerate(cases):
             path = out / f"{rel.replace('/', '_')}.{i:03d}.o"
             path.write_bytes(case.data)
             corpus[path] = case

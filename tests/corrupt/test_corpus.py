@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from corrupt_corpus import MUTATORS, Case
-from corrupt_run import Outcome, counts
+from corrupt_corpus import MUTATORS, Case, seed_problem
+from corrupt_run import Outcome, big_endian_objects, counts, source_objects
 from corrupt_worker import signature
 from regressions_index import load_index
 
@@ -26,6 +26,16 @@ def test_the_corpus_covers_every_mutation_family(corpus: dict[Path, Case]) -> No
     families = {c.family for c in corpus.values()}
     assert families == {name for name, _ in MUTATORS}
     assert len(corpus) >= 300
+
+
+def test_seeds_are_little_endian_and_big_endian_objects_get_the_byte_order_family(
+        corpus: dict[Path, Case]) -> None:
+    assert all(seed_problem(obj.read_bytes()) is None for _rel, obj in source_objects())
+    big = big_endian_objects()
+    assert big, "the suite builds *.bpfeb.bpf.c objects: none found"
+    for rel, _obj in big:
+        mine = [c for c in corpus.values() if c.name.startswith(f"{rel}:")]
+        assert mine and all(c.family == "byte_order" for c in mine), rel
 
 
 @pytest.mark.parametrize("family", [name for name, _ in MUTATORS])
