@@ -7,7 +7,8 @@ bpftool has no pin-root option (it opens objects with libbpf's default, /sys/fs/
 the adapter lives in its own mount namespace and bind-mounts the request's `pin_root` over
 /sys/fs/bpf while bpftool runs: maps pinned by name land under `pin_root`, exactly where
 libbpf's `pin_root_path` would put them, and nothing leaks into the host's /sys/fs/bpf.
-Standalone: it does not import the harness.
+`pinmaps` pins every other map there too; those pins are removed after the request, so
+only what libbpf itself pins by name stays. Standalone: it does not import the harness.
 """
 
 from __future__ import annotations
@@ -213,13 +214,73 @@ def verifier_log(stderr: str) -> str | None:
     return log
 
 
+MODIFIERS = ("TYPEDEF", "CONST", "VOLATILE", "RESTRICT", "TYPE_TAG")
+
+
+def pinned_by_name(elf: str) -> set[str]:
+    """Names of the object's BTF-defined maps declared `__uint(pinning, LIBBPF_PIN_BY_NAME)`.
+
+    libbpf reads the `pinning` member of a `.maps` variable's struct as `int (*)[N]`:
+    N = 1 (LIBBPF_PIN_BY_NAME) pins the map at `<pin root>/<name>`. An object without BTF
+    (or one bpftool cannot dump) has no by-name maps: libbpf pins only BTF-defined maps.
+    """
+    try:
+        proc = subprocess.run(
+            ["bpftool", "-j", "btf", "dump", "file", elf],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+        )
+        types = {t["id"]: t for t in json.loads(proc.stdout)["types"]}
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, TypeError):
+        return set()
+
+    def resolve(tid: Any) -> dict[str, Any]:
+        t = types.get(tid, {})
+        while t.get("kind") in MODIFIERS:
+            t = types.get(t.get("type_id"), {})
+        return t
+
+    names = set()
+    for sec in types.values():
+        if sec.get("kind") != "DATASEC" or sec.get("name") != ".maps":
+            continue
+        for var in sec.get("vars", []):
+            v = types.get(var.get("type_id"), {})
+            for member in resolve(v.get("type_id")).get("members", []):
+                if member.get("name") != "pinning":
+                    continue
+                ptr = resolve(member.get("type_id"))
+                arr = resolve(ptr.get("type_id")) if ptr.get("kind") == "PTR" else {}
+                if arr.get("kind") == "ARRAY" and arr.get("nr_elems") == 1:
+                    names.add(str(v.get("name")))
+    return names
+
+
+def remove_pinmaps_pins(before: set[str], by_name: set[str]) -> None:
+    """Unpin what `pinmaps` added under the pin root: every new entry that is neither the
+    program pins' directory nor a map libbpf pins by name (those stay, as with libbpf)."""
+    try:
+        now = set(os.listdir(BPFFS))
+    except OSError:
+        return
+    for name in sorted(now - before - by_name - {PROGS_DIR}):
+        path = Path(BPFFS) / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def load_and_run(req: Request, reply: Reply, workdir: Path) -> Reply:
     """`bpftool prog loadall`, then `bpftool prog run pinned`, inside the bind mount."""
     progs = f"{BPFFS}/{PROGS_DIR}"
     # `pinmaps` keeps a user reference on every map after bpftool exits: without one the
     # kernel empties a PROG_ARRAY (prog_array_map_clear) and `.values` tail calls fall
     # through. Pinned into the (bind-mounted) pin root, where LIBBPF_PIN_BY_NAME maps
-    # already live, so by-name pins keep their path; the harness removes the pin root.
+    # already live, so by-name pins keep their path (any other directory makes
+    # bpf_object__pin_maps refuse them: "already has pin path ... different from ...");
+    # handle_run unpins the maps that are not pinned by name once the program has run.
     args = ["prog", "loadall", req.elf, progs, "pinmaps", BPFFS]
     if req.btf_custom_path is not None:
         return reply.fail("open", "bpftool prog loadall has no btf_custom_path option")
@@ -271,12 +332,19 @@ def handle_run(ns: Namespace | OSError, obj: dict[str, Any]) -> Reply:
     except OSError as exc:
         return reply.fail("open", str(exc), exc.errno)
     try:
+        before = set(os.listdir(BPFFS))
+    except OSError as exc:
+        ns.unbind()
+        return reply.fail("open", f"cannot list {req.pin_root}: {exc}", exc.errno)
+    by_name = pinned_by_name(req.elf)
+    try:
         with tempfile.TemporaryDirectory(prefix="bpfconform-bpftool-") as tmp:
             return load_and_run(req, reply, Path(tmp))
     except subprocess.TimeoutExpired as exc:
         return reply.fail(reply.phase, f"bpftool timed out after {exc.timeout}s: {exc.cmd}")
     finally:
         shutil.rmtree(f"{BPFFS}/{PROGS_DIR}", ignore_errors=True)
+        remove_pinmaps_pins(before, by_name)
         ns.unbind()
 
 
