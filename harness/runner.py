@@ -235,9 +235,12 @@ class AdapterRun:
         exp = item.expectations
         for probe in exp.requires:
             pr = self.ctx.probes.get(probe)
-            if pr is None or not pr.ok:
-                why = pr.reason if pr else "probe not run"
-                return self._result(item, Outcome(Verdict.SKIP, f"requires {probe}: {why}"))
+            if pr is None:
+                return self._result(item, Outcome(Verdict.SKIP,
+                                                  f"requires {probe}: probe not run"))
+            if not pr.ok:
+                return self._result(item, Outcome(Verdict.SKIP,
+                                                  f"requires {probe}: {pr.reason}", probe=probe))
         hello = self.hello()
         if hello is None:
             err = self._hello_error

@@ -38,6 +38,12 @@ class Outcome:
     line: int | None = None
     source_line: str | None = None
     verifier_log: str | None = None
+    probe: str | None = None  # a SKIP's `requires` probe, when it ran and recorded absence
+
+    @property
+    def probe_skip(self) -> bool:
+        """A SKIP decided by a feature probe that ran and recorded the feature absent."""
+        return self.verdict is Verdict.SKIP and self.probe is not None
 
 
 def source_line(path: Path, line: int) -> str | None:

@@ -109,7 +109,16 @@ def test_a_missing_probe_skips_with_its_recorded_reason(tmp_path: Path) -> None:
     result = AdapterRun("fake", ex, _ctx(tmp_path)).run(_item(tmp_path, requires=("bpf_loop",)))
     assert result.verdict is Verdict.SKIP
     assert result.outcome.reason == "requires bpf_loop: kernel too old"
+    assert result.outcome.probe == "bpf_loop" and result.outcome.probe_skip
     assert ex.requests == []
+
+
+def test_a_probe_that_never_ran_skips_without_a_recorded_probe(tmp_path: Path) -> None:
+    result = AdapterRun("fake", FakeExecutor([]), _ctx(tmp_path)).run(
+        _item(tmp_path, requires=("no_such_probe",)))
+    assert result.verdict is Verdict.SKIP
+    assert result.outcome.reason == "requires no_such_probe: probe not run"
+    assert result.outcome.probe is None and not result.outcome.probe_skip
 
 
 def test_a_field_the_adapter_does_not_support_skips(tmp_path: Path) -> None:
@@ -118,6 +127,7 @@ def test_a_field_the_adapter_does_not_support_skips(tmp_path: Path) -> None:
     result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
     assert result.verdict is Verdict.SKIP
     assert result.outcome.reason == "adapter does not support btf_custom_path"
+    assert not result.outcome.probe_skip
     assert ex.requests == []
 
 
