@@ -267,7 +267,8 @@ def _add_sensitivity_args(p: argparse.ArgumentParser) -> None:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Mutation check (harness.sensitivity): under its own behaviour's skip, every required
     expect=pass program must FAIL and every required load_error/open_error program must
-    load (or be kernel-enforced per the catalogue); anything else fails the check."""
+    load (or be kernel-enforced per the catalogue). A program a recorded feature probe SKIPs
+    unmutated is listed as not checkable on this kernel; anything else fails the check."""
     paths = _paths(args)
     manifests, _ = _resolve_adapters([args.adapter], paths.repo_root)
     if not manifests:

@@ -7,9 +7,11 @@ catalogue behaviour. Then
   check that refuses it. If the kernel refuses the object whatever the loader does, the
   catalogue entry says so (`kernel_enforced = "why"`) and the program is reported as
   kernel-enforced, apart from both the sensitive and the insensitive ones.
-A program that does not pass unmutated cannot be checked (UNCHECKED); an adapter that
-refuses the skip id itself (it does not know it) or breaks is an ERROR. Neither counts as
-sensitive.
+A program whose unmutated run SKIPs by a recorded feature probe (the kernel lacks what it
+needs) is NOT-CHECKABLE on this kernel: listed with the probe's reason, not a failure of the
+check. Any other program that does not pass unmutated cannot be checked (UNCHECKED); an
+adapter that refuses the skip id itself (it does not know it) or breaks is an ERROR. None of
+these counts as sensitive; UNCHECKED and ERROR fail the check.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Finding(StrEnum):
     SENSITIVE = "SENSITIVE"
     INSENSITIVE = "INSENSITIVE"
     KERNEL_ENFORCED = "KERNEL-ENFORCED"
+    NOT_CHECKABLE = "NOT-CHECKABLE"
     UNCHECKED = "UNCHECKED"
     ERROR = "ERROR"
 
@@ -93,6 +96,9 @@ def check(item: Item, plain: AdapterRun, mutated: AdapterRun,
     kind = "negative" if exp.expect in NEGATIVE else "pass"
     skip = exp.behaviour
     baseline = plain.run(item)
+    if baseline.outcome.probe_skip:
+        return Check(item, kind, Finding.NOT_CHECKABLE,
+                     f"not checkable on this kernel: {_first_line(baseline.outcome.reason)}")
     if baseline.verdict is not Verdict.PASS:
         return Check(item, kind, Finding.UNCHECKED, f"{baseline.verdict} without mutation "
                      f"({_first_line(baseline.outcome.reason)})")
@@ -122,7 +128,8 @@ def check(item: Item, plain: AdapterRun, mutated: AdapterRun,
 
 
 def summary(checks: Iterable[Check]) -> list[str]:
-    """The count lines, one per rule: sensitive of total, and what the rest are."""
+    """The count lines, one per rule: sensitive of total, and what the rest are; then how
+    many programs this kernel cannot check (a feature probe recorded the feature absent)."""
     lines = []
     checks = list(checks)
     for kind, label in (("pass", "required expect=pass programs"),
@@ -133,9 +140,13 @@ def summary(checks: Iterable[Check]) -> list[str]:
                          if f is not Finding.SENSITIVE and n[f])
         lines.append(f"{n[Finding.SENSITIVE]}/{len(mine)} {label} sensitive"
                      + (f" ({rest})" if rest else ""))
+    n_off = sum(c.finding is Finding.NOT_CHECKABLE for c in checks)
+    lines.append(f"{n_off} required programs not checkable on this kernel (feature probe)")
     return lines
 
 
 def proven(checks: Iterable[Check]) -> bool:
-    """True when every check is sensitive or kernel-enforced."""
-    return all(c.finding in (Finding.SENSITIVE, Finding.KERNEL_ENFORCED) for c in checks)
+    """True when every check is sensitive, kernel-enforced, or not checkable on this kernel
+    (a recorded probe: nothing the loader or the program got wrong)."""
+    return all(c.finding in (Finding.SENSITIVE, Finding.KERNEL_ENFORCED, Finding.NOT_CHECKABLE)
+               for c in checks)

@@ -141,6 +141,58 @@ def test_sensitivity_flags_a_program_that_asserts_nothing(
     assert "1/2 required expect=pass programs sensitive (1 insensitive)" in out
 
 
+PROBED = """/* sensitivity test: one program a probe skips, one that fails unmutated */
+#include "conformance.h"
+int counter = 7;
+TEST(checks, "data.data", "pass", "required");
+SEC("socket") int checks(void *ctx) { ASSERT_EQ(counter, 7); return 0; }
+TEST(loops, "data.data", "pass", "required");
+CONFORM(loops, "requires", "bpf_loop");
+SEC("socket") int loops(void *ctx) { ASSERT_EQ(counter, 7); return 0; }
+"""
+BROKEN = """/* sensitivity test: fails unmutated */
+#include "conformance.h"
+TEST(broken, "data.data", "pass", "required");
+SEC("socket") int broken(void *ctx) { return __LINE__; }
+"""
+
+
+def test_sensitivity_lists_probe_skipped_programs_as_not_checkable_and_still_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.client import AdapterClient, AdapterError
+    from harness.probes import ProbeResult
+
+    try:
+        with AdapterClient(find_manifest(REPO_ROOT, "python"), REPO_ROOT) as client:
+            supports = client.hello().supports
+    except (AdapterUnavailable, AdapterError) as exc:
+        pytest.skip(f"reference loader unavailable: {exc}")
+    if "skip" not in supports:
+        pytest.skip("the reference loader does not list 'skip' yet")
+    real = cli.run_probes
+
+    def without_bpf_loop(names: tuple[str, ...]) -> dict[str, ProbeResult]:
+        found = dict(real(names))
+        found["bpf_loop"] = ProbeResult("bpf_loop", False, "helper 181 unknown (test)")
+        return found
+
+    monkeypatch.setattr(cli, "run_probes", without_bpf_loop)
+    bpf_src = tmp_path / "bpf-src"
+    shutil.copytree(REPO_ROOT / "bpf-src" / "include", bpf_src / "include")
+    (bpf_src / "d").mkdir()
+    (bpf_src / "d" / "s.bpf.c").write_text(PROBED)
+    assert cli.main(["sensitivity", "--adapter", "python", "--bpf-src", str(bpf_src)]) == 0
+    out = capsys.readouterr().out
+    assert ("NOT-CHECKABLE d/s.bpf.c::loops: not checkable on this kernel: "
+            "requires bpf_loop: helper 181 unknown (test)") in out
+    assert "1/2 required expect=pass programs sensitive (1 not-checkable)" in out
+    assert "1 required programs not checkable on this kernel (feature probe)" in out
+    (bpf_src / "d" / "b.bpf.c").write_text(BROKEN)  # an unmutated FAIL still fails
+    assert cli.main(["sensitivity", "--adapter", "python", "--bpf-src", str(bpf_src)]) == 1
+    assert "UNCHECKED d/b.bpf.c::broken: FAIL without mutation" in capsys.readouterr().out
+
+
 def test_no_clang_at_all_is_one_line_saying_what_to_install(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -15,6 +15,7 @@ from harness.protocol import Hello, RunReply, RunRequest
 from harness.runner import REPO_ROOT, AdapterRun, Context, PinRoots
 from harness.sensitivity import Finding
 
+ABSENT = "no /sys/bus/event_source/devices/kprobe"
 UNKNOWN = "unknown behaviour id(s) to skip: {} (known: 40 ids in refloader.mutations)"
 
 
@@ -45,17 +46,19 @@ def _refused(phase: str, error: str) -> RunReply:
     return RunReply(id=None, phase=phase, error=error)  # type: ignore[arg-type]
 
 
-def _item(tmp_path: Path, expect: str = "pass", behaviour: str = "data.data") -> Item:
+def _item(tmp_path: Path, expect: str = "pass", behaviour: str = "data.data",
+          requires: tuple[str, ...] = ()) -> Item:
     src = tmp_path / "x.bpf.c"
     src.write_text("/* x */\nint a;\nASSERT_EQ(a, 1);\n")
-    exp = Expectations(behaviour=behaviour, expect=expect, level="required")
+    exp = Expectations(behaviour=behaviour, expect=expect, level="required", requires=requires)
     return Item(tmp_path / "x.bpf.o", src, "d/x.bpf.c", "p", expectations=exp)
 
 
 def _check(tmp_path: Path, item: Item, plain: RunReply, mutated: RunReply,
            enforced: dict[str, str] | None = None) -> sensitivity.Check:
     ex = Scripted(plain, mutated)
-    ctx = Context("host-test", "clang-test", {"x": ProbeResult("x", True, "")},
+    ctx = Context("host-test", "clang-test", {"x": ProbeResult("x", True, ""),
+                                              "kprobes": ProbeResult("kprobes", False, ABSENT)},
                   PinRoots(tmp_path / "pins"), mutate=True)
     return sensitivity.check(item, AdapterRun("ref", ex, replace(ctx, mutate=False)),
                              AdapterRun("ref", ex, ctx), enforced or {})
@@ -108,6 +111,28 @@ def test_a_negative_program_still_refused_is_insensitive_unless_kernel_enforced(
 def test_a_program_that_does_not_pass_unmutated_is_unchecked(tmp_path: Path) -> None:
     c = _check(tmp_path, _item(tmp_path), _done(9), _done(9))
     assert c.finding is Finding.UNCHECKED
+    assert not sensitivity.proven([c])
+    c = _check(tmp_path, _item(tmp_path, "load_error"), _done(0), _done(0))
+    assert c.finding is Finding.UNCHECKED  # a negative program that is not refused unmutated
+    assert not sensitivity.proven([c])
+
+
+def test_a_program_a_recorded_probe_skips_is_not_checkable_and_does_not_fail(
+    tmp_path: Path,
+) -> None:
+    for expect in ("pass", "load_error"):
+        c = _check(tmp_path, _item(tmp_path, expect, requires=("kprobes",)), _done(0), _done(3))
+        assert c.finding is Finding.NOT_CHECKABLE
+        assert c.line() == (f"NOT-CHECKABLE d/x.bpf.c::p: not checkable on this kernel: "
+                            f"requires kprobes: {ABSENT}")
+        assert sensitivity.proven([c])
+
+
+def test_a_skip_without_a_recorded_probe_is_unchecked_and_fails(tmp_path: Path) -> None:
+    c = _check(tmp_path, _item(tmp_path, requires=("never_probed",)), _done(0), _done(3))
+    assert c.finding is Finding.UNCHECKED
+    assert "probe not run" in c.reason
+    assert not sensitivity.proven([c])
 
 
 def test_the_summary_counts_both_kinds_and_names_the_rest(tmp_path: Path) -> None:
@@ -116,10 +141,12 @@ def test_the_summary_counts_both_kinds_and_names_the_rest(tmp_path: Path) -> Non
         _check(tmp_path, _item(tmp_path), _done(0), _done(0)),
         _check(tmp_path, _item(tmp_path, "load_error"), _refused("load", "x"),
                _refused("load", "x"), {"data.data": "k"}),
+        _check(tmp_path, _item(tmp_path, requires=("kprobes",)), _done(0), _done(3)),
     ]
     assert sensitivity.summary(checks) == [
-        "1/2 required expect=pass programs sensitive (1 insensitive)",
+        "1/3 required expect=pass programs sensitive (1 insensitive, 1 not-checkable)",
         "0/1 required expect=load_error/open_error programs sensitive (1 kernel-enforced)",
+        "1 required programs not checkable on this kernel (feature probe)",
     ]
 
 
