@@ -257,6 +257,20 @@ def probe_btf_vmlinux() -> ProbeResult:
                        "present" if ok else "/sys/kernel/btf/vmlinux is not readable")
 
 
+def probe_map_bloom_filter() -> ProbeResult:
+    """BPF_MAP_TYPE_BLOOM_FILTER (5.16+) with map_extra: libbpf's probe_map_create attrs."""
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    # map_type, key_size, value_size, max_entries, map_flags; map_extra (u64) at offset 64
+    struct.pack_into("<IIIII", attr, 0, 30, 0, 4, 1, 0)
+    struct.pack_into("<Q", attr, 64, 5)
+    fd, err = _bpf(0, attr)  # BPF_MAP_CREATE
+    if fd < 0:
+        return ProbeResult("map_bloom_filter", False,
+                           f"BPF_MAP_CREATE of a bloom filter: {os.strerror(err)}")
+    os.close(fd)
+    return ProbeResult("map_bloom_filter", True, "bloom filter map created")
+
+
 PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_loop": probe_bpf_loop,
     "prog_test_run": probe_prog_test_run,
@@ -270,6 +284,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "kprobes": probe_kprobes,
     "raw_tp_test_run": probe_raw_tp_test_run,
     "prog_type_syscall": probe_prog_type_syscall,
+    "map_bloom_filter": probe_map_bloom_filter,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

@@ -426,6 +426,9 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
         if needs:
             raise
         btf, btf_problem = None, f"dropped: .BTF unusable: {exc}"
+    if btf is not None and not plan.know_btf_decl_tag and any(
+            t.kind == BtfKind.DECL_TAG for _, t in btf):  # mutation *.btf.decl_tag
+        raise ParseError(f"{path}: .BTF: unknown BTF kind {int(BtfKind.DECL_TAG)}", section=".BTF")
     ext = None
     ext_sec = elf.section_by_name(".BTF.ext")
     if btf is not None and ext_sec is not None:

@@ -76,6 +76,8 @@ class Plan:
     #: legacy.*: the `maps` section read; iproute2's longer bpf_elf_map accepted
     read_legacy_maps: bool = True
     accept_elf_map_fields: bool = True
+    #: maps.btf.decl_tag, data.btf.decl_tag: BTF_KIND_DECL_TAG understood (else BTF refused)
+    know_btf_decl_tag: bool = True
     #: section name -> another section name whose definition types it (progtype.*)
     sec_misclassify: dict[str, str] = field(default_factory=dict)
     #: extern behaviours refloader.externs.resolve_externs must not perform
@@ -150,6 +152,14 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(map_force_max_entries=4096)),
     Mutation("maps.flags", "`map_flags` ignored: every BTF map gets flags 0",
              _add("map_ignore_members", "map_flags")),
+    Mutation("maps.map_extra", "`map_extra` ignored: every BTF map gets map_extra 0",
+             _add("map_ignore_members", "map_extra")),
+    Mutation("maps.btf.decl_tag", "BTF_KIND_DECL_TAG unknown: the object's BTF is refused",
+             _set(know_btf_decl_tag=False)),
+    Mutation("data.btf.decl_tag", "BTF_KIND_DECL_TAG unknown: the object's BTF is refused",
+             _set(know_btf_decl_tag=False)),
+    Mutation("data.rodata.cst", ".rodata.cst16 map created, merged constants not written",
+             _add("skip_init_of", ".rodata.cst16")),
     Mutation("maps.btf.linkage", "the linkage of a .maps variable is not checked",
              _set(check_map_linkage=False)),
     Mutation("maps.create_error", "a map whose BPF_MAP_CREATE fails is dropped, load goes on",
@@ -221,7 +231,8 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         ("socket", "socket", "tc"), ("tc", "tc", "socket"),
         ("classifier", "classifier", "socket"), ("tcx", "tcx/ingress", "socket"),
         ("xdp", "xdp", "socket"), ("flow_dissector", "flow_dissector", "socket"),
-        ("raw_tp", "raw_tp", "socket"), ("syscall", "syscall", "socket"))),
+        ("raw_tp", "raw_tp", "socket"), ("syscall", "syscall", "socket"),
+        ("lwt_in", "lwt_in", "tc"), ("lwt_xmit", "lwt_xmit", "lwt_in"))),
     Mutation("link.vars", "st_value ignored in data relocations of a linked object",
              _set(data_reloc_use_st_value=False)),
     Mutation("link.funcs", "st_value ignored in call relocations of a linked object",
