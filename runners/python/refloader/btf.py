@@ -393,6 +393,8 @@ _REF_KINDS: dict[int, type[RefType]] = {
     BtfKind.TYPE_TAG: TypeTag,
 }
 
+_REF_KINDS_INT: dict[int, type[RefType]] = {int(k): v for k, v in _REF_KINDS.items()}
+
 #: kinds that only qualify the type they point to (skipped by ``Btf.skip_mods``)
 MODIFIER_KINDS = frozenset(
     {BtfKind.VOLATILE, BtfKind.CONST, BtfKind.RESTRICT, BtfKind.TYPE_TAG}
@@ -649,17 +651,20 @@ class Btf:
 
 
 def _parse_types(buf: bytes, strings: StringTable, e: str, base: int) -> list[BtfType]:
-    s3 = struct.Struct(e + "III")
-    s2 = struct.Struct(e + "II")
-    s1 = struct.Struct(e + "I")
-    si1 = struct.Struct(e + "i")
+    # plain-int kinds and bound unpackers: this loop runs for every type of every object
+    u3 = struct.Struct(e + "III").unpack_from
+    u2 = struct.Struct(e + "II").unpack_from
+    u1 = struct.Struct(e + "I").unpack_from
+    ui1 = struct.Struct(e + "i").unpack_from
     types: list[BtfType] = [Void("", 0, False)]
+    append = types.append
     get = strings.get
+    ref_kinds = _REF_KINDS_INT
     pos, end = 0, len(buf)
     while pos < end:
         if pos + 12 > end:
             raise BTFError("truncated btf_type record", section=".BTF", offset=base + pos)
-        name_off, info, st = s3.unpack_from(buf, pos)
+        name_off, info, st = u3(buf, pos)
         rec_off = pos
         pos += 12
         vlen = info & 0xFFFF
@@ -668,70 +673,70 @@ def _parse_types(buf: bytes, strings: StringTable, e: str, base: int) -> list[Bt
         name = get(name_off)
         t: BtfType
         try:
-            if kind == BtfKind.INT:
-                (enc,) = s1.unpack_from(buf, pos)
+            ref = ref_kinds.get(kind)
+            if ref is not None:
+                t = ref(name, name_off, kflag, st)
+            elif kind == 1:  # INT
+                (enc,) = u1(buf, pos)
                 pos += 4
                 t = Int(name, name_off, kflag, st, (enc >> 24) & 0xF, (enc >> 16) & 0xFF,
                         enc & 0xFF)
-            elif kind in _REF_KINDS:
-                t = _REF_KINDS[kind](name, name_off, kflag, st)
-            elif kind == BtfKind.FUNC:
-                t = Func(name, name_off, kflag, st, vlen)
-            elif kind == BtfKind.ARRAY:
-                a_type, a_idx, a_n = s3.unpack_from(buf, pos)
-                pos += 12
-                t = Array(name, name_off, kflag, a_type, a_idx, a_n)
-            elif kind in (BtfKind.STRUCT, BtfKind.UNION):
+            elif kind == 4 or kind == 5:  # STRUCT, UNION
                 members = []
                 for _ in range(vlen):
-                    m_name, m_type, m_off = s3.unpack_from(buf, pos)
+                    m_name, m_type, m_off = u3(buf, pos)
                     pos += 12
                     members.append(Member(get(m_name), m_name, m_type, m_off))
-                cls = Struct if kind == BtfKind.STRUCT else Union
-                t = cls(name, name_off, kflag, st, members)
-            elif kind == BtfKind.ENUM:
+                t = (Struct if kind == 4 else Union)(name, name_off, kflag, st, members)
+            elif kind == 12:  # FUNC
+                t = Func(name, name_off, kflag, st, vlen)
+            elif kind == 13:  # FUNC_PROTO
+                params = []
+                for _ in range(vlen):
+                    p_name, p_type = u2(buf, pos)
+                    pos += 8
+                    params.append(Param(get(p_name), p_name, p_type))
+                t = FuncProto(name, name_off, kflag, st, params)
+            elif kind == 3:  # ARRAY
+                a_type, a_idx, a_n = u3(buf, pos)
+                pos += 12
+                t = Array(name, name_off, kflag, a_type, a_idx, a_n)
+            elif kind == 14:  # VAR
+                (linkage,) = u1(buf, pos)
+                pos += 4
+                t = Var(name, name_off, kflag, st, linkage)
+            elif kind == 15:  # DATASEC
+                secinfos = []
+                for _ in range(vlen):
+                    v_type, v_off, v_size = u3(buf, pos)
+                    pos += 12
+                    secinfos.append(VarSecinfo(v_type, v_off, v_size))
+                t = Datasec(name, name_off, kflag, st, secinfos)
+            elif kind == 6:  # ENUM
                 values = []
                 for _ in range(vlen):
-                    v_name, v_val = s2.unpack_from(buf, pos)
+                    v_name, v_val = u2(buf, pos)
                     pos += 8
                     if kflag and v_val >= 1 << 31:
                         v_val -= 1 << 32
                     values.append(EnumValue(get(v_name), v_name, v_val))
                 t = Enum(name, name_off, kflag, st, values)
-            elif kind == BtfKind.ENUM64:
+            elif kind == 19:  # ENUM64
                 values = []
                 for _ in range(vlen):
-                    v_name, lo, hi = s3.unpack_from(buf, pos)
+                    v_name, lo, hi = u3(buf, pos)
                     pos += 12
                     val = hi << 32 | lo
                     if kflag and val >= 1 << 63:
                         val -= 1 << 64
                     values.append(EnumValue(get(v_name), v_name, val))
                 t = Enum64(name, name_off, kflag, st, values)
-            elif kind == BtfKind.FWD:
+            elif kind == 7:  # FWD
                 t = Fwd(name, name_off, kflag)
-            elif kind == BtfKind.FUNC_PROTO:
-                params = []
-                for _ in range(vlen):
-                    p_name, p_type = s2.unpack_from(buf, pos)
-                    pos += 8
-                    params.append(Param(get(p_name), p_name, p_type))
-                t = FuncProto(name, name_off, kflag, st, params)
-            elif kind == BtfKind.VAR:
-                (linkage,) = s1.unpack_from(buf, pos)
-                pos += 4
-                t = Var(name, name_off, kflag, st, linkage)
-            elif kind == BtfKind.DATASEC:
-                secinfos = []
-                for _ in range(vlen):
-                    v_type, v_off, v_size = s3.unpack_from(buf, pos)
-                    pos += 12
-                    secinfos.append(VarSecinfo(v_type, v_off, v_size))
-                t = Datasec(name, name_off, kflag, st, secinfos)
-            elif kind == BtfKind.FLOAT:
+            elif kind == 16:  # FLOAT
                 t = Float(name, name_off, kflag, st)
-            elif kind == BtfKind.DECL_TAG:
-                (cidx,) = si1.unpack_from(buf, pos)
+            elif kind == 17:  # DECL_TAG
+                (cidx,) = ui1(buf, pos)
                 pos += 4
                 t = DeclTag(name, name_off, kflag, st, cidx)
             else:
@@ -740,7 +745,7 @@ def _parse_types(buf: bytes, strings: StringTable, e: str, base: int) -> list[Bt
         except struct.error as exc:
             raise BTFError(f"truncated BTF type id {len(types)}", section=".BTF",
                            offset=base + rec_off) from exc
-        types.append(t)
+        append(t)
     return types
 
 

@@ -479,6 +479,10 @@ def _tags(kind: int, local: Spec, code: int, opts: Options) -> set[str]:
 # ---- public API ---------------------------------------------------------------------------
 
 
+_KIND_OF: dict[int, K] = {int(k): k for k in K}
+_KIND_NAME: dict[int, str] = {int(k): k.name for k in K}
+
+
 def apply_core_relocations(
     insns: bytearray,
     local_btf: Btf,
@@ -507,7 +511,7 @@ def apply_core_relocations(
         try:
             if idx < 0 or (idx + 1) * 8 > len(insns):
                 raise RelocationError("CO-RE record outside the function")
-            kind = K(r.kind)
+            kind = _KIND_OF[r.kind] if r.kind in _KIND_OF else K(r.kind)
             access = strs.get(r.access_str_off)
             local_name = local_btf.type_by_id(r.type_id).name
             try:
@@ -516,7 +520,7 @@ def apply_core_relocations(
                 raise RelocationError(f"bad local spec: {exc}") from exc
             hit = _tags(kind, local, insns[idx * 8], opts) & opts.skip
             if hit:
-                out.append(CoreResult(prog, idx, kind.name, local_name, access,
+                out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
                                       f"skipped: {min(hit)}", 0, 0, 0))
                 continue
             try:
@@ -524,7 +528,7 @@ def apply_core_relocations(
             except SpecError as exc:
                 raise RelocationError(str(exc)) from exc
             if cand == 0 and "core.guarded" in opts.skip and kind != K.BPF_CORE_TYPE_ID_LOCAL:
-                out.append(CoreResult(prog, idx, kind.name, local_name, access,
+                out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
                                       "skipped: core.guarded", res.orig, res.orig, 0))
                 continue
             state = _patch(insns, idx, res, opts)
@@ -533,7 +537,7 @@ def apply_core_relocations(
                                   f"({K(r.kind).name if r.kind in K._value2member_map_ else r.kind}"
                                   f" of type [{r.type_id}]): {exc.message}",
                                   insn=idx, symbol=prog) from exc
-        out.append(CoreResult(prog, idx, kind.name, local_name, access, state, res.orig,
+        out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access, state, res.orig,
                               res.new, cand))
     return out
 

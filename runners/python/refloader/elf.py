@@ -230,13 +230,6 @@ SHN_XINDEX = 0xFFFF
 ET_REL = 1
 
 
-def _cstr(raw: bytes, off: int, what: str) -> str:
-    end = raw.find(b"\0", off)
-    if off >= len(raw) or end < 0:
-        raise ParseError(f"{what}: string offset {off} out of range")
-    return raw[off:end].decode("utf-8", "replace")
-
-
 def _read_struct(path: str, raw: bytes) -> ElfObject:
     if raw[:4] != b"\x7fELF":
         raise ParseError(f"{path}: not an ELF file", offset=0)
@@ -258,18 +251,28 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
         e_shstrndx = first[6]
     if e_shoff + nsec * Elf64_Shdr.size > len(raw) or e_shstrndx >= nsec:
         raise ParseError(f"{path}: section header table out of bounds", offset=e_shoff)
-    hdrs = [Elf64_Shdr.unpack_from(raw, e_shoff + i * Elf64_Shdr.size) for i in range(nsec)]
+    hdrs = list(Elf64_Shdr.iter_unpack(raw[e_shoff:e_shoff + nsec * Elf64_Shdr.size]))
     strtab_h = hdrs[e_shstrndx]
     shstr = raw[strtab_h[4]:strtab_h[4] + strtab_h[5]]
     sections: list[ElfSection] = []
+    size, find = len(raw), shstr.find
     for i, (sh_name, sh_type, sh_flags, _, sh_offset, sh_size, sh_link, sh_info, _,
             sh_entsize) in enumerate(hdrs):
-        name = _cstr(shstr, sh_name, f"{path}: section {i} name") if i else ""
-        skip = sh_type in (0, SHT_NOBITS) or _is_debug(name)
-        if not skip and sh_offset + sh_size > len(raw):
-            raise ParseError(f"{path}: section {name} truncated", section=name,
-                             offset=sh_offset)
-        data = b"" if skip else raw[sh_offset:sh_offset + sh_size]
+        if i:  # names read inline: a helper call per section/symbol adds up
+            end = find(b"\0", sh_name)
+            if sh_name >= len(shstr) or end < 0:
+                raise ParseError(f"{path}: section {i} name: string offset {sh_name} "
+                                 "out of range")
+            name = shstr[sh_name:end].decode("utf-8", "replace")
+        else:
+            name = ""
+        if sh_type == 0 or sh_type == SHT_NOBITS or name.startswith(".debug_"):
+            data = b""
+        else:
+            if sh_offset + sh_size > size:
+                raise ParseError(f"{path}: section {name} truncated", section=name,
+                                 offset=sh_offset)
+            data = raw[sh_offset:sh_offset + sh_size]
         sections.append(ElfSection(i, name, sh_type, sh_flags, sh_size, sh_link, sh_info,
                                    sh_entsize, data))
     symtabs = [s for s in sections if s.sh_type == SHT_SYMTAB]
@@ -283,9 +286,17 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
     strh = hdrs[symtab.sh_link]
     strtab = raw[strh[4]:strh[4] + strh[5]]
     symbols = []
+    sfind, slen = strtab.find, len(strtab)
     for j, (st_name, st_info, st_other, st_shndx, st_value, st_size) in enumerate(
             Elf64_Sym.iter_unpack(symtab.data[:len(symtab.data) // 24 * 24])):
-        name = _cstr(strtab, st_name, f"{path}: symbol {j} name") if st_name else ""
+        if st_name:
+            end = sfind(b"\0", st_name)
+            if st_name >= slen or end < 0:
+                raise ParseError(f"{path}: symbol {j} name: string offset {st_name} "
+                                 "out of range")
+            name = strtab[st_name:end].decode("utf-8", "replace")
+        else:
+            name = ""
         symbols.append(ElfSymbol(j, name, st_value, st_size, st_info >> 4, st_info & 0xF,
                                  st_other & 0x3, st_shndx))
     rels: dict[int, list[ElfRel]] = {}
@@ -293,7 +304,7 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
     for sec in sections:
         if sec.sh_type != SHT_REL:
             continue
-        if _is_debug(sec.name[4:]) or sec.name in (".rel.BTF", ".rel.BTF.ext"):
+        if sec.name[4:].startswith(".debug_") or sec.name in (".rel.BTF", ".rel.BTF.ext"):
             continue  # libbpf: ignore_elf_section
         if sec.sh_entsize != Elf64_Rel.size or sec.sh_info >= nsec:
             raise ParseError(f"{path}: bad relocation section {sec.name}", section=sec.name)

@@ -58,6 +58,7 @@ BPF_F_SLEEPABLE = 1 << 4
 BPF_F_XDP_HAS_FRAGS = 1 << 5
 DEFAULT_PIN_ROOT = "/sys/fs/bpf"
 VMLINUX_BTF = "/sys/kernel/btf/vmlinux"
+_CORE_RELO_KINDS = frozenset(k.value for k in BpfCoreReloKind)
 
 
 @dataclass
@@ -175,7 +176,7 @@ class BpfObject:
     def _core_relocate(self) -> None:
         """CO-RE (refloader.core, libbpf bpf_object__relocate_core) before anything else
         touches the instructions; the target is btf_custom_path or vmlinux BTF."""
-        kinds = {k.value for k in BpfCoreReloKind}
+        kinds = _CORE_RELO_KINDS
         for p in self.programs:
             if not (p.is_subprog or p.autoload or "core.not_autoloaded" in self.plan.core_skip):
                 continue  # libbpf: no CO-RE for a program that will not be loaded

@@ -308,8 +308,11 @@ def legacy_maps(elf: ElfObject, plan: Plan | None = None) -> list[MapSpec]:
 
 def is_data_section(name: str, custom: bool = True) -> bool:
     """libbpf's SEC_DATA / SEC_RODATA / SEC_BSS name rules (``custom``: ``.data.*`` too)."""
-    return any(name == p or (custom and name.startswith(p + "."))
-               for p in (".data", ".rodata", ".bss"))
+    return name in _DATA_SECS or (custom and name.startswith(_DATA_PREFIXES))
+
+
+_DATA_SECS = frozenset((".data", ".rodata", ".bss"))
+_DATA_PREFIXES = (".data.", ".rodata.", ".bss.")
 
 
 def internal_map_name(obj_name: str, sec_name: str) -> str:

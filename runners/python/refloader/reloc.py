@@ -241,6 +241,9 @@ def _place(lp: LinkedProgram, p: ProgramSpec, at: int, relos: dict[str, list[Rel
                       for r in p.core_relos]
 
 
+_CALL_OR_LDIMM64 = frozenset((I.BPF_CALL_INSN, I.BPF_LD_IMM64))
+
+
 def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
                 relos: dict[str, list[Reloc]], plan: Plan, text_idx: int) -> None:
     base = lp.placed[prog.name]
@@ -248,6 +251,8 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
     for i in range(prog.insn_cnt):
         idx = base + i
         r = by_idx.get(i)
+        if r is None and lp.image[idx * I.BPF_INSN_SZ] not in _CALL_OR_LDIMM64:
+            continue  # no relocation, neither a call nor an ld_imm64: nothing to link
         _, _, _, _, imm = I.get(lp.image, idx)
         target_sec = text_idx
         if r is not None and r.kind in (RelocKind.RELO_EXTERN_CALL,
