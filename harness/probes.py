@@ -127,18 +127,82 @@ def probe_kfunc_iter_num() -> ProbeResult:
     return ProbeResult("kfunc_iter_num", True, "bpf_iter_num_new and bpf_rcu_read_lock in BTF")
 
 
-def probe_kallsyms_percpu() -> ProbeResult:
-    """/proc/kallsyms lists per-cpu variables (CONFIG_KALLSYMS_ALL): the verifier looks a
-    typed ksym up there (check_pseudo_btf_id: kallsyms_lookup_name), or refuses it (ENOENT)."""
+# Documentation/bpf/btf.rst: the bytes after each 12-byte `struct btf_type`, per kind, as
+# (fixed bytes, bytes per vlen entry). A kind missing here stops the scan (cannot skip it).
+BTF_MAGIC = 0xEB9F
+BTF_KIND_VAR = 14
+_BTF_HEADER = struct.Struct("<HBBIIIII")
+_BTF_TYPE = struct.Struct("<III")
+_BTF_TRAILER: dict[int, tuple[int, int]] = {
+    1: (4, 0), 2: (0, 0), 3: (12, 0), 4: (0, 12), 5: (0, 12), 6: (0, 8), 7: (0, 0),
+    8: (0, 0), 9: (0, 0), 10: (0, 0), 11: (0, 0), 12: (0, 0), 13: (0, 8), 14: (4, 0),
+    15: (0, 12), 16: (0, 0), 17: (4, 0), 18: (0, 0), 19: (0, 12),
+}
+
+
+def btf_has_var(btf: bytes, name: str) -> bool:
+    """Whether raw BTF (e.g. /sys/kernel/btf/vmlinux) holds a BTF_KIND_VAR named `name`.
+
+    A walk over the type section matching name offsets, not a string search: the name
+    also appears as a struct member or a function's name without any VAR for it.
+    """
+    magic, _ver, _flags, hdr_len, type_off, type_len, str_off, str_len = \
+        _BTF_HEADER.unpack_from(btf, 0)
+    if magic != BTF_MAGIC:
+        raise ValueError(f"not BTF (magic {magic:#x})")
+    strings = btf[hdr_len + str_off:hdr_len + str_off + str_len]
+    want = name.encode() + b"\0"
+    offsets: set[int] = set()
+    at = strings.find(b"\0" + want)
+    while at >= 0:
+        offsets.add(at + 1)
+        at = strings.find(b"\0" + want, at + 1)
+    if not offsets:
+        return False
+    pos, end = hdr_len + type_off, hdr_len + type_off + type_len
+    while pos < end:
+        name_off, info, _size = _BTF_TYPE.unpack_from(btf, pos)
+        kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
+        if kind == BTF_KIND_VAR and name_off in offsets:
+            return True
+        trailer = _BTF_TRAILER.get(kind)
+        if trailer is None:
+            raise ValueError(f"unknown BTF kind {kind} at type offset {pos - hdr_len - type_off}")
+        pos += _BTF_TYPE.size + trailer[0] + trailer[1] * vlen
+    return False
+
+
+KSYM_TYPED_VAR = "bpf_prog_active"
+
+
+def probe_ksym_typed_var() -> ProbeResult:
+    """A typed per-cpu ksym resolves: `bpf_prog_active` is in /proc/kallsyms (the verifier's
+    check_pseudo_btf_id looks its address up there, CONFIG_KALLSYMS_ALL) AND vmlinux BTF
+    has a BTF_KIND_VAR for it (the loader needs its BTF id; pahole encodes per-cpu
+    variables only since v1.18/kernel 5.11-era builds: Debian's 5.10 BTF has none)."""
+    name = "ksym_typed_var"
     try:
         with open("/proc/kallsyms") as f:
-            found = any(line.rstrip().endswith(" bpf_prog_active") for line in f)
+            found = any(line.rstrip().endswith(" " + KSYM_TYPED_VAR) for line in f)
     except OSError as exc:
-        return ProbeResult("kallsyms_percpu", False, f"cannot read /proc/kallsyms: {exc}")
+        return ProbeResult(name, False, f"cannot read /proc/kallsyms: {exc}")
     if not found:
-        return ProbeResult("kallsyms_percpu", False, "kallsyms lists no data symbols "
-                           "(bpf_prog_active absent: CONFIG_KALLSYMS_ALL is not set)")
-    return ProbeResult("kallsyms_percpu", True, "bpf_prog_active is in /proc/kallsyms")
+        return ProbeResult(name, False, "kallsyms lists no data symbols "
+                           f"({KSYM_TYPED_VAR} absent: CONFIG_KALLSYMS_ALL is not set)")
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as fb:
+            btf = fb.read()
+    except OSError as exc:
+        return ProbeResult(name, False, f"no vmlinux BTF: {exc}")
+    try:
+        has_var = btf_has_var(btf, KSYM_TYPED_VAR)
+    except (ValueError, struct.error) as exc:
+        return ProbeResult(name, False, f"cannot parse /sys/kernel/btf/vmlinux: {exc}")
+    if not has_var:
+        return ProbeResult(name, False, f"vmlinux BTF has no BTF_KIND_VAR {KSYM_TYPED_VAR} "
+                           "(per-cpu variables not encoded by this kernel's pahole)")
+    return ProbeResult(name, True,
+                       f"{KSYM_TYPED_VAR} is in /proc/kallsyms and a VAR in vmlinux BTF")
 
 
 def probe_kprobes() -> ProbeResult:
@@ -153,9 +217,9 @@ BPF_PROG_TYPE_SYSCALL = 31
 BPF_F_SLEEPABLE = 1 << 4
 
 
-def _load_typed(prog_type: int, flags: int = 0) -> tuple[int, int]:
-    """Load `r0 = 0; exit` as `prog_type` with `prog_flags`: (fd, errno)."""
-    insns = _MOV64_R0_0 + _EXIT
+def _load_typed(prog_type: int, flags: int = 0, r0: int = 0) -> tuple[int, int]:
+    """Load `r0 = <r0>; exit` as `prog_type` with `prog_flags`: (fd, errno)."""
+    insns = struct.pack("<BBhi", 0xB7, 0, 0, r0) + _EXIT
     insn_buf = ctypes.create_string_buffer(insns, len(insns))
     license_buf = ctypes.create_string_buffer(b"GPL")
     attr = ctypes.create_string_buffer(_ATTR_SIZE)
@@ -178,6 +242,40 @@ def _test_run_no_data(name: str, prog_type: int, flags: int = 0) -> ProbeResult:
     if ret < 0:
         return ProbeResult(name, False, f"BPF_PROG_TEST_RUN without data: {os.strerror(err)}")
     return ProbeResult(name, True, "loads and test-runs without data")
+
+
+BPF_PROG_TYPE_FLOW_DISSECTOR = 22
+FLOW_DISSECTOR_PROBE_RETVAL = 7
+
+
+def probe_prog_run_flow_dissector_retval() -> ProbeResult:
+    """BPF_PROG_TEST_RUN of a flow dissector reports the program's own return value.
+
+    Older kernels (Debian's 5.10) report `bpf_flow_dissect(...) == BPF_OK` instead (a
+    bool; net/bpf/test_run.c before BPF_FLOW_DISSECTOR_CONTINUE), so a test's failing
+    `__LINE__` cannot come back. Loads `r0 = 7; exit` and test-runs it with 64 zero bytes.
+    """
+    name = "prog_run_flow_dissector_retval"
+    want = FLOW_DISSECTOR_PROBE_RETVAL
+    fd, err = _load_typed(BPF_PROG_TYPE_FLOW_DISSECTOR, r0=want)
+    if fd < 0:
+        return ProbeResult(name, False, f"cannot load a flow dissector: {os.strerror(err)}")
+    try:
+        data = ctypes.create_string_buffer(64)
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<IIIIQQI", attr, 0, fd, 0, 64, 0, ctypes.addressof(data), 0, 1)
+        ret, err = _bpf(BPF_PROG_TEST_RUN, attr)
+        (retval,) = struct.unpack_from("<I", attr, 4)
+    finally:
+        os.close(fd)
+    if ret < 0:
+        return ProbeResult(name, False,
+                           f"BPF_PROG_TEST_RUN on a flow dissector: {os.strerror(err)}")
+    if retval != want:
+        return ProbeResult(name, False, f"flow dissector test run reports retval {retval} for "
+                           f"a program returning {want} (the kernel reports whether the "
+                           "dissection returned BPF_OK, not the program's value)")
+    return ProbeResult(name, True, f"flow dissector test run reports the program's retval {want}")
 
 
 def probe_raw_tp_test_run() -> ProbeResult:
@@ -280,10 +378,11 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "atomic_fetch": probe_atomic_fetch,
     "bpf_per_cpu_ptr": probe_bpf_per_cpu_ptr,
     "kfunc_iter_num": probe_kfunc_iter_num,
-    "kallsyms_percpu": probe_kallsyms_percpu,
+    "ksym_typed_var": probe_ksym_typed_var,
     "kprobes": probe_kprobes,
     "raw_tp_test_run": probe_raw_tp_test_run,
     "prog_type_syscall": probe_prog_type_syscall,
+    "prog_run_flow_dissector_retval": probe_prog_run_flow_dissector_retval,
     "map_bloom_filter": probe_map_bloom_filter,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)

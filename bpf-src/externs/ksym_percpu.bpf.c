@@ -7,7 +7,7 @@ static void *(*const bpf_this_cpu_ptr)(const void *percpu_ptr) = (void *)154;
 extern const int bpf_prog_active __ksym;
 
 TEST(ksym_percpu, "externs.ksym.percpu", "pass", "required");
-CONFORM(ksym_percpu, "requires", "btf_vmlinux,bpf_per_cpu_ptr,kallsyms_percpu");
+CONFORM(ksym_percpu, "requires", "btf_vmlinux,bpf_per_cpu_ptr,ksym_typed_var");
 CONFORM(ksym_percpu, "desc", "bpf_this_cpu_ptr(&bpf_prog_active) equals bpf_per_cpu_ptr(&bpf_prog_active, current cpu)");
 CONFORM(ksym_percpu, "ref", "libbpf bpf_object__resolve_ksym_var_btf_id; kernel check_ld_imm (PTR_TO_PERCPU_BTF_ID)");
 SEC("socket")

@@ -6,7 +6,7 @@ static void *(*const bpf_per_cpu_ptr)(const void *percpu_ptr, __u32 cpu) = (void
 extern const int bpf_prog_active __ksym;
 
 TEST(ksym_typed, "externs.ksym.typed", "pass", "required");
-CONFORM(ksym_typed, "requires", "btf_vmlinux,bpf_per_cpu_ptr,kallsyms_percpu");
+CONFORM(ksym_typed, "requires", "btf_vmlinux,bpf_per_cpu_ptr,ksym_typed_var");
 CONFORM(ksym_typed, "desc", "bpf_per_cpu_ptr(&bpf_prog_active, this cpu) accepts the typed extern and gives a readable int");
 CONFORM(ksym_typed, "ref", "libbpf bpf_object__resolve_ksym_var_btf_id (vmlinux BTF VAR id into the ld_imm64, src_reg BPF_PSEUDO_BTF_ID)");
 SEC("socket")

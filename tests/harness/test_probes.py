@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import struct
+
 import pytest
 
 from harness import probes
@@ -47,3 +49,36 @@ def test_an_atomic_op_the_verifier_refuses_is_absent_with_its_log_line(
     assert not result.ok
     assert result.reason.startswith("verifier refuses atomic fetch/xchg/cmpxchg: ")
     assert "invalid atomic opcode" in result.reason  # the log line, not the stats line
+
+
+def _btf(types: bytes, strings: bytes) -> bytes:
+    hdr = probes._BTF_HEADER.pack(probes.BTF_MAGIC, 1, 0, 24, 0, len(types), len(types),
+                                  len(strings))
+    return hdr + types + strings
+
+
+def test_btf_has_var_finds_only_a_var_of_that_name() -> None:
+    strings = b"\0int\0bpf_prog_active\0s\0"
+    int_t = probes._BTF_TYPE.pack(1, 1 << 24, 4) + struct.pack("<I", 32)
+    # a struct with a member named bpf_prog_active: the name is there, but not as a VAR
+    member = probes._BTF_TYPE.pack(21, (4 << 24) | 1, 4) + struct.pack("<III", 5, 1, 0)
+    var = probes._BTF_TYPE.pack(5, 14 << 24, 1) + struct.pack("<I", 1)
+    assert not probes.btf_has_var(_btf(int_t + member, strings), "bpf_prog_active")
+    assert probes.btf_has_var(_btf(int_t + member + var, strings), "bpf_prog_active")
+    assert not probes.btf_has_var(_btf(int_t + member + var, strings), "prog_active")
+    with pytest.raises(ValueError):
+        probes.btf_has_var(b"\0" * 24, "x")
+
+
+def test_this_kernel_btf_has_per_cpu_vars_and_the_flow_dissector_retval() -> None:
+    with open("/sys/kernel/btf/vmlinux", "rb") as f:
+        assert probes.btf_has_var(f.read(), "bpf_prog_active")  # host 6.18's pahole
+    result = run_probes(["prog_run_flow_dissector_retval"])["prog_run_flow_dissector_retval"]
+    assert result.ok, result.reason
+
+
+def test_ksym_typed_var_needs_the_btf_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(probes, "btf_has_var", lambda btf, name: False)
+    result = probes.probe_ksym_typed_var()
+    assert not result.ok
+    assert "BTF_KIND_VAR" in result.reason or "kallsyms" in result.reason
