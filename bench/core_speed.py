@@ -29,6 +29,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "runners" / "python"))
 
+from _common import conform  # noqa: E402
 from refloader.btf import Btf  # noqa: E402
 from refloader.core import relocate_programs  # noqa: E402
 from refloader.core_target import load_target  # noqa: E402
@@ -106,20 +107,6 @@ class Adapter:
         self.proc.stdin.write('{"op": "bye"}\n')
         self.proc.stdin.close()
         self.proc.wait(timeout=10)
-
-
-def conform(obj: Path) -> dict[str, dict[str, str]]:
-    from elftools.elf.elffile import ELFFile
-
-    with obj.open("rb") as fh:
-        sec = ELFFile(fh).get_section_by_name(".conform")
-        raw = sec.data() if sec is not None else b""
-    progs: dict[str, dict[str, str]] = {}
-    for e in filter(None, raw.split(b"\0")):
-        prog, _, kv = e.decode().partition(":")
-        key, _, value = kv.partition("=")
-        progs.setdefault(prog, {})[key] = value
-    return progs
 
 
 def main() -> int:

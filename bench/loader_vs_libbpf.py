@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from elftools.elf.elffile import ELFFile
+from _common import conform
 
 REPO = Path(__file__).resolve().parents[1]
 LIBBPF = REPO / "build" / "runners" / "libbpf" / "bpfconform-libbpf"
@@ -44,19 +44,6 @@ class Adapter:
         self.p.stdin.write('{"op": "bye"}\n')
         self.p.stdin.flush()
         self.p.wait(timeout=30)
-
-
-def conform(path: Path) -> dict[str, dict[str, str]]:
-    with path.open("rb") as f:
-        sec = ELFFile(f).get_section_by_name(".conform")
-        raw = sec.data() if sec is not None else b""
-    out: dict[str, dict[str, str]] = {}
-    for item in raw.split(b"\0"):
-        if b":" in item and b"=" in item:
-            prog, kv = item.decode().split(":", 1)
-            k, v = kv.split("=", 1)
-            out.setdefault(prog, {})[k] = v
-    return out
 
 
 def pick(path: Path) -> tuple[str, str, str | None] | None:

@@ -1,0 +1,312 @@
+"""Every adapter of runners/*/adapter.toml passes the same protocol-conformance cases.
+
+Each case runs once per adapter (ids `[<adapter>-<case>]`) against the real kernel, through
+the adapter process. A case checks the strict protocol (docs/adapter-protocol.md); where an
+adapter is known to say less (say, no errno), DETAILS names the gap and why, so the gap is
+visible here rather than hidden in a weaker check. What only one adapter does (bpftool's
+mount namespace, aya's kprobe run, cilium's btf field, library versions) stays in its own
+test_<adapter>.py.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from adapter_helpers import MANIFESTS, Adapter, Launch, Objects
+
+from harness.protocol import RunReply
+
+KNOWN_FIELDS = {"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data"}
+EXIT_INSN = "9500000000000000"  # BPF_JMP | BPF_EXIT, as xlated hex
+PINNED = "adapter_test_pinned"
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What one adapter says beyond (or short of) the strict protocol checks."""
+
+    phases: frozenset[str] = frozenset({"open", "load", "run"})  # `ns` of a done reply
+    btf: str | None = "loaded"  # `btf` of a done reply
+    load_error: str = ""  # text in every load failure's error
+    core_vmlinux_log: str = ""  # verifier log of a CO-RE relocation vmlinux cannot satisfy
+    skip_error: str = "skip"  # text of the refusal of a non-empty skip
+    directory_errno: int | None = None  # errno of an elf that is a directory, when checked
+    gaps: frozenset[str] = field(default_factory=frozenset)  # strict checks not met, see GAPS
+
+
+# Strict checks an adapter may be listed as not meeting (in DETAILS[...].gaps).
+GAPS = {
+    "missing_program_errno": "no errno (ENOENT) for a program the object lacks",
+    "missing_program_names_object": "the error names the program but not the object",
+    "missing_program_ns_run": "no `run` timing when the program is not found",
+    "open_errno": "no errno (ENOENT) for an absent elf or btf_custom_path",
+    "btf_path_named": "the error of an absent btf_custom_path does not name the path",
+    "bad_hex_is_bad_request": "a data_in that is not hex is an internal error, not bad request",
+}
+
+LIBBPF_CORE_LOG = "CO-RE relocation"  # libbpf reports the unresolved relocation itself
+POISON_LOG = "unknown#195896080"  # libbpf's poison call, left for the verifier to refuse
+DETAILS: dict[str, Detail] = {
+    "libbpf": Detail(load_error="bpf_object__load", core_vmlinux_log=LIBBPF_CORE_LOG,
+                     skip_error="skip not supported", gaps=frozenset({"btf_path_named"})),
+    "libbpf-rs": Detail(load_error="load(", core_vmlinux_log=LIBBPF_CORE_LOG,
+                        skip_error="skip not supported", gaps=frozenset({"btf_path_named"})),
+    "bpftool": Detail(phases=frozenset({"load", "run"}), btf=None, load_error="prog loadall",
+                      core_vmlinux_log=LIBBPF_CORE_LOG, skip_error="skip not supported",
+                      gaps=frozenset({"missing_program_ns_run"})),
+    "aya": Detail(core_vmlinux_log=POISON_LOG, directory_errno=errno.EISDIR,
+                  gaps=frozenset({"missing_program_errno", "missing_program_names_object"})),
+    "cilium-ebpf": Detail(core_vmlinux_log="poisoned by CO-RE", directory_errno=errno.EISDIR,
+                          gaps=frozenset({"missing_program_errno",
+                                          "missing_program_names_object"})),
+    "python": Detail(core_vmlinux_log=POISON_LOG,
+                     gaps=frozenset({"missing_program_errno", "open_errno",
+                                     "bad_hex_is_bad_request"})),
+}
+assert all(g in GAPS for d in DETAILS.values() for g in d.gaps)
+
+
+def meets(adapter: Adapter, check: str) -> bool:
+    """Whether the strict `check` (a GAPS key) applies to this adapter."""
+    return check not in DETAILS.get(adapter.name, Detail()).gaps
+
+
+def detail(adapter: Adapter) -> Detail:
+    """The adapter's DETAILS entry (the strict defaults for an adapter not listed)."""
+    return DETAILS.get(adapter.name, Detail())
+
+
+Case = Callable[[Adapter, Objects, Path, Path], None]
+
+
+def hello_fields(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    hello = ad.hello()
+    assert (hello["op"], hello["protocol"], hello["name"]) == ("hello", 1, ad.name)
+    for key in ("adapter_version", "library", "library_version"):
+        assert isinstance(hello[key], str) and hello[key], f"hello has no {key}"
+    supports = set(hello["supports"])
+    assert {"pin_root", "data_in", "repeat"} <= supports <= KNOWN_FIELDS, supports
+
+
+def pass_returns_zero(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    reply = ad.run(objs["basic"], "passes", pin_root)
+    assert (reply.phase, reply.retval, reply.error) == ("done", 0, None)
+    assert set(reply.ns) == detail(ad).phases and all(v > 0 for v in reply.ns.values())
+    assert reply.btf == detail(ad).btf
+
+
+def fail_returns_line(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    reply = ad.run(objs["basic"], "fails_at_line_29", pin_root, repeat=5)
+    assert (reply.phase, reply.retval) == ("done", objs.failing_line)
+
+
+def data_in_reaches_program(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    # A socket filter's skb->len excludes the 14-byte Ethernet header the kernel pulls.
+    for size in (64, 100):
+        reply = ad.run(objs["basic"], "returns_len", pin_root, data_in="ab" * size)
+        assert (reply.phase, reply.retval) == ("done", size - 14)
+
+
+def load_error_with_verifier_log(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    for obj, program, log in [
+        ("verifier_reject", "rejected", "R5 !read_ok"),
+        ("verifier_reject_scalar", "rejected_scalar", "invalid mem access 'scalar'"),
+    ]:
+        reply = ad.run(objs[obj], program, pin_root)
+        assert (reply.phase, reply.retval, reply.errno) == ("load", None, errno.EACCES)
+        assert reply.error and program in reply.error and "\n" not in reply.error
+        assert detail(ad).load_error in reply.error
+        assert reply.verifier_log and log in reply.verifier_log
+
+
+def missing_program(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    reply = ad.run(objs["basic"], "no_such_program", pin_root)
+    assert (reply.phase, reply.retval) == ("run", None)
+    assert reply.error and "no_such_program" in reply.error
+    if meets(ad, "missing_program_names_object"):
+        assert objs["basic"] in reply.error
+    if meets(ad, "missing_program_errno"):
+        assert reply.errno == errno.ENOENT
+    phases = detail(ad).phases - ({"run"} if not meets(ad, "missing_program_ns_run") else set())
+    assert set(reply.ns) == phases
+
+
+MALFORMED: list[tuple[str, int | None]] = [
+    ("{not json", None),
+    ("[1, 2, 3]", None),
+    ('{"op": "frobnicate", "id": 3}', 3),
+    ('{"op": "run", "id": 4, "program": "x"}', 4),  # no elf
+    ('{"op": "run", "id": 5, "elf": 42}', 5),  # wrong field type
+    ('{"op": "run", "id": 6}', 6),
+    ('{"op": "run", "id": 8, "elf": "/x.o", "program": "p", "data_in": "zz"}', 8),
+]
+
+
+def malformed_line_then_good_request(
+    ad: Adapter, objs: Objects, pin_root: Path, tmp: Path
+) -> None:
+    for line, echoed_id in MALFORMED:
+        reply = RunReply.from_json(ad.send_line(line))
+        assert (reply.id, reply.phase, reply.retval) == (echoed_id, "open", None), line
+        assert reply.error, line
+        if '"zz"' not in line or meets(ad, "bad_hex_is_bad_request"):
+            assert reply.error.startswith("bad request"), (line, reply.error)
+        assert ad.hello()["name"] == ad.name
+    assert ad.run(objs["basic"], "passes", pin_root).retval == 0
+
+
+def unreadable_file(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    absent = tmp / "absent.bpf.o"
+    reply = ad.run(str(absent), "passes", pin_root)
+    assert (reply.phase, reply.retval) == ("open", None)
+    assert reply.error and str(absent) in reply.error
+    if meets(ad, "open_errno"):
+        assert reply.errno == errno.ENOENT
+    # A directory cannot be read as a file whatever the caller's privileges (root here).
+    reply = ad.run(str(tmp), "passes", pin_root)
+    assert (reply.phase, reply.retval) == ("open", None)
+    assert reply.error and str(tmp) in reply.error
+    if detail(ad).directory_errno is not None:
+        assert reply.errno == detail(ad).directory_errno
+    for name, content in [("junk", b"this is not an ELF object\n" * 4),
+                          ("garbage", b"\x7fELF not really")]:
+        bad = tmp / f"{name}.bpf.o"
+        bad.write_bytes(content)
+        reply = ad.run(str(bad), "passes", pin_root)
+        assert (reply.phase, reply.retval) == ("open", None)
+        assert reply.error and str(bad) in reply.error
+
+
+def btf_custom_path(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    # Without it the struct is looked up in vmlinux, which lacks it: the load fails.
+    vmlinux = ad.run(objs["core"], "core_offset", pin_root)
+    assert (vmlinux.phase, vmlinux.retval) == ("load", None)
+    assert vmlinux.verifier_log and detail(ad).core_vmlinux_log in vmlinux.verifier_log
+    if not ad.supports("btf_custom_path"):
+        return  # the harness never sends it (test_bpftool.py: refused when sent anyway)
+    custom = ad.run(objs["core"], "core_offset", pin_root, btf_custom_path=objs["core_target"])
+    assert (custom.phase, custom.retval) == ("done", 0)
+    missing = str(tmp / "no-such-dir" / "target.o")
+    reply = ad.run(objs["core"], "core_offset", pin_root, btf_custom_path=missing)
+    assert (reply.phase, reply.retval) == ("load", None) and reply.error
+    if meets(ad, "open_errno"):
+        assert reply.errno == errno.ENOENT
+    if meets(ad, "btf_path_named"):
+        assert missing in reply.error
+
+
+def pinned_map_under_pin_root(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    first = ad.run(objs["basic"], "counts", pin_root)
+    assert (first.phase, first.retval) == ("done", 1)
+    # Only the map pinned by name stays: no program pins, no other map pins.
+    assert os.listdir(pin_root) == [PINNED]
+    inode = (pin_root / PINNED).stat().st_ino
+    # A second load reuses the pin (same inode, same map): the counter goes on from 1.
+    second = ad.run(objs["basic"], "counts", pin_root, repeat=3)
+    assert (second.phase, second.retval) == ("done", 4), "repeat=3 on the reused pinned map"
+    assert (pin_root / PINNED).stat().st_ino == inode
+    assert os.listdir(pin_root) == [PINNED]
+    # Unpinning is the harness's cleanup; a later load starts from a fresh map.
+    (pin_root / PINNED).unlink()
+    assert ad.run(objs["basic"], "counts", pin_root).retval == 1
+
+
+def skip_refused_unless_supported(
+    ad: Adapter, objs: Objects, pin_root: Path, tmp: Path
+) -> None:
+    reply = ad.run(objs["basic"], "passes", pin_root, skip=["data.data"])
+    if ad.supports("skip"):
+        # .data is left zero, so the program's `seven == 7` assertion fails.
+        assert (reply.phase, reply.retval) == ("done", objs.line_of("basic", "seven"))
+    else:
+        assert (reply.phase, reply.retval) == ("open", None)
+        assert reply.error and detail(ad).skip_error in reply.error
+
+
+def info_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    # Without the flag the reply has no info.
+    plain = ad.send_line(json.dumps({"op": "run", "id": 90, "elf": objs["basic"],
+                                     "program": "counts", "pin_root": str(pin_root),
+                                     "data_in": "00" * 64}))
+    assert (plain["id"], plain["phase"], plain["retval"]) == (90, "done", 1)
+    assert plain.get("info") is None
+    if not ad.supports("info"):
+        return  # the harness never sends the field
+    raw = ad.send_line(json.dumps({"op": "run", "id": 91, "elf": objs["basic"],
+                                   "program": "counts", "pin_root": str(pin_root),
+                                   "data_in": "00" * 64, "info": True}))
+    assert (raw["id"], raw["phase"], raw["retval"]) == (91, "done", 2)
+    prog, maps = raw["info"]["prog"], raw["info"]["maps"]
+    assert prog["type"] == 1  # BPF_PROG_TYPE_SOCKET_FILTER
+    xlated = prog["xlated"]
+    assert xlated and len(xlated) % 16 == 0 and int(xlated, 16) != 0
+    assert xlated.endswith(EXIT_INSN)
+    # The kernel keeps BPF_OBJ_NAME_LEN - 1 = 15 characters of a map's name.
+    pinned = next(m for m in maps if m["name"] == PINNED[:15])
+    assert prog["map_ids"] == [pinned["id"]]
+    assert (pinned["type"], pinned["key_size"], pinned["value_size"]) == (2, 4, 8)
+    assert pinned["max_entries"] == 1 and pinned["btf_id"] > 0
+
+
+def no_data_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    if not ad.supports("no_data"):
+        return  # the harness never sends `"data_in": ""` (it SKIPs such programs)
+    reply = ad.run(objs["basic"], "no_data_returns_3", pin_root, data_in="", repeat=0)
+    assert (reply.phase, reply.retval, reply.error) == ("done", 3, None)
+
+
+def no_fd_leak(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    requests: list[tuple[str, str, dict[str, object]]] = [
+        ("basic", "passes", {}),
+        ("basic", "fails_at_line_29", {}),
+        ("basic", "no_such_program", {}),
+        ("basic", "counts", {}),
+        ("verifier_reject", "rejected", {}),
+        ("verifier_reject_scalar", "rejected_scalar", {}),
+        ("core", "core_offset", {}),
+    ]
+    if ad.supports("btf_custom_path"):
+        requests.append(("core", "core_offset", {"btf_custom_path": objs["core_target"]}))
+    if ad.supports("no_data"):
+        requests.append(("basic", "no_data_returns_3", {"data_in": "", "repeat": 0}))
+    ad.run(objs["basic"], "passes", pin_root)  # warm up anything opened lazily
+    before = ad.fd_count()
+    for _ in range(10):
+        for obj, program, extra in requests:
+            ad.run(objs[obj], program, pin_root, **extra)
+    ad.run(str(tmp / "absent.bpf.o"), "passes", pin_root)
+    assert ad.fd_count() == before
+
+
+CASES: list[Case] = [
+    hello_fields,
+    pass_returns_zero,
+    fail_returns_line,
+    data_in_reaches_program,
+    load_error_with_verifier_log,
+    missing_program,
+    malformed_line_then_good_request,
+    unreadable_file,
+    btf_custom_path,
+    pinned_map_under_pin_root,
+    skip_refused_unless_supported,
+    info_when_supported,
+    no_data_when_supported,
+    no_fd_leak,
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "case"),
+    [pytest.param(n, c, id=f"{n}-{c.__name__}") for n in sorted(MANIFESTS) for c in CASES],
+)
+def test_protocol(
+    name: str, case: Case, launch: Launch, objects: Objects, pin_root: Path, tmp_path: Path
+) -> None:
+    case(launch(name), objects, pin_root, tmp_path)
