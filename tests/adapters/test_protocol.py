@@ -66,8 +66,7 @@ DETAILS: dict[str, Detail] = {
                           gaps=frozenset({"missing_program_errno",
                                           "missing_program_names_object"})),
     "python": Detail(core_vmlinux_log=POISON_LOG,
-                     gaps=frozenset({"missing_program_errno", "open_errno",
-                                     "bad_hex_is_bad_request"})),
+                     gaps=frozenset({"missing_program_errno", "open_errno"})),
 }
 assert all(g in GAPS for d in DETAILS.values() for g in d.gaps)
 

@@ -107,7 +107,10 @@ def run(req: dict[str, Any], session: Session) -> Reply:
     try:
         try:
             plan = plan_for(skip if isinstance(skip, list) else [str(skip)])
-            data_in = bytes.fromhex(data_hex) if isinstance(data_hex, str) else DEFAULT_DATA_IN
+            try:
+                data_in = bytes.fromhex(data_hex) if isinstance(data_hex, str) else DEFAULT_DATA_IN
+            except ValueError as exc:
+                raise LoaderError(f"bad request: 'data_in' is not hex: {exc}") from exc
             obj = open_object(elf, plan=plan, pin_root=req.get("pin_root"),
                               btf_custom_path=req.get("btf_custom_path"),
                               elf_backend=os.environ.get(ELF_BACKEND_ENV, "struct"))
