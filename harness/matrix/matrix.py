@@ -166,6 +166,8 @@ class Matrix:
         self.vm_seconds = 0.0  # time spent in finished VM kernels
         self.vm_done = 0  # items finished in VM kernels
         self.accel: dict[str, Any] = {"requested": spec.vm.accel}
+        #: adapter -> its hello (library and version) from the cells' results.json meta
+        self.adapter_versions: dict[str, Any] = {}
 
     @property
     def per_kernel(self) -> int:
@@ -220,12 +222,24 @@ class Matrix:
                 "kernels": {r.label: r.to_json() for r in self.kernels},
                 "compilers": list(self.spec.compilers),
                 "adapters": list(self.spec.adapters),
+                "adapter_versions": dict(self.adapter_versions),
                 "wall_seconds": round(time.monotonic() - self.start, 3),
                 "accel": self.accel,
             },
             "results": self.rows,
             "compiler_differences": merge.compiler_differences(self.rows),
         }
+
+    def _keep_version(self, adapter: str, meta: Mapping[str, Any]) -> None:
+        """Keep the adapter's hello (library version) of a cell's meta: the first one
+        naming a library, else the first one (an unavailable adapter)."""
+        declared = meta.get("adapters", {})
+        hello = declared.get(adapter) if isinstance(declared, Mapping) else None
+        if not isinstance(hello, Mapping):
+            return
+        old = self.adapter_versions.get(adapter)
+        if old is None or ("library" in hello and "library" not in old):
+            self.adapter_versions[adapter] = dict(hello)
 
     def _collect(self, rec: KernelRecord, cells: Path, why_missing: str) -> None:
         for c in self.spec.compilers:
@@ -240,6 +254,7 @@ class Matrix:
                 else:
                     rows, meta = got
                     rec.probes = meta.get("probes", rec.probes)
+                    self._keep_version(a, meta)
                 self.rows.extend(rows)
                 self.done += self._cell_items(c)
         if rec.probes:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from harness import html_report, runner
 from harness.matrix.kernels import Kernel
-from harness.matrix.matrix import Matrix, MatrixSpec, guest_script, probe_flags
+from harness.matrix.matrix import KernelRecord, Matrix, MatrixSpec, guest_script, probe_flags
 from harness.matrix.vm import VmConfig
 
 
@@ -56,3 +56,25 @@ def test_a_dead_kernel_errors_all_its_items_and_the_rest_completes(
                              f"{kernel_510.release}__clang-19__libbpf.xml"])
     page = (spec.out / "report.html").read_text()
     assert len(html_report.embedded_data(page)["rows"]) == len(rows)
+
+
+def test_the_matrix_page_heads_adapters_with_their_library_versions(tmp_path: Path) -> None:
+    """Each cell's results.json meta names its adapter's library version: the matrix keeps it."""
+    spec = MatrixSpec(("host",), ("clang-19",), ("libbpf", "python"), tmp_path / "out")
+    m = Matrix(spec)
+    m.items = {"clang-19": []}
+    cells = tmp_path / "cells"
+    hellos = {"libbpf": {"name": "libbpf", "library": "libbpf", "library_version": "1.4.6"},
+              "python": {"name": "python", "library": "refloader", "library_version": "0.1.0"}}
+    for a, hello in hellos.items():
+        d = cells / "clang-19" / a
+        d.mkdir(parents=True)
+        row = {"file": "data/bss.bpf.c", "program": "p", "behaviour": "b", "adapter": a,
+               "verdict": "PASS", "reason": None}
+        (d / "results.json").write_text(json.dumps(
+            {"meta": {"adapters": {a: hello}, "probes": {}}, "results": [row]}))
+    m._collect(KernelRecord("host", "6.1.0"), cells, "missing")
+    doc = m.document()
+    assert doc["meta"]["adapter_versions"] == hellos
+    labels = html_report.page_data(doc)["labels"]
+    assert labels == {"libbpf": "libbpf 1.4.6", "python": "refloader 0.1.0"}
