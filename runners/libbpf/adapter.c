@@ -326,7 +326,10 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		json_object_set_new(reply, "verifier_log",
 				    capture.verifier_log ? json_string(capture.verifier_log)
 							 : json_null());
-		fail(reply, "load", -err, "bpf_object__load(%s): %s%s%s", elf, strerror(-err),
+		/* libbpf's warning about an unreadable btf_custom_path does not name it */
+		fail(reply, "load", -err, "bpf_object__load(%s%s%s): %s%s%s", elf,
+		     btf_custom_path ? ", btf_custom_path " : "",
+		     btf_custom_path ? btf_custom_path : "", strerror(-err),
 		     capture.first_warning[0] ? "; " : "", capture.first_warning);
 		goto out;
 	}

@@ -45,8 +45,6 @@ GAPS = {
     "missing_program_errno": "no errno (ENOENT) for a program the object lacks",
     "missing_program_names_object": "the error names the program but not the object",
     "missing_program_ns_run": "no `run` timing when the program is not found",
-    "open_errno": "no errno (ENOENT) for an absent elf or btf_custom_path",
-    "btf_path_named": "the error of an absent btf_custom_path does not name the path",
     "bad_hex_is_bad_request": "a data_in that is not hex is an internal error, not bad request",
 }
 
@@ -54,9 +52,9 @@ LIBBPF_CORE_LOG = "CO-RE relocation"  # libbpf reports the unresolved relocation
 POISON_LOG = "unknown#195896080"  # libbpf's poison call, left for the verifier to refuse
 DETAILS: dict[str, Detail] = {
     "libbpf": Detail(load_error="bpf_object__load", core_vmlinux_log=LIBBPF_CORE_LOG,
-                     skip_error="skip not supported", gaps=frozenset({"btf_path_named"})),
+                     skip_error="skip not supported"),
     "libbpf-rs": Detail(load_error="load(", core_vmlinux_log=LIBBPF_CORE_LOG,
-                        skip_error="skip not supported", gaps=frozenset({"btf_path_named"})),
+                        skip_error="skip not supported"),
     "bpftool": Detail(phases=frozenset({"load", "run"}), btf=None, load_error="prog loadall",
                       core_vmlinux_log=LIBBPF_CORE_LOG, skip_error="skip not supported",
                       gaps=frozenset({"missing_program_ns_run"})),
@@ -66,7 +64,7 @@ DETAILS: dict[str, Detail] = {
                           gaps=frozenset({"missing_program_errno",
                                           "missing_program_names_object"})),
     "python": Detail(core_vmlinux_log=POISON_LOG,
-                     gaps=frozenset({"missing_program_errno", "open_errno"})),
+                     gaps=frozenset({"missing_program_errno"})),
 }
 assert all(g in GAPS for d in DETAILS.values() for g in d.gaps)
 
@@ -165,8 +163,7 @@ def unreadable_file(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> No
     reply = ad.run(str(absent), "passes", pin_root)
     assert (reply.phase, reply.retval) == ("open", None)
     assert reply.error and str(absent) in reply.error
-    if meets(ad, "open_errno"):
-        assert reply.errno == errno.ENOENT
+    assert reply.errno == errno.ENOENT
     # A directory cannot be read as a file whatever the caller's privileges (root here).
     reply = ad.run(str(tmp), "passes", pin_root)
     assert (reply.phase, reply.retval) == ("open", None)
@@ -194,10 +191,8 @@ def btf_custom_path(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> No
     missing = str(tmp / "no-such-dir" / "target.o")
     reply = ad.run(objs["core"], "core_offset", pin_root, btf_custom_path=missing)
     assert (reply.phase, reply.retval) == ("load", None) and reply.error
-    if meets(ad, "open_errno"):
-        assert reply.errno == errno.ENOENT
-    if meets(ad, "btf_path_named"):
-        assert missing in reply.error
+    assert reply.errno == errno.ENOENT
+    assert missing in reply.error
 
 
 def pinned_map_under_pin_root(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:

@@ -210,7 +210,11 @@ fn run(req: RunRequest) -> Reply {
         Err(e) => {
             let capture = CAPTURE.lock().unwrap();
             reply.verifier_log = capture.verifier_log.clone();
-            let what = format!("load({})", req.elf);
+            // libbpf's warning about an unreadable btf_custom_path does not name it
+            let what = match &req.btf_custom_path {
+                Some(btf) => format!("load({}, btf_custom_path {btf})", req.elf),
+                None => format!("load({})", req.elf),
+            };
             let msg = describe(&what, &e, capture.first_warning.as_deref());
             return reply.fail("load", errno_of(&e), msg);
         }

@@ -83,8 +83,8 @@ def _fail(reply: Reply, phase: str, exc: BaseException) -> Reply:
         if log is not None and len(log) > MAX_LOG:
             log = f"[... {len(log) - MAX_LOG} bytes cut ...]\n" + log[-MAX_LOG:]
         reply.verifier_log = log
-    elif isinstance(exc, OSError):
-        reply.errno = exc.errno
+    elif isinstance(exc, OSError | LoaderError):
+        reply.errno = exc.errno  # a LoaderError keeps its OSError's (absent elf: ENOENT)
     msg = str(exc) if isinstance(exc, LoaderError | OSError) else \
         f"internal error: {type(exc).__name__}: {exc}"
     reply.error = " ".join(msg.split())

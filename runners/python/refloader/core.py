@@ -567,7 +567,8 @@ def target_for(path: str) -> TargetBtf:
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise RelocationError(f"{path}: cannot read target BTF: {exc.strerror}") from exc
+        raise RelocationError(f"{path}: cannot read target BTF: {exc.strerror}",
+                              errno=exc.errno) from exc
     return _cached_target(path, st.st_mtime_ns, st.st_size)
 
 

@@ -292,7 +292,8 @@ def load_target(path: str, use_cache: bool = True,
         with open(path, "rb") as f:
             file_raw = f.read()
     except OSError as exc:
-        raise BTFError(f"{path}: cannot read target BTF: {exc.strerror}") from exc
+        raise BTFError(f"{path}: cannot read target BTF: {exc.strerror}",
+                       errno=exc.errno) from exc
     raw = _btf_bytes(path, file_raw)
     if len(raw) < BTF_HEADER_LEN:
         raise BTFError(f"{path}: BTF too short", section=".BTF")

@@ -148,7 +148,7 @@ def read_elf(path: str, raw: bytes | None = None, backend: str = "struct", *,
             with open(path, "rb") as f:
                 raw = f.read()
     except OSError as exc:
-        raise ParseError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise ParseError(f"{path}: cannot read: {exc.strerror}", errno=exc.errno) from exc
     reader = {"struct": _read_struct, "pyelftools": _read}.get(backend)
     if reader is None:
         raise ParseError(f"unknown ELF reader backend {backend!r}")

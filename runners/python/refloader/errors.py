@@ -1,7 +1,8 @@
 """The reference loader's exception tree.
 
 ``LoaderError`` is the root; every error names what it is about (file, section, offset,
-instruction index, symbol) both in its message and as attributes.  Third-party errors
+instruction index, symbol) both in its message and as attributes; one caused by a
+failed system call keeps its ``errno``.  Third-party errors
 (pyelftools, struct) are converted to these at the parsing boundary.
 """
 
@@ -19,7 +20,9 @@ class LoaderError(Exception):
         offset: int | None = None,
         insn: int | None = None,
         symbol: str | None = None,
+        errno: int | None = None,
     ) -> None:
+        self.errno = errno  # of the underlying OSError or bpf(2) call, when there is one
         self.section = section
         self.offset = offset
         self.insn = insn
@@ -59,6 +62,5 @@ class KernelError(LoaderError):
         verifier_log: str | None = None,
         **where: str | int | None,
     ) -> None:
-        self.errno = errno
         self.verifier_log = verifier_log
-        super().__init__(message, **where)  # type: ignore[arg-type]
+        super().__init__(message, errno=errno, **where)  # type: ignore[arg-type]
