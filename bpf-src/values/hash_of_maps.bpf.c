@@ -1,44 +1,7 @@
 /* HASH_OF_MAPS slots are filled from `.values` (named and anonymous inner definitions): a lookup of a slot gives the very map named there, a hole gives NULL. */
 #include "conformance.h"
-
-struct inner_def {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-};
-
-/* two inner maps of the named definition, two of an anonymous one of the same shape */
-struct inner_def named_a SEC(".maps"), named_b SEC(".maps");
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} anon_a SEC(".maps"), anon_b SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
-	__uint(max_entries, 4);
-	__type(key, __u32);
-	__array(values, struct inner_def);
-} outer_named SEC(".maps") = {
-	.values = { [1] = &named_a, [3] = &named_b },
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
-	__uint(max_entries, 4);
-	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_ARRAY);
-		__uint(max_entries, 1);
-		__type(key, __u32);
-		__type(value, __u64);
-	});
-} outer_anon SEC(".maps") = {
-	.values = { [1] = (void *)&anon_a, [3] = (void *)&anon_b },
-};
+#define MAP_IN_MAP_TYPE BPF_MAP_TYPE_HASH_OF_MAPS
+#include "map_in_map.h" /* named_a/b, anon_a/b; outer_named, outer_anon */
 
 /*
  * Inner maps start empty: write a distinct value through the direct reference to each
