@@ -32,7 +32,7 @@ EXPECTS = ("pass", "load_error", "open_error")
 LEVELS = ("required", "optional", "implementation-defined")
 KEYS = (
     "behaviour", "expect", "level", "requires", "ref", "desc", "data_in",
-    "btf_custom_path", "btf_control_path", "role", "before",
+    "btf_custom_path", "btf_control_path", "role", "before", "ctx_in", "retval",
 )
 #: `role=fixture`: part of the object (a `SEC("?...")` program never loaded, a tail-call
 #: target) but not itself test-run, so not an item.
@@ -63,6 +63,10 @@ class Expectations:
     btf_control_path: str | None = None
     #: a setup step run first under the same pin root: (object path, program); see `before`
     before: tuple[str, str] | None = None
+    #: hex `ctx_in` for BPF_PROG_TEST_RUN (sk_lookup's struct bpf_sk_lookup), or None
+    ctx_in: str | None = None
+    #: the retval that means PASS; 0 unless the type limits its return (sk_lookup: 0/1)
+    retval: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,14 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
             bytes.fromhex(value)
         except ValueError:
             return f"data_in={value!r} is not a hex string"
+    if key == "ctx_in":
+        try:
+            if not bytes.fromhex(value):
+                return "ctx_in= is empty (omit the key for no ctx_in)"
+        except ValueError:
+            return f"ctx_in={value!r} is not a hex string"
+    if key == "retval" and not (value.isdigit() and int(value) < 1 << 32):
+        return f"retval={value!r} is not an unsigned 32-bit decimal integer"
     if key == "before":
         obj, sep, prog = value.rpartition(":")
         if not (sep and obj and prog):
@@ -198,7 +210,8 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
         requires=tuple(_split_list(v.get("requires", ""))), ref=v.get("ref", ""),
         desc=v.get("desc", ""), data_in=_data_in(v.get("data_in", DEFAULT_DATA_IN)),
         btf_custom_path=paths["btf_custom_path"], btf_control_path=paths["btf_control_path"],
-        before=before,
+        before=before, ctx_in=v["ctx_in"].lower() if "ctx_in" in v else None,
+        retval=int(v.get("retval", "0")),
     )
 
 

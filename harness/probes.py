@@ -217,14 +217,17 @@ BPF_PROG_TYPE_SYSCALL = 31
 BPF_F_SLEEPABLE = 1 << 4
 
 
-def _load_typed(prog_type: int, flags: int = 0, r0: int = 0) -> tuple[int, int]:
-    """Load `r0 = <r0>; exit` as `prog_type` with `prog_flags`: (fd, errno)."""
+def _load_typed(prog_type: int, flags: int = 0, r0: int = 0,
+                attach_type: int = 0) -> tuple[int, int]:
+    """Load `r0 = <r0>; exit` as `prog_type` with `prog_flags` and
+    `expected_attach_type`: (fd, errno)."""
     insns = struct.pack("<BBhi", 0xB7, 0, 0, r0) + _EXIT
     insn_buf = ctypes.create_string_buffer(insns, len(insns))
     license_buf = ctypes.create_string_buffer(b"GPL")
     attr = ctypes.create_string_buffer(_ATTR_SIZE)
     struct.pack_into("<IIQQIIQII", attr, 0, prog_type, 2, ctypes.addressof(insn_buf),
                      ctypes.addressof(license_buf), 0, 0, 0, 0, flags)
+    struct.pack_into("<I", attr, 68, attach_type)  # after prog_name[16], prog_ifindex
     return _bpf(BPF_PROG_LOAD, attr)
 
 
@@ -369,6 +372,39 @@ def probe_map_bloom_filter() -> ProbeResult:
     return ProbeResult("map_bloom_filter", True, "bloom filter map created")
 
 
+BPF_PROG_TYPE_SK_LOOKUP = 30
+BPF_SK_LOOKUP = 36
+SK_LOOKUP_CTX_SIZE = 64  # struct bpf_sk_lookup up to local_port (ingress_ifindex is 5.17+)
+
+
+def probe_sk_lookup_test_run() -> ProbeResult:
+    """BPF_PROG_TEST_RUN runs an sk_lookup program with a `struct bpf_sk_lookup` ctx_in
+    (bpf_prog_test_run_sk_lookup; sk_lookup programs exist since 5.9, their test run
+    came later; Debian's 5.10.0-32 has it). Loads `r0 = 1 (SK_PASS); exit` and
+    test-runs it with family AF_INET, no data."""
+    name = "sk_lookup_test_run"
+    fd, err = _load_typed(BPF_PROG_TYPE_SK_LOOKUP, r0=1, attach_type=BPF_SK_LOOKUP)
+    if fd < 0:
+        return ProbeResult(name, False, f"cannot load an sk_lookup program: {os.strerror(err)}")
+    try:
+        ctx = ctypes.create_string_buffer(SK_LOOKUP_CTX_SIZE)
+        struct.pack_into("<II", ctx, 8, 2, 6)  # family AF_INET, protocol IPPROTO_TCP
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<I", attr, 0, fd)
+        struct.pack_into("<IIQ", attr, 40, SK_LOOKUP_CTX_SIZE, 0, ctypes.addressof(ctx))
+        ret, err = _bpf(BPF_PROG_TEST_RUN, attr)
+        (retval,) = struct.unpack_from("<I", attr, 4)
+    finally:
+        os.close(fd)
+    if ret < 0:
+        return ProbeResult(name, False,
+                           f"BPF_PROG_TEST_RUN of sk_lookup with ctx_in: {os.strerror(err)}")
+    if retval != 1:
+        return ProbeResult(name, False, f"sk_lookup test run reports retval {retval} for a "
+                           "program returning SK_PASS (1)")
+    return ProbeResult(name, True, "sk_lookup loads and test-runs with a ctx_in")
+
+
 PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_loop": probe_bpf_loop,
     "prog_test_run": probe_prog_test_run,
@@ -384,6 +420,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "prog_type_syscall": probe_prog_type_syscall,
     "prog_run_flow_dissector_retval": probe_prog_run_flow_dissector_retval,
     "map_bloom_filter": probe_map_bloom_filter,
+    "sk_lookup_test_run": probe_sk_lookup_test_run,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

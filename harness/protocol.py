@@ -62,11 +62,15 @@ class RunRequest:
     btf_custom_path: str | None = None
     repeat: int = 1
     skip: tuple[str, ...] = ()
+    #: hex ctx_in; sent only when set (only to adapters listing `ctx_in`)
+    ctx_in: str | None = None
 
     def to_json(self) -> str:
         """Serialise as one JSON line (without the newline)."""
         obj: dict[str, Any] = {"op": "run", **asdict(self)}
         obj["skip"] = list(self.skip)
+        if self.ctx_in is None:
+            del obj["ctx_in"]
         return json.dumps(obj, separators=(",", ":"))
 
 

@@ -190,6 +190,8 @@ def required_fields(item: Item, mutate: bool) -> list[str]:
         need.append("data_in")
     if exp.data_in == "":  # data_in=none: docs/adapter-protocol.md, "No data"
         need.append("no_data")
+    if exp.ctx_in is not None:  # docs/adapter-protocol.md, "Context"
+        need.append("ctx_in")
     if exp.before is not None:  # the steps share state only through pins
         need.append("pin_root")
     if mutate:
@@ -284,6 +286,7 @@ class AdapterRun:
                 pin_root=str(pin_root), data_in=exp.data_in, btf_custom_path=btf,
                 skip=(exp.behaviour,) if self.ctx.mutate else (),
                 repeat=0 if exp.data_in == "" else 1,  # no-data test runs refuse repeat > 0
+                ctx_in=exp.ctx_in,
             )
             reply = self.executor.run(req)
         except AdapterError as exc:

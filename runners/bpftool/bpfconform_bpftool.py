@@ -83,13 +83,14 @@ class Request:
     btf_custom_path: str | None
     data_in: bytes
     repeat: int
+    ctx_in: bytes | None = None
 
     @classmethod
     def parse(cls, obj: dict[str, Any]) -> Request:
         """Validate a decoded request; raise BadRequest."""
         if obj.get("skip"):
             raise BadRequest("skip not supported")
-        fields = ("elf", "program", "pin_root", "btf_custom_path", "data_in")
+        fields = ("elf", "program", "pin_root", "btf_custom_path", "data_in", "ctx_in")
         for key in fields:
             if obj.get(key) is not None and not isinstance(obj[key], str):
                 raise BadRequest(f"bad request: '{key}' must be a string or null")
@@ -104,6 +105,10 @@ class Request:
             data = bytes.fromhex(obj["data_in"]) if obj.get("data_in") else DEFAULT_DATA_IN
         except ValueError as exc:
             raise BadRequest(f"bad request: 'data_in' is not hex: {exc}") from exc
+        try:
+            ctx = bytes.fromhex(obj["ctx_in"]) if obj.get("ctx_in") else None
+        except ValueError as exc:
+            raise BadRequest(f"bad request: 'ctx_in' is not hex: {exc}") from exc
         return cls(
             obj.get("id"),
             obj["elf"],
@@ -112,6 +117,7 @@ class Request:
             obj.get("btf_custom_path"),
             data,
             repeat,
+            ctx,
         )
 
 
@@ -305,6 +311,10 @@ def load_and_run(req: Request, reply: Reply, workdir: Path) -> Reply:
     data_file = workdir / "data_in"
     data_file.write_bytes(req.data_in)
     run_args = ["prog", "run", "pinned", str(pinned), "data_in", str(data_file)]
+    if req.ctx_in is not None:  # `ctx_in FILE` (bpftool has no way to pass no data)
+        ctx_file = workdir / "ctx_in"
+        ctx_file.write_bytes(req.ctx_in)
+        run_args += ["ctx_in", str(ctx_file)]
     proc, reply.ns["run"] = bpftool(*run_args, "repeat", str(req.repeat))
     if proc.returncode != 0:
         message = json_error(proc.stdout)
@@ -366,7 +376,7 @@ def hello() -> dict[str, Any]:
         "library": "bpftool",
         "library_version": str(version.get("version", "unknown")),
         "libbpf_version": str(version.get("libbpf_version", "unknown")),
-        "supports": ["pin_root", "data_in", "repeat"],
+        "supports": ["pin_root", "data_in", "repeat", "ctx_in"],
     }
 
 

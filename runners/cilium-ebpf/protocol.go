@@ -25,6 +25,7 @@ type request struct {
 	PinRoot       string   `json:"pin_root"`
 	BTFCustomPath *string  `json:"btf_custom_path"`
 	DataIn        *string  `json:"data_in"`
+	CtxIn         *string  `json:"ctx_in"`
 	Repeat        *uint32  `json:"repeat"`
 	Skip          []string `json:"skip"`
 	Info          bool     `json:"info"`
@@ -37,6 +38,7 @@ type runParams struct {
 	pinRoot       string
 	btfCustomPath string
 	dataIn        []byte
+	ctxIn         []byte // nil: no ctx_in
 	repeat        uint32
 	info          bool
 }
@@ -68,6 +70,15 @@ func (r *request) params() (runParams, error) {
 		p.dataIn = data
 		if len(data) == 0 {
 			p.dataIn = nil // no data (protocol "No data"): raw_tp and syscall refuse any
+		}
+	}
+	if r.CtxIn != nil {
+		ctx, err := hex.DecodeString(*r.CtxIn)
+		if err != nil {
+			return p, fmt.Errorf("ctx_in is not hex: %w", err)
+		}
+		if len(ctx) > 0 {
+			p.ctxIn = ctx // sk_lookup's struct bpf_sk_lookup
 		}
 	}
 	if r.Repeat != nil {

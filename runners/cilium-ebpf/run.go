@@ -71,7 +71,11 @@ func run(id *int64, p runParams) runReply {
 		reply.Info = info
 	}
 	start = time.Now()
-	retval, err := prog.Run(&ebpf.RunOptions{Data: p.dataIn, Repeat: p.repeat})
+	runOpts := ebpf.RunOptions{Data: p.dataIn, Repeat: p.repeat}
+	if p.ctxIn != nil {
+		runOpts.Context = p.ctxIn // binary.Append of a []byte: the bytes as they are
+	}
+	retval, err := prog.Run(&runOpts)
 	reply.NS["run"] = (runNS + time.Since(start)).Nanoseconds()
 	if err != nil {
 		return reply.fail("run", fmt.Errorf("program %q: %w", p.program, err))

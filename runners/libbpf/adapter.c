@@ -295,14 +295,16 @@ static json_t *maps_info(struct bpf_object *obj)
 /* Open, load, test-run; the object is closed before returning. */
 static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 			  const char *pin_root, const char *btf_custom_path,
-			  const unsigned char *data, size_t data_len, unsigned int repeat,
-			  int want_info)
+			  const unsigned char *data, size_t data_len, const unsigned char *ctx,
+			  size_t ctx_len, unsigned int repeat, int want_info)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root,
 		    .btf_custom_path = btf_custom_path);
-	/* empty data_in: no data at all (raw_tp, syscall refuse a data pointer) */
+	/* empty data_in: no data at all (raw_tp, syscall refuse a data pointer); ctx_in
+	 * (sk_lookup needs a struct bpf_sk_lookup) is NULL unless the request has one */
 	LIBBPF_OPTS(bpf_test_run_opts, run_opts, .data_in = data_len ? data : NULL,
-		    .data_size_in = data_len, .repeat = repeat);
+		    .data_size_in = data_len, .ctx_in = ctx_len ? ctx : NULL,
+		    .ctx_size_in = ctx_len, .repeat = repeat);
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	char btf_buf[600];
@@ -382,9 +384,9 @@ static json_t *handle_run(json_t *req)
 	json_t *id = json_object_get(req, "id");
 	json_t *skip = json_object_get(req, "skip");
 	json_t *repeat_v = json_object_get(req, "repeat");
-	const char *elf, *prog, *pin_root, *btf_path, *hex;
-	unsigned char *data;
-	size_t data_len = DEFAULT_DATA_IN_LEN;
+	const char *elf, *prog, *pin_root, *btf_path, *hex, *ctx_hex;
+	unsigned char *data, *ctx = NULL;
+	size_t data_len = DEFAULT_DATA_IN_LEN, ctx_len = 0;
 	json_int_t repeat = 1;
 	int bad = 0;
 
@@ -395,9 +397,10 @@ static json_t *handle_run(json_t *req)
 	pin_root = opt_string(req, "pin_root", &bad);
 	btf_path = opt_string(req, "btf_custom_path", &bad);
 	hex = opt_string(req, "data_in", &bad);
+	ctx_hex = opt_string(req, "ctx_in", &bad);
 	if (bad)
-		return bad_request(id, "elf, program, pin_root, btf_custom_path and data_in "
-				       "must be strings or null");
+		return bad_request(id, "elf, program, pin_root, btf_custom_path, data_in and "
+				       "ctx_in must be strings or null");
 	if (!elf || !prog)
 		return bad_request(id, "run needs 'elf' and 'program'");
 	if (repeat_v && !json_is_null(repeat_v)) {
@@ -406,20 +409,30 @@ static json_t *handle_run(json_t *req)
 			return bad_request(id, "'repeat' must be a 32-bit unsigned integer");
 		repeat = json_integer_value(repeat_v);
 	}
+	if (ctx_hex) {
+		ctx = hex_decode(ctx_hex, &ctx_len);
+		if (!ctx)
+			return bad_request(id, "'ctx_in' is not an even-length hex string");
+	}
 	if (hex) {
 		data = hex_decode(hex, &data_len);
-		if (!data)
+		if (!data) {
+			free(ctx);
 			return bad_request(id, "'data_in' is not an even-length hex string");
+		}
 	} else {
 		data = calloc(1, DEFAULT_DATA_IN_LEN);
-		if (!data)
+		if (!data) {
+			free(ctx);
 			return fail(new_reply(id), "open", ENOMEM, "out of memory");
+		}
 	}
 
-	json_t *reply =
-		run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
-			   (unsigned int)repeat, json_is_true(json_object_get(req, "info")));
+	json_t *reply = run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
+				   ctx, ctx_len, (unsigned int)repeat,
+				   json_is_true(json_object_get(req, "info")));
 	free(data);
+	free(ctx);
 	return reply;
 }
 
@@ -435,12 +448,12 @@ static json_t *handle_hello(void)
 		snprintf(library_version, sizeof(library_version), "%s", LIBBPF_PKG_VERSION);
 	else
 		snprintf(library_version, sizeof(library_version), "%s", runtime);
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s]}", "op", "hello",
-			 "protocol", 1, "name", "libbpf", "adapter_version", ADAPTER_VERSION,
-			 "library", "libbpf", "library_version", library_version,
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s,s]}", "op",
+			 "hello", "protocol", 1, "name", "libbpf", "adapter_version",
+			 ADAPTER_VERSION, "library", "libbpf", "library_version", library_version,
 			 "library_runtime_version", runtime, "library_build_version",
 			 LIBBPF_PKG_VERSION, "supports", "pin_root", "btf_custom_path", "data_in",
-			 "repeat", "info", "no_data");
+			 "repeat", "info", "no_data", "ctx_in");
 }
 
 /* One request line in, one reply out; returns 0 when the adapter should exit. */

@@ -96,6 +96,17 @@ int no_data_returns_3(void *ctx)
 {
 	return 3;
 }
+
+struct skb_mark {
+	__u32 len, pkt_type, mark; /* struct __sk_buff's first fields */
+};
+
+/* skb->mark comes from the test run's ctx_in (a struct __sk_buff): the ctx_in case. */
+SEC("socket")
+int returns_mark(struct skb_mark *skb)
+{
+	return skb->mark;
+}
 """,
     "verifier_reject": """\
 /* Adapter test: the verifier rejects a read of an uninitialised register. */

@@ -22,7 +22,9 @@ from adapter_helpers import MANIFESTS, Adapter, Launch, Objects
 
 from harness.protocol import RunReply
 
-KNOWN_FIELDS = {"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data"}
+KNOWN_FIELDS = {"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
+                "ctx_in"}
+CTX_MARK_42 = "00000000" "00000000" "2a000000"  # struct __sk_buff: len, pkt_type, mark=42
 EXIT_INSN = "9500000000000000"  # BPF_JMP | BPF_EXIT, as xlated hex
 PINNED = "adapter_test_pinned"
 
@@ -255,6 +257,15 @@ def no_data_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path
     assert (reply.phase, reply.retval, reply.error) == ("done", 3, None)
 
 
+def ctx_in_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    if not ad.supports("ctx_in"):
+        return  # the harness never sends `ctx_in` (it SKIPs such programs)
+    reply = ad.run(objs["basic"], "returns_mark", pin_root, ctx_in=CTX_MARK_42)
+    assert (reply.phase, reply.retval, reply.error) == ("done", 42, None)
+    reply = ad.run(objs["basic"], "returns_mark", pin_root)  # no ctx_in: mark stays 0
+    assert (reply.phase, reply.retval) == ("done", 0)
+
+
 def no_fd_leak(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     requests: list[tuple[str, str, dict[str, object]]] = [
         ("basic", "passes", {}),
@@ -269,6 +280,8 @@ def no_fd_leak(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
         requests.append(("core", "core_offset", {"btf_custom_path": objs["core_target"]}))
     if ad.supports("no_data"):
         requests.append(("basic", "no_data_returns_3", {"data_in": "", "repeat": 0}))
+    if ad.supports("ctx_in"):
+        requests.append(("basic", "returns_mark", {"ctx_in": CTX_MARK_42}))
     ad.run(objs["basic"], "passes", pin_root)  # warm up anything opened lazily
     before = ad.fd_count()
     for _ in range(10):
@@ -292,6 +305,7 @@ CASES: list[Case] = [
     skip_refused_unless_supported,
     info_when_supported,
     no_data_when_supported,
+    ctx_in_when_supported,
     no_fd_leak,
 ]
 

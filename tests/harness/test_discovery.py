@@ -170,3 +170,38 @@ SEC("socket") int b(void *ctx) { return 1; }
     errors = {i.program: i.error for i in items}
     assert "role='helper' is not one of fixture" in (errors["a"] or "")
     assert "unknown .conform key 'colour'" in (errors["b"] or "")
+
+
+def test_ctx_in_and_retval_keys(compile_snippet: CompileSnippet) -> None:
+    (item,) = _items(compile_snippet, """
+TEST(p, "data.data", "pass", "required");
+CONFORM(p, "data_in", "none");
+CONFORM(p, "ctx_in", "0200ABcd");
+CONFORM(p, "retval", "1");
+""" + PROG.format(name="p"))
+    assert item.error is None and item.expectations is not None
+    exp = item.expectations
+    assert (exp.data_in, exp.ctx_in, exp.retval) == ("", "0200abcd", 1)
+
+
+def test_without_ctx_in_and_retval_keys_no_ctx_is_sent_and_zero_passes(
+    compile_snippet: CompileSnippet,
+) -> None:
+    (item,) = _items(compile_snippet,
+                     'TEST(p, "data.data", "pass", "required");\n' + PROG.format(name="p"))
+    assert item.expectations is not None
+    assert (item.expectations.ctx_in, item.expectations.retval) == (None, 0)
+
+
+@pytest.mark.parametrize(("key", "value", "reason"), [
+    ("ctx_in", "zz", "ctx_in='zz' is not a hex string"),
+    ("ctx_in", "", "ctx_in= is empty"),
+    ("retval", "-1", "retval='-1' is not an unsigned 32-bit decimal integer"),
+    ("retval", "4294967296", "is not an unsigned 32-bit"),
+])
+def test_bad_ctx_in_or_retval_is_an_error_item(
+    compile_snippet: CompileSnippet, key: str, value: str, reason: str
+) -> None:
+    (item,) = _items(compile_snippet, f'TEST(p, "data.data", "pass", "required");\n'
+                     f'CONFORM(p, "{key}", "{value}");\n' + PROG.format(name="p"))
+    assert item.error is not None and reason in item.error

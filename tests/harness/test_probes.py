@@ -82,3 +82,9 @@ def test_ksym_typed_var_needs_the_btf_var(monkeypatch: pytest.MonkeyPatch) -> No
     result = probes.probe_ksym_typed_var()
     assert not result.ok
     assert "BTF_KIND_VAR" in result.reason or "kallsyms" in result.reason
+
+
+def test_this_kernel_test_runs_sk_lookup_with_a_ctx_in() -> None:
+    # host 6.18 (the 5.10 matrix VM, Debian 5.10.0-32, passes it too)
+    result = run_probes(["sk_lookup_test_run"])["sk_lookup_test_run"]
+    assert result.ok, result.reason

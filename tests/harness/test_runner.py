@@ -204,3 +204,25 @@ def test_run_items_runs_every_item_against_every_adapter(tmp_path: Path) -> None
     assert all(e.closed for e in executors.values())
     assert set(hellos) == {"a", "b"}
     assert not (tmp_path / "pins").exists()
+
+
+def test_ctx_in_is_sent_only_to_adapters_listing_it(tmp_path: Path) -> None:
+    item = _item(tmp_path, data_in="", ctx_in="0200", retval=1)
+    ex = FakeExecutor([_done(1)], supports=(*SUPPORTS, "no_data", "ctx_in"))
+    result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
+    assert result.verdict is Verdict.PASS
+    (req,) = ex.requests
+    assert (req.ctx_in, req.data_in, req.repeat) == ("0200", "", 0)
+    assert '"ctx_in":"0200"' in req.to_json()
+
+    old = FakeExecutor([], supports=(*SUPPORTS, "no_data"))
+    result = AdapterRun("old", old, _ctx(tmp_path)).run(item)
+    assert result.verdict is Verdict.SKIP
+    assert result.outcome.reason == "adapter does not support ctx_in"
+    assert old.requests == []
+
+
+def test_a_request_without_ctx_in_does_not_carry_the_field(tmp_path: Path) -> None:
+    ex = FakeExecutor([_done(0)])
+    AdapterRun("fake", ex, _ctx(tmp_path)).run(_item(tmp_path))
+    assert "\"ctx_in\"" not in ex.requests[0].to_json()

@@ -111,3 +111,21 @@ def test_known_failures_turn_fail_into_xfail_and_pass_into_xpass(
     outcome: Outcome, known: str | None, verdict: Verdict
 ) -> None:
     assert apply_known_failure(outcome, known).verdict is verdict
+
+
+@pytest.mark.parametrize(("retval", "verdict", "reason_has"), [
+    (1, Verdict.PASS, ""),
+    (0, Verdict.FAIL, "program returned 0, expected retval 1"),
+    (3, Verdict.FAIL, "program returned 3, expected retval 1"),
+])
+def test_an_expected_retval_replaces_zero_and_reports_no_line(
+    tmp_path: Path, retval: int, verdict: Verdict, reason_has: str
+) -> None:
+    # sk_lookup's verifier limits the return to SK_DROP/SK_PASS: `.conform` retval=1
+    src = tmp_path / "x.bpf.c"
+    src.write_text(SOURCE)
+    exp = Expectations(behaviour="data.data", expect="pass", level="required", retval=1)
+    outcome = judge(exp, _reply("done", retval), src, "t/x.bpf.c")
+    assert outcome.verdict is verdict
+    assert reason_has in outcome.reason
+    assert outcome.line is None

@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 use crate::info::Info;
 
 /// Request fields this adapter honours (reported in `hello`).
-pub const SUPPORTS: [&str; 6] = [
+pub const SUPPORTS: [&str; 7] = [
     "pin_root",
     "btf_custom_path",
     "data_in",
     "repeat",
     "info",
     "no_data",
+    "ctx_in",
 ];
 
 /// One `run` request: load the whole object, test-run one program.
@@ -34,6 +35,9 @@ pub struct RunRequest {
     /// Hex bytes handed to BPF_PROG_TEST_RUN as data_in.
     #[serde(default)]
     pub data_in: Option<String>,
+    /// Hex bytes handed to BPF_PROG_TEST_RUN as ctx_in (sk_lookup's struct bpf_sk_lookup).
+    #[serde(default)]
+    pub ctx_in: Option<String>,
     /// BPF_PROG_TEST_RUN repeat count.
     #[serde(default = "one")]
     pub repeat: u32,

@@ -71,6 +71,8 @@ impl Runner {
         }
         let data_in = decode_hex(req.data_in.as_deref().unwrap_or(""))
             .map_err(|e| Failure::new(Phase::Open, format!("bad request: {e}")))?;
+        let ctx_in = decode_hex(req.ctx_in.as_deref().unwrap_or(""))
+            .map_err(|e| Failure::new(Phase::Open, format!("bad request: ctx_in: {e}")))?;
 
         // open: target BTF, then EbpfLoader::load_file (aya parses, relocates and creates
         // the maps in this one call).
@@ -111,7 +113,7 @@ impl Runner {
         // run
         self.current = Some(Phase::Run);
         let start = Instant::now();
-        let ran = run_one(&ebpf, &req.program, &data_in, req.repeat);
+        let ran = run_one(&ebpf, &req.program, &data_in, &ctx_in, req.repeat);
         reply.ns.insert("run", elapsed_ns(start));
         ran
         // `ebpf` (maps, programs, BTF fd) is dropped here: every fd is closed.
@@ -204,7 +206,13 @@ fn attach_target<'b>(
 }
 
 /// Find `name` and test-run it: aya's `TestRun` where aya has one, else the raw syscall.
-fn run_one(ebpf: &Ebpf, name: &str, data_in: &[u8], repeat: u32) -> Result<u32, Failure> {
+fn run_one(
+    ebpf: &Ebpf,
+    name: &str,
+    data_in: &[u8],
+    ctx_in: &[u8],
+    repeat: u32,
+) -> Result<u32, Failure> {
     let program = ebpf.program(name).ok_or_else(|| {
         let mut names: Vec<&str> = ebpf.programs().map(|(n, _)| n).collect();
         names.sort_unstable();
@@ -218,6 +226,8 @@ fn run_one(ebpf: &Ebpf, name: &str, data_in: &[u8], repeat: u32) -> Result<u32, 
     })?;
     let opts = || TestRunOptions {
         data_in: Some(data_in),
+        // empty: no ctx_in (the protocol field is absent)
+        ctx_in: (!ctx_in.is_empty()).then_some(ctx_in),
         repeat,
         ..TestRunOptions::default()
     };
@@ -232,7 +242,7 @@ fn run_one(ebpf: &Ebpf, name: &str, data_in: &[u8], repeat: u32) -> Result<u32, 
             .test_run(RawTracePointRunOptions::new())
             .map(|r| r.return_value),
         other => other.fd().and_then(|fd| {
-            test_run::run(fd.as_fd(), data_in, repeat).map_err(|io_error| {
+            test_run::run(fd.as_fd(), data_in, ctx_in, repeat).map_err(|io_error| {
                 ProgramError::SyscallError(SyscallError {
                     call: "bpf_prog_test_run",
                     io_error,

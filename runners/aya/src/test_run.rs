@@ -30,8 +30,9 @@ struct BpfAttrTest {
     _pad: u32,
 }
 
-/// Test-run the program behind `fd` on `data_in`; return the program's return value.
-pub fn run(fd: BorrowedFd<'_>, data_in: &[u8], repeat: u32) -> io::Result<u32> {
+/// Test-run the program behind `fd` on `data_in` and `ctx_in` (empty: none, e.g. no
+/// `struct bpf_sk_lookup` for sk_lookup); return the program's return value.
+pub fn run(fd: BorrowedFd<'_>, data_in: &[u8], ctx_in: &[u8], repeat: u32) -> io::Result<u32> {
     let mut attr = BpfAttrTest {
         prog_fd: fd.as_raw_fd() as u32,
         data_size_in: u32::try_from(data_in.len()).map_err(io::Error::other)?,
@@ -42,10 +43,17 @@ pub fn run(fd: BorrowedFd<'_>, data_in: &[u8], repeat: u32) -> io::Result<u32> {
             data_in.as_ptr() as u64
         },
         repeat,
+        ctx_size_in: u32::try_from(ctx_in.len()).map_err(io::Error::other)?,
+        ctx_in: if ctx_in.is_empty() {
+            0
+        } else {
+            ctx_in.as_ptr() as u64
+        },
         ..BpfAttrTest::default()
     };
     // SAFETY: `attr` is a valid, fully initialised `bpf_attr.test` that outlives the
-    // call; `data_in` outlives the call and the kernel only reads `data_size_in` bytes.
+    // call; `data_in` and `ctx_in` outlive the call and the kernel only reads
+    // `data_size_in` and `ctx_size_in` bytes of them.
     let ret = unsafe {
         libc::syscall(
             libc::SYS_bpf,

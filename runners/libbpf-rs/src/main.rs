@@ -89,6 +89,8 @@ struct RunRequest {
     #[serde(default)]
     data_in: Option<String>,
     #[serde(default)]
+    ctx_in: Option<String>,
+    #[serde(default)]
     repeat: Option<u32>,
     #[serde(default)]
     skip: Option<Vec<String>>,
@@ -169,6 +171,14 @@ fn run(req: RunRequest) -> Reply {
             }
         },
     };
+    let mut ctx = match req.ctx_in.as_deref().map(decode_hex) {
+        None => None,
+        Some(Some(ctx)) => Some(ctx),
+        Some(None) => {
+            let msg = "bad request: 'ctx_in' is not an even-length hex string";
+            return reply.fail("open", None, msg.into());
+        }
+    };
 
     let start = Instant::now();
     let mut builder = ObjectBuilder::default();
@@ -229,6 +239,8 @@ fn run(req: RunRequest) -> Reply {
     let input = ProgramInput {
         // empty: no data at all (protocol "No data"), NULL rather than a dangling pointer
         data_in: if data.is_empty() { None } else { Some(&data) },
+        // ctx_in (sk_lookup's struct bpf_sk_lookup): the kernel may write it back
+        context_in: ctx.as_deref_mut().filter(|c| !c.is_empty()),
         repeat: req.repeat.unwrap_or(1),
         ..Default::default()
     };
@@ -269,7 +281,7 @@ fn hello() -> Value {
         "library_runtime_version": format!("{major}.{minor}"),
         "libbpf_rs_version": LIBBPF_RS_VERSION,
         "libbpf_sys_version": LIBBPF_SYS_VERSION,
-        "supports": ["pin_root", "btf_custom_path", "data_in", "repeat", "no_data"],
+        "supports": ["pin_root", "btf_custom_path", "data_in", "repeat", "no_data", "ctx_in"],
     })
 }
 

@@ -23,7 +23,8 @@ from refloader.mutations import plan_for
 from refloader.sanitize import KernelFeatures
 
 PROTOCOL = 1
-SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data"]
+SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
+            "ctx_in"]
 DEFAULT_DATA_IN = bytes(64)
 ELF_BACKEND_ENV = "REFLOADER_ELF"  # "struct" (default) or "pyelftools"
 
@@ -99,7 +100,7 @@ def run(req: dict[str, Any], session: Session) -> Reply:
     if not isinstance(elf, str) or not isinstance(prog, str):
         return _fail(reply, "open", LoaderError("bad request: 'elf' and 'program' required"))
     skip = req.get("skip") or []
-    data_hex = req.get("data_in")
+    data_hex, ctx_hex = req.get("data_in"), req.get("ctx_in")
     repeat = req.get("repeat")
     repeat = 1 if repeat is None else repeat  # 0 is the kernel's "once" (no-data runs)
     obj: BpfObject | None = None
@@ -111,6 +112,10 @@ def run(req: dict[str, Any], session: Session) -> Reply:
                 data_in = bytes.fromhex(data_hex) if isinstance(data_hex, str) else DEFAULT_DATA_IN
             except ValueError as exc:
                 raise LoaderError(f"bad request: 'data_in' is not hex: {exc}") from exc
+            try:
+                ctx_in = bytes.fromhex(ctx_hex) if isinstance(ctx_hex, str) else None
+            except ValueError as exc:
+                raise LoaderError(f"bad request: 'ctx_in' is not hex: {exc}") from exc
             obj = open_object(elf, plan=plan, pin_root=req.get("pin_root"),
                               btf_custom_path=req.get("btf_custom_path"),
                               elf_backend=os.environ.get(ELF_BACKEND_ENV, "struct"))
@@ -134,7 +139,7 @@ def run(req: dict[str, Any], session: Session) -> Reply:
         try:
             if req.get("info") is True:
                 reply.info = kernel_info(obj, prog)
-            res = obj.test_run(prog, data_in, int(repeat))
+            res = obj.test_run(prog, data_in, int(repeat), ctx_in)
         except Exception as exc:
             _log_exc(exc)
             return _fail(reply, "run", exc)

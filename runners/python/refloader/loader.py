@@ -371,7 +371,8 @@ class BpfObject:
 
     # -- run ----------------------------------------------------------------------------
 
-    def test_run(self, name: str, data_in: bytes, repeat: int = 1) -> sc.TestRunResult:
+    def test_run(self, name: str, data_in: bytes, repeat: int = 1,
+                 ctx_in: bytes | None = None) -> sc.TestRunResult:
         """``BPF_PROG_TEST_RUN`` of loaded program ``name``."""
         lp = self.loaded.get(name)
         if lp is None or lp.spec.is_subprog:
@@ -379,7 +380,7 @@ class BpfObject:
         if lp.fd < 0:
             raise LoaderError(f"program '{name}' was not loaded (not autoloaded)",
                               section=lp.spec.section, symbol=name)
-        return sc.prog_test_run(lp.fd, data_in, repeat)
+        return sc.prog_test_run(lp.fd, data_in, repeat, ctx_in)
 
     # -- close --------------------------------------------------------------------------
 

@@ -299,16 +299,20 @@ class TestRunResult:
     data_out: bytes
 
 
-def prog_test_run(fd: int, data_in: bytes, repeat: int = 1) -> TestRunResult:
+def prog_test_run(fd: int, data_in: bytes, repeat: int = 1,
+                  ctx_in: bytes | None = None) -> TestRunResult:
     """BPF_PROG_TEST_RUN with ``data_in``; returns retval (u32), duration, data_out.
 
     An empty ``data_in`` means no data: data_in and data_out NULL (raw_tp and syscall
-    test runs refuse any)."""
+    test runs refuse any). ``ctx_in`` (sk_lookup needs a ``struct bpf_sk_lookup``) is
+    passed as ctx_in/ctx_size_in; None or empty leaves both 0."""
     din = ctypes.create_string_buffer(data_in, len(data_in))
     dout = ctypes.create_string_buffer(max(len(data_in), 256) + 256 if data_in else 0)
+    cin = ctypes.create_string_buffer(ctx_in or b"", len(ctx_in or b""))
     attr = TestRunAttr(prog_fd=fd, data_size_in=len(data_in),
                        data_in=_addr(din) if data_in else 0, data_size_out=len(dout),
-                       data_out=_addr(dout) if data_in else 0, repeat=repeat)
+                       data_out=_addr(dout) if data_in else 0, repeat=repeat,
+                       ctx_size_in=len(cin), ctx_in=_addr(cin) if ctx_in else 0)
     try:
         sys_bpf(BPF_PROG_TEST_RUN, attr)
     except OSError as exc:
