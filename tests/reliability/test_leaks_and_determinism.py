@@ -1,8 +1,9 @@
 """After a full `bpfconform run`, nothing the run created is left behind; two runs agree.
 
 Per built adapter: the kernel's program/map ids before and after the run (BPF_*_GET_NEXT_ID),
-the processes the run started (found by an environment token), and the pin root
-/sys/fs/bpf/bpfconform. Other engineers' and services' objects are told apart: an object
+the processes the run started (found by an environment token), and every pin on bpffs
+(a loader that ignored the request's pin root would pin by name in /sys/fs/bpf). Other
+engineers' and services' objects are told apart: an object
 of ours that survived the run is held by no live process (the run's processes are gone)
 and carries a name of the suite's programs/maps, or sits in a process that carries the
 token. A second run must give the same verdict for every item.
@@ -30,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kernel_objects as ko
 
 PIN_BASE = runner.DEFAULT_PIN_BASE
+#: the whole bpffs: a loader that ignored the request's pin root would pin by name here
+BPFFS = PIN_BASE.parent
 MANIFESTS = load_manifests(runner.REPO_ROOT)
 
 
@@ -63,7 +66,7 @@ def _suite_names() -> set[str]:
 
 
 def _pins() -> list[str]:
-    return sorted(str(p) for p in PIN_BASE.rglob("*")) if PIN_BASE.exists() else []
+    return sorted(str(p) for p in BPFFS.rglob("*")) if BPFFS.exists() else []
 
 
 def full_run(adapter: str, out: Path) -> FullRun:
@@ -125,7 +128,7 @@ def test_a_full_run_leaves_no_program_map_process_or_pin_and_a_second_run_agrees
     assert not first.leaked_progs, f"programs left behind: {first.leaked_progs}"
     assert not first.leaked_maps, f"maps left behind: {first.leaked_maps}"
     assert not first.stray_pids, f"processes of the run still alive: {first.stray_pids}"
-    assert not first.pins_left, f"left under {PIN_BASE}: {first.pins_left}"
+    assert not first.pins_left, f"left under {BPFFS}: {first.pins_left}"
     second = full_run(adapter, tmp_path / "second")
     changed = {k: (v, second.verdicts.get(k)) for k, v in first.verdicts.items()
                if second.verdicts.get(k) != v}
