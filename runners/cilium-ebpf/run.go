@@ -59,8 +59,9 @@ func run(id *int64, p runParams) runReply {
 	prog := coll.Programs[p.program]
 	if prog == nil {
 		reply.NS["run"] = time.Since(start).Nanoseconds()
-		return reply.fail("run", fmt.Errorf("program %q not in collection (have %s)",
-			p.program, strings.Join(programNames(coll), ", ")))
+		// ENOENT, as libbpf's bpf_object__find_program_by_name
+		return reply.fail("run", fmt.Errorf("%s: program %q not in collection (have %s): %w",
+			p.elf, p.program, strings.Join(programNames(coll), ", "), syscall.ENOENT))
 	}
 	runNS := time.Since(start)
 	if p.info {

@@ -60,11 +60,8 @@ DETAILS: dict[str, Detail] = {
     "bpftool": Detail(phases=frozenset({"load", "run"}), btf=None, load_error="prog loadall",
                       core_vmlinux_log=LIBBPF_CORE_LOG, skip_error="skip not supported",
                       gaps=frozenset({"missing_program_ns_run"})),
-    "aya": Detail(core_vmlinux_log=POISON_LOG, directory_errno=errno.EISDIR,
-                  gaps=frozenset({"missing_program_errno", "missing_program_names_object"})),
-    "cilium-ebpf": Detail(core_vmlinux_log="poisoned by CO-RE", directory_errno=errno.EISDIR,
-                          gaps=frozenset({"missing_program_errno",
-                                          "missing_program_names_object"})),
+    "aya": Detail(core_vmlinux_log=POISON_LOG, directory_errno=errno.EISDIR),
+    "cilium-ebpf": Detail(core_vmlinux_log="poisoned by CO-RE", directory_errno=errno.EISDIR),
     "python": Detail(core_vmlinux_log=POISON_LOG,
                      gaps=frozenset({"missing_program_errno"})),
 }

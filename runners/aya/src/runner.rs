@@ -113,7 +113,7 @@ impl Runner {
         // run
         self.current = Some(Phase::Run);
         let start = Instant::now();
-        let ran = run_one(&ebpf, &req.program, &data_in, &ctx_in, req.repeat);
+        let ran = run_one(&ebpf, &req.elf, &req.program, &data_in, &ctx_in, req.repeat);
         reply.ns.insert("run", elapsed_ns(start));
         ran
         // `ebpf` (maps, programs, BTF fd) is dropped here: every fd is closed.
@@ -208,6 +208,7 @@ fn attach_target<'b>(
 /// Find `name` and test-run it: aya's `TestRun` where aya has one, else the raw syscall.
 fn run_one(
     ebpf: &Ebpf,
+    elf: &str,
     name: &str,
     data_in: &[u8],
     ctx_in: &[u8],
@@ -216,13 +217,17 @@ fn run_one(
     let program = ebpf.program(name).ok_or_else(|| {
         let mut names: Vec<&str> = ebpf.programs().map(|(n, _)| n).collect();
         names.sort_unstable();
-        Failure::new(
-            Phase::Run,
-            format!(
-                "no program named {name} in the object (programs: {})",
-                names.join(", ")
-            ),
-        )
+        // ENOENT, as libbpf's bpf_object__find_program_by_name
+        Failure {
+            errno: Some(libc::ENOENT),
+            ..Failure::new(
+                Phase::Run,
+                format!(
+                    "{elf}: no program named {name} in the object (programs: {})",
+                    names.join(", ")
+                ),
+            )
+        }
     })?;
     let opts = || TestRunOptions {
         data_in: Some(data_in),
