@@ -42,14 +42,15 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from refloader.btf import Btf, Composite, Enum, Enum64, Int, Ptr, StringTable
+from refloader.btf import Btf, Composite, Enum, Int, Ptr, StringTable
 from refloader.btf_ext import BpfCoreReloKind as K
 from refloader.btf_ext import CoreRelo
 from refloader.core_spec import (
+    ENUM_TYPES,
     ENUMVAL_KINDS,
     FIELD_KINDS,
     TYPE_KINDS,
@@ -59,6 +60,7 @@ from refloader.core_spec import (
     kind_core_compat,
     match_spec,
     parse_spec,
+    size_of,
 )
 from refloader.core_target import TargetBtf, essential_name, load_target
 from refloader.elf import ElfObject
@@ -75,6 +77,12 @@ BPF_CALL_INSN = 0x85
 _SIZE_BITS = {4: 0x00, 2: 0x08, 1: 0x10, 8: 0x18}  # BPF_W, BPF_H, BPF_B, BPF_DW
 _BITS_SIZE = {v: k for k, v in _SIZE_BITS.items()}
 _INSN = struct.Struct("<BBhi")
+# plain-int relocation kinds for the hot paths: reading an IntEnum member costs ~50 ns
+_BYTE_OFFSET, _BYTE_SIZE, _EXISTS, _SIGNED, _LSHIFT, _RSHIFT = (
+    int(K.BPF_CORE_FIELD_BYTE_OFFSET), int(K.BPF_CORE_FIELD_BYTE_SIZE),
+    int(K.BPF_CORE_FIELD_EXISTS), int(K.BPF_CORE_FIELD_SIGNED),
+    int(K.BPF_CORE_FIELD_LSHIFT_U64), int(K.BPF_CORE_FIELD_RSHIFT_U64))
+_ID_LOCAL, _ID_TARGET = int(K.BPF_CORE_TYPE_ID_LOCAL), int(K.BPF_CORE_TYPE_ID_TARGET)
 
 #: behaviour id -> what the reference loader does instead when told to skip it
 CORE_MUTATIONS: dict[str, str] = {
@@ -165,17 +173,17 @@ class _Unresolved(Exception):
 
 def _field_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> int:
     """libbpf ``bpf_core_calc_field_relo`` for the local (orig) or target (new) spec."""
-    if kind == K.BPF_CORE_FIELD_EXISTS:
+    if kind == _EXISTS:
         return 1 if spec is not None else 0
     if spec is None:
         raise _Unresolved
     btf, acc = spec.btf, spec.acc[-1]
     if acc.name is None:  # a[n]: the element itself
         sz = btf.resolve_size(acc.type_id)
-        if kind == K.BPF_CORE_FIELD_BYTE_OFFSET:
+        if kind == _BYTE_OFFSET:
             _set_sz(res, local, sz, acc.type_id)
             return spec.bit_offset // 8
-        if kind == K.BPF_CORE_FIELD_BYTE_SIZE:
+        if kind == _BYTE_SIZE:
             return sz
         raise RelocationError(f"relocation kind {K(kind).name} cannot apply to an array "
                               "element")
@@ -184,7 +192,8 @@ def _field_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> 
     m = t.members[acc.idx]
     ftid = btf.skip_mods_and_typedefs(m.type)
     mt = btf.type_by_id(ftid)
-    bit_off, bit_sz = spec.bit_offset, t.bitfield_size(m)
+    bit_off = spec.bit_offset
+    bit_sz = m.offset >> 24 if t.kind_flag else 0  # t.bitfield_size(m)
     bitfield = bit_sz > 0
     if bitfield:
         byte_sz = mt.size_or_type()
@@ -196,25 +205,25 @@ def _field_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> 
             byte_sz *= 2
             byte_off = bit_off // 8 // byte_sz * byte_sz
     else:
-        byte_sz = btf.resolve_size(ftid)
+        byte_sz = size_of(btf, ftid, mt)
         byte_off = bit_off // 8
         bit_sz = byte_sz * 8
     if local:
         res.validate = not bitfield
-    if kind == K.BPF_CORE_FIELD_BYTE_OFFSET:
+    if kind == _BYTE_OFFSET:
         if not bitfield:
             _set_sz(res, local, byte_sz, ftid)
         return byte_off
-    if kind == K.BPF_CORE_FIELD_BYTE_SIZE:
+    if kind == _BYTE_SIZE:
         return byte_sz
-    if kind == K.BPF_CORE_FIELD_SIGNED:
+    if kind == _SIGNED:
         if local:
             res.validate = True
-        return int((isinstance(mt, Enum | Enum64) and mt.kind_flag)
+        return int((isinstance(mt, ENUM_TYPES) and mt.kind_flag)
                    or (isinstance(mt, Int) and bool(mt.encoding & 1)))
-    if kind == K.BPF_CORE_FIELD_LSHIFT_U64:  # little-endian
+    if kind == _LSHIFT:  # little-endian
         return 64 - (bit_off + bit_sz - byte_off * 8)
-    if kind == K.BPF_CORE_FIELD_RSHIFT_U64:
+    if kind == _RSHIFT:
         if local:
             res.validate = True
         return 64 - bit_sz
@@ -232,7 +241,7 @@ def _type_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> i
     """libbpf ``bpf_core_calc_type_relo``: a missing target type gives 0."""
     if spec is None:
         return 0
-    if kind == K.BPF_CORE_TYPE_ID_TARGET:
+    if kind == _ID_TARGET:
         return spec.root_type_id
     if kind in (K.BPF_CORE_TYPE_EXISTS, K.BPF_CORE_TYPE_MATCHES):
         return 1
@@ -248,7 +257,7 @@ def _enum_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> i
     if spec is None:
         raise _Unresolved
     t = spec.btf.type_by_id(spec.acc[0].type_id)
-    assert isinstance(t, Enum | Enum64)
+    assert isinstance(t, ENUM_TYPES)
     v = t.values[spec.acc[0].idx].value
     if isinstance(t, Enum):  # btf_enum.val is __s32: sign-extended whatever the kind_flag
         v &= 0xFFFFFFFF
@@ -308,6 +317,7 @@ class Options:
 
 
 def _candidates(local_btf: BtfView, root: int, target: TargetBtf, flavour: bool) -> list[int]:
+    """libbpf ``bpf_core_find_cands``: target ids of the local root's name and kind."""
     lt = local_btf.type_by_id(root)
     if not lt.name:
         raise RelocationError(f"CO-RE relocation against anonymous local type [{root}]")
@@ -320,8 +330,19 @@ def _candidates(local_btf: BtfView, root: int, target: TargetBtf, flavour: bool)
     return out
 
 
-#: (root type id, raw access, kind family) -> matching (candidate id, target spec) pairs
-Memo = dict[tuple[int, str, int], list[tuple[int, Spec]]]
+@dataclass
+class Memo:
+    """What one object's records share while they are relocated (fresh per object).
+
+    ``cands``: (local root id, flavour rule) -> candidate ids, as libbpf's per-object
+    ``cand_cache``; ``matches``: (root id, raw access, kind family) -> the matching
+    (candidate id, target spec) pairs, shared by the records of one access (the five
+    relocations of a bitfield read, say); the values are computed per record.
+    """
+
+    cands: dict[tuple[int, bool], list[int]] = field(default_factory=dict)
+    matches: dict[tuple[int, tuple[int, ...], int], list[tuple[int, Spec]]] = field(
+        default_factory=dict)
 
 
 def _family(kind: int) -> int:
@@ -330,17 +351,22 @@ def _family(kind: int) -> int:
 
 def _matches(local: Spec, target: TargetBtf, opts: Options,
              memo: Memo | None) -> list[tuple[int, Spec]]:
-    key = (local.root_type_id, ":".join(map(str, local.raw)), _family(local.kind))
-    found = memo.get(key) if memo is not None else None
+    if memo is None:
+        memo = Memo()
+    key = (local.root_type_id, tuple(local.raw), _family(local.kind))
+    found = memo.matches.get(key)
     if found is None:
+        flavour = "core.flavour" not in opts.skip
+        cands = memo.cands.get((local.root_type_id, flavour))
+        if cands is None:
+            cands = _candidates(local.btf, local.root_type_id, target, flavour)
+            memo.cands[(local.root_type_id, flavour)] = cands
         found = []
-        for cid in _candidates(local.btf, local.root_type_id, target,
-                               "core.flavour" not in opts.skip):
+        for cid in cands:
             targ = match_spec(local, target, cid)
             if targ is not None:
                 found.append((cid, targ))
-        if memo is not None:
-            memo[key] = found
+        memo.matches[key] = found
     return found
 
 
@@ -348,13 +374,12 @@ def resolve(kind: int, local: Spec, target: TargetBtf, opts: Options,
             memo: Memo | None = None) -> tuple[RelocValue, int]:
     """libbpf ``bpf_core_calc_relo_insn``: the value to patch and the chosen candidate.
 
-    ``memo`` shares candidate matching between records of one access (the five
-    relocations of a bitfield read, say); the values are computed per record.
+    ``memo``: see ``Memo`` (one object's shared candidate lookups and matches).
     """
-    if kind == K.BPF_CORE_TYPE_ID_LOCAL and "core.type_id_local" not in opts.skip:
+    if kind == _ID_LOCAL and "core.type_id_local" not in opts.skip:
         return RelocValue(local.root_type_id, local.root_type_id), 0
-    if kind == K.BPF_CORE_TYPE_ID_LOCAL:  # mutation: resolve like TYPE_ID_TARGET
-        kind = K.BPF_CORE_TYPE_ID_TARGET
+    if kind == _ID_LOCAL:  # mutation: resolve like TYPE_ID_TARGET
+        kind = _ID_TARGET
         local = Spec(local.btf, local.root_type_id, kind)
     best: tuple[RelocValue, Spec, int] | None = None
     for cid, targ in _matches(local, target, opts, memo):
@@ -479,7 +504,6 @@ def _tags(kind: int, local: Spec, code: int, opts: Options) -> set[str]:
 # ---- public API ---------------------------------------------------------------------------
 
 
-_KIND_OF: dict[int, K] = {int(k): k for k in K}
 _KIND_NAME: dict[int, str] = {int(k): k.name for k in K}
 
 
@@ -493,6 +517,7 @@ def apply_core_relocations(
     prog: str = "?",
     skip: Iterable[str] = (),
     context: Iterable[str] = (),
+    memo: Memo | None = None,
 ) -> list[CoreResult]:
     """Apply ``records`` (``insn_off`` in instructions, relative to ``insns``) in place.
 
@@ -500,34 +525,37 @@ def apply_core_relocations(
     access strings live (default: the local BTF's); ``skip``: ``core.*`` behaviour ids to
     mutate (see ``CORE_MUTATIONS``); ``context``: ids describing the function (e.g.
     ``core.subprog.static``, ``core.vmlinux``), so that skipping them leaves its records
-    unapplied.  Raises ``RelocationError`` (with ``insn`` and the program name).
+    unapplied; ``memo``: shared by the calls for one object's functions (see ``Memo``).
+    Raises ``RelocationError`` (with ``insn`` and the program name).
     """
     opts = Options(frozenset(skip), frozenset(context))
     strs = strings or local_btf.strings
     out: list[CoreResult] = []
-    memo: Memo = {}
+    if memo is None:
+        memo = Memo()
     for r in records:
         idx = r.insn_off
         try:
             if idx < 0 or (idx + 1) * 8 > len(insns):
                 raise RelocationError("CO-RE record outside the function")
-            kind = _KIND_OF[r.kind] if r.kind in _KIND_OF else K(r.kind)
+            kind = r.kind if r.kind in _KIND_NAME else K(r.kind)  # K(): ValueError
             access = strs.get(r.access_str_off)
             local_name = local_btf.type_by_id(r.type_id).name
             try:
                 local = parse_spec(local_btf, r.type_id, access, kind)
             except SpecError as exc:
                 raise RelocationError(f"bad local spec: {exc}") from exc
-            hit = _tags(kind, local, insns[idx * 8], opts) & opts.skip
-            if hit:
-                out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
-                                      f"skipped: {min(hit)}", 0, 0, 0))
-                continue
+            if opts.skip:  # the tags only matter to a mutation
+                hit = _tags(kind, local, insns[idx * 8], opts) & opts.skip
+                if hit:
+                    out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
+                                          f"skipped: {min(hit)}", 0, 0, 0))
+                    continue
             try:
                 res, cand = resolve(kind, local, target, opts, memo)
             except SpecError as exc:
                 raise RelocationError(str(exc)) from exc
-            if cand == 0 and "core.guarded" in opts.skip and kind != K.BPF_CORE_TYPE_ID_LOCAL:
+            if cand == 0 and "core.guarded" in opts.skip and kind != _ID_LOCAL:
                 out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
                                       "skipped: core.guarded", res.orig, res.orig, 0))
                 continue
@@ -620,6 +648,7 @@ def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]
     roles = function_roles(obj) if skip else {}
     base_ctx = set() if obj.btf_custom_path else {"core.vmlinux"}
     out: list[CoreResult] = []
+    memo = Memo()  # libbpf keeps its candidate cache for the whole object too
     for p in obj.programs:
         relocate_unloaded = "core.not_autoloaded" in obj.plan.core_skip  # the mutation
         if not p.core_relos or (not p.is_subprog and not p.autoload and not relocate_unloaded):
@@ -630,7 +659,7 @@ def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]
             ctx.add(f"core.subprog.{role}")
         buf = bytearray(p.insns)
         out += apply_core_relocations(buf, obj.btf, target, p.core_relos, prog=p.name,
-                                      skip=skip, context=ctx)
+                                      skip=skip, context=ctx, memo=memo)
         p.insns = bytes(buf)
     return out
 

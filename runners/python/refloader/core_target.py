@@ -88,6 +88,11 @@ _PER_VLEN[BtfKind.ENUM64] = 12
 #: kinds never used as a CO-RE candidate (not indexed)
 _NOT_INDEXED = frozenset({BtfKind.FUNC, BtfKind.VAR, BtfKind.DATASEC, BtfKind.DECL_TAG})
 
+#: kinds whose record holds the size (a tuple: isinstance on ``A | B`` is ~4x slower)
+_SIZED = (Int, Float, Composite, Enum, Enum64)
+#: what ``skip_mods_and_typedefs`` follows
+_SKIPPED_KINDS = MODIFIER_KINDS | {BtfKind.TYPEDEF}
+
 _REF = {
     BtfKind.PTR: Ptr, BtfKind.TYPEDEF: Typedef, BtfKind.VOLATILE: Volatile,
     BtfKind.CONST: Const, BtfKind.RESTRICT: Restrict, BtfKind.TYPE_TAG: TypeTag,
@@ -126,6 +131,9 @@ class TargetBtf:
     digest: str
     source: str
     _decoded: dict[int, BtfType] = field(default_factory=dict)
+    #: memos of ``skip_mods_and_typedefs`` and ``resolve_size`` (the target is immutable)
+    _skipped: dict[int, int] = field(default_factory=dict)
+    _sizes: dict[int, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         """Number of type ids including void."""
@@ -150,19 +158,32 @@ class TargetBtf:
 
     def skip_mods_and_typedefs(self, type_id: int) -> int:
         """Follow modifiers and typedefs (libbpf ``skip_mods_and_typedefs``)."""
+        done = self._skipped.get(type_id)
+        if done is not None:
+            return done
+        start = type_id
         for _ in range(64):
             t = self.type_by_id(type_id)
-            if t.kind not in MODIFIER_KINDS and t.kind != BtfKind.TYPEDEF:
+            if t.kind not in _SKIPPED_KINDS:
+                self._skipped[start] = type_id
                 return type_id
             type_id = t.size_or_type()
         raise BTFError(f"target BTF modifier loop at type {type_id}", section=self.source)
 
     def resolve_size(self, type_id: int) -> int:
         """Size in bytes (``btf__resolve_size``)."""
+        done = self._sizes.get(type_id)
+        if done is not None:
+            return done
+        size = self._resolve_size(type_id)
+        self._sizes[type_id] = size
+        return size
+
+    def _resolve_size(self, type_id: int) -> int:
         mult = 1
         for _ in range(64):
             t = self.type_by_id(type_id)
-            if isinstance(t, Int | Float | Composite | Enum | Enum64):
+            if isinstance(t, _SIZED):
                 return mult * t.size
             if isinstance(t, Ptr):
                 return mult * 8
@@ -170,7 +191,7 @@ class TargetBtf:
                 mult *= t.nelems
                 type_id = t.type
                 continue
-            if t.kind in MODIFIER_KINDS or isinstance(t, Typedef | Var):
+            if t.kind in MODIFIER_KINDS or isinstance(t, (Typedef, Var)):
                 type_id = t.size_or_type()
                 continue
             raise BTFError(f"target BTF type {type_id} ({t.kind.name}) has no size",
