@@ -145,12 +145,12 @@ class BtfExt:
             co = cl = 0
         ext.header_extra = bytes(raw[known:hdr_len])
         ext.func_info_rec_size, ext.func_info = _parse_block(
-            raw, hdr_len + fo, fl, 8, "func_info", strings, e, _func_info)
+            raw, hdr_len + fo, fl, "II", "func_info", strings, e, FuncInfo)
         ext.line_info_rec_size, ext.line_info = _parse_block(
-            raw, hdr_len + lo, ll, 16, "line_info", strings, e, _line_info)
+            raw, hdr_len + lo, ll, "IIII", "line_info", strings, e, LineInfo)
         if ext.has_core_block:
             ext.core_relo_rec_size, ext.core_relos = _parse_block(
-                raw, hdr_len + co, cl, 16, "core_relo", strings, e, _core_relo)
+                raw, hdr_len + co, cl, "IIII", "core_relo", strings, e, CoreRelo)
         return ext
 
     def marshal(self) -> bytes:
@@ -170,23 +170,11 @@ class BtfExt:
 _Rec = FuncInfo | LineInfo | CoreRelo
 
 
-def _func_info(b: bytes, e: str) -> FuncInfo:
-    a, t = struct.unpack_from(e + "II", b, 0)
-    return FuncInfo(a, t, b[8:])
-
-
-def _line_info(b: bytes, e: str) -> LineInfo:
-    a, f, lo, lc = struct.unpack_from(e + "IIII", b, 0)
-    return LineInfo(a, f, lo, lc, b[16:])
-
-
-def _core_relo(b: bytes, e: str) -> CoreRelo:
-    a, t, s, k = struct.unpack_from(e + "IIII", b, 0)
-    return CoreRelo(a, t, s, k, b[16:])
-
-
-def _parse_block(raw: bytes, start: int, length: int, min_rec: int, what: str,
-                 strings: StringTable, e: str, make: object) -> tuple[int, list[ExtSection]]:
+def _parse_block(raw: bytes, start: int, length: int, fields: str, what: str,
+                 strings: StringTable, e: str, rec_type: type[_Rec]
+                 ) -> tuple[int, list[ExtSection]]:
+    """One info block; ``fields``: the struct format of the record's known fields."""
+    min_rec = struct.calcsize(fields)
     if length == 0:
         return min_rec, []
     end = start + length
@@ -196,6 +184,9 @@ def _parse_block(raw: bytes, start: int, length: int, min_rec: int, what: str,
     if rec_size < min_rec or rec_size % 4:
         raise BTFError(f"BTF.ext {what} record size {rec_size} invalid", section=".BTF.ext",
                        offset=start)
+    # bytes past the known fields unpack as the record's ``extra`` (an "Ns" field), so a
+    # section's records come from one iter_unpack pass
+    fmt = e + fields + (f"{rec_size - min_rec}s" if rec_size > min_rec else "")
     pos = start + 4
     secs: list[ExtSection] = []
     while pos < end:
@@ -206,10 +197,9 @@ def _parse_block(raw: bytes, start: int, length: int, min_rec: int, what: str,
         if num == 0 or pos + num * rec_size > end:
             raise BTFError(f"BTF.ext {what}: bad record count {num}", section=".BTF.ext",
                            offset=pos - 8)
-        recs = [make(raw[pos + i * rec_size:pos + (i + 1) * rec_size], e)  # type: ignore[operator]
-                for i in range(num)]
+        recs = [rec_type(*f) for f in struct.iter_unpack(fmt, raw[pos:pos + num * rec_size])]
         pos += num * rec_size
-        secs.append(ExtSection(name_off, strings.get(name_off), recs))
+        secs.append(ExtSection(name_off, strings.get(name_off), recs))  # type: ignore[arg-type]
     return rec_size, secs
 
 
