@@ -12,7 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from refloader.btf_ext import BtfExt, CoreRelo, FuncInfo, LineInfo
-from refloader.elf import STB_LOCAL, STT_FUNC, STV_HIDDEN, STV_INTERNAL, ElfObject
+from refloader.elf import (
+    SHF_EXECINSTR,
+    STB_LOCAL,
+    STT_FUNC,
+    STV_HIDDEN,
+    STV_INTERNAL,
+    ElfObject,
+    ElfSymbol,
+)
 from refloader.errors import ParseError
 from refloader.insn import BPF_INSN_SZ
 from refloader.mutations import Plan
@@ -54,10 +62,14 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
     plan = plan or Plan()
     text = elf.section_by_name(".text")
     progs: list[ProgramSpec] = []
+    funcs_of: dict[int, list[ElfSymbol]] = {}  # STT_FUNC symbols by section, in table order
+    for s in elf.symbols:
+        if s.type == STT_FUNC:
+            funcs_of.setdefault(s.shndx, []).append(s)
     for sec in elf.sections:
-        if not sec.is_exec or sec.sh_type != 1 or sec.sh_size == 0:
+        if not sec.sh_flags & SHF_EXECINSTR or sec.sh_type != 1 or sec.sh_size == 0:
             continue
-        funcs = [s for s in elf.symbols if s.shndx == sec.index and s.type == STT_FUNC]
+        funcs = funcs_of.get(sec.index, [])
         if not funcs:
             raise ParseError(f"executable section {sec.name} has no function symbols",
                              section=sec.name)
@@ -87,39 +99,52 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
     return progs
 
 
+#: (first instruction, end instruction, function) of a function in its section
+_Span = tuple[int, int, ProgramSpec]
+
+
 def _assign_ext(progs: list[ProgramSpec], ext: BtfExt) -> None:
-    by_sec: dict[str, list[ProgramSpec]] = {}
+    by_sec: dict[str, list[_Span]] = {}
     for p in progs:
-        by_sec.setdefault(p.section, []).append(p)
-    for sec_name, plist in by_sec.items():
+        by_sec.setdefault(p.section, []).append((p.sec_insn_off, p.sec_insn_off + p.insn_cnt, p))
+    # Records are copied to their function with insn_off rebased from bytes since the section
+    # start to instructions since the function start (the .BTF.ext records stay as read).
+    for sec_name, spans in by_sec.items():
         # A record outside every function belongs to a weak function the static linker
         # replaced by a strong one (its code stays, its symbol goes): libbpf skips it
         # ("skipping CO-RE relocation ... belonging to eliminated weak subprogram").
-        for fi in ext.func_infos_for(sec_name):
-            if (owner := _owner(plist, fi.insn_off, sec_name, "func_info")) is not None:
-                owner.func_info.append(fi)
-        for li in ext.line_infos_for(sec_name):
-            if (owner := _owner(plist, li.insn_off, sec_name, "line_info")) is not None:
-                owner.line_info.append(li)
-        for cr in ext.core_relos_for(sec_name):
-            if (owner := _owner(plist, cr.insn_off, sec_name, "CO-RE relocation")) is not None:
-                owner.core_relos.append(cr)
-    for p in progs:  # rebase: bytes from section start -> instructions from program start
-        for fi in p.func_info:
-            fi.insn_off = fi.insn_off // BPF_INSN_SZ - p.sec_insn_off
-        for li in p.line_info:
-            li.insn_off = li.insn_off // BPF_INSN_SZ - p.sec_insn_off
-        for cr in p.core_relos:
-            cr.insn_off = cr.insn_off // BPF_INSN_SZ - p.sec_insn_off
+        for s in ext.func_info:
+            if s.sec_name == sec_name:
+                for fi in s.records:
+                    if isinstance(fi, FuncInfo) and (
+                            o := _owner(spans, fi.insn_off, sec_name, "func_info")) is not None:
+                        o[2].func_info.append(FuncInfo(fi.insn_off // BPF_INSN_SZ - o[0],
+                                                       fi.type_id, fi.extra))
+        for s in ext.line_info:
+            if s.sec_name == sec_name:
+                for li in s.records:
+                    if isinstance(li, LineInfo) and (
+                            o := _owner(spans, li.insn_off, sec_name, "line_info")) is not None:
+                        o[2].line_info.append(LineInfo(li.insn_off // BPF_INSN_SZ - o[0],
+                                                       li.file_name_off, li.line_off,
+                                                       li.line_col, li.extra))
+        for s in ext.core_relos:
+            if s.sec_name == sec_name:
+                for cr in s.records:
+                    if isinstance(cr, CoreRelo) and (o := _owner(
+                            spans, cr.insn_off, sec_name, "CO-RE relocation")) is not None:
+                        o[2].core_relos.append(CoreRelo(cr.insn_off // BPF_INSN_SZ - o[0],
+                                                        cr.type_id, cr.access_str_off, cr.kind,
+                                                        cr.extra))
 
 
-def _owner(plist: list[ProgramSpec], byte_off: int, sec: str, what: str
-           ) -> ProgramSpec | None:
-    """The function holding the record, or None (an eliminated weak function's code)."""
+def _owner(spans: list[_Span], byte_off: int, sec: str, what: str) -> _Span | None:
+    """The span of the function holding the record, or None (an eliminated weak function's
+    code)."""
     if byte_off % BPF_INSN_SZ:
         raise ParseError(f"{what} record at unaligned offset", section=sec, offset=byte_off)
     idx = byte_off // BPF_INSN_SZ
-    for p in plist:
-        if p.sec_insn_off <= idx < p.sec_insn_off + p.insn_cnt:
-            return p
+    for span in spans:
+        if span[0] <= idx < span[1]:
+            return span
     return None
