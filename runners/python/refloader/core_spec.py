@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from refloader.btf import (
+    MODIFIER_KINDS,
     Array,
     BtfKind,
     BtfType,
@@ -60,6 +61,9 @@ ENUMVAL_KINDS = frozenset({K.BPF_CORE_ENUMVAL_EXISTS, K.BPF_CORE_ENUMVAL_VALUE})
 _ALWAYS_COMPAT = frozenset({int(BtfKind.PTR), int(BtfKind.FLOAT)})
 _NAMED_COMPAT = frozenset({int(BtfKind.FWD), int(BtfKind.ENUM), int(BtfKind.ENUM64)})
 _TYPE_MATCHES = int(K.BPF_CORE_TYPE_MATCHES)
+#: what ``skip_mods_and_typedefs`` follows; hot paths test a record's kind first and only
+#: call it for these (saves a call per lookup, errors are the same)
+SKIPPED_KINDS = frozenset({int(k) for k in MODIFIER_KINDS} | {int(BtfKind.TYPEDEF)})
 #: isinstance tuples (isinstance on a ``A | B`` union is ~4x slower)
 ENUM_TYPES = (Enum, Enum64)
 _SIZED = (Int, Float, Composite, Enum, Enum64)
@@ -149,15 +153,17 @@ def parse_spec(btf: BtfView, type_id: int, access: str, kind: int) -> Spec:
         btf.skip_mods_and_typedefs(type_id)  # the root must resolve (a modifier loop is an error)
         return spec
     try:
-        raw = [int(x) for x in access.split(":")]
+        raw = list(map(int, access.split(":")))
     except ValueError as exc:
         raise SpecError(f"bad access string {access!r}") from exc
     if not raw or min(raw) < 0 or len(raw) > SPEC_MAX_LEN:
         raise SpecError(f"bad access string {access!r}")
     spec.raw = raw
     skip, by_id = btf.skip_mods_and_typedefs, btf.type_by_id
-    tid = skip(type_id)
-    root = by_id(tid)
+    tid, root = type_id, by_id(type_id)
+    if root.kind in SKIPPED_KINDS:
+        tid = skip(type_id)
+        root = by_id(tid)
     first = raw[0]
     acc = spec.acc
     acc.append(Accessor(tid, first, None))
@@ -173,8 +179,10 @@ def parse_spec(btf: BtfView, type_id: int, access: str, kind: int) -> Spec:
     t: BtfType | None = root
     for i in raw[1:]:
         if t is None:  # the member type of the previous step: modifiers not yet skipped
-            tid = skip(tid)
             t = by_id(tid)
+            if t.kind in SKIPPED_KINDS:
+                tid = skip(tid)
+                t = by_id(tid)
         if isinstance(t, Composite):
             if i >= len(t.members):
                 raise SpecError(f"member index {i} out of range in {access!r}")
@@ -195,16 +203,20 @@ def parse_spec(btf: BtfView, type_id: int, access: str, kind: int) -> Spec:
         else:
             raise SpecError(f"access {access!r} steps into a {t.kind.name}")
     spec.bit_offset = bit_offset
-    if member_type:  # the field's own type must resolve too (a modifier loop is an error)
-        skip(member_type)
+    if member_type and by_id(member_type).kind in SKIPPED_KINDS:
+        skip(member_type)  # the field's own type must resolve too (a loop is an error)
     return spec
 
 
 def fields_are_compat(lb: BtfView, lid: int, tb: BtfView, tid: int) -> bool:
     """libbpf ``bpf_core_fields_are_compat``."""
     for _ in range(_MAX_LEVEL):
-        lt = lb.type_by_id(lb.skip_mods_and_typedefs(lid))
-        tt = tb.type_by_id(tb.skip_mods_and_typedefs(tid))
+        lt = lb.type_by_id(lid)
+        if lt.kind in SKIPPED_KINDS:
+            lt = lb.type_by_id(lb.skip_mods_and_typedefs(lid))
+        tt = tb.type_by_id(tid)
+        if tt.kind in SKIPPED_KINDS:
+            tt = tb.type_by_id(tb.skip_mods_and_typedefs(tid))
         if isinstance(lt, Int) and isinstance(tt, Int):  # the common case first
             return lt.offset == 0 and tt.offset == 0
         if isinstance(lt, Composite) and isinstance(tt, Composite):
