@@ -337,11 +337,14 @@ def _candidates(local_btf: BtfView, root: int, target: TargetBtf, flavour: bool)
 class Memo:
     """What one object's records share while they are relocated (fresh per object).
 
+    ``specs``: (root id, access string, kind family) -> the parsed local spec;
     ``cands``: (local root id, flavour rule) -> candidate ids, as libbpf's per-object
     ``cand_cache``; ``matches``: (root id, raw access, kind family) -> the matching
-    (candidate id, target spec) pairs, shared by the records of one access (the five
-    relocations of a bitfield read, say); the values are computed per record.
+    (candidate id, target spec) pairs.  The records of one access (the five relocations
+    of a bitfield read, say) share them; the values are computed per record.
     """
+
+    specs: dict[tuple[int, str, int], Spec] = field(default_factory=dict)
 
     cands: dict[tuple[int, bool], list[int]] = field(default_factory=dict)
     #: the kind family: -1 for the six field kinds (they share one spec), else the kind
@@ -542,10 +545,17 @@ def apply_core_relocations(
             kind = r.kind if r.kind in _KIND_NAME else K(r.kind)  # K(): ValueError
             access = strs.get(r.access_str_off)
             local_name = local_btf.type_by_id(r.type_id).name
-            try:
-                local = parse_spec(local_btf, r.type_id, access, kind)
-            except SpecError as exc:
-                raise RelocationError(f"bad local spec: {exc}") from exc
+            key = (r.type_id, access, -1 if kind in FIELD_KINDS else kind)
+            local = memo.specs.get(key)
+            if local is None:
+                try:
+                    local = parse_spec(local_btf, r.type_id, access, kind)
+                except SpecError as exc:
+                    raise RelocationError(f"bad local spec: {exc}") from exc
+                memo.specs[key] = local
+            elif local.kind != kind:  # another field kind: the same spec, its own kind
+                local = Spec(local_btf, r.type_id, kind, local.raw, local.acc,
+                             local.bit_offset)
             if opts.skip:  # the tags only matter to a mutation
                 hit = _tags(kind, local, insns[idx * 8], opts) & opts.skip
                 if hit:
