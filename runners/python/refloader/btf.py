@@ -16,9 +16,12 @@ callables (the aya-obj style).
 from __future__ import annotations
 
 import struct
+import sys
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 from refloader.errors import BTFError
 
@@ -429,6 +432,18 @@ class StringTable:
         self._by_off[off] = s
         return s
 
+    def index_all(self) -> None:
+        """Decode every string now (an ASCII table only: one decode and split); ``get`` of
+        a string's start is then a dict hit instead of a find and decode each."""
+        if not self._raw.isascii():
+            return
+        parts = self._raw.decode("ascii").split("\0")
+        parts.pop()  # after the last NUL: not a terminated string
+        by_off, off = self._by_off, 0
+        for part in parts:
+            by_off[off] = part
+            off += len(part) + 1
+
     def offset_of(self, s: str, hint: int | None = None) -> int:
         """The offset of ``s``, ``hint`` first if it holds ``s``; append ``s`` if missing."""
         if hint is not None and self._by_off.get(hint) == s:
@@ -524,6 +539,7 @@ class Btf:
         header = BtfHeader(magic, version, flags, hdr_len, type_off, type_len, str_off,
                            str_len, bytes(raw[BTF_HEADER_LEN:hdr_len]))
         strings = StringTable(bytes(raw[s0:s0 + str_len]))
+        strings.index_all()
         types = _parse_types(raw[t0:t0 + type_len], strings, e, t0)
         return cls(header, types, strings, e)
 
@@ -538,7 +554,9 @@ class Btf:
     def marshal(self) -> bytes:
         """Serialise back to bytes: header, types, strings (byte-identical if unchanged)."""
         try:
-            type_bytes = _marshal_types(self.types, self.strings, self.endian)
+            type_bytes = _marshal_types_fast(self.types, self.strings, self.endian)
+            if type_bytes is None:  # a field is no u32/s32: the reference path names it
+                type_bytes = _marshal_types(self.types, self.strings, self.endian)
         except struct.error as exc:  # a field out of its u32/s32 range
             raise BTFError(f"BTF record out of range while marshalling: {exc}",
                            section=".BTF") from exc
@@ -552,6 +570,8 @@ class Btf:
         head = struct.pack(self.endian + "HBBIIIII", BTF_MAGIC, h.version, h.flags,
                            BTF_HEADER_LEN + len(h.extra), type_off, len(type_bytes),
                            str_off, len(str_bytes)) + h.extra
+        if type_off == 0 and str_off == len(type_bytes):  # the usual layout: no gaps
+            return head + type_bytes + str_bytes
         body = bytearray(max(type_off + len(type_bytes), str_off + len(str_bytes)))
         body[type_off:type_off + len(type_bytes)] = type_bytes
         body[str_off:str_off + len(str_bytes)] = str_bytes
@@ -749,7 +769,81 @@ def _parse_types(buf: bytes, strings: StringTable, e: str, base: int) -> list[Bt
     return types
 
 
+#: whether an ``array("I")`` (native order) must be byte-swapped for byte order ``e``
+_SWAP = {"<": sys.byteorder != "little", ">": sys.byteorder != "big"}
+
+
+def _marshal_types_fast(types: list[BtfType], strings: StringTable, e: str) -> bytes | None:
+    """The type section as ``_marshal_types`` writes it, from one list of u32 words packed
+    by a single ``array`` call (no struct call per record); None when that fails (a value
+    is no u32, or s32 for DECL_TAG): ``_marshal_types`` then raises the same error as ever."""
+    words: list[int] = []
+    more = words.extend
+    known = strings._by_off.get  # offset_of's own first test, without the call
+    off = strings.offset_of
+    t: Any  # dispatched on the kind, which names the record's class (no isinstance chain)
+    try:
+        for t in types[1:]:
+            no = t.name_off
+            if known(no) != t.name:
+                no = off(t.name, no)
+            k = t.kind
+            head = (t.kind_flag << 31) | (k << 24)
+            if k == 4 or k == 5:  # STRUCT, UNION
+                more((no, head | len(t.members), t.size))
+                for m in t.members:
+                    mo = m.name_off
+                    if known(mo) != m.name:
+                        mo = off(m.name, mo)
+                    more((mo, m.type, m.offset))
+            elif k == 13:  # FUNC_PROTO
+                more((no, head | len(t.params), t.type))
+                for p in t.params:
+                    po = p.name_off
+                    if known(po) != p.name:
+                        po = off(p.name, po)
+                    more((po, p.type))
+            elif k == 1:  # INT
+                more((no, head, t.size, (t.encoding << 24) | (t.offset << 16) | t.bits))
+            elif k == 3:  # ARRAY
+                more((no, head, 0, t.type, t.index_type, t.nelems))
+            elif k == 14:  # VAR
+                more((no, head, t.type, t.linkage))
+            elif k == 15:  # DATASEC
+                more((no, head | len(t.vars), t.size))
+                for vs in t.vars:
+                    more((vs.type, vs.offset, vs.size))
+            elif k == 6:  # ENUM
+                more((no, head | len(t.values), t.size))
+                for v in t.values:
+                    vo = v.name_off
+                    if known(vo) != v.name:
+                        vo = off(v.name, vo)
+                    more((vo, v.value & 0xFFFFFFFF))
+            elif k == 19:  # ENUM64
+                more((no, head | len(t.values), t.size))
+                for v in t.values:
+                    vo = v.name_off
+                    if known(vo) != v.name:
+                        vo = off(v.name, vo)
+                    u = v.value & 0xFFFFFFFFFFFFFFFF
+                    more((vo, u & 0xFFFFFFFF, u >> 32))
+            elif k == 17:  # DECL_TAG: component_idx is an s32
+                c = t.component_idx
+                ok = type(c) is int and -0x80000000 <= c < 0x80000000
+                more((no, head, t.type, c & 0xFFFFFFFF if ok else -1))  # -1: refused below
+            else:  # FUNC (vlen: linkage), PTR, modifiers, TYPEDEF, FWD, FLOAT: no trailing data
+                more((no, head | t.vlen(), t.size_or_type()))
+        packed = array("I", words)
+    except Exception:  # a value no u32 (s32), or worse: the reference path raises the error
+        return None
+    if _SWAP[e]:
+        packed.byteswap()
+    return packed.tobytes()
+
+
 def _marshal_types(types: list[BtfType], strings: StringTable, e: str) -> bytes:
+    """The reference marshal of the type section (one struct call per field group)."""
     s3 = struct.Struct(e + "III")
     s2 = struct.Struct(e + "II")
     s1 = struct.Struct(e + "I")
