@@ -42,7 +42,7 @@ from refloader.btf import (
     Ptr,
 )
 from refloader.btf_ext import BpfCoreReloKind as K
-from refloader.core_target import essential_name
+from refloader.core_target import TargetBtf, essential_name
 
 #: libbpf BPF_CORE_SPEC_MAX_LEN
 SPEC_MAX_LEN = 64
@@ -348,27 +348,43 @@ def _match_member(lb: BtfView, name: str, ltype: int, tb: BtfView, tid: int,
     tt = tb.type_by_id(tid)
     if not isinstance(tt, Composite):
         return False, 0
-    raw, kflag = spec.raw, tt.kind_flag
-    for i, m in enumerate(tt.members):
+    raw, kflag, members = spec.raw, tt.kind_flag, tt.members
+    index = tb.member_index(tid, tt) if isinstance(tb, TargetBtf) else None
+    if index is not None:  # no anonymous member: only the first named match counts
+        if members and len(raw) >= SPEC_MAX_LEN:
+            raise SpecError("access spec too deep")
+        i = index.get(name, -1)
+        return _take_member(lb, ltype, tb, tid, tt, i, spec) if i >= 0 else (False, 0)
+    for i, m in enumerate(members):
         if len(raw) >= SPEC_MAX_LEN:
             raise SpecError("access spec too deep")
         mname = m.name
         if mname and mname != name:
             continue  # libbpf speculates on this member and takes it back: no net change
+        if mname:
+            return _take_member(lb, ltype, tb, tid, tt, i, spec)
         bit = m.offset & 0xFFFFFF if kflag else m.offset  # tt.bit_offset(m)
-        spec.bit_offset += bit  # speculate that this member is the one
+        spec.bit_offset += bit  # speculate that this anonymous member holds it
         raw.append(i)
-        if not mname:
-            found, nxt = _match_member(lb, name, ltype, tb, m.type, spec)
-            if found:
-                return True, nxt
-        else:
-            if fields_are_compat(lb, ltype, tb, m.type):
-                spec.acc.append(Accessor(tid, i, mname))
-                return True, m.type
-            return False, 0
+        found, nxt = _match_member(lb, name, ltype, tb, m.type, spec)
+        if found:
+            return True, nxt
         spec.bit_offset -= bit
         raw.pop()
+    return False, 0
+
+
+def _take_member(lb: BtfView, ltype: int, tb: BtfView, tid: int, tt: Composite, i: int,
+                 spec: Spec) -> tuple[bool, int]:
+    """The named member ``i`` of target ``tt`` matched the local one by name: add it to
+    ``spec`` when the field types are compatible (else the raw index and bit offset stay,
+    as libbpf leaves them)."""
+    m = tt.members[i]
+    spec.bit_offset += m.offset & 0xFFFFFF if tt.kind_flag else m.offset  # bit_offset(m)
+    spec.raw.append(i)
+    if fields_are_compat(lb, ltype, tb, m.type):
+        spec.acc.append(Accessor(tid, i, m.name))
+        return True, m.type
     return False, 0
 
 
@@ -388,12 +404,16 @@ def match_spec(local: Spec, tb: BtfView, cand_id: int) -> Spec | None:
         if not isinstance(tt, ENUM_TYPES):
             return None
         want = essential_name(local.acc[0].name or "")
-        for i, v in enumerate(tt.values):
-            if essential_name(v.name) == want:
-                targ.acc.append(Accessor(tid, i, v.name))
-                targ.raw.append(i)
-                return targ
-        return None
+        if isinstance(tb, TargetBtf):  # the first enumerator of that essential name
+            i = tb.enumval_index(tid, tt).get(want, -1)
+        else:
+            i = next((i for i, v in enumerate(tt.values) if essential_name(v.name) == want),
+                     -1)
+        if i < 0:
+            return None
+        targ.acc.append(Accessor(tid, i, tt.values[i].name))
+        targ.raw.append(i)
+        return targ
     tid = cand_id
     for n, la in enumerate(local.acc):
         if la.name is not None:

@@ -12,7 +12,10 @@ looks at a few dozen.  So the target is kept as raw bytes plus two tables:
 
 Records are decoded on first use into the ``refloader.btf`` dataclasses (the same model
 the local BTF uses), so the relocation engine sees one API: ``type_by_id``,
-``skip_mods_and_typedefs``, ``resolve_size``.
+``skip_mods_and_typedefs``, ``resolve_size``.  Those answers, and per-record lookup tables
+(``member_index``: a composite's members by name, ``enumval_index``: an enum's
+enumerators by essential name), are memoised on the ``TargetBtf``, which lives as long as
+the file is unchanged (``refloader.core.target_for``).
 
 Both tables are stored on disk for a large BTF, keyed by a hash of the BTF bytes
 (``$BPFCONFORM_CACHE_DIR/core-index/``, default ``~/.cache/bpfconform``), so a warm
@@ -134,6 +137,9 @@ class TargetBtf:
     #: memos of ``skip_mods_and_typedefs`` and ``resolve_size`` (the target is immutable)
     _skipped: dict[int, int] = field(default_factory=dict)
     _sizes: dict[int, int] = field(default_factory=dict)
+    #: memos of ``member_index`` and ``enumval_index``
+    _members: dict[int, dict[str, int] | None] = field(default_factory=dict)
+    _enumvals: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         """Number of type ids including void."""
@@ -169,6 +175,30 @@ class TargetBtf:
                 return type_id
             type_id = t.size_or_type()
         raise BTFError(f"target BTF modifier loop at type {type_id}", section=self.source)
+
+    def member_index(self, type_id: int, t: Composite) -> dict[str, int] | None:
+        """Member name -> index of its first member in composite ``t`` (id ``type_id``);
+        None when ``t`` has an anonymous member (those must be searched in order)."""
+        if type_id in self._members:
+            return self._members[type_id]
+        index: dict[str, int] = {}
+        for i, m in enumerate(t.members):
+            if not m.name:
+                self._members[type_id] = None
+                return None
+            index.setdefault(m.name, i)
+        self._members[type_id] = index
+        return index
+
+    def enumval_index(self, type_id: int, t: Enum | Enum64) -> dict[str, int]:
+        """Essential name -> index of the first enumerator of ``t`` (id ``type_id``)."""
+        index = self._enumvals.get(type_id)
+        if index is None:
+            index = {}
+            for i, v in enumerate(t.values):
+                index.setdefault(essential_name(v.name), i)
+            self._enumvals[type_id] = index
+        return index
 
     def resolve_size(self, type_id: int) -> int:
         """Size in bytes (``btf__resolve_size``)."""
