@@ -328,8 +328,11 @@ def data_maps(elf: ElfObject, btf: Btf | None, obj_name: str,
     """One data map per non-empty data section, initialised from the section bytes."""
     plan = plan or Plan()
     specs = []
+    custom = plan.custom_data_sections
     for sec in elf.sections:
-        if not is_data_section(sec.name, plan.custom_data_sections) or sec.sh_size == 0:
+        name = sec.name  # is_data_section inline: this runs for every section of the object
+        if not (name in _DATA_SECS or (custom and name.startswith(_DATA_PREFIXES))) \
+                or sec.sh_size == 0:
             continue
         if sec.sh_type not in (SHT_PROGBITS, SHT_NOBITS) or not sec.sh_flags & SHF_ALLOC:
             continue
