@@ -897,8 +897,8 @@ def fixup_datasecs(btf: Btf, section_size: SectionSizeLookup, symbol: SymbolLook
     them: the section size, and each variable's ``st_value``.  A global variable of hidden
     or internal visibility becomes ``BTF_VAR_STATIC``.  Variables are then sorted by offset.
     """
-    for type_id, t in btf:
-        if not isinstance(t, Datasec):
+    for type_id, t in enumerate(btf.types):
+        if not isinstance(t, Datasec) or not type_id:
             continue
         if t.name not in EXTERN_DATASECS:
             fixup_offsets = False
@@ -928,7 +928,8 @@ def fixup_datasecs(btf: Btf, section_size: SectionSizeLookup, symbol: SymbolLook
                     v.offset = sym[0]
                 if sym[1]:
                     var.linkage = BtfVarLinkage.BTF_VAR_STATIC
-        t.vars.sort(key=lambda v: v.offset)
+        if len(t.vars) > 1:
+            t.vars.sort(key=lambda v: v.offset)
 
 
 # ---- fast name index of a big BTF (vmlinux), without decoding every record ----------------

@@ -275,14 +275,18 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
     symtabs: list[ElfSection] = []
     relsecs: list[ElfSection] = []  # symbol and relocation tables found in the same pass
     size, find = len(raw), shstr.find
+    shnames = _string_starts(shstr)
+    known = shnames.get
     for i, (sh_name, sh_type, sh_flags, _, sh_offset, sh_size, sh_link, sh_info, _,
             sh_entsize) in enumerate(hdrs):
         if i:  # names read inline: a helper call per section/symbol adds up
-            end = find(b"\0", sh_name)
-            if sh_name >= len(shstr) or end < 0:
-                raise ParseError(f"{path}: section {i} name: string offset {sh_name} "
-                                 "out of range")
-            name = shstr[sh_name:end].decode("utf-8", "replace")
+            name = known(sh_name)
+            if name is None:  # not a string's start (a merged tail such as ".text")
+                end = find(b"\0", sh_name)
+                if sh_name >= len(shstr) or end < 0:
+                    raise ParseError(f"{path}: section {i} name: string offset {sh_name} "
+                                     "out of range")
+                name = shstr[sh_name:end].decode("utf-8", "replace")
         else:
             name = ""
         if sh_type == 0 or sh_type == SHT_NOBITS or name.startswith(".debug_"):
@@ -310,14 +314,17 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
     strtab = raw[strh[4]:strh[4] + strh[5]]
     symbols = []
     sfind, slen = strtab.find, len(strtab)
+    known = (shnames if symtab.sh_link == e_shstrndx else _string_starts(strtab)).get
     for j, (st_name, st_info, st_other, st_shndx, st_value, st_size) in enumerate(
             Elf64_Sym.iter_unpack(symtab.data[:len(symtab.data) // 24 * 24])):
         if st_name:
-            end = sfind(b"\0", st_name)
-            if st_name >= slen or end < 0:
-                raise ParseError(f"{path}: symbol {j} name: string offset {st_name} "
-                                 "out of range")
-            name = strtab[st_name:end].decode("utf-8", "replace")
+            name = known(st_name)
+            if name is None:
+                end = sfind(b"\0", st_name)
+                if st_name >= slen or end < 0:
+                    raise ParseError(f"{path}: symbol {j} name: string offset {st_name} "
+                                     "out of range")
+                name = strtab[st_name:end].decode("utf-8", "replace")
         else:
             name = ""
         symbols.append(ElfSymbol(j, name, st_value, st_size, st_info >> 4, st_info & 0xF,
@@ -333,6 +340,20 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
                              Elf64_Rel.iter_unpack(sec.data[:len(sec.data) // 16 * 16])]
         rel_names[sec.sh_info] = sec.name
     return ElfObject(path, sections, symbols, rels, rel_names)
+
+
+def _string_starts(table: bytes) -> dict[int, str]:
+    """Every NUL-terminated string of an ASCII string table by its start offset, from one
+    decode and split (cheaper than a find and decode per name); {} for any other table."""
+    if not table.isascii():
+        return {}
+    parts = table.decode("ascii").split("\0")
+    parts.pop()  # after the last NUL: not a terminated string
+    out, off = {}, 0
+    for part in parts:
+        out[off] = part
+        off += len(part) + 1
+    return out
 
 
 def _is_debug(name: str) -> bool:

@@ -59,6 +59,9 @@ BPF_F_XDP_HAS_FRAGS = 1 << 5
 DEFAULT_PIN_ROOT = "/sys/fs/bpf"
 VMLINUX_BTF = "/sys/kernel/btf/vmlinux"
 _CORE_RELO_KINDS = frozenset(k.value for k in BpfCoreReloKind)
+_SEC_ATTACH_BTF = int(SecFlags.SEC_ATTACH_BTF)
+_SEC_SLEEPABLE = int(SecFlags.SEC_SLEEPABLE)
+_SEC_XDP_FRAGS = int(SecFlags.SEC_XDP_FRAGS)
 
 
 @dataclass
@@ -299,7 +302,8 @@ class BpfObject:
             raise LoaderError(f"prog '{p.name}': missing BPF prog type, check ELF section "
                               f"name '{p.section}'", section=p.section, symbol=p.name)
         sd = p.kind.sec_def
-        if sd.flags & SecFlags.SEC_ATTACH_BTF:
+        sec_flags = int(sd.flags)  # plain int tests: IntFlag's & is a Python-level call
+        if sec_flags & _SEC_ATTACH_BTF:
             raise LoaderError(f"prog '{p.name}': BTF attach targets ({sd.sec}) are not "
                               "supported by the reference loader", section=p.section,
                               symbol=p.name)
@@ -307,9 +311,9 @@ class BpfObject:
         lp = link_program(p, self.programs, relos, self.plan)
         apply_data_relos(lp, self.map_fds, self.plan, self.externs)
         flags = 0
-        if sd.flags & SecFlags.SEC_SLEEPABLE:
+        if sec_flags & _SEC_SLEEPABLE:
             flags |= BPF_F_SLEEPABLE
-        if sd.flags & SecFlags.SEC_XDP_FRAGS:
+        if sec_flags & _SEC_XDP_FRAGS:
             flags |= BPF_F_XDP_HAS_FRAGS
         # libbpf: func_info/line_info only when the kernel knows BTF_KIND_FUNC (without it
         # the sanitised BTF has TYPEDEFs where func_info needs FUNCs)
@@ -441,9 +445,10 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
             _ = exc
     progs = collect_programs(elf, ext, plan)
     externs = collect_externs(elf, btf, poison_unresolved=plan.poison_unresolved_extern_calls)
+    obj_name = _obj_name(path)
     maps = legacy_maps(elf, plan) + btf_maps(elf, btf, plan) + data_maps(
-        elf, btf, _obj_name(path), plan)
-    kcfg = kconfig_map(externs, _obj_name(path))
+        elf, btf, obj_name, plan)
+    kcfg = kconfig_map(externs, obj_name)
     if kcfg is not None:
         externs.kconfig_map = len(maps)
         kcfg.btf_value_type_id = (btf.id_by_name(".kconfig", BtfKind.DATASEC) or 0) \
@@ -479,11 +484,8 @@ def _read_btf(elf: ElfObject, path: str) -> Btf | None:
         if s.name and s.bind != STB_LOCAL and s.type != STT_SECTION:
             globals_.setdefault(s.name, (s.st_value, s.visibility in (1, 2)))
 
-    def symbol(name: str) -> tuple[int, bool] | None:
-        return globals_.get(name)
-
     try:
-        fixup_datasecs(btf, section_size, symbol)
+        fixup_datasecs(btf, section_size, globals_.get)
     except BTFError as exc:
         raise BTFError(f"{path}: {exc.message}", section=exc.section,
                        symbol=exc.symbol) from exc
