@@ -223,10 +223,11 @@ def _marshal_block(secs: list[ExtSection], rec_size: int, e: str) -> bytes:
 
 def marshal_func_infos(recs: list[FuncInfo], e: str = "<") -> bytes:
     """Pack func_info records for ``BPF_PROG_LOAD`` (insn_off already in instructions)."""
-    return b"".join(struct.pack(e + "II", r.insn_off, r.type_id) for r in recs)
+    words = [w for r in recs for w in (r.insn_off, r.type_id)]
+    return struct.pack(f"{e}{len(words)}I", *words)  # one pack call for all records
 
 
 def marshal_line_infos(recs: list[LineInfo], e: str = "<") -> bytes:
     """Pack line_info records for ``BPF_PROG_LOAD`` (insn_off already in instructions)."""
-    return b"".join(struct.pack(e + "IIII", r.insn_off, r.file_name_off, r.line_off,
-                                r.line_col) for r in recs)
+    words = [w for r in recs for w in (r.insn_off, r.file_name_off, r.line_off, r.line_col)]
+    return struct.pack(f"{e}{len(words)}I", *words)

@@ -57,7 +57,8 @@ _SHN = {"SHN_UNDEF": SHN_UNDEF, "SHN_ABS": SHN_ABS, "SHN_COMMON": SHN_COMMON}
 
 @dataclass(slots=True)
 class ElfSection:
-    """One section header and its bytes (``data`` is zeros-free empty for SHT_NOBITS)."""
+    """One section header and its bytes (``data`` is empty for SHT_NOBITS and for the
+    ``.debug_*``/``.rel.debug_*`` sections a BPF loader ignores)."""
 
     index: int
     name: str
@@ -202,7 +203,8 @@ def _read(path: str, raw: bytes, any_byte_order: bool = False) -> ElfObject:
         sh_type = _num(h["sh_type"], {"SHT_NULL": 0, "SHT_PROGBITS": 1, "SHT_SYMTAB": 2,
                                        "SHT_STRTAB": 3, "SHT_NOBITS": 8, "SHT_REL": 9,
                                        "SHT_RELA": 4, "SHT_LLVM_ADDRSIG": SHT_LLVM_ADDRSIG})
-        skip = sh_type in (0, SHT_NOBITS) or _is_debug(s.name)
+        skip = sh_type in (0, SHT_NOBITS) or _is_debug(s.name) or (
+            sh_type == SHT_REL and _is_debug(s.name[4:]))  # ignored below, as libbpf does
         data = b"" if skip else bytes(s.data())
         if not skip and len(data) != h["sh_size"]:
             raise ParseError(f"{path}: section {s.name} truncated", section=s.name,
@@ -289,7 +291,8 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
                 name = shstr[sh_name:end].decode("utf-8", "replace")
         else:
             name = ""
-        if sh_type == 0 or sh_type == SHT_NOBITS or name.startswith(".debug_"):
+        if sh_type == 0 or sh_type == SHT_NOBITS or name.startswith(".debug_") or (
+                sh_type == SHT_REL and name[4:].startswith(".debug_")):  # never read
             data = b""
         else:
             if sh_offset + sh_size > size:

@@ -234,6 +234,11 @@ def _place(lp: LinkedProgram, p: ProgramSpec, at: int, relos: dict[str, list[Rel
     lp.relos += [Reloc(r.kind, r.insn_idx + at, r.sym_name, r.sym_off, r.map_index,
                        r.sym_is_section, r.sym_shndx, r.ext_index, p.is_subprog)
                  for r in relos.get(p.name, [])]
+    if at == 0:  # the entry program: its records as they are (never mutated after open)
+        lp.func_info += p.func_info
+        lp.line_info += p.line_info
+        lp.core_relos += p.core_relos
+        return
     lp.func_info += [FuncInfo(r.insn_off + at, r.type_id, r.extra) for r in p.func_info]
     lp.line_info += [LineInfo(r.insn_off + at, r.file_name_off, r.line_off, r.line_col,
                               r.extra) for r in p.line_info]

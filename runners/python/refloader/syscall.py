@@ -12,6 +12,7 @@ import ctypes
 import errno as errno_mod
 import os
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from refloader.errors import KernelError
 
@@ -221,9 +222,8 @@ def btf_load(raw: bytes, log_size: int = 0) -> int:
                         section=".BTF") from first
 
 
-@dataclass(frozen=True)
-class ProgLoad:
-    """Arguments of BPF_PROG_LOAD."""
+class ProgLoad(NamedTuple):
+    """Arguments of BPF_PROG_LOAD (a NamedTuple: built once per program load, cheaply)."""
 
     prog_type: int
     insns: bytes
