@@ -63,6 +63,30 @@ def test_a_rodata_value_set_before_load_is_what_the_program_sees(compile_bpf: Co
             obj.set_global("threshold", 1)
 
 
+UNUSED_RODATA = r"""
+const volatile __u32 bpf_metadata_unused = 7;  /* in .rodata, read by no instruction */
+SEC("socket") int plain(void *ctx) { return 0; }
+"""
+
+
+def test_rodata_is_bound_to_every_program_even_unused(compile_bpf: Compile) -> None:
+    """libbpf binds each .rodata* map to each program (BPF_PROG_BIND_MAP) so bpftool can
+    show bpf_metadata_* variables; the oracle compares the programs' map ids with libbpf's."""
+    from refloader.adapter import kernel_info
+
+    path = str(compile_bpf("unused_rodata", UNUSED_RODATA))
+    with open_object(path) as obj:
+        obj.load()
+        info = kernel_info(obj, "plain")
+        assert info is not None
+        rodata = [m["id"] for m in info["maps"] if m["name"].endswith(".rodata")]
+        assert len(rodata) == 1 and info["prog"]["map_ids"] == rodata
+    with open_object(path) as obj:  # a kernel without BPF_PROG_BIND_MAP: no binding
+        obj.load(KernelFeatures(prog_bind_map=False))
+        info = kernel_info(obj, "plain")
+        assert info is not None and info["prog"]["map_ids"] == []
+
+
 def test_a_compatible_pinned_map_is_reused(compile_bpf: Compile, pin_root: str) -> None:
     path = str(compile_bpf("pinned", PINNED % 1))
     for expected in (1, 2, 3):

@@ -328,7 +328,21 @@ class BpfObject:
             if use_btf else b"",
             16, section=p.section)
         fd = self._own(sc.prog_load(args))
+        if self.features.prog_bind_map:
+            self._bind_rodata(p, fd)
         return LoadedProgram(p, fd, len(lp.image) // 8)
+
+    def _bind_rodata(self, p: ProgramSpec, prog_fd: int) -> None:
+        """libbpf (bpf_object_load_prog): every ``.rodata*`` map is bound to every program
+        (BPF_PROG_BIND_MAP), used or not, so that tools such as ``bpftool prog show`` find
+        the object's read-only data (``bpf_metadata_*``); a failure is only a warning."""
+        for i, m in enumerate(self.maps):
+            if m.origin != "data" or not m.section.startswith(".rodata") or self.map_fds[i] < 0:
+                continue
+            try:
+                sc.prog_bind_map(prog_fd, self.map_fds[i])
+            except KernelError as exc:
+                self.warnings.append(f"prog '{p.name}': failed to bind map '{m.name}': {exc}")
 
     def relocations(self) -> dict[str, list[Reloc]]:
         """The recorded relocations of every function, by function name."""

@@ -155,6 +155,27 @@ def probe_prog_name() -> bool:
     return _prog_ok(EXIT_0, "probe")[0]
 
 
+def probe_prog_bind_map() -> bool:
+    """BPF_PROG_BIND_MAP of an array map to a loaded program (libbpf probe_prog_bind_map)."""
+    try:
+        mfd = sc.map_create(sc.MapCreate(BPF_MAP_TYPE_ARRAY, 4, 4, 1))
+    except KernelError:
+        return False
+    try:
+        pfd = sc.prog_load(sc.ProgLoad(BPF_PROG_TYPE_SOCKET_FILTER, EXIT_0, "GPL"))
+    except KernelError:
+        sc.close(mfd)
+        return False
+    try:
+        sc.prog_bind_map(pfd, mfd)
+        return True
+    except KernelError:
+        return False
+    finally:
+        sc.close(pfd)
+        sc.close(mfd)
+
+
 PROBES: dict[str, Callable[[], bool]] = {
     "btf": probe_btf,
     "btf_func": probe_btf_func,
@@ -169,6 +190,7 @@ PROBES: dict[str, Callable[[], bool]] = {
     "bpf_loop": probe_bpf_loop,
     "mmapable_maps": probe_mmapable_maps,
     "prog_name": probe_prog_name,
+    "prog_bind_map": probe_prog_bind_map,
 }
 
 

@@ -56,6 +56,7 @@ class KernelFeatures:
     bpf_loop: bool = True
     mmapable_maps: bool = True
     prog_name: bool = True
+    prog_bind_map: bool = True
 
 
 #: the features whose absence makes ``sanitize`` rewrite something

@@ -31,6 +31,7 @@ BPF_PROG_TEST_RUN = 10
 BPF_OBJ_GET_INFO_BY_FD = 15
 BPF_BTF_LOAD = 18
 BPF_MAP_FREEZE = 22
+BPF_PROG_BIND_MAP = 35
 BPF_OBJ_NAME_LEN = 16
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -92,6 +93,12 @@ class TestRunAttr(ctypes.Structure):
                 ("repeat", c_u32), ("duration", c_u32), ("ctx_size_in", c_u32),
                 ("ctx_size_out", c_u32), ("ctx_in", c_u64), ("ctx_out", c_u64),
                 ("flags", c_u32), ("cpu", c_u32), ("batch_size", c_u32)]
+
+
+class ProgBindMapAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_PROG_BIND_MAP."""
+
+    _fields_ = [("prog_fd", c_u32), ("map_fd", c_u32), ("flags", c_u32)]
 
 
 class ObjAttr(ctypes.Structure):
@@ -203,6 +210,14 @@ def map_freeze(fd: int) -> None:
         sys_bpf(BPF_MAP_FREEZE, MapFreezeAttr(map_fd=fd))
     except OSError as exc:
         raise _kerr("BPF_MAP_FREEZE", exc) from exc
+
+
+def prog_bind_map(prog_fd: int, map_fd: int) -> None:
+    """BPF_PROG_BIND_MAP: the program holds a reference to the map (used or not)."""
+    try:
+        sys_bpf(BPF_PROG_BIND_MAP, ProgBindMapAttr(prog_fd=prog_fd, map_fd=map_fd))
+    except OSError as exc:
+        raise _kerr("BPF_PROG_BIND_MAP", exc) from exc
 
 
 def btf_load(raw: bytes, log_size: int = 0) -> int:
