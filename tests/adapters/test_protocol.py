@@ -62,8 +62,7 @@ DETAILS: dict[str, Detail] = {
                       gaps=frozenset({"missing_program_ns_run"})),
     "aya": Detail(core_vmlinux_log=POISON_LOG, directory_errno=errno.EISDIR),
     "cilium-ebpf": Detail(core_vmlinux_log="poisoned by CO-RE", directory_errno=errno.EISDIR),
-    "python": Detail(core_vmlinux_log=POISON_LOG,
-                     gaps=frozenset({"missing_program_errno"})),
+    "python": Detail(core_vmlinux_log=POISON_LOG),
 }
 assert all(g in GAPS for d in DETAILS.values() for g in d.gaps)
 

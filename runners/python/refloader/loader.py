@@ -19,6 +19,7 @@ Use as a context manager: every fd is closed on exit.
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 from collections.abc import Iterator
@@ -106,7 +107,8 @@ class BpfObject:
         for p in self.programs:
             if p.name == name and not p.is_subprog:
                 return p
-        raise LoaderError(f"{self.path}: no program '{name}'", symbol=name)
+        raise LoaderError(f"{self.path}: no program '{name}'", symbol=name,
+                          errno=errno.ENOENT)  # as bpf_object__find_program_by_name
 
     def map(self, name: str) -> MapSpec:
         """The map called ``name``."""
@@ -394,7 +396,8 @@ class BpfObject:
         """``BPF_PROG_TEST_RUN`` of loaded program ``name``."""
         lp = self.loaded.get(name)
         if lp is None or lp.spec.is_subprog:
-            raise LoaderError(f"{self.path}: no program '{name}'", symbol=name)
+            raise LoaderError(f"{self.path}: no program '{name}'", symbol=name,
+                              errno=errno.ENOENT)  # as bpf_object__find_program_by_name
         if lp.fd < 0:
             raise LoaderError(f"program '{name}' was not loaded (not autoloaded)",
                               section=lp.spec.section, symbol=name)
