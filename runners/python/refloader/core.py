@@ -53,15 +53,15 @@ from refloader.core_spec import (
     ENUM_TYPES,
     ENUMVAL_KINDS,
     FIELD_KINDS,
-    SKIPPED_KINDS,
     TYPE_KINDS,
     BtfView,
+    FieldLoc,
     Spec,
     SpecError,
+    field_loc,
     kind_core_compat,
     match_spec,
     parse_spec,
-    size_of,
 )
 from refloader.core_target import TargetBtf, essential_name, load_target
 from refloader.elf import ElfObject
@@ -84,6 +84,7 @@ _BYTE_OFFSET, _BYTE_SIZE, _EXISTS, _SIGNED, _LSHIFT, _RSHIFT = (
     int(K.BPF_CORE_FIELD_EXISTS), int(K.BPF_CORE_FIELD_SIGNED),
     int(K.BPF_CORE_FIELD_LSHIFT_U64), int(K.BPF_CORE_FIELD_RSHIFT_U64))
 _ID_LOCAL, _ID_TARGET = int(K.BPF_CORE_TYPE_ID_LOCAL), int(K.BPF_CORE_TYPE_ID_TARGET)
+_FIELD_KINDS = frozenset(int(k) for k in FIELD_KINDS)
 
 #: behaviour id -> what the reference loader does instead when told to skip it
 CORE_MUTATIONS: dict[str, str] = {
@@ -135,7 +136,7 @@ _KIND_ID: dict[int, str] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class RelocValue:
     """libbpf ``struct bpf_core_relo_res``: what to write, and how to check it."""
 
@@ -172,73 +173,23 @@ class _Unresolved(Exception):
     """libbpf -EUCLEAN: request poisoning."""
 
 
-def _field_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> int:
-    """libbpf ``bpf_core_calc_field_relo`` for the local (orig) or target (new) spec."""
-    if kind == _EXISTS:
-        return 1 if spec is not None else 0
-    if spec is None:
-        raise _Unresolved
-    btf, acc = spec.btf, spec.acc[-1]
-    if acc.name is None:  # a[n]: the element itself
-        sz = btf.resolve_size(acc.type_id)
-        if kind == _BYTE_OFFSET:
-            _set_sz(res, local, sz, acc.type_id)
-            return spec.bit_offset // 8
-        if kind == _BYTE_SIZE:
-            return sz
+def _field_value(kind: int, loc: FieldLoc) -> int:
+    """libbpf ``bpf_core_calc_field_relo``: the value of ``kind`` (not EXISTS) for a field
+    located by ``loc`` (``core_spec.field_loc``)."""
+    if kind == _BYTE_OFFSET:
+        return loc.byte_off
+    if kind == _BYTE_SIZE:
+        return loc.byte_sz
+    if loc.array:
         raise RelocationError(f"relocation kind {K(kind).name} cannot apply to an array "
                               "element")
-    t = btf.type_by_id(acc.type_id)
-    assert isinstance(t, Composite)
-    m = t.members[acc.idx]
-    ftid = m.type
-    mt = btf.type_by_id(ftid)
-    if mt.kind in SKIPPED_KINDS:
-        ftid = btf.skip_mods_and_typedefs(ftid)
-        mt = btf.type_by_id(ftid)
-    bit_off = spec.bit_offset
-    bit_sz = m.offset >> 24 if t.kind_flag else 0  # t.bitfield_size(m)
-    bitfield = bit_sz > 0
-    if bitfield:
-        byte_sz = mt.size_or_type()
-        byte_off = bit_off // 8 // byte_sz * byte_sz
-        while bit_off + bit_sz - byte_off * 8 > byte_sz * 8:
-            if byte_sz >= 8:
-                raise RelocationError(f"bitfield '{acc.name}' cannot be read with a 64-bit "
-                                      "load")
-            byte_sz *= 2
-            byte_off = bit_off // 8 // byte_sz * byte_sz
-    else:
-        byte_sz = size_of(btf, ftid, mt)
-        byte_off = bit_off // 8
-        bit_sz = byte_sz * 8
-    if local:
-        res.validate = not bitfield
-    if kind == _BYTE_OFFSET:
-        if not bitfield:
-            _set_sz(res, local, byte_sz, ftid)
-        return byte_off
-    if kind == _BYTE_SIZE:
-        return byte_sz
     if kind == _SIGNED:
-        if local:
-            res.validate = True
-        return int((isinstance(mt, ENUM_TYPES) and mt.kind_flag)
-                   or (isinstance(mt, Int) and bool(mt.encoding & 1)))
+        return int(loc.signed)
     if kind == _LSHIFT:  # little-endian
-        return 64 - (bit_off + bit_sz - byte_off * 8)
+        return 64 - (loc.bit_off + loc.bit_sz - loc.byte_off * 8)
     if kind == _RSHIFT:
-        if local:
-            res.validate = True
-        return 64 - bit_sz
+        return 64 - loc.bit_sz
     raise RelocationError(f"unknown field relocation kind {kind}")
-
-
-def _set_sz(res: RelocValue, local: bool, sz: int, type_id: int) -> None:
-    if local:
-        res.orig_sz, res.orig_type_id = sz, type_id
-    else:
-        res.new_sz, res.new_type_id = sz, type_id
 
 
 def _type_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> int:
@@ -270,14 +221,9 @@ def _enum_value(kind: int, spec: Spec | None, res: RelocValue, local: bool) -> i
 
 
 _Calc = Callable[[int, "Spec | None", RelocValue, bool], int]
-#: the 13 kinds (Documentation/bpf/llvm_reloc.rst), each to its value function
+#: the type and enumerator kinds (Documentation/bpf/llvm_reloc.rst), each to its value
+#: function; the six field kinds go through ``_calc_field``
 _CALC: dict[int, _Calc] = {
-    K.BPF_CORE_FIELD_BYTE_OFFSET: _field_value,
-    K.BPF_CORE_FIELD_BYTE_SIZE: _field_value,
-    K.BPF_CORE_FIELD_EXISTS: _field_value,
-    K.BPF_CORE_FIELD_SIGNED: _field_value,
-    K.BPF_CORE_FIELD_LSHIFT_U64: _field_value,
-    K.BPF_CORE_FIELD_RSHIFT_U64: _field_value,
     K.BPF_CORE_TYPE_ID_LOCAL: _type_value,  # answered before candidate search
     K.BPF_CORE_TYPE_ID_TARGET: _type_value,
     K.BPF_CORE_TYPE_EXISTS: _type_value,
@@ -288,8 +234,39 @@ _CALC: dict[int, _Calc] = {
 }
 
 
+def _calc_field(kind: int, local: Spec, targ: Spec | None) -> RelocValue:
+    """``calc_relo`` of a field kind: the local value (orig), then the target's (new); a
+    missing target poisons all but EXISTS (which gives 0)."""
+    if kind == _EXISTS:
+        return RelocValue(1, 0 if targ is None else 1)
+    loc = field_loc(local)
+    orig = _field_value(kind, loc)
+    # a bitfield's instruction is not checked, except for the signedness and right shift
+    validate = not loc.bitfield or kind in (_SIGNED, _RSHIFT)
+    # the load width follows the field size: BYTE_OFFSET of a non-bitfield only
+    orig_sz, orig_tid = (loc.byte_sz, loc.sz_type) if (
+        kind == _BYTE_OFFSET and not loc.bitfield) else (0, 0)
+    if targ is None:
+        return RelocValue(orig, 0, True, validate, orig_sz, 0, orig_tid, 0)
+    tloc = field_loc(targ)
+    new = _field_value(kind, tloc)
+    new_sz, new_tid = (tloc.byte_sz, tloc.sz_type) if (
+        kind == _BYTE_OFFSET and not tloc.bitfield) else (0, 0)
+    fail_memsz = False
+    if orig_sz != new_sz:  # only unsigned ints and pointers may change size
+        ot = local.btf.type_by_id(orig_tid)
+        nt = targ.btf.type_by_id(new_tid)
+        fail_memsz = not ((isinstance(ot, Ptr) and isinstance(nt, Ptr)) or (
+            isinstance(ot, Int) and isinstance(nt, Int)
+            and not ot.encoding & 1 and not nt.encoding & 1))
+    return RelocValue(orig, new, False, validate, orig_sz, new_sz, orig_tid, new_tid,
+                      fail_memsz)
+
+
 def calc_relo(kind: int, local: Spec, targ: Spec | None) -> RelocValue:
     """libbpf ``bpf_core_calc_relo``: orig and new value of one (local, target) pair."""
+    if kind in _FIELD_KINDS:
+        return _calc_field(kind, local, targ)
     res = RelocValue()
     calc = _CALC[kind]
     try:
@@ -297,14 +274,6 @@ def calc_relo(kind: int, local: Spec, targ: Spec | None) -> RelocValue:
         res.new = calc(kind, targ, res, False)
     except _Unresolved:
         res.poison = True
-        return res
-    if kind in FIELD_KINDS and res.orig_sz != res.new_sz and targ is not None:
-        ot = local.btf.type_by_id(res.orig_type_id)
-        nt = targ.btf.type_by_id(res.new_type_id)
-        safe = (isinstance(ot, Ptr) and isinstance(nt, Ptr)) or (
-            isinstance(ot, Int) and isinstance(nt, Int)
-            and not ot.encoding & 1 and not nt.encoding & 1)
-        res.fail_memsz_adjust = not safe
     return res
 
 
@@ -333,44 +302,39 @@ def _candidates(local_btf: BtfView, root: int, target: TargetBtf, flavour: bool)
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Memo:
     """What one object's records share while they are relocated (fresh per object).
 
     ``specs``: (root id, access string, kind family) -> the parsed local spec;
     ``cands``: (local root id, flavour rule) -> candidate ids, as libbpf's per-object
-    ``cand_cache``; ``matches``: (root id, raw access, kind family) -> the matching
-    (candidate id, target spec) pairs.  The records of one access (the five relocations
-    of a bitfield read, say) share them; the values are computed per record.
+    ``cand_cache``; ``matches``: (root id, access, kind family) -> the matching
+    (candidate id, target spec) pairs, the access being the string (records) or the raw
+    indices (``resolve``).  The records of one access (the five relocations of a bitfield
+    read, say) share them, and each spec's field location (``Spec.loc``); the values are
+    computed per record.
     """
 
-    specs: dict[tuple[int, str, int], Spec] = field(default_factory=dict)
-
-    cands: dict[tuple[int, bool], list[int]] = field(default_factory=dict)
     #: the kind family: -1 for the six field kinds (they share one spec), else the kind
-    matches: dict[tuple[int, tuple[int, ...], int], list[tuple[int, Spec]]] = field(
+    specs: dict[tuple[int, str, int], Spec] = field(default_factory=dict)
+    cands: dict[tuple[int, bool], list[int]] = field(default_factory=dict)
+    matches: dict[tuple[int, str | tuple[int, ...], int], list[tuple[int, Spec]]] = field(
         default_factory=dict)
 
 
 def _matches(local: Spec, target: TargetBtf, opts: Options,
-             memo: Memo | None) -> list[tuple[int, Spec]]:
-    if memo is None:
-        memo = Memo()
-    key = (local.root_type_id, tuple(local.raw),
-           -1 if local.kind in FIELD_KINDS else local.kind)  # the kind family
-    found = memo.matches.get(key)
-    if found is None:
-        flavour = "core.flavour" not in opts.skip
-        cands = memo.cands.get((local.root_type_id, flavour))
-        if cands is None:
-            cands = _candidates(local.btf, local.root_type_id, target, flavour)
-            memo.cands[(local.root_type_id, flavour)] = cands
-        found = []
-        for cid in cands:
-            targ = match_spec(local, target, cid)
-            if targ is not None:
-                found.append((cid, targ))
-        memo.matches[key] = found
+             memo: Memo) -> list[tuple[int, Spec]]:
+    """Step 2 and the matching of step 3: the candidates whose spec matches ``local``."""
+    flavour = "core.flavour" not in opts.skip
+    cands = memo.cands.get((local.root_type_id, flavour))
+    if cands is None:
+        cands = _candidates(local.btf, local.root_type_id, target, flavour)
+        memo.cands[(local.root_type_id, flavour)] = cands
+    found = []
+    for cid in cands:
+        targ = match_spec(local, target, cid)
+        if targ is not None:
+            found.append((cid, targ))
     return found
 
 
@@ -380,28 +344,39 @@ def resolve(kind: int, local: Spec, target: TargetBtf, opts: Options,
 
     ``memo``: see ``Memo`` (one object's shared candidate lookups and matches).
     """
-    if kind == _ID_LOCAL and "core.type_id_local" not in opts.skip:
-        return RelocValue(local.root_type_id, local.root_type_id), 0
-    if kind == _ID_LOCAL:  # mutation: resolve like TYPE_ID_TARGET
-        kind = _ID_TARGET
+    family = -1 if local.kind in _FIELD_KINDS else local.kind
+    return _resolve(kind, local, (local.root_type_id, tuple(local.raw), family), target,
+                    opts, memo if memo is not None else Memo())
+
+
+def _resolve(kind: int, local: Spec, key: tuple[int, str | tuple[int, ...], int],
+             target: TargetBtf, opts: Options, memo: Memo) -> tuple[RelocValue, int]:
+    """``resolve`` with the key of ``local``'s matches in ``memo.matches``."""
+    if kind == _ID_LOCAL:
+        if "core.type_id_local" not in opts.skip:
+            return RelocValue(local.root_type_id, local.root_type_id), 0
+        kind = _ID_TARGET  # mutation: resolve like TYPE_ID_TARGET
         local = Spec(local.btf, local.root_type_id, kind)
-    best: tuple[RelocValue, Spec, int] | None = None
-    for cid, targ in _matches(local, target, opts, memo):
-        res = calc_relo(kind, local, targ)
-        if best is None:
-            best = (res, targ, cid)
-            if "core.ambiguous" in opts.skip:
-                break
-            continue
-        if targ.bit_offset != best[1].bit_offset:
-            raise RelocationError(f"field offset ambiguity: {best[1].bit_offset // 8} != "
-                                  f"{targ.bit_offset // 8} (candidates [{best[2]}], [{cid}])")
-        if res.poison != best[0].poison or (not res.poison and res.new != best[0].new):
-            raise RelocationError(f"relocation decision ambiguity: {best[0].new} != "
-                                  f"{res.new} (candidates [{best[2]}], [{cid}])")
-    if best is not None:
-        return best[0], best[2]
-    return calc_relo(kind, local, None), 0
+        key = (key[0], key[1], kind)
+    found = memo.matches.get(key)
+    if found is None:
+        found = memo.matches[key] = _matches(local, target, opts, memo)
+    if not found:
+        return calc_relo(kind, local, None), 0
+    cid, targ = found[0]
+    res = calc_relo(kind, local, targ)
+    if len(found) > 1 and "core.ambiguous" not in opts.skip:
+        # every other match must agree with the first one (else: ambiguity)
+        for ocid, otarg in found[1:]:
+            other = calc_relo(kind, local, otarg)
+            if otarg.bit_offset != targ.bit_offset:
+                raise RelocationError(f"field offset ambiguity: {targ.bit_offset // 8} != "
+                                      f"{otarg.bit_offset // 8} (candidates [{cid}], "
+                                      f"[{ocid}])")
+            if other.poison != res.poison or (not other.poison and other.new != res.new):
+                raise RelocationError(f"relocation decision ambiguity: {res.new} != "
+                                      f"{other.new} (candidates [{cid}], [{ocid}])")
+    return res, cid
 
 
 # ---- patching ---------------------------------------------------------------------------
@@ -533,10 +508,12 @@ def apply_core_relocations(
     Raises ``RelocationError`` (with ``insn`` and the program name).
     """
     opts = Options(frozenset(skip), frozenset(context))
+    skipped = opts.skip
     strs = strings or local_btf.strings
     out: list[CoreResult] = []
     if memo is None:
         memo = Memo()
+    specs = memo.specs
     for r in records:
         idx = r.insn_off
         try:
@@ -545,28 +522,26 @@ def apply_core_relocations(
             kind = r.kind if r.kind in _KIND_NAME else K(r.kind)  # K(): ValueError
             access = strs.get(r.access_str_off)
             local_name = local_btf.type_by_id(r.type_id).name
-            key = (r.type_id, access, -1 if kind in FIELD_KINDS else kind)
-            local = memo.specs.get(key)
+            # the six field kinds share one spec (its kind: the first record's)
+            key = (r.type_id, access, -1 if kind in _FIELD_KINDS else kind)
+            local = specs.get(key)
             if local is None:
                 try:
                     local = parse_spec(local_btf, r.type_id, access, kind)
                 except SpecError as exc:
                     raise RelocationError(f"bad local spec: {exc}") from exc
-                memo.specs[key] = local
-            elif local.kind != kind:  # another field kind: the same spec, its own kind
-                local = Spec(local_btf, r.type_id, kind, local.raw, local.acc,
-                             local.bit_offset)
-            if opts.skip:  # the tags only matter to a mutation
-                hit = _tags(kind, local, insns[idx * 8], opts) & opts.skip
+                specs[key] = local
+            if skipped:  # the tags only matter to a mutation
+                hit = _tags(kind, local, insns[idx * 8], opts) & skipped
                 if hit:
                     out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
                                           f"skipped: {min(hit)}", 0, 0, 0))
                     continue
             try:
-                res, cand = resolve(kind, local, target, opts, memo)
+                res, cand = _resolve(kind, local, key, target, opts, memo)
             except SpecError as exc:
                 raise RelocationError(str(exc)) from exc
-            if cand == 0 and "core.guarded" in opts.skip and kind != _ID_LOCAL:
+            if cand == 0 and "core.guarded" in skipped and kind != _ID_LOCAL:
                 out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
                                       "skipped: core.guarded", res.orig, res.orig, 0))
                 continue

@@ -26,7 +26,7 @@ Pure: works on any two objects with ``type_by_id``, ``skip_mods_and_typedefs`` a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from refloader.btf import (
     MODIFIER_KINDS,
@@ -43,6 +43,7 @@ from refloader.btf import (
 )
 from refloader.btf_ext import BpfCoreReloKind as K
 from refloader.core_target import TargetBtf, essential_name
+from refloader.errors import RelocationError
 
 #: libbpf BPF_CORE_SPEC_MAX_LEN
 SPEC_MAX_LEN = 64
@@ -99,9 +100,14 @@ class Accessor:
     name: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Spec:
-    """``struct bpf_core_spec``: a parsed (local) or matched (target) access spec."""
+    """``struct bpf_core_spec``: a parsed (local) or matched (target) access spec.
+
+    ``kind`` decides how it was parsed and is matched (field, type or enumerator); the
+    engine shares one spec among the six field kinds.  ``loc``: ``field_loc``'s answer,
+    kept once computed (a spec never changes after parsing or matching).
+    """
 
     btf: BtfView
     root_type_id: int
@@ -109,6 +115,67 @@ class Spec:
     raw: list[int] = field(default_factory=list)
     acc: list[Accessor] = field(default_factory=list)
     bit_offset: int = 0
+    loc: FieldLoc | None = field(default=None, compare=False, repr=False)
+
+
+class FieldLoc(NamedTuple):
+    """Where the field of a field spec lies: the part of libbpf ``bpf_core_calc_field_relo``
+    that all six field kinds share (each kind then picks or combines these)."""
+
+    bit_off: int  # the spec's
+    byte_off: int
+    byte_sz: int
+    bit_sz: int  # the bitfield width, else byte_sz * 8
+    bitfield: bool
+    #: the last accessor is an array element (only BYTE_OFFSET and BYTE_SIZE apply)
+    array: bool
+    #: the type whose size a load of the field follows (modifiers and typedefs skipped)
+    sz_type: int
+    signed: bool
+
+
+def field_loc(spec: Spec) -> FieldLoc:
+    """The field that the last accessor of ``spec`` reaches (libbpf
+    ``bpf_core_calc_field_relo``): byte offset and size of the load that reads it (a
+    bitfield widens the load until it holds all its bits), bitfield width, signedness."""
+    loc = spec.loc
+    if loc is not None:
+        return loc
+    btf, acc = spec.btf, spec.acc[-1]
+    bit_off = spec.bit_offset
+    if acc.name is None:  # a[n]: the element itself
+        sz = btf.resolve_size(acc.type_id)
+        loc = FieldLoc(bit_off, bit_off // 8, sz, sz * 8, False, True, acc.type_id, False)
+        spec.loc = loc
+        return loc
+    t = btf.type_by_id(acc.type_id)
+    assert isinstance(t, Composite)
+    m = t.members[acc.idx]
+    ftid = m.type
+    mt = btf.type_by_id(ftid)
+    if mt.kind in SKIPPED_KINDS:
+        ftid = btf.skip_mods_and_typedefs(ftid)
+        mt = btf.type_by_id(ftid)
+    bit_sz = m.offset >> 24 if t.kind_flag else 0  # t.bitfield_size(m)
+    bitfield = bit_sz > 0
+    if bitfield:
+        byte_sz = mt.size_or_type()
+        byte_off = bit_off // 8 // byte_sz * byte_sz
+        while bit_off + bit_sz - byte_off * 8 > byte_sz * 8:
+            if byte_sz >= 8:
+                raise RelocationError(f"bitfield '{acc.name}' cannot be read with a 64-bit "
+                                      "load")
+            byte_sz *= 2
+            byte_off = bit_off // 8 // byte_sz * byte_sz
+    else:
+        byte_sz = size_of(btf, ftid, mt)
+        byte_off = bit_off // 8
+        bit_sz = byte_sz * 8
+    signed = ((isinstance(mt, ENUM_TYPES) and mt.kind_flag)
+              or (isinstance(mt, Int) and bool(mt.encoding & 1)))
+    loc = FieldLoc(bit_off, byte_off, byte_sz, bit_sz, bitfield, False, ftid, signed)
+    spec.loc = loc
+    return loc
 
 
 def size_of(btf: BtfView, type_id: int, t: BtfType) -> int:
