@@ -176,19 +176,20 @@ class _Unresolved(Exception):
 def _field_value(kind: int, loc: FieldLoc) -> int:
     """libbpf ``bpf_core_calc_field_relo``: the value of ``kind`` (not EXISTS) for a field
     located by ``loc`` (``core_spec.field_loc``)."""
+    bit_off, byte_off, byte_sz, bit_sz, _, array, _, signed = loc
     if kind == _BYTE_OFFSET:
-        return loc.byte_off
+        return byte_off
     if kind == _BYTE_SIZE:
-        return loc.byte_sz
-    if loc.array:
+        return byte_sz
+    if array:
         raise RelocationError(f"relocation kind {K(kind).name} cannot apply to an array "
                               "element")
     if kind == _SIGNED:
-        return int(loc.signed)
+        return int(signed)
     if kind == _LSHIFT:  # little-endian
-        return 64 - (loc.bit_off + loc.bit_sz - loc.byte_off * 8)
+        return 64 - (bit_off + bit_sz - byte_off * 8)
     if kind == _RSHIFT:
-        return 64 - loc.bit_sz
+        return 64 - bit_sz
     raise RelocationError(f"unknown field relocation kind {kind}")
 
 
@@ -241,17 +242,16 @@ def _calc_field(kind: int, local: Spec, targ: Spec | None) -> RelocValue:
         return RelocValue(1, 0 if targ is None else 1)
     loc = field_loc(local)
     orig = _field_value(kind, loc)
+    bitfield = loc[4]
     # a bitfield's instruction is not checked, except for the signedness and right shift
-    validate = not loc.bitfield or kind in (_SIGNED, _RSHIFT)
+    validate = not bitfield or kind in (_SIGNED, _RSHIFT)
     # the load width follows the field size: BYTE_OFFSET of a non-bitfield only
-    orig_sz, orig_tid = (loc.byte_sz, loc.sz_type) if (
-        kind == _BYTE_OFFSET and not loc.bitfield) else (0, 0)
+    orig_sz, orig_tid = (loc[2], loc[6]) if kind == _BYTE_OFFSET and not bitfield else (0, 0)
     if targ is None:
         return RelocValue(orig, 0, True, validate, orig_sz, 0, orig_tid, 0)
     tloc = field_loc(targ)
     new = _field_value(kind, tloc)
-    new_sz, new_tid = (tloc.byte_sz, tloc.sz_type) if (
-        kind == _BYTE_OFFSET and not tloc.bitfield) else (0, 0)
+    new_sz, new_tid = (tloc[2], tloc[6]) if kind == _BYTE_OFFSET and not tloc[4] else (0, 0)
     fail_memsz = False
     if orig_sz != new_sz:  # only unsigned ints and pointers may change size
         ot = local.btf.type_by_id(orig_tid)
@@ -629,20 +629,18 @@ def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]
         raise RelocationError(f"CO-RE relocations but no .BTF in the object "
                               f"({len(obj.programs)} functions)", section=".BTF.ext")
     target = target_for(target_path)
-    wanted = set(obj.plan.active) | set(obj.plan.core_skip)
-    skip = frozenset(i for i in wanted if i in CORE_MUTATIONS)
+    plan = obj.plan
+    skip = frozenset(i for i in (*plan.active, *plan.core_skip) if i in CORE_MUTATIONS)
     roles = function_roles(obj) if skip else {}
-    base_ctx = set() if obj.btf_custom_path else {"core.vmlinux"}
+    base_ctx = () if obj.btf_custom_path else ("core.vmlinux",)
+    relocate_unloaded = "core.not_autoloaded" in plan.core_skip  # the mutation
     out: list[CoreResult] = []
     memo = Memo()  # libbpf keeps its candidate cache for the whole object too
     for p in obj.programs:
-        relocate_unloaded = "core.not_autoloaded" in obj.plan.core_skip  # the mutation
         if not p.core_relos or (not p.is_subprog and not p.autoload and not relocate_unloaded):
             continue  # libbpf: no relocation for a program that will not be loaded
-        ctx = set(base_ctx)
-        role = roles.get(p.name, "entry")
-        if role != "entry":
-            ctx.add(f"core.subprog.{role}")
+        role = roles.get(p.name, "entry")  # (the context only matters to a mutation)
+        ctx = base_ctx if role == "entry" else (*base_ctx, f"core.subprog.{role}")
         buf = bytearray(p.insns)
         out += apply_core_relocations(buf, obj.btf, target, p.core_relos, prog=p.name,
                                       skip=skip, context=ctx, memo=memo)

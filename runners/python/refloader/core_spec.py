@@ -26,7 +26,7 @@ Pure: works on any two objects with ``type_by_id``, ``skip_mods_and_typedefs`` a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from refloader.btf import (
     MODIFIER_KINDS,
@@ -118,20 +118,15 @@ class Spec:
     loc: FieldLoc | None = field(default=None, compare=False, repr=False)
 
 
-class FieldLoc(NamedTuple):
-    """Where the field of a field spec lies: the part of libbpf ``bpf_core_calc_field_relo``
-    that all six field kinds share (each kind then picks or combines these)."""
-
-    bit_off: int  # the spec's
-    byte_off: int
-    byte_sz: int
-    bit_sz: int  # the bitfield width, else byte_sz * 8
-    bitfield: bool
-    #: the last accessor is an array element (only BYTE_OFFSET and BYTE_SIZE apply)
-    array: bool
-    #: the type whose size a load of the field follows (modifiers and typedefs skipped)
-    sz_type: int
-    signed: bool
+#: where the field of a field spec lies: the part of libbpf ``bpf_core_calc_field_relo``
+#: that all six field kinds share (each kind then picks or combines these); a plain tuple
+#: (a NamedTuple costs ~4x more to build), in this order:
+#: ``(bit_off, byte_off, byte_sz, bit_sz, bitfield, array, sz_type, signed)``:
+#: the spec's bit offset; offset and size of the load that reads the field; the bitfield
+#: width (else byte_sz * 8); bitfield; the last accessor is an array element (only
+#: BYTE_OFFSET and BYTE_SIZE apply); the type whose size a load of the field follows
+#: (modifiers and typedefs skipped); signed
+FieldLoc = tuple[int, int, int, int, bool, bool, int, bool]
 
 
 def field_loc(spec: Spec) -> FieldLoc:
@@ -145,7 +140,7 @@ def field_loc(spec: Spec) -> FieldLoc:
     bit_off = spec.bit_offset
     if acc.name is None:  # a[n]: the element itself
         sz = btf.resolve_size(acc.type_id)
-        loc = FieldLoc(bit_off, bit_off // 8, sz, sz * 8, False, True, acc.type_id, False)
+        loc = (bit_off, bit_off // 8, sz, sz * 8, False, True, acc.type_id, False)
         spec.loc = loc
         return loc
     t = btf.type_by_id(acc.type_id)
@@ -173,7 +168,7 @@ def field_loc(spec: Spec) -> FieldLoc:
         bit_sz = byte_sz * 8
     signed = ((isinstance(mt, ENUM_TYPES) and mt.kind_flag)
               or (isinstance(mt, Int) and bool(mt.encoding & 1)))
-    loc = FieldLoc(bit_off, byte_off, byte_sz, bit_sz, bitfield, False, ftid, signed)
+    loc = (bit_off, byte_off, byte_sz, bit_sz, bitfield, False, ftid, signed)
     spec.loc = loc
     return loc
 
