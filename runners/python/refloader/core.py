@@ -78,6 +78,8 @@ BPF_CALL_INSN = 0x85
 _SIZE_BITS = {4: 0x00, 2: 0x08, 1: 0x10, 8: 0x18}  # BPF_W, BPF_H, BPF_B, BPF_DW
 _BITS_SIZE = {v: k for k, v in _SIZE_BITS.items()}
 _INSN = struct.Struct("<BBhi")
+_ALU_CLASSES = frozenset({BPF_ALU, BPF_ALU64})
+_MEM_CLASSES = frozenset({BPF_LDX, BPF_ST, BPF_STX})
 # plain-int relocation kinds for the hot paths: reading an IntEnum member costs ~50 ns
 _BYTE_OFFSET, _BYTE_SIZE, _EXISTS, _SIGNED, _LSHIFT, _RSHIFT = (
     int(K.BPF_CORE_FIELD_BYTE_OFFSET), int(K.BPF_CORE_FIELD_BYTE_SIZE),
@@ -176,7 +178,7 @@ class _Unresolved(Exception):
 def _field_value(kind: int, loc: FieldLoc) -> int:
     """libbpf ``bpf_core_calc_field_relo``: the value of ``kind`` (not EXISTS) for a field
     located by ``loc`` (``core_spec.field_loc``)."""
-    bit_off, byte_off, byte_sz, bit_sz, _, array, _, signed = loc
+    bit_off, byte_off, byte_sz, bit_sz, _, array, _, ftype = loc
     if kind == _BYTE_OFFSET:
         return byte_off
     if kind == _BYTE_SIZE:
@@ -185,7 +187,8 @@ def _field_value(kind: int, loc: FieldLoc) -> int:
         raise RelocationError(f"relocation kind {K(kind).name} cannot apply to an array "
                               "element")
     if kind == _SIGNED:
-        return int(signed)
+        return int((isinstance(ftype, ENUM_TYPES) and ftype.kind_flag)
+                   or (isinstance(ftype, Int) and bool(ftype.encoding & 1)))
     if kind == _LSHIFT:  # little-endian
         return 64 - (bit_off + bit_sz - byte_off * 8)
     if kind == _RSHIFT:
@@ -240,7 +243,7 @@ def _calc_field(kind: int, local: Spec, targ: Spec | None) -> RelocValue:
     missing target poisons all but EXISTS (which gives 0)."""
     if kind == _EXISTS:
         return RelocValue(1, 0 if targ is None else 1)
-    loc = field_loc(local)
+    loc = local.loc or field_loc(local)  # (kept on the spec once computed)
     orig = _field_value(kind, loc)
     bitfield = loc[4]
     # a bitfield's instruction is not checked, except for the signedness and right shift
@@ -249,7 +252,7 @@ def _calc_field(kind: int, local: Spec, targ: Spec | None) -> RelocValue:
     orig_sz, orig_tid = (loc[2], loc[6]) if kind == _BYTE_OFFSET and not bitfield else (0, 0)
     if targ is None:
         return RelocValue(orig, 0, True, validate, orig_sz, 0, orig_tid, 0)
-    tloc = field_loc(targ)
+    tloc = targ.loc or field_loc(targ)
     new = _field_value(kind, tloc)
     new_sz, new_tid = (tloc[2], tloc[6]) if kind == _BYTE_OFFSET and not tloc[4] else (0, 0)
     fail_memsz = False
@@ -361,14 +364,15 @@ def _resolve(kind: int, local: Spec, key: tuple[int, str | tuple[int, ...], int]
     found = memo.matches.get(key)
     if found is None:
         found = memo.matches[key] = _matches(local, target, opts, memo)
+    calc = _calc_field if kind in _FIELD_KINDS else calc_relo
     if not found:
-        return calc_relo(kind, local, None), 0
+        return calc(kind, local, None), 0
     cid, targ = found[0]
-    res = calc_relo(kind, local, targ)
+    res = calc(kind, local, targ)
     if len(found) > 1 and "core.ambiguous" not in opts.skip:
         # every other match must agree with the first one (else: ambiguity)
         for ocid, otarg in found[1:]:
-            other = calc_relo(kind, local, otarg)
+            other = calc(kind, local, otarg)
             if otarg.bit_offset != targ.bit_offset:
                 raise RelocationError(f"field offset ambiguity: {targ.bit_offset // 8} != "
                                       f"{otarg.bit_offset // 8} (candidates [{cid}], "
@@ -404,7 +408,7 @@ def _patch(buf: bytearray, idx: int, res: RelocValue, opts: Options) -> str:
     code, regs, off, imm = _INSN.unpack_from(buf, idx * 8)
     cls = code & BPF_CLASS_MASK
     u64 = 0xFFFFFFFFFFFFFFFF
-    if cls in (BPF_ALU, BPF_ALU64):
+    if cls in _ALU_CLASSES:
         if code & BPF_X:
             raise RelocationError("CO-RE relocation on an ALU instruction with a register "
                                   "source", insn=idx)
@@ -413,7 +417,7 @@ def _patch(buf: bytearray, idx: int, res: RelocValue, opts: Options) -> str:
                                   f"{res.new}", insn=idx)
         _INSN.pack_into(buf, idx * 8, code, regs, off, _s32(res.new))
         return "applied"
-    if cls in (BPF_LDX, BPF_ST, BPF_STX):
+    if cls in _MEM_CLASSES:
         if res.validate and off & u64 != res.orig:
             raise RelocationError(f"unexpected LDX/ST/STX offset {off}, expected {res.orig}"
                                   f" -> {res.new}", insn=idx)
@@ -455,7 +459,7 @@ def _patch(buf: bytearray, idx: int, res: RelocValue, opts: Options) -> str:
 def _tags(kind: int, local: Spec, code: int, opts: Options) -> set[str]:
     tags = set(opts.context)
     if kind == K.BPF_CORE_FIELD_BYTE_OFFSET:
-        ldst = code & BPF_CLASS_MASK in (BPF_LDX, BPF_ST, BPF_STX)
+        ldst = code & BPF_CLASS_MASK in _MEM_CLASSES
         tags.add("core.field_byte_offset.ldx" if ldst else "core.field_byte_offset")
     elif kind in _KIND_ID:
         tags.add(_KIND_ID[kind])
@@ -519,7 +523,8 @@ def apply_core_relocations(
         try:
             if idx < 0 or (idx + 1) * 8 > len(insns):
                 raise RelocationError("CO-RE record outside the function")
-            kind = r.kind if r.kind in _KIND_NAME else K(r.kind)  # K(): ValueError
+            kind = r.kind
+            kind_name = _KIND_NAME.get(kind) or K(kind).name  # K(): ValueError
             access = strs.get(r.access_str_off)
             local_name = local_btf.type_by_id(r.type_id).name
             # the six field kinds share one spec (its kind: the first record's)
@@ -534,7 +539,7 @@ def apply_core_relocations(
             if skipped:  # the tags only matter to a mutation
                 hit = _tags(kind, local, insns[idx * 8], opts) & skipped
                 if hit:
-                    out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
+                    out.append(CoreResult(prog, idx, kind_name, local_name, access,
                                           f"skipped: {min(hit)}", 0, 0, 0))
                     continue
             try:
@@ -542,7 +547,7 @@ def apply_core_relocations(
             except SpecError as exc:
                 raise RelocationError(str(exc)) from exc
             if cand == 0 and "core.guarded" in skipped and kind != _ID_LOCAL:
-                out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access,
+                out.append(CoreResult(prog, idx, kind_name, local_name, access,
                                       "skipped: core.guarded", res.orig, res.orig, 0))
                 continue
             state = _patch(insns, idx, res, opts)
@@ -551,7 +556,7 @@ def apply_core_relocations(
                                   f"({K(r.kind).name if r.kind in K._value2member_map_ else r.kind}"
                                   f" of type [{r.type_id}]): {exc.message}",
                                   insn=idx, symbol=prog) from exc
-        out.append(CoreResult(prog, idx, _KIND_NAME[kind], local_name, access, state, res.orig,
+        out.append(CoreResult(prog, idx, kind_name, local_name, access, state, res.orig,
                               res.new, cand))
     return out
 

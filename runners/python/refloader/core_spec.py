@@ -121,18 +121,18 @@ class Spec:
 #: where the field of a field spec lies: the part of libbpf ``bpf_core_calc_field_relo``
 #: that all six field kinds share (each kind then picks or combines these); a plain tuple
 #: (a NamedTuple costs ~4x more to build), in this order:
-#: ``(bit_off, byte_off, byte_sz, bit_sz, bitfield, array, sz_type, signed)``:
+#: ``(bit_off, byte_off, byte_sz, bit_sz, bitfield, array, sz_type, ftype)``:
 #: the spec's bit offset; offset and size of the load that reads the field; the bitfield
 #: width (else byte_sz * 8); bitfield; the last accessor is an array element (only
-#: BYTE_OFFSET and BYTE_SIZE apply); the type whose size a load of the field follows
-#: (modifiers and typedefs skipped); signed
-FieldLoc = tuple[int, int, int, int, bool, bool, int, bool]
+#: BYTE_OFFSET and BYTE_SIZE apply); the field's type id (modifiers and typedefs skipped;
+#: a load of the field follows its size) and record (None for an array element)
+FieldLoc = tuple[int, int, int, int, bool, bool, int, BtfType | None]
 
 
 def field_loc(spec: Spec) -> FieldLoc:
     """The field that the last accessor of ``spec`` reaches (libbpf
     ``bpf_core_calc_field_relo``): byte offset and size of the load that reads it (a
-    bitfield widens the load until it holds all its bits), bitfield width, signedness."""
+    bitfield widens the load until it holds all its bits), bitfield width, type."""
     loc = spec.loc
     if loc is not None:
         return loc
@@ -140,7 +140,7 @@ def field_loc(spec: Spec) -> FieldLoc:
     bit_off = spec.bit_offset
     if acc.name is None:  # a[n]: the element itself
         sz = btf.resolve_size(acc.type_id)
-        loc = (bit_off, bit_off // 8, sz, sz * 8, False, True, acc.type_id, False)
+        loc = (bit_off, bit_off // 8, sz, sz * 8, False, True, acc.type_id, None)
         spec.loc = loc
         return loc
     t = btf.type_by_id(acc.type_id)
@@ -163,12 +163,10 @@ def field_loc(spec: Spec) -> FieldLoc:
             byte_sz *= 2
             byte_off = bit_off // 8 // byte_sz * byte_sz
     else:
-        byte_sz = size_of(btf, ftid, mt)
+        byte_sz = mt.size if isinstance(mt, _SIZED) else size_of(btf, ftid, mt)
         byte_off = bit_off // 8
         bit_sz = byte_sz * 8
-    signed = ((isinstance(mt, ENUM_TYPES) and mt.kind_flag)
-              or (isinstance(mt, Int) and bool(mt.encoding & 1)))
-    loc = (bit_off, byte_off, byte_sz, bit_sz, bitfield, False, ftid, signed)
+    loc = (bit_off, byte_off, byte_sz, bit_sz, bitfield, False, ftid, mt)
     spec.loc = loc
     return loc
 
@@ -208,35 +206,31 @@ def _is_flex_arr(btf: BtfView, acc: Accessor | None, arr: Array) -> bool:
 
 def parse_spec(btf: BtfView, type_id: int, access: str, kind: int) -> Spec:
     """libbpf ``bpf_core_parse_spec``: the local spec of one relocation record."""
-    spec = Spec(btf, type_id, kind)
     if kind in TYPE_KINDS:
         if access != "0":
             raise SpecError(f"type-based relocation with access string {access!r}")
         btf.skip_mods_and_typedefs(type_id)  # the root must resolve (a modifier loop is an error)
-        return spec
+        return Spec(btf, type_id, kind)
     try:
         raw = list(map(int, access.split(":")))
     except ValueError as exc:
         raise SpecError(f"bad access string {access!r}") from exc
     if not raw or min(raw) < 0 or len(raw) > SPEC_MAX_LEN:
         raise SpecError(f"bad access string {access!r}")
-    spec.raw = raw
     skip, by_id = btf.skip_mods_and_typedefs, btf.type_by_id
     tid, root = type_id, by_id(type_id)
     if root.kind in SKIPPED_KINDS:
         tid = skip(type_id)
         root = by_id(tid)
     first = raw[0]
-    acc = spec.acc
-    acc.append(Accessor(tid, first, None))
     if kind in ENUMVAL_KINDS:
         if not isinstance(root, ENUM_TYPES) or len(raw) > 1 or first >= len(root.values):
             raise SpecError(f"enum value access {access!r} on a non-enum or out of range")
-        acc[0].name = root.values[first].name
-        return spec
+        return Spec(btf, type_id, kind, raw, [Accessor(tid, first, root.values[first].name)])
     if kind not in FIELD_KINDS:
         raise SpecError(f"unknown relocation kind {kind}")
-    bit_offset = first * size_of(btf, tid, root) * 8
+    acc = [Accessor(tid, first, None)]
+    bit_offset = first * (root.size if isinstance(root, _SIZED) else size_of(btf, tid, root)) * 8
     member_type = 0  # the type of the last named member reached (0: none yet)
     t: BtfType | None = root
     for i in raw[1:]:
@@ -264,10 +258,9 @@ def parse_spec(btf: BtfView, type_id: int, access: str, kind: int) -> Spec:
             tid, t, member_type = elem, None, 0
         else:
             raise SpecError(f"access {access!r} steps into a {t.kind.name}")
-    spec.bit_offset = bit_offset
     if member_type and by_id(member_type).kind in SKIPPED_KINDS:
         skip(member_type)  # the field's own type must resolve too (a loop is an error)
-    return spec
+    return Spec(btf, type_id, kind, raw, acc, bit_offset)
 
 
 def fields_are_compat(lb: BtfView, lid: int, tb: BtfView, tid: int) -> bool:
@@ -406,12 +399,19 @@ def _match_member(lb: BtfView, name: str, ltype: int, tb: BtfView, tid: int,
     """libbpf ``bpf_core_match_member``: find the local member ``name`` (of type ``ltype``)
     by name in target ``tid``, descending into anonymous members; returns (found, next
     target type id)."""
-    tid = tb.skip_mods_and_typedefs(tid)
-    tt = tb.type_by_id(tid)
-    if not isinstance(tt, Composite):
-        return False, 0
+    index: dict[str, int] | None = None
+    if isinstance(tb, TargetBtf):  # memoised: (id, composite, its member index)
+        comp = tb.composite(tid)
+        if comp is None:
+            return False, 0
+        tid, tt, index = comp
+    else:
+        tid = tb.skip_mods_and_typedefs(tid)
+        t = tb.type_by_id(tid)
+        if not isinstance(t, Composite):
+            return False, 0
+        tt = t
     raw, kflag, members = spec.raw, tt.kind_flag, tt.members
-    index = tb.member_index(tid, tt) if isinstance(tb, TargetBtf) else None
     if index is not None:  # no anonymous member: only the first named match counts
         if members and len(raw) >= SPEC_MAX_LEN:
             raise SpecError("access spec too deep")

@@ -139,6 +139,9 @@ class TargetBtf:
     _sizes: dict[int, int] = field(default_factory=dict)
     #: memos of ``member_index`` and ``enumval_index``
     _members: dict[int, dict[str, int] | None] = field(default_factory=dict)
+    #: memo of ``composite``
+    _composites: dict[int, tuple[int, Composite, dict[str, int] | None] | None] = field(
+        default_factory=dict)
     _enumvals: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -189,6 +192,20 @@ class TargetBtf:
             index.setdefault(m.name, i)
         self._members[type_id] = index
         return index
+
+    def composite(self, type_id: int) -> tuple[int, Composite, dict[str, int] | None] | None:
+        """Where a member access on ``type_id`` looks: after modifiers and typedefs, a
+        composite's (id, record, ``member_index``); None when that is no composite.  One
+        memo hit for what takes three lookups otherwise (the hot path of member matching)."""
+        try:
+            return self._composites[type_id]
+        except KeyError:
+            pass
+        tid = self.skip_mods_and_typedefs(type_id)
+        t = self.type_by_id(tid)
+        found = (tid, t, self.member_index(tid, t)) if isinstance(t, Composite) else None
+        self._composites[type_id] = found
+        return found
 
     def enumval_index(self, type_id: int, t: Enum | Enum64) -> dict[str, int]:
         """Essential name -> index of the first enumerator of ``t`` (id ``type_id``)."""
