@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple, Protocol
 
-from refloader.btf import Btf, Composite, Enum, Int, Ptr, StringTable
+from refloader.btf import Btf, Enum, Int, Ptr, StringTable
 from refloader.btf_ext import BpfCoreReloKind as K
 from refloader.btf_ext import CoreRelo
 from refloader.core_spec import (
@@ -59,7 +59,6 @@ from refloader.core_spec import (
     Spec,
     SpecError,
     field_loc,
-    kind_core_compat,
     match_spec,
     parse_spec,
 )
@@ -298,9 +297,13 @@ def _candidates(local_btf: BtfView, root: int, target: TargetBtf, flavour: bool)
         raise RelocationError(f"CO-RE relocation against anonymous local type [{root}]")
     name = essential_name(lt.name) if flavour else lt.name
     out = []
+    lkind, lenum = lt.kind, isinstance(lt, ENUM_TYPES)
     for cid in target.candidates(essential_name(name)):
         ct = target.type_by_id(cid)
-        if kind_core_compat(ct, lt) and (flavour or ct.name == name):
+        # btf_kind_core_compat (same kind, or ENUM ~ ENUM64), then the full name unless
+        # flavours are ignored
+        if (ct.kind == lkind or (lenum and isinstance(ct, ENUM_TYPES))) and (
+                flavour or ct.name == name):
             out.append(cid)
     return out
 
@@ -325,22 +328,6 @@ class Memo:
         default_factory=dict)
 
 
-def _matches(local: Spec, target: TargetBtf, opts: Options,
-             memo: Memo) -> list[tuple[int, Spec]]:
-    """Step 2 and the matching of step 3: the candidates whose spec matches ``local``."""
-    flavour = "core.flavour" not in opts.skip
-    cands = memo.cands.get((local.root_type_id, flavour))
-    if cands is None:
-        cands = _candidates(local.btf, local.root_type_id, target, flavour)
-        memo.cands[(local.root_type_id, flavour)] = cands
-    found = []
-    for cid in cands:
-        targ = match_spec(local, target, cid)
-        if targ is not None:
-            found.append((cid, targ))
-    return found
-
-
 def resolve(kind: int, local: Spec, target: TargetBtf, opts: Options,
             memo: Memo | None = None) -> tuple[RelocValue, int]:
     """libbpf ``bpf_core_calc_relo_insn``: the value to patch and the chosen candidate.
@@ -362,8 +349,18 @@ def _resolve(kind: int, local: Spec, key: tuple[int, str | tuple[int, ...], int]
         local = Spec(local.btf, local.root_type_id, kind)
         key = (key[0], key[1], kind)
     found = memo.matches.get(key)
-    if found is None:
-        found = memo.matches[key] = _matches(local, target, opts, memo)
+    if found is None:  # steps 2 and 3: the candidates whose spec matches the local one
+        flavour = "core.flavour" not in opts.skip
+        cands = memo.cands.get((local.root_type_id, flavour))
+        if cands is None:
+            cands = _candidates(local.btf, local.root_type_id, target, flavour)
+            memo.cands[(local.root_type_id, flavour)] = cands
+        found = []
+        for cid in cands:
+            targ = match_spec(local, target, cid)
+            if targ is not None:
+                found.append((cid, targ))
+        memo.matches[key] = found
     calc = _calc_field if kind in _FIELD_KINDS else calc_relo
     if not found:
         return calc(kind, local, None), 0
@@ -472,14 +469,12 @@ def _tags(kind: int, local: Spec, code: int, opts: Options) -> set[str]:
         if any(a.name is None for a in local.acc[1:]):
             tags.add("core.array")
         for a in local.acc[1:]:
-            if a.name is None:
+            m = a.member
+            if m is None:
                 continue
-            t = btf.type_by_id(a.type_id)
-            assert isinstance(t, Composite)
-            m = t.members[a.idx]
             if btf.skip_mods_and_typedefs(m.type) != m.type:
                 tags.add("core.modifiers")
-            if t.bitfield_size(m):
+            if a.bitfield_size:
                 tags.add("core.bitfield")
     return tags
 
@@ -518,10 +513,11 @@ def apply_core_relocations(
     if memo is None:
         memo = Memo()
     specs = memo.specs
+    n_insns = len(insns) // 8
     for r in records:
         idx = r.insn_off
         try:
-            if idx < 0 or (idx + 1) * 8 > len(insns):
+            if not 0 <= idx < n_insns:
                 raise RelocationError("CO-RE record outside the function")
             kind = r.kind
             kind_name = _KIND_NAME.get(kind) or K(kind).name  # K(): ValueError
@@ -635,7 +631,8 @@ def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]
                               f"({len(obj.programs)} functions)", section=".BTF.ext")
     target = target_for(target_path)
     plan = obj.plan
-    skip = frozenset(i for i in (*plan.active, *plan.core_skip) if i in CORE_MUTATIONS)
+    wanted = (*plan.active, *plan.core_skip)
+    skip = frozenset(i for i in wanted if i in CORE_MUTATIONS) if wanted else frozenset()
     roles = function_roles(obj) if skip else {}
     base_ctx = () if obj.btf_custom_path else ("core.vmlinux",)
     relocate_unloaded = "core.not_autoloaded" in plan.core_skip  # the mutation

@@ -39,6 +39,7 @@ from refloader.btf import (
     Float,
     FuncProto,
     Int,
+    Member,
     Ptr,
 )
 from refloader.btf_ext import BpfCoreReloKind as K
@@ -92,12 +93,16 @@ class Accessor:
     """``struct bpf_core_accessor``: a member (``name`` set) or an array index.
 
     ``type_id`` is the composite holding the member, or the array element type (modifiers
-    and typedefs skipped); for an enumerator, the enum.
+    and typedefs skipped); for an enumerator, the enum.  A member accessor also keeps the
+    member record and its bitfield size (0: none), which matching and the field location
+    read (saves looking the composite up again).
     """
 
     type_id: int
     idx: int
     name: str | None
+    member: Member | None = None
+    bitfield_size: int = 0
 
 
 @dataclass(slots=True)
@@ -143,15 +148,14 @@ def field_loc(spec: Spec) -> FieldLoc:
         loc = (bit_off, bit_off // 8, sz, sz * 8, False, True, acc.type_id, None)
         spec.loc = loc
         return loc
-    t = btf.type_by_id(acc.type_id)
-    assert isinstance(t, Composite)
-    m = t.members[acc.idx]
+    m = acc.member
+    assert m is not None  # a named accessor
     ftid = m.type
     mt = btf.type_by_id(ftid)
     if mt.kind in SKIPPED_KINDS:
         ftid = btf.skip_mods_and_typedefs(ftid)
         mt = btf.type_by_id(ftid)
-    bit_sz = m.offset >> 24 if t.kind_flag else 0  # t.bitfield_size(m)
+    bit_sz = acc.bitfield_size
     bitfield = bit_sz > 0
     if bitfield:
         byte_sz = mt.size_or_type()
@@ -246,7 +250,7 @@ def parse_spec(btf: BtfView, type_id: int, access: str, kind: int) -> Spec:
             bit_offset += m.offset & 0xFFFFFF if t.kind_flag else m.offset  # bit_offset(m)
             member_type = 0
             if m.name:
-                acc.append(Accessor(tid, i, m.name))
+                acc.append(Accessor(tid, i, m.name, m, m.offset >> 24 if t.kind_flag else 0))
                 member_type = m.type
             tid, t = m.type, None
         elif isinstance(t, Array):
@@ -445,7 +449,7 @@ def _take_member(lb: BtfView, ltype: int, tb: BtfView, tid: int, tt: Composite, 
     spec.bit_offset += m.offset & 0xFFFFFF if tt.kind_flag else m.offset  # bit_offset(m)
     spec.raw.append(i)
     if fields_are_compat(lb, ltype, tb, m.type):
-        spec.acc.append(Accessor(tid, i, m.name))
+        spec.acc.append(Accessor(tid, i, m.name, m, m.offset >> 24 if tt.kind_flag else 0))
         return True, m.type
     return False, 0
 
@@ -479,9 +483,9 @@ def match_spec(local: Spec, tb: BtfView, cand_id: int) -> Spec | None:
     tid = cand_id
     for n, la in enumerate(local.acc):
         if la.name is not None:
-            lt = lb.type_by_id(la.type_id)
-            assert isinstance(lt, Composite)
-            found, tid = _match_member(lb, la.name, lt.members[la.idx].type, tb, tid, targ)
+            m = la.member
+            assert m is not None  # parse_spec keeps a named accessor's member
+            found, tid = _match_member(lb, la.name, m.type, tb, tid, targ)
             if not found:
                 return None
             continue
