@@ -40,6 +40,7 @@ Algorithm, per relocation record (libbpf ``bpf_core_calc_relo_insn``)
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -577,8 +578,6 @@ def _cached_target(path: str, mtime_ns: int, size: int) -> TargetBtf:
 
 def target_for(path: str) -> TargetBtf:
     """The indexed target BTF at ``path``, kept in memory while the file is unchanged."""
-    import os
-
     try:
         st = os.stat(path)
     except OSError as exc:
