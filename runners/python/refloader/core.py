@@ -27,7 +27,10 @@ Algorithm, per relocation record (libbpf ``bpf_core_calc_relo_insn``)
    root is an error).
 3. For each candidate, match the spec (``core_spec.match_spec``: members by name through
    anonymous members, arrays by bounds, field/type compatibility or type-matches rules)
-   and compute (orig value, new value, poison, validate) with the table ``_CALC``.
+   and compute (orig value, new value, poison, validate): field kinds from the field
+   location of each spec (``core_spec.field_loc``: load offset and size, bitfield width,
+   field type; computed once per spec, so the six field kinds share it) in
+   ``_calc_field``, type and enumerator kinds with the table ``_CALC``.
    All matching candidates must agree on the bit offset and the value, else the load
    fails ("ambiguity").
 4. No candidate: EXISTS kinds and type kinds give 0; every other kind poisons.
