@@ -276,23 +276,23 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
     sections: list[ElfSection] = []
     symtabs: list[ElfSection] = []
     relsecs: list[ElfSection] = []  # symbol and relocation tables found in the same pass
-    size, find = len(raw), shstr.find
-    shnames = _string_starts(shstr)
-    known = shnames.get
+    size = len(raw)
+    # names inline (a helper call per section/symbol adds up) from the table decoded once:
+    # latin-1 keeps one character per byte, so string offsets are byte offsets
+    shtext = shstr.decode("latin-1")
+    shfind, sh_ascii = shtext.find, shstr.isascii()
     for i, (sh_name, sh_type, sh_flags, _, sh_offset, sh_size, sh_link, sh_info, _,
             sh_entsize) in enumerate(hdrs):
-        if i:  # names read inline: a helper call per section/symbol adds up
-            name = known(sh_name)
-            if name is None:  # not a string's start (a merged tail such as ".text")
-                end = find(b"\0", sh_name)
-                if sh_name >= len(shstr) or end < 0:
-                    raise ParseError(f"{path}: section {i} name: string offset {sh_name} "
-                                     "out of range")
-                name = shstr[sh_name:end].decode("utf-8", "replace")
+        if i:
+            end = shfind("\0", sh_name)
+            if end < 0:  # also an offset past the table's end
+                raise ParseError(f"{path}: section {i} name: string offset {sh_name} "
+                                 "out of range")
+            name = shtext[sh_name:end] if sh_ascii else _utf8(shtext[sh_name:end])
         else:
             name = ""
         if sh_type == 0 or sh_type == SHT_NOBITS or name.startswith(".debug_") or (
-                sh_type == SHT_REL and name[4:].startswith(".debug_")):  # never read
+                sh_type == SHT_REL and name.startswith(".debug_", 4)):  # never read
             data = b""
         else:
             if sh_offset + sh_size > size:
@@ -313,21 +313,22 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
     symtab = symtabs[0]
     if symtab.sh_entsize != Elf64_Sym.size or symtab.sh_link >= nsec:
         raise ParseError(f"{path}: bad symbol table", section=symtab.name)
-    strh = hdrs[symtab.sh_link]
-    strtab = raw[strh[4]:strh[4] + strh[5]]
+    if symtab.sh_link == e_shstrndx:  # one string table for both (clang's .strtab)
+        stext, s_ascii = shtext, sh_ascii
+    else:
+        strh = hdrs[symtab.sh_link]
+        strtab = raw[strh[4]:strh[4] + strh[5]]
+        stext, s_ascii = strtab.decode("latin-1"), strtab.isascii()
+    sfind = stext.find
     symbols = []
-    sfind, slen = strtab.find, len(strtab)
-    known = (shnames if symtab.sh_link == e_shstrndx else _string_starts(strtab)).get
     for j, (st_name, st_info, st_other, st_shndx, st_value, st_size) in enumerate(
             Elf64_Sym.iter_unpack(symtab.data[:len(symtab.data) // 24 * 24])):
         if st_name:
-            name = known(st_name)
-            if name is None:
-                end = sfind(b"\0", st_name)
-                if st_name >= slen or end < 0:
-                    raise ParseError(f"{path}: symbol {j} name: string offset {st_name} "
-                                     "out of range")
-                name = strtab[st_name:end].decode("utf-8", "replace")
+            end = sfind("\0", st_name)
+            if end < 0:
+                raise ParseError(f"{path}: symbol {j} name: string offset {st_name} "
+                                 "out of range")
+            name = stext[st_name:end] if s_ascii else _utf8(stext[st_name:end])
         else:
             name = ""
         symbols.append(ElfSymbol(j, name, st_value, st_size, st_info >> 4, st_info & 0xF,
@@ -335,28 +336,21 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
     rels: dict[int, list[ElfRel]] = {}
     rel_names: dict[int, str] = {}
     for sec in relsecs:
-        if sec.name[4:].startswith(".debug_") or sec.name in (".rel.BTF", ".rel.BTF.ext"):
+        if sec.name.startswith(".debug_", 4) or sec.name in (".rel.BTF", ".rel.BTF.ext"):
             continue  # libbpf: ignore_elf_section
         if sec.sh_entsize != Elf64_Rel.size or sec.sh_info >= nsec:
             raise ParseError(f"{path}: bad relocation section {sec.name}", section=sec.name)
         rels[sec.sh_info] = [ElfRel(off, info >> 32, info & 0xFFFFFFFF) for off, info in
                              Elf64_Rel.iter_unpack(sec.data[:len(sec.data) // 16 * 16])]
         rel_names[sec.sh_info] = sec.name
-    return ElfObject(path, sections, symbols, rels, rel_names)
+    obj = ElfObject(path, sections, symbols, rels, rel_names)
+    obj._by_name = {s.name: s for s in reversed(sections)}  # the first of a name wins
+    return obj
 
 
-def _string_starts(table: bytes) -> dict[int, str]:
-    """Every NUL-terminated string of an ASCII string table by its start offset, from one
-    decode and split (cheaper than a find and decode per name); {} for any other table."""
-    if not table.isascii():
-        return {}
-    parts = table.decode("ascii").split("\0")
-    parts.pop()  # after the last NUL: not a terminated string
-    out, off = {}, 0
-    for part in parts:
-        out[off] = part
-        off += len(part) + 1
-    return out
+def _utf8(latin1: str) -> str:
+    """A name of a non-ASCII string table: its bytes back from latin-1, read as UTF-8."""
+    return latin1.encode("latin-1").decode("utf-8", "replace")
 
 
 def _is_debug(name: str) -> bool:
