@@ -9,8 +9,9 @@ info blocks.  Each block starts with a u32 ``rec_size`` and holds, per ELF secti
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from enum import IntEnum
+from typing import Any
 
 from refloader.btf import StringTable
 from refloader.errors import BTFError
@@ -78,13 +79,61 @@ class CoreRelo:
     extra: bytes = b""
 
 
-@dataclass
-class ExtSection:
-    """The records of one info block for one ELF section."""
+_Rec = FuncInfo | LineInfo | CoreRelo
+_Records = list[FuncInfo] | list[LineInfo] | list[CoreRelo]
+#: a record's fields as unpacked: insn_off first, then the other fields (and ``extra``)
+_Row = tuple[Any, ...]
 
-    sec_name_off: int
-    sec_name: str
-    records: list[FuncInfo] | list[LineInfo] | list[CoreRelo]
+
+class ExtSection:
+    """The records of one info block for one ELF section.
+
+    A parsed section keeps the unpacked rows and builds ``records`` from them on first use:
+    the loader rebases rows straight into each function's records, so an object that is
+    only opened and loaded never builds the section's own copies."""
+
+    __slots__ = ("_rec_type", "_records", "_rows", "sec_name", "sec_name_off")
+
+    def __init__(self, sec_name_off: int, sec_name: str, records: _Records | None = None, *,
+                 rows: list[_Row] | None = None, rec_type: type[_Rec] = FuncInfo) -> None:
+        self.sec_name_off = sec_name_off
+        self.sec_name = sec_name
+        self._records = [] if records is None and rows is None else records
+        self._rows = rows
+        self._rec_type = rec_type
+
+    @property
+    def records(self) -> _Records:
+        """The records (built from the unpacked rows on first use)."""
+        recs = self._records
+        if recs is None:
+            make = self._rec_type
+            built: list[Any] = [make(*r) for r in self._rows or ()]
+            self._records, self._rows = built, None
+            return built
+        return recs
+
+    @records.setter
+    def records(self, value: _Records) -> None:
+        self._records, self._rows = value, None
+
+    def rows(self) -> list[_Row]:
+        """Every record's fields as a tuple (the unpacked rows while ``records`` is unbuilt)."""
+        if self._rows is not None:
+            return self._rows
+        return [astuple(r) for r in self.records]
+
+    def __repr__(self) -> str:
+        return (f"ExtSection(sec_name_off={self.sec_name_off!r}, sec_name={self.sec_name!r}, "
+                f"records={self.records!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ExtSection):
+            return NotImplemented
+        return (self.sec_name_off, self.sec_name, self.records) == (
+            other.sec_name_off, other.sec_name, other.records)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
 
 
 @dataclass
@@ -167,9 +216,6 @@ class BtfExt:
         return head + self.header_extra + f + ln + c
 
 
-_Rec = FuncInfo | LineInfo | CoreRelo
-
-
 def _parse_block(raw: bytes, start: int, length: int, fields: str, what: str,
                  strings: StringTable, e: str, rec_type: type[_Rec]
                  ) -> tuple[int, list[ExtSection]]:
@@ -197,9 +243,9 @@ def _parse_block(raw: bytes, start: int, length: int, fields: str, what: str,
         if num == 0 or pos + num * rec_size > end:
             raise BTFError(f"BTF.ext {what}: bad record count {num}", section=".BTF.ext",
                            offset=pos - 8)
-        recs = [rec_type(*f) for f in struct.iter_unpack(fmt, raw[pos:pos + num * rec_size])]
+        rows = list(struct.iter_unpack(fmt, raw[pos:pos + num * rec_size]))
         pos += num * rec_size
-        secs.append(ExtSection(name_off, strings.get(name_off), recs))  # type: ignore[arg-type]
+        secs.append(ExtSection(name_off, strings.get(name_off), rows=rows, rec_type=rec_type))
     return rec_size, secs
 
 

@@ -10,8 +10,9 @@ offsets rebased to the function's first instruction (in instructions, not bytes)
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
-from refloader.btf_ext import BtfExt, CoreRelo, FuncInfo, LineInfo
+from refloader.btf_ext import BtfExt, CoreRelo, ExtSection, FuncInfo, LineInfo
 from refloader.elf import (
     SHF_EXECINSTR,
     STB_LOCAL,
@@ -101,50 +102,43 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
 
 #: (first instruction, end instruction, function) of a function in its section
 _Span = tuple[int, int, ProgramSpec]
+_R = TypeVar("_R", FuncInfo, LineInfo, CoreRelo)
 
 
 def _assign_ext(progs: list[ProgramSpec], ext: BtfExt) -> None:
     by_sec: dict[str, list[_Span]] = {}
     for p in progs:
         by_sec.setdefault(p.section, []).append((p.sec_insn_off, p.sec_insn_off + p.insn_cnt, p))
-    # Records are copied to their function with insn_off rebased from bytes since the section
-    # start to instructions since the function start (the .BTF.ext records stay as read).
+    # Records are built once, for their function, from the unpacked .BTF.ext rows, insn_off
+    # rebased from bytes since the section start to instructions since the function start
+    # (the .BTF.ext records stay as read).
     for sec_name, spans in by_sec.items():
-        # A record outside every function belongs to a weak function the static linker
-        # replaced by a strong one (its code stays, its symbol goes): libbpf skips it
-        # ("skipping CO-RE relocation ... belonging to eliminated weak subprogram").
-        for s in ext.func_info:
-            if s.sec_name == sec_name:
-                for fi in s.records:
-                    if isinstance(fi, FuncInfo) and (
-                            o := _owner(spans, fi.insn_off, sec_name, "func_info")) is not None:
-                        o[2].func_info.append(FuncInfo(fi.insn_off // BPF_INSN_SZ - o[0],
-                                                       fi.type_id, fi.extra))
-        for s in ext.line_info:
-            if s.sec_name == sec_name:
-                for li in s.records:
-                    if isinstance(li, LineInfo) and (
-                            o := _owner(spans, li.insn_off, sec_name, "line_info")) is not None:
-                        o[2].line_info.append(LineInfo(li.insn_off // BPF_INSN_SZ - o[0],
-                                                       li.file_name_off, li.line_off,
-                                                       li.line_col, li.extra))
-        for s in ext.core_relos:
-            if s.sec_name == sec_name:
-                for cr in s.records:
-                    if isinstance(cr, CoreRelo) and (o := _owner(
-                            spans, cr.insn_off, sec_name, "CO-RE relocation")) is not None:
-                        o[2].core_relos.append(CoreRelo(cr.insn_off // BPF_INSN_SZ - o[0],
-                                                        cr.type_id, cr.access_str_off, cr.kind,
-                                                        cr.extra))
+        _rebase([(a, b, p.func_info) for a, b, p in spans], ext.func_info, sec_name,
+                "func_info", FuncInfo)
+        _rebase([(a, b, p.line_info) for a, b, p in spans], ext.line_info, sec_name,
+                "line_info", LineInfo)
+        _rebase([(a, b, p.core_relos) for a, b, p in spans], ext.core_relos, sec_name,
+                "CO-RE relocation", CoreRelo)
 
 
-def _owner(spans: list[_Span], byte_off: int, sec: str, what: str) -> _Span | None:
-    """The span of the function holding the record, or None (an eliminated weak function's
-    code)."""
-    if byte_off % BPF_INSN_SZ:
-        raise ParseError(f"{what} record at unaligned offset", section=sec, offset=byte_off)
-    idx = byte_off // BPF_INSN_SZ
-    for span in spans:
-        if span[0] <= idx < span[1]:
-            return span
-    return None
+def _rebase(spans: list[tuple[int, int, list[_R]]], block: list[ExtSection], sec_name: str,
+            what: str, make: type[_R]) -> None:
+    """Hand the records of ``sec_name`` in ``block`` to the lists of their functions.  A
+    record outside every function belongs to a weak function the static linker replaced by
+    a strong one (its code stays, its symbol goes): libbpf skips it ("skipping CO-RE
+    relocation ... belonging to eliminated weak subprogram")."""
+    for s in block:
+        if s.sec_name != sec_name:
+            continue
+        for row in s.rows():
+            byte_off = row[0]
+            if byte_off % BPF_INSN_SZ:
+                raise ParseError(f"{what} record at unaligned offset", section=sec_name,
+                                 offset=byte_off)
+            idx = byte_off // BPF_INSN_SZ
+            for first, end, out in spans:
+                if first <= idx < end:
+                    rec = make(*row)  # all fields as read (a plain * call is the cheapest)
+                    rec.insn_off = idx - first
+                    out.append(rec)
+                    break
