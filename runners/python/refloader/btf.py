@@ -540,7 +540,10 @@ class Btf:
                            str_len, bytes(raw[BTF_HEADER_LEN:hdr_len]))
         strings = StringTable(bytes(raw[s0:s0 + str_len]))
         strings.index_all()
-        types = _parse_types(raw[t0:t0 + type_len], strings, e, t0)
+        buf = raw[t0:t0 + type_len]
+        types = _parse_types_fast(buf, strings, e)
+        if types is None:  # anything unusual: the reference parser raises the exact error
+            types = _parse_types(buf, strings, e, t0)
         return cls(header, types, strings, e)
 
     @classmethod
@@ -679,6 +682,113 @@ _SIZE_OF_REFERENCED = (Typedef, Volatile, Const, Restrict, TypeTag, Var, DeclTag
 
 
 # ---- (de)serialisation of the type section ----------------------------------------------
+
+
+def _parse_types_fast(buf: bytes, strings: StringTable, e: str) -> list[BtfType] | None:
+    """The records ``_parse_types`` builds, read from one list of u32 words (one ``array``
+    call for the whole section instead of a struct call per field group); names only from
+    the decoded string index.  None when anything is unusual (a truncated record, an
+    unknown kind, a name offset not at the start of an indexed string): the reference
+    parser then builds the records or raises its error, in its order."""
+    try:
+        words = array("I", buf)
+    except ValueError:  # not a whole number of u32 words
+        return None
+    if _SWAP[e]:
+        words.byteswap()
+    w = words.tolist()
+    n = len(w)
+    names = strings._by_off
+    ref_kinds = _REF_KINDS_INT
+    types: list[BtfType] = [Void("", 0, False)]
+    append = types.append
+    i = 0
+    try:
+        while i < n:
+            name_off, info, st = w[i], w[i + 1], w[i + 2]
+            name = names[name_off]
+            i += 3
+            kind = (info >> 24) & 0x1F
+            kflag = info >= 0x80000000
+            ref = ref_kinds.get(kind)
+            if ref is not None:
+                append(ref(name, name_off, kflag, st))
+                continue
+            vlen = info & 0xFFFF
+            if kind == 1:  # INT
+                enc = w[i]
+                i += 1
+                append(Int(name, name_off, kflag, st, (enc >> 24) & 0xF, (enc >> 16) & 0xFF,
+                           enc & 0xFF))
+            elif kind == 4 or kind == 5:  # STRUCT, UNION
+                j, i = i, i + 3 * vlen
+                if i > n:
+                    return None
+                members = []  # (loops, not comprehensions: a comprehension is a call in 3.11)
+                for k in range(j, i, 3):
+                    members.append(Member(names[w[k]], w[k], w[k + 1], w[k + 2]))
+                append((Struct if kind == 4 else Union)(name, name_off, kflag, st, members))
+            elif kind == 12:  # FUNC
+                append(Func(name, name_off, kflag, st, vlen))
+            elif kind == 13:  # FUNC_PROTO
+                j, i = i, i + 2 * vlen
+                if i > n:
+                    return None
+                params = []
+                for k in range(j, i, 2):
+                    params.append(Param(names[w[k]], w[k], w[k + 1]))
+                append(FuncProto(name, name_off, kflag, st, params))
+            elif kind == 3:  # ARRAY
+                append(Array(name, name_off, kflag, w[i], w[i + 1], w[i + 2]))
+                i += 3
+            elif kind == 14:  # VAR
+                append(Var(name, name_off, kflag, st, w[i]))
+                i += 1
+            elif kind == 15:  # DATASEC
+                j, i = i, i + 3 * vlen
+                if i > n:
+                    return None
+                secinfos = []
+                for k in range(j, i, 3):
+                    secinfos.append(VarSecinfo(w[k], w[k + 1], w[k + 2]))
+                append(Datasec(name, name_off, kflag, st, secinfos))
+            elif kind == 6:  # ENUM
+                j, i = i, i + 2 * vlen
+                if i > n:
+                    return None
+                values = []
+                for k in range(j, i, 2):
+                    v = w[k + 1]
+                    if kflag and v >= 1 << 31:
+                        v -= 1 << 32
+                    values.append(EnumValue(names[w[k]], w[k], v))
+                append(Enum(name, name_off, kflag, st, values))
+            elif kind == 19:  # ENUM64
+                j, i = i, i + 3 * vlen
+                if i > n:
+                    return None
+                values = []
+                for k in range(j, i, 3):
+                    v = w[k + 2] << 32 | w[k + 1]
+                    if kflag and v >= 1 << 63:
+                        v -= 1 << 64
+                    values.append(EnumValue(names[w[k]], w[k], v))
+                append(Enum64(name, name_off, kflag, st, values))
+            elif kind == 7:  # FWD
+                append(Fwd(name, name_off, kflag))
+            elif kind == 16:  # FLOAT
+                append(Float(name, name_off, kflag, st))
+            elif kind == 17:  # DECL_TAG: component_idx is an s32
+                c = w[i]
+                i += 1
+                append(DeclTag(name, name_off, kflag, st, c - (1 << 32) if c >= 1 << 31 else c))
+            else:
+                return None
+    except (IndexError, KeyError):  # truncated, or a name the index does not hold
+        return None
+    if i != n:  # the last record ran past the end
+        return None
+    return types
 
 
 def _parse_types(buf: bytes, strings: StringTable, e: str, base: int) -> list[BtfType]:
