@@ -223,9 +223,14 @@ def link_program(main: ProgramSpec, progs: list[ProgramSpec],
     """Append called sub-programs to ``main`` and fix call/function-address immediates."""
     lp = LinkedProgram(main, bytearray(main.insns))
     _place(lp, main, 0, relos)
-    subs = [p for p in progs if p.is_subprog]
-    text_idx = next((p.sec_index for p in progs if p.section == ".text"), -1)
-    _reloc_code(lp, main, subs, relos, plan or Plan(), text_idx)
+    subs: list[ProgramSpec] = []
+    text_idx: int | None = None  # the first .text function's section
+    for p in progs:
+        if p.is_subprog:
+            subs.append(p)
+        if text_idx is None and p.section == ".text":
+            text_idx = p.sec_index
+    _reloc_code(lp, main, subs, relos, plan or Plan(), -1 if text_idx is None else text_idx)
     return lp
 
 
@@ -246,46 +251,71 @@ def _place(lp: LinkedProgram, p: ProgramSpec, at: int, relos: dict[str, list[Rel
                       for r in p.core_relos]
 
 
-_CALL_OR_LDIMM64 = frozenset((I.BPF_CALL_INSN, I.BPF_LD_IMM64))
+def _link_candidates(image: bytearray, base: int, cnt: int, by_idx: dict[int, Reloc]
+                     ) -> list[int]:
+    """Ascending indexes (relative to ``base``) of the ``cnt`` instructions that can need
+    linking: those with a relocation, and every call and ld_imm64 (the others are left
+    alone).  Linking never changes the opcode of a later instruction of this range, so
+    they can be found first."""
+    codes = image[base * I.BPF_INSN_SZ:(base + cnt) * I.BPF_INSN_SZ:I.BPF_INSN_SZ]
+    found = [i for i in by_idx if 0 <= i < cnt] if by_idx else []
+    for code in _CALL_OR_LDIMM64:  # found by bytes.find over the opcode bytes alone
+        i = codes.find(code)
+        while i >= 0:
+            found.append(i)
+            i = codes.find(code, i + 1)
+    return sorted(set(found)) if len(found) > 1 else found
+
+
+_CALL_OR_LDIMM64 = (I.BPF_CALL_INSN, I.BPF_LD_IMM64)
+# the kinds as module constants, compared by identity (a class attribute read per test
+# costs more than the test)
+_LD64, _DATA, _CALL = RelocKind.RELO_LD64, RelocKind.RELO_DATA, RelocKind.RELO_CALL
+_SUBPROG_ADDR, _EXTERN_POISON = RelocKind.RELO_SUBPROG_ADDR, RelocKind.RELO_EXTERN_POISON
+_EXTERN_LD64, _EXTERN_CALL = RelocKind.RELO_EXTERN_LD64, RelocKind.RELO_EXTERN_CALL
 
 
 def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
                 relos: dict[str, list[Reloc]], plan: Plan, text_idx: int) -> None:
     base = lp.placed[prog.name]
     by_idx = {r.insn_idx: r for r in relos.get(prog.name, [])}
-    for i in range(prog.insn_cnt):
+    image = lp.image
+    for i in _link_candidates(image, base, prog.insn_cnt, by_idx):
         idx = base + i
         r = by_idx.get(i)
-        if r is None and lp.image[idx * I.BPF_INSN_SZ] not in _CALL_OR_LDIMM64:
-            continue  # no relocation, neither a call nor an ld_imm64: nothing to link
-        _, _, _, _, imm = I.get(lp.image, idx)
         target_sec = text_idx
-        if r is not None and r.kind in (RelocKind.RELO_EXTERN_CALL,
-                                        RelocKind.RELO_EXTERN_LD64):
+        kind = r.kind if r is not None else None
+        if kind is _EXTERN_CALL or kind is _EXTERN_LD64:
             continue  # patched with the extern's value by apply_data_relos
-        if r is not None and r.kind == RelocKind.RELO_EXTERN_POISON:
-            I.put(lp.image, idx, I.BPF_CALL_INSN, 0, 0, 0, POISON_CALL_KFUNC_BASE + i)
+        if kind is _EXTERN_POISON:
+            I.put(image, idx, I.BPF_CALL_INSN, 0, 0, 0, POISON_CALL_KFUNC_BASE + i)
             continue
-        if r is not None and r.kind == RelocKind.RELO_CALL:
+        # opcode and src_reg read here once (I.is_pseudo_func/is_pseudo_call, inline)
+        code, src = image[idx * I.BPF_INSN_SZ], image[idx * I.BPF_INSN_SZ + 1] >> 4
+        if kind is _CALL:
+            assert r is not None
+            imm = I.get(image, idx)[4]
             sym_off = r.sym_off if plan.call_use_st_value else 0
             if r.sym_is_section and not plan.call_keep_addend:
                 sub_idx = sym_off // 8  # mutation: the addend in imm is dropped
             else:
                 sub_idx = sym_off // 8 + imm + 1
             target_sec = r.sym_shndx
-        elif r is not None and r.kind == RelocKind.RELO_SUBPROG_ADDR:
+        elif kind is _SUBPROG_ADDR:
+            assert r is not None
             if not plan.mark_pseudo_func:
                 continue  # mutation: stays a plain 64-bit constant
-            sub_idx = (r.sym_off + imm) // 8
+            sub_idx = (r.sym_off + I.get(image, idx)[4]) // 8
             # libbpf marks the ld_imm64 as a function address (clang leaves src_reg 0)
-            I.set_src(lp.image, idx, I.BPF_PSEUDO_FUNC)
-        elif I.is_pseudo_func(lp.image, idx):
+            I.set_src(image, idx, I.BPF_PSEUDO_FUNC)
+        elif code == I.BPF_LD_IMM64 and src == I.BPF_PSEUDO_FUNC:
             raise RelocationError(f"prog '{prog.name}': missing subprog addr relo",
                                   section=prog.section, insn=i)
-        elif I.is_pseudo_call(lp.image, idx):
+        elif code == I.BPF_CALL_INSN and src == I.BPF_PSEUDO_CALL:
             if not plan.link_relocationless_calls:
                 continue  # mutation: the callee is not brought in
-            sub_idx = prog.sec_insn_off + i + imm + 1  # same-section call without relo
+            # a same-section call without relocation
+            sub_idx = prog.sec_insn_off + i + I.get(image, idx)[4] + 1
             target_sec = prog.sec_index if prog.is_subprog else text_idx
         else:
             continue
@@ -301,7 +331,7 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
             lp.image += sub.insns
             _place(lp, sub, at, relos)
             _reloc_code(lp, sub, subs, relos, plan, text_idx)
-        if r is not None and r.kind == RelocKind.RELO_CALL:
+        if kind is _CALL:
             if sub.name in lp.called and not plan.patch_repeated_calls:
                 continue  # mutation: later calls keep clang's imm
             lp.called.add(sub.name)
@@ -312,32 +342,36 @@ def apply_data_relos(lp: LinkedProgram, map_fds: list[int], plan: Plan | None = 
                      externs: ExternTable | None = None) -> None:
     """Patch map references (``bpf_object__relocate_data``) with the created maps' fds,
     and extern references with their resolved values."""
+    if not lp.relos:
+        return
     plan = plan or Plan()
     for r in lp.relos:
-        if r.from_subprog and not plan.apply_subprog_data_relos and r.kind in (
-                RelocKind.RELO_LD64, RelocKind.RELO_DATA, RelocKind.RELO_EXTERN_LD64):
+        kind = r.kind
+        if r.from_subprog and not plan.apply_subprog_data_relos and (
+                kind is _LD64 or kind is _DATA or kind is _EXTERN_LD64):
             continue  # mutation calls.subprog_relocs
-        if r.kind in (RelocKind.RELO_EXTERN_LD64, RelocKind.RELO_EXTERN_CALL):
+        if kind is _EXTERN_LD64 or kind is _EXTERN_CALL:
             assert externs is not None
             _apply_extern(lp, r, externs, map_fds)
             continue
-        if r.kind not in (RelocKind.RELO_LD64, RelocKind.RELO_DATA):
+        if kind is not _LD64 and kind is not _DATA:
             continue
-        if r.kind == RelocKind.RELO_LD64 and not plan.apply_map_relocs:
+        if kind is _LD64 and not plan.apply_map_relocs:
             continue
         if map_fds[r.map_index] < 0:
             raise RelocationError(f"prog '{lp.prog.name}': map of '{r.sym_name}' was not "
                                   "created", section=lp.prog.section, insn=r.insn_idx,
                                   symbol=r.sym_name)
-        if r.kind == RelocKind.RELO_LD64:
-            I.set_src(lp.image, r.insn_idx, I.BPF_PSEUDO_MAP_FD)
-            I.set_imm(lp.image, r.insn_idx, map_fds[r.map_index])
-        elif r.kind == RelocKind.RELO_DATA:
-            _, _, _, _, imm0 = I.get(lp.image, r.insn_idx)
+        # src_reg and imm of the ld_imm64 in one write (as set_src then set_imm)
+        code, dst, _, off, imm0 = I.get(lp.image, r.insn_idx)
+        if kind is _LD64:
+            I.put(lp.image, r.insn_idx, code, dst, I.BPF_PSEUDO_MAP_FD, off,
+                  map_fds[r.map_index])
+        else:  # RELO_DATA
             addend = imm0 if plan.data_reloc_keep_addend else 0
             I.set_imm(lp.image, r.insn_idx + 1, addend + r.sym_off)
-            I.set_src(lp.image, r.insn_idx, I.BPF_PSEUDO_MAP_VALUE)
-            I.set_imm(lp.image, r.insn_idx, map_fds[r.map_index])
+            I.put(lp.image, r.insn_idx, code, dst, I.BPF_PSEUDO_MAP_VALUE, off,
+                  map_fds[r.map_index])
 
 
 def _apply_extern(lp: LinkedProgram, r: Reloc, externs: ExternTable,
