@@ -256,46 +256,53 @@ class ProgLoad(NamedTuple):
     section: str = ""
 
 
+def _prog_load_attr(a: ProgLoad) -> tuple[ctypes.Array[ctypes.c_char], ProgLoadAttr]:
+    """The BPF_PROG_LOAD attr of ``a`` (no log) and the one buffer its pointers point into
+    (the caller keeps it alive during the call)."""
+    insns, fi, li = a.insns, a.func_info, a.line_info
+    # one copy of all the kernel reads: insns, func_info, line_info (whole records of 8 and
+    # 16 bytes, each starts aligned), then the license, NUL-terminated by the buffer
+    buf = ctypes.create_string_buffer(insns + fi + li + a.license.encode())
+    base = ctypes.addressof(buf)
+    fi_at = base + len(insns)
+    li_at = fi_at + len(fi)
+    attr = ProgLoadAttr(  # every field up to attach_btf_id, in order
+        a.prog_type, len(insns) // 8, base, li_at + len(li), 0, 0, 0, a.kern_version,
+        a.prog_flags, a.name.encode()[:BPF_OBJ_NAME_LEN - 1], 0, a.expected_attach_type,
+        a.prog_btf_fd,
+        a.func_info_rec_size if fi else 0, fi_at if fi else 0,
+        len(fi) // a.func_info_rec_size if fi else 0,
+        a.line_info_rec_size if li else 0, li_at if li else 0,
+        len(li) // a.line_info_rec_size if li else 0,
+        a.attach_btf_id)
+    return buf, attr
+
+
 def prog_load(a: ProgLoad, log_level: int = 0) -> int:
     """BPF_PROG_LOAD; first without a log, then with growing logs to report the failure."""
-    insns = ctypes.create_string_buffer(a.insns, len(a.insns))
-    lic = ctypes.create_string_buffer(a.license.encode() + b"\0")
-    fi = ctypes.create_string_buffer(a.func_info, len(a.func_info)) if a.func_info else None
-    li = ctypes.create_string_buffer(a.line_info, len(a.line_info)) if a.line_info else None
-
-    def attempt(level: int, log: ctypes.Array[ctypes.c_char] | None) -> int:
-        attr = ProgLoadAttr(
-            prog_type=a.prog_type, insn_cnt=len(a.insns) // 8, insns=_addr(insns),
-            license=_addr(lic), kern_version=a.kern_version, prog_flags=a.prog_flags,
-            prog_name=a.name.encode()[:BPF_OBJ_NAME_LEN - 1],
-            expected_attach_type=a.expected_attach_type, prog_btf_fd=a.prog_btf_fd,
-            attach_btf_id=a.attach_btf_id)
-        if fi is not None:
-            attr.func_info, attr.func_info_rec_size = _addr(fi), a.func_info_rec_size
-            attr.func_info_cnt = len(a.func_info) // a.func_info_rec_size
-        if li is not None:
-            attr.line_info, attr.line_info_rec_size = _addr(li), a.line_info_rec_size
-            attr.line_info_cnt = len(a.line_info) // a.line_info_rec_size
-        if log is not None:
-            attr.log_level, attr.log_buf, attr.log_size = level, _addr(log), len(log)
-        return sys_bpf(BPF_PROG_LOAD, attr)
-
+    keep, attr = _prog_load_attr(a)
+    if log_level:
+        log = _log(1 << 20)
+        attr.log_level, attr.log_buf, attr.log_size = log_level, _addr(log), len(log)
     try:
-        return attempt(0, None) if log_level == 0 else attempt(log_level, _log(1 << 20))
+        return sys_bpf(BPF_PROG_LOAD, attr)
     except OSError as first:
         err: OSError = first
     size = 1 << 20
     text = ""
     while size <= 1 << 26:
         log = _log(size)
+        keep, attr = _prog_load_attr(a)  # a fresh attr: the kernel may write fields back
+        attr.log_level, attr.log_buf, attr.log_size = max(1, log_level), _addr(log), len(log)
         try:
-            return attempt(max(1, log_level), log)  # succeeded with a log: accept it
+            return sys_bpf(BPF_PROG_LOAD, attr)  # succeeded with a log: accept it
         except OSError as exc:
             text = log.value.decode(errors="replace")
             if exc.errno != errno_mod.ENOSPC:
                 err = exc
                 break
             size <<= 2
+    del keep
     raise _kerr(f"prog '{a.name}': BPF_PROG_LOAD", err, text or None, section=a.section,
                 symbol=a.name) from err
 
