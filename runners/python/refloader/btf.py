@@ -910,22 +910,17 @@ def _marshal_types_fast(types: list[BtfType], strings: StringTable, e: str) -> b
                 no = off(t.name, no)
             k = t.kind
             head = (t.kind_flag << 31) | (k << 24)
-            if k == 4 or k == 5:  # STRUCT, UNION
+            if k == 1:  # INT (branches in the order of how common the kinds are)
+                more((no, head, t.size, (t.encoding << 24) | (t.offset << 16) | t.bits))
+            elif k in _REF_KINDS_INT:  # PTR, TYPEDEF, modifiers: vlen 0, the type id
+                more((no, head, t.type))
+            elif k == 4 or k == 5:  # STRUCT, UNION
                 more((no, head | len(t.members), t.size))
                 for m in t.members:
                     mo = m.name_off
                     if known(mo) != m.name:
                         mo = off(m.name, mo)
                     more((mo, m.type, m.offset))
-            elif k == 13:  # FUNC_PROTO
-                more((no, head | len(t.params), t.type))
-                for p in t.params:
-                    po = p.name_off
-                    if known(po) != p.name:
-                        po = off(p.name, po)
-                    more((po, p.type))
-            elif k == 1:  # INT
-                more((no, head, t.size, (t.encoding << 24) | (t.offset << 16) | t.bits))
             elif k == 3:  # ARRAY
                 more((no, head, 0, t.type, t.index_type, t.nelems))
             elif k == 14:  # VAR
@@ -934,6 +929,15 @@ def _marshal_types_fast(types: list[BtfType], strings: StringTable, e: str) -> b
                 more((no, head | len(t.vars), t.size))
                 for vs in t.vars:
                     more((vs.type, vs.offset, vs.size))
+            elif k == 13:  # FUNC_PROTO
+                more((no, head | len(t.params), t.type))
+                for p in t.params:
+                    po = p.name_off
+                    if known(po) != p.name:
+                        po = off(p.name, po)
+                    more((po, p.type))
+            elif k == 12:  # FUNC: vlen holds the linkage
+                more((no, head | t.linkage, t.type))
             elif k == 6:  # ENUM
                 more((no, head | len(t.values), t.size))
                 for v in t.values:
@@ -953,7 +957,7 @@ def _marshal_types_fast(types: list[BtfType], strings: StringTable, e: str) -> b
                 c = t.component_idx
                 ok = type(c) is int and -0x80000000 <= c < 0x80000000
                 more((no, head, t.type, c & 0xFFFFFFFF if ok else -1))  # -1: refused below
-            else:  # FUNC (vlen: linkage), PTR, modifiers, TYPEDEF, FWD, FLOAT: no trailing data
+            else:  # FWD, FLOAT: no trailing data
                 more((no, head | t.vlen(), t.size_or_type()))
         packed = array("I", words)
     except Exception:  # a value no u32 (s32), or worse: the reference path raises the error
