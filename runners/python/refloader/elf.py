@@ -38,6 +38,7 @@ SHT_LLVM_ADDRSIG = 0x6FFF4C03
 SHF_WRITE = 0x1
 SHF_ALLOC = 0x2
 SHF_EXECINSTR = 0x4
+_LOADABLE = SHF_ALLOC | SHF_EXECINSTR
 STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
 STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_SECTION = 0, 1, 2, 3
 STV_DEFAULT, STV_INTERNAL, STV_HIDDEN = 0, 1, 2
@@ -113,6 +114,9 @@ class ElfObject:
     #: first section of each name, built on first use (``sections`` is not changed later)
     _by_name: dict[str, ElfSection] | None = field(default=None, init=False, repr=False,
                                                    compare=False)
+    #: ``loadable_sections()``, found by the reader's pass or on first use
+    _loadable: list[ElfSection] | None = field(default=None, init=False, repr=False,
+                                               compare=False)
 
     def section_by_name(self, name: str) -> ElfSection | None:
         """The first section called ``name``, or None."""
@@ -122,6 +126,14 @@ class ElfObject:
                 by_name.setdefault(s.name, s)
             self._by_name = by_name
         return self._by_name.get(name)
+
+    def loadable_sections(self) -> list[ElfSection]:
+        """The sections with SHF_ALLOC or SHF_EXECINSTR set, other than symbol and
+        relocation tables (where code and data maps come from), in index order."""
+        if self._loadable is None:
+            self._loadable = [s for s in self.sections if s.sh_flags & _LOADABLE
+                              and s.sh_type != SHT_SYMTAB and s.sh_type != SHT_REL]
+        return self._loadable
 
     def section(self, index: int) -> ElfSection:
         """The section at ``index``; ParseError if out of range."""
@@ -276,6 +288,7 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
     sections: list[ElfSection] = []
     symtabs: list[ElfSection] = []
     relsecs: list[ElfSection] = []  # symbol and relocation tables found in the same pass
+    loadable: list[ElfSection] = []  # and ElfObject.loadable_sections()
     size = len(raw)
     # names inline (a helper call per section/symbol adds up) from the table decoded once:
     # latin-1 keeps one character per byte, so string offsets are byte offsets
@@ -306,6 +319,8 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
             symtabs.append(sec)
         elif sh_type == SHT_REL:
             relsecs.append(sec)
+        elif sh_flags & _LOADABLE:
+            loadable.append(sec)
     if len(symtabs) > 1:
         raise ParseError(f"{path}: multiple symbol tables", section=symtabs[1].name)
     if not symtabs:
@@ -345,6 +360,7 @@ def _read_struct(path: str, raw: bytes) -> ElfObject:
         rel_names[sec.sh_info] = sec.name
     obj = ElfObject(path, sections, symbols, rels, rel_names)
     obj._by_name = {s.name: s for s in reversed(sections)}  # the first of a name wins
+    obj._loadable = loadable
     return obj
 
 

@@ -329,8 +329,8 @@ def data_maps(elf: ElfObject, btf: Btf | None, obj_name: str,
     plan = plan or Plan()
     specs = []
     custom = plan.custom_data_sections
-    for sec in elf.sections:
-        name = sec.name  # is_data_section inline: this runs for every section of the object
+    for sec in elf.loadable_sections():  # SHF_ALLOC is tested below
+        name = sec.name  # is_data_section inline: this runs for every candidate section
         if not (name in _DATA_SECS or (custom and name.startswith(_DATA_PREFIXES))) \
                 or sec.sh_size == 0:
             continue

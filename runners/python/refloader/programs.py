@@ -67,7 +67,7 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
     for s in elf.symbols:
         if s.type == STT_FUNC:
             funcs_of.setdefault(s.shndx, []).append(s)
-    for sec in elf.sections:
+    for sec in elf.loadable_sections():
         if not sec.sh_flags & SHF_EXECINSTR or sec.sh_type != 1 or sec.sh_size == 0:
             continue
         funcs = funcs_of.get(sec.index, [])
