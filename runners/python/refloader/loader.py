@@ -495,14 +495,21 @@ def _read_btf(elf: ElfObject, path: str) -> Btf | None:
         return s.sh_size if s is not None else None
 
     # libbpf find_elf_var_sym: the first global/weak variable symbol of that name
-    # (static variables keep linkage static in BTF and are skipped by fixup_datasecs)
-    globals_: dict[str, tuple[int, bool]] = {}
-    for s in elf.symbols:
-        if s.name and s.bind != STB_LOCAL and s.type != STT_SECTION:
-            globals_.setdefault(s.name, (s.st_value, s.visibility in (1, 2)))
+    # (static variables keep linkage static in BTF and are skipped by fixup_datasecs); the
+    # table is built on the first lookup (an object without global variables needs none)
+    globals_: dict[str, tuple[int, bool]] | None = None
+
+    def symbol(name: str) -> tuple[int, bool] | None:
+        nonlocal globals_
+        if globals_ is None:
+            globals_ = {}
+            for s in elf.symbols:
+                if s.name and s.bind != STB_LOCAL and s.type != STT_SECTION:
+                    globals_.setdefault(s.name, (s.st_value, s.visibility in (1, 2)))
+        return globals_.get(name)
 
     try:
-        fixup_datasecs(btf, section_size, globals_.get)
+        fixup_datasecs(btf, section_size, symbol)
     except BTFError as exc:
         raise BTFError(f"{path}: {exc.message}", section=exc.section,
                        symbol=exc.symbol) from exc
