@@ -94,7 +94,7 @@ class ExtSection:
 
     __slots__ = ("_rec_type", "_records", "_rows", "sec_name", "sec_name_off")
 
-    def __init__(self, sec_name_off: int, sec_name: str, records: _Records | None = None, *,
+    def __init__(self, sec_name_off: int, sec_name: str, records: _Records | None = None,
                  rows: list[_Row] | None = None, rec_type: type[_Rec] = FuncInfo) -> None:
         self.sec_name_off = sec_name_off
         self.sec_name = sec_name
@@ -184,23 +184,21 @@ class BtfExt:
         if hdr_len < BTF_EXT_HEADER_MIN or hdr_len > len(raw):
             raise BTFError(f"bad BTF.ext hdr_len {hdr_len}", section=".BTF.ext", offset=4)
         fo, fl, lo, ll = struct.unpack_from(e + "IIII", raw, 8)
-        ext = cls(magic, version, flags, hdr_len, endian=e)
-        known = BTF_EXT_HEADER_MIN
-        if hdr_len >= BTF_EXT_HEADER_CORE:
+        has_core = hdr_len >= BTF_EXT_HEADER_CORE
+        if has_core:
             co, cl = struct.unpack_from(e + "II", raw, 24)
-            ext.has_core_block = True
             known = BTF_EXT_HEADER_CORE
         else:
             co = cl = 0
-        ext.header_extra = bytes(raw[known:hdr_len])
-        ext.func_info_rec_size, ext.func_info = _parse_block(
-            raw, hdr_len + fo, fl, "II", "func_info", strings, e, FuncInfo)
-        ext.line_info_rec_size, ext.line_info = _parse_block(
-            raw, hdr_len + lo, ll, "IIII", "line_info", strings, e, LineInfo)
-        if ext.has_core_block:
-            ext.core_relo_rec_size, ext.core_relos = _parse_block(
-                raw, hdr_len + co, cl, "IIII", "core_relo", strings, e, CoreRelo)
-        return ext
+            known = BTF_EXT_HEADER_MIN
+        f_size, f_secs = _parse_block(raw, hdr_len + fo, fl, "II", 8, "func_info", strings, e,
+                                      FuncInfo)
+        l_size, l_secs = _parse_block(raw, hdr_len + lo, ll, "IIII", 16, "line_info", strings,
+                                      e, LineInfo)
+        c_size, c_secs = _parse_block(raw, hdr_len + co, cl, "IIII", 16, "core_relo", strings,
+                                      e, CoreRelo) if has_core else (16, [])
+        return cls(magic, version, flags, hdr_len, f_size, l_size, c_size, f_secs, l_secs,
+                   c_secs, has_core, e, bytes(raw[known:hdr_len]))
 
     def marshal(self) -> bytes:
         """Serialise back (func_info, line_info, core_relo blocks, in that order)."""
@@ -216,11 +214,11 @@ class BtfExt:
         return head + self.header_extra + f + ln + c
 
 
-def _parse_block(raw: bytes, start: int, length: int, fields: str, what: str,
+def _parse_block(raw: bytes, start: int, length: int, fields: str, min_rec: int, what: str,
                  strings: StringTable, e: str, rec_type: type[_Rec]
                  ) -> tuple[int, list[ExtSection]]:
-    """One info block; ``fields``: the struct format of the record's known fields."""
-    min_rec = struct.calcsize(fields)
+    """One info block; ``fields``: the struct format of the record's known fields, of
+    ``min_rec`` bytes."""
     if length == 0:
         return min_rec, []
     end = start + length
@@ -235,17 +233,18 @@ def _parse_block(raw: bytes, start: int, length: int, fields: str, what: str,
     fmt = e + fields + (f"{rec_size - min_rec}s" if rec_size > min_rec else "")
     pos = start + 4
     secs: list[ExtSection] = []
+    sec_head = e + "II"
     while pos < end:
         if pos + 8 > end:
             raise BTFError(f"BTF.ext {what} truncated", section=".BTF.ext", offset=pos)
-        name_off, num = struct.unpack_from(e + "II", raw, pos)
+        name_off, num = struct.unpack_from(sec_head, raw, pos)
         pos += 8
         if num == 0 or pos + num * rec_size > end:
             raise BTFError(f"BTF.ext {what}: bad record count {num}", section=".BTF.ext",
                            offset=pos - 8)
         rows = list(struct.iter_unpack(fmt, raw[pos:pos + num * rec_size]))
         pos += num * rec_size
-        secs.append(ExtSection(name_off, strings.get(name_off), rows=rows, rec_type=rec_type))
+        secs.append(ExtSection(name_off, strings.get(name_off), None, rows, rec_type))
     return rec_size, secs
 
 
