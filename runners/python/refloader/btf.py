@@ -1015,6 +1015,11 @@ SectionSizeLookup = Callable[[str], "int | None"]
 EXTERN_DATASECS = (".kconfig", ".ksyms")
 
 
+#: VAR linkages fixup_datasecs leaves alone (plain ints: no enum attribute read per VAR)
+_VAR_NOT_IN_ELF = frozenset((int(BtfVarLinkage.BTF_VAR_STATIC),
+                             int(BtfVarLinkage.BTF_VAR_GLOBAL_EXTERN)))
+
+
 def fixup_datasecs(btf: Btf, section_size: SectionSizeLookup, symbol: SymbolLookup) -> None:
     """Fill in DATASEC sizes and VAR offsets from the ELF, as libbpf's btf_fixup_datasec.
 
@@ -1039,8 +1044,7 @@ def fixup_datasecs(btf: Btf, section_size: SectionSizeLookup, symbol: SymbolLook
                 if not isinstance(var, Var):
                     raise BTFError(f"DATASEC '{t.name}' holds non-VAR type {v.type}",
                                    section=t.name)
-                if var.linkage in (BtfVarLinkage.BTF_VAR_STATIC,
-                                   BtfVarLinkage.BTF_VAR_GLOBAL_EXTERN):
+                if var.linkage in _VAR_NOT_IN_ELF:
                     continue
                 sym = symbol(var.name)
                 if sym is None:
