@@ -10,9 +10,9 @@ offsets rebased to the function's first instruction (in instructions, not bytes)
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any
 
-from refloader.btf_ext import BtfExt, CoreRelo, ExtSection, FuncInfo, LineInfo
+from refloader.btf_ext import BtfExt, CoreRelo, FuncInfo, LineInfo
 from refloader.elf import (
     SHF_EXECINSTR,
     STB_LOCAL,
@@ -94,51 +94,47 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
                 mark_btf_static=is_sub and sym.bind != STB_LOCAL
                 and sym.visibility in (STV_HIDDEN, STV_INTERNAL),
                 autoload=(kind.autoload or plan.question_mark_autoloads) and not is_sub))
-    progs.sort(key=lambda p: (p.sec_index, p.sec_insn_off))
+    if len(progs) > 1:
+        progs.sort(key=lambda p: (p.sec_index, p.sec_insn_off))
     if ext is not None:
         _assign_ext(progs, ext)
     return progs
 
 
-#: (first instruction, end instruction, function) of a function in its section
-_Span = tuple[int, int, ProgramSpec]
-_R = TypeVar("_R", FuncInfo, LineInfo, CoreRelo)
+#: (first instruction, end instruction, func_info, line_info, core_relos) of a function in
+#: its section: list 2, 3 or 4 receives the records of one block
+_Span = tuple[Any, ...]
 
 
 def _assign_ext(progs: list[ProgramSpec], ext: BtfExt) -> None:
     by_sec: dict[str, list[_Span]] = {}
     for p in progs:
-        by_sec.setdefault(p.section, []).append((p.sec_insn_off, p.sec_insn_off + p.insn_cnt, p))
+        by_sec.setdefault(p.section, []).append(
+            (p.sec_insn_off, p.sec_insn_off + p.insn_cnt, p.func_info, p.line_info,
+             p.core_relos))
     # Records are built once, for their function, from the unpacked .BTF.ext rows, insn_off
     # rebased from bytes since the section start to instructions since the function start
-    # (the .BTF.ext records stay as read).
+    # (the .BTF.ext records stay as read).  A record outside every function belongs to a
+    # weak function the static linker replaced by a strong one (its code stays, its symbol
+    # goes): libbpf skips it ("skipping CO-RE relocation ... belonging to eliminated weak
+    # subprogram").
+    blocks = ((ext.func_info, "func_info", FuncInfo, 2),
+              (ext.line_info, "line_info", LineInfo, 3),
+              (ext.core_relos, "CO-RE relocation", CoreRelo, 4))
     for sec_name, spans in by_sec.items():
-        _rebase([(a, b, p.func_info) for a, b, p in spans], ext.func_info, sec_name,
-                "func_info", FuncInfo)
-        _rebase([(a, b, p.line_info) for a, b, p in spans], ext.line_info, sec_name,
-                "line_info", LineInfo)
-        _rebase([(a, b, p.core_relos) for a, b, p in spans], ext.core_relos, sec_name,
-                "CO-RE relocation", CoreRelo)
-
-
-def _rebase(spans: list[tuple[int, int, list[_R]]], block: list[ExtSection], sec_name: str,
-            what: str, make: type[_R]) -> None:
-    """Hand the records of ``sec_name`` in ``block`` to the lists of their functions.  A
-    record outside every function belongs to a weak function the static linker replaced by
-    a strong one (its code stays, its symbol goes): libbpf skips it ("skipping CO-RE
-    relocation ... belonging to eliminated weak subprogram")."""
-    for s in block:
-        if s.sec_name != sec_name:
-            continue
-        for row in s.rows():
-            byte_off = row[0]
-            if byte_off % BPF_INSN_SZ:
-                raise ParseError(f"{what} record at unaligned offset", section=sec_name,
-                                 offset=byte_off)
-            idx = byte_off // BPF_INSN_SZ
-            for first, end, out in spans:
-                if first <= idx < end:
-                    rec = make(*row)  # all fields as read (a plain * call is the cheapest)
-                    rec.insn_off = idx - first
-                    out.append(rec)
-                    break
+        for block, what, make, k in blocks:
+            for s in block:
+                if s.sec_name != sec_name:
+                    continue
+                for row in s.rows():
+                    byte_off = row[0]
+                    if byte_off % BPF_INSN_SZ:
+                        raise ParseError(f"{what} record at unaligned offset",
+                                         section=sec_name, offset=byte_off)
+                    idx = byte_off // BPF_INSN_SZ
+                    for span in spans:
+                        if span[0] <= idx < span[1]:
+                            rec = make(*row)  # all fields as read (a plain * call is cheapest)
+                            rec.insn_off = idx - span[0]
+                            span[k].append(rec)
+                            break
