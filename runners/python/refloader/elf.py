@@ -20,6 +20,7 @@ import functools
 import io
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from elftools.elf.elffile import ELFFile
@@ -167,8 +168,12 @@ def read_elf(path: str, raw: bytes | None = None, backend: str = "struct", *,
             raw = _read_file(path)
     except OSError as exc:
         raise ParseError(f"{path}: cannot read: {exc.strerror}", errno=exc.errno) from exc
-    reader = {"struct": _read_struct, "pyelftools": _read}.get(backend)
-    if reader is None:
+    reader: Callable[[str, bytes], ElfObject]
+    if backend == "struct":
+        reader = _read_struct
+    elif backend == "pyelftools":
+        reader = _read
+    else:
         raise ParseError(f"unknown ELF reader backend {backend!r}")
     if len(raw) > EI_DATA and raw[:4] == b"\x7fELF" and raw[EI_DATA] != ELFDATA2LSB:
         if check_byte_order:

@@ -472,9 +472,8 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
             if btf is not None else 0
         maps.append(kcfg)
     obj = BpfObject(path, elf, btf, ext, progs, maps, license, kern_version, plan,
-                    pin_root or DEFAULT_PIN_ROOT, btf_custom_path)
-    obj.btf_status = btf_problem or ("none" if btf is None else "parsed")
-    obj.externs = externs
+                    pin_root or DEFAULT_PIN_ROOT, btf_custom_path,
+                    btf_problem or ("none" if btf is None else "parsed"), externs=externs)
     obj._relos = collect_relos(elf, progs, maps, plan, externs)
     return obj
 
