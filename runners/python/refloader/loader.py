@@ -24,6 +24,7 @@ import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from types import TracebackType
 
 from refloader import syscall as sc
@@ -60,6 +61,8 @@ BPF_F_XDP_HAS_FRAGS = 1 << 5
 DEFAULT_PIN_ROOT = "/sys/fs/bpf"
 VMLINUX_BTF = "/sys/kernel/btf/vmlinux"
 _CORE_RELO_KINDS = frozenset(k.value for k in BpfCoreReloKind)
+_INSN_OFF = attrgetter("insn_off")
+_ALL_FEATURES = KernelFeatures()  # what an object reports before load()
 _SEC_ATTACH_BTF = int(SecFlags.SEC_ATTACH_BTF)
 _SEC_SLEEPABLE = int(SecFlags.SEC_SLEEPABLE)
 _SEC_XDP_FRAGS = int(SecFlags.SEC_XDP_FRAGS)
@@ -96,7 +99,7 @@ class BpfObject:
     warnings: list[str] = field(default_factory=list)
     _fds: list[int] = field(default_factory=list)
     externs: ExternTable = field(default_factory=ExternTable)
-    features: KernelFeatures = field(default_factory=KernelFeatures)
+    features: KernelFeatures = _ALL_FEATURES  # frozen: one shared default
     _relos: dict[str, list[Reloc]] = field(default_factory=dict)
     _state: str = "opened"
 
@@ -323,10 +326,10 @@ class BpfObject:
         args = sc.ProgLoad(
             sd.prog_type, bytes(lp.image), self.license, p.name, sd.expected_attach_type,
             flags, self.kern_version, self.btf_fd if use_btf else 0,
-            marshal_func_infos(sorted(lp.func_info, key=lambda r: r.insn_off))
+            marshal_func_infos(sorted(lp.func_info, key=_INSN_OFF))
             if use_btf else b"",
             8,
-            marshal_line_infos(sorted(lp.line_info, key=lambda r: r.insn_off))
+            marshal_line_infos(sorted(lp.line_info, key=_INSN_OFF))
             if use_btf else b"",
             16, section=p.section)
         fd = self._own(sc.prog_load(args))
