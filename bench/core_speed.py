@@ -1,6 +1,6 @@
 """CO-RE speed of the reference loader, side by side with libbpf, in one run.
 
-    python3 bench/core_speed.py [--compiler clang-19] [--repeat 5] [--json FILE]
+    python3 bench/core_speed.py [--compiler clang-19] [--repeat 9] [--json FILE]
 
 Measures (issue 4 targets in brackets):
   1. vmlinux BTF parse + index, cold (no cache file) and warm (on-disk index keyed by the
