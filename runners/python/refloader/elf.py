@@ -22,6 +22,7 @@ import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from stat import S_ISREG
 
 from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
@@ -191,10 +192,14 @@ def _read_file(path: str) -> bytes:
     """The whole file; os.open/os.read skip open()'s buffered reader (~2 us per object)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        chunks = [os.read(fd, os.fstat(fd).st_size + 1)]
+        st = os.fstat(fd)
+        want = st.st_size + 1
+        chunks = [os.read(fd, want)]
+        if len(chunks[0]) < want and S_ISREG(st.st_mode):  # regular: short only at EOF
+            return chunks[0]
         while chunks[-1]:  # until EOF: a file may be longer than fstat said
             chunks.append(os.read(fd, 1 << 16))
-        return chunks[0] if len(chunks) == 2 else b"".join(chunks)
+        return b"".join(chunks)
     finally:
         os.close(fd)
 
