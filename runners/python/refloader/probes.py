@@ -116,11 +116,18 @@ def probe_btf_enum64() -> bool:
     return _btf_ok(_btf(Enum64("e", 0, False, 8, [EnumValue("v", 0, 1 << 40)])))
 
 
+def _array_map(value_size: int, flags: int = 0) -> int | None:
+    """A one-slot array map's fd, or None when the kernel refuses it."""
+    try:
+        return sc.map_create(sc.MapCreate(BPF_MAP_TYPE_ARRAY, 4, value_size, 1, flags))
+    except KernelError:
+        return None
+
+
 def probe_global_data() -> bool:
     """An ld_imm64 of a map value (BPF_PSEUDO_MAP_VALUE)."""
-    try:
-        mfd = sc.map_create(sc.MapCreate(BPF_MAP_TYPE_ARRAY, 4, 32, 1))
-    except KernelError:
+    mfd = _array_map(32)
+    if mfd is None:
         return False
     try:
         ld = struct.pack("<BBhi", 0x18, (2 << 4) | 1, 0, mfd) + struct.pack("<BBhi", 0, 0, 0, 0)
@@ -142,9 +149,8 @@ def probe_bpf_loop() -> bool:
 
 def probe_mmapable_maps() -> bool:
     """BPF_F_MMAPABLE array maps."""
-    try:
-        fd = sc.map_create(sc.MapCreate(BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_MMAPABLE))
-    except KernelError:
+    fd = _array_map(4, BPF_F_MMAPABLE)
+    if fd is None:
         return False
     sc.close(fd)
     return True
@@ -157,9 +163,8 @@ def probe_prog_name() -> bool:
 
 def probe_prog_bind_map() -> bool:
     """BPF_PROG_BIND_MAP of an array map to a loaded program (libbpf probe_prog_bind_map)."""
-    try:
-        mfd = sc.map_create(sc.MapCreate(BPF_MAP_TYPE_ARRAY, 4, 4, 1))
-    except KernelError:
+    mfd = _array_map(4)
+    if mfd is None:
         return False
     try:
         pfd = sc.prog_load(sc.ProgLoad(BPF_PROG_TYPE_SOCKET_FILTER, EXIT_0, "GPL"))
