@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -97,13 +99,17 @@ def main() -> int:
                 continue
             prog, data_in, custom = chosen
             req = {"op": "run", "id": 0, "elf": str(obj), "program": prog,
-                   "pin_root": "/sys/fs/bpf", "btf_custom_path": custom, "data_in": data_in,
-                   "repeat": 1, "skip": []}
+                   "btf_custom_path": custom, "data_in": data_in, "repeat": 1, "skip": []}
             times: dict[str, list[int]] = {n: [] for n in ads}
             ok = True
             for rnd in range(args.rounds + 2):  # two warm-up rounds, not counted
                 for name, a in ads.items():
-                    r = a.ask(req)
+                    # a fresh pin root per request (pinning objects pin by name), removed after
+                    pin_root = tempfile.mkdtemp(prefix="bpfconform-bench-", dir="/sys/fs/bpf")
+                    try:
+                        r = a.ask({**req, "pin_root": pin_root})
+                    finally:
+                        shutil.rmtree(pin_root, ignore_errors=True)
                     if r.get("phase") != "done":
                         ok = False
                     elif rnd >= 2:
