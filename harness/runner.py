@@ -268,6 +268,8 @@ class AdapterRun:
                 outcome = control_check(outcome, second[0], exp.btf_control_path)
         if not self.ctx.mutate:
             known = self.ctx.known.get(item.id)
+            if known is not None and not known.applies_to(self.ctx.kernel):
+                known = None  # listed for other kernels only: judged as unlisted here
             outcome = apply_known_failure(outcome, known.describe() if known else None)
         return self._result(item, outcome, reply)
 

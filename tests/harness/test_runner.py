@@ -170,6 +170,19 @@ def test_known_failures_become_xfail_and_xpass(tmp_path: Path) -> None:
         _item(tmp_path)).verdict is Verdict.XPASS
 
 
+def test_a_known_failure_for_other_kernels_is_judged_as_unlisted(tmp_path: Path) -> None:
+    known = {"d/x.bpf.c::p": KnownFailure("d/x.bpf.c::p", "xfail", "old kernels", "L",
+                                          kernels="<6.1")}
+    old = Context("host-5.10.0-32-amd64", "clang-test", {}, PinRoots(tmp_path / "a"), known)
+    new = Context("host-6.12.30-amd64", "clang-test", {}, PinRoots(tmp_path / "b"), known)
+    assert AdapterRun("fake", FakeExecutor([_done(3)]), old).run(
+        _item(tmp_path)).verdict is Verdict.XFAIL
+    assert AdapterRun("fake", FakeExecutor([_done(3)]), new).run(
+        _item(tmp_path)).verdict is Verdict.FAIL
+    assert AdapterRun("fake", FakeExecutor([_done(0)]), new).run(
+        _item(tmp_path)).verdict is Verdict.PASS
+
+
 def test_mutation_mode_sends_the_behaviour_as_skip(tmp_path: Path) -> None:
     ex = FakeExecutor([_done(3)], supports=(*SUPPORTS, "skip"))
     result = AdapterRun("fake", ex, _ctx(tmp_path, mutate=True)).run(_item(tmp_path))
