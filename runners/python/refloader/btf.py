@@ -541,9 +541,7 @@ class Btf:
         strings = StringTable(bytes(raw[s0:s0 + str_len]))
         strings.index_all()
         buf = raw[t0:t0 + type_len]
-        types = _parse_types_fast(buf, strings, e)
-        if types is None:  # anything unusual: the reference parser raises the exact error
-            types = _parse_types(buf, strings, e, t0)
+        types = _parse_types(buf, strings, e, t0)
         return cls(header, types, strings, e)
 
     @classmethod
@@ -556,13 +554,7 @@ class Btf:
 
     def marshal(self) -> bytes:
         """Serialise back to bytes: header, types, strings (byte-identical if unchanged)."""
-        try:
-            type_bytes = _marshal_types_fast(self.types, self.strings, self.endian)
-            if type_bytes is None:  # a field is no u32/s32: the reference path names it
-                type_bytes = _marshal_types(self.types, self.strings, self.endian)
-        except struct.error as exc:  # a field out of its u32/s32 range
-            raise BTFError(f"BTF record out of range while marshalling: {exc}",
-                           section=".BTF") from exc
+        type_bytes = _marshal_types(self.types, self.strings, self.endian)
         str_bytes = self.strings.raw()
         h = self.header
         type_off, str_off = 0, len(type_bytes)
@@ -684,37 +676,40 @@ _SIZE_OF_REFERENCED = (Typedef, Volatile, Const, Restrict, TypeTag, Var, DeclTag
 # ---- (de)serialisation of the type section ----------------------------------------------
 
 
-def _parse_types_fast(buf: bytes, strings: StringTable, e: str) -> list[BtfType] | None:
-    """The records ``_parse_types`` builds, read from one list of u32 words (one ``array``
-    call for the whole section instead of a struct call per field group); names only from
-    the decoded string index.  None when anything is unusual (a truncated record, an
-    unknown kind, a name offset not at the start of an indexed string): the reference
-    parser then builds the records or raises its error, in its order."""
-    try:
-        words = array("I", buf)
-    except ValueError:  # not a whole number of u32 words
-        return None
+def _parse_types(buf: bytes, strings: StringTable, e: str, base: int) -> list[BtfType]:
+    """Every record of a type section, read from one list of u32 words (one ``array`` call
+    for the section, not a struct call per field group; ``len(buf)`` is a multiple of 4,
+    ``Btf.parse`` checks).  A name comes from the string index, or from ``StringTable.get``
+    for an offset that is no string's start (a shared tail; ``get`` raises for a bad one).
+    A record cut short raises naming its type id and byte offset (``base`` + position)."""
+    words = array("I", buf)
     if _SWAP[e]:
         words.byteswap()
     w = words.tolist()
     n = len(w)
-    names = strings._by_off
+    known, get = strings._by_off.get, strings.get
     ref_kinds = _REF_KINDS_INT
     types: list[BtfType] = [Void("", 0, False)]
     append = types.append
     i = 0
-    try:
-        while i < n:
-            name_off, info, st = w[i], w[i + 1], w[i + 2]
-            name = names[name_off]
-            i += 3
-            kind = (info >> 24) & 0x1F
-            kflag = info >= 0x80000000
-            ref = ref_kinds.get(kind)
-            if ref is not None:
-                append(ref(name, name_off, kflag, st))
-                continue
-            vlen = info & 0xFFFF
+    while i < n:
+        rec = i
+        if i + 3 > n:
+            raise BTFError("truncated btf_type record", section=".BTF", offset=base + 4 * i)
+        name_off, info, st = w[i], w[i + 1], w[i + 2]
+        name = known(name_off)
+        if name is None:
+            name = get(name_off)
+        i += 3
+        kind = (info >> 24) & 0x1F
+        kflag = info >= 0x80000000
+        ref = ref_kinds.get(kind)
+        if ref is not None:
+            append(ref(name, name_off, kflag, st))
+            continue
+        vlen = info & 0xFFFF
+        # (loops, not comprehensions, below: a comprehension is a call in 3.11)
+        try:  # an IndexError: the record's trailing data runs past the section
             if kind == 1:  # INT
                 enc = w[i]
                 i += 1
@@ -722,21 +717,23 @@ def _parse_types_fast(buf: bytes, strings: StringTable, e: str) -> list[BtfType]
                            enc & 0xFF))
             elif kind == 4 or kind == 5:  # STRUCT, UNION
                 j, i = i, i + 3 * vlen
-                if i > n:
-                    return None
-                members = []  # (loops, not comprehensions: a comprehension is a call in 3.11)
+                members = []
                 for k in range(j, i, 3):
-                    members.append(Member(names[w[k]], w[k], w[k + 1], w[k + 2]))
+                    m_off, m_type, m_bits = w[k], w[k + 1], w[k + 2]
+                    m_name = known(m_off)
+                    members.append(Member(get(m_off) if m_name is None else m_name, m_off,
+                                          m_type, m_bits))
                 append((Struct if kind == 4 else Union)(name, name_off, kflag, st, members))
             elif kind == 12:  # FUNC
                 append(Func(name, name_off, kflag, st, vlen))
             elif kind == 13:  # FUNC_PROTO
                 j, i = i, i + 2 * vlen
-                if i > n:
-                    return None
                 params = []
                 for k in range(j, i, 2):
-                    params.append(Param(names[w[k]], w[k], w[k + 1]))
+                    p_off, p_type = w[k], w[k + 1]
+                    p_name = known(p_off)
+                    params.append(Param(get(p_off) if p_name is None else p_name, p_off,
+                                        p_type))
                 append(FuncProto(name, name_off, kflag, st, params))
             elif kind == 3:  # ARRAY
                 append(Array(name, name_off, kflag, w[i], w[i + 1], w[i + 2]))
@@ -746,34 +743,28 @@ def _parse_types_fast(buf: bytes, strings: StringTable, e: str) -> list[BtfType]
                 i += 1
             elif kind == 15:  # DATASEC
                 j, i = i, i + 3 * vlen
-                if i > n:
-                    return None
                 secinfos = []
                 for k in range(j, i, 3):
                     secinfos.append(VarSecinfo(w[k], w[k + 1], w[k + 2]))
                 append(Datasec(name, name_off, kflag, st, secinfos))
-            elif kind == 6:  # ENUM
-                j, i = i, i + 2 * vlen
-                if i > n:
-                    return None
+            elif kind == 6 or kind == 19:  # ENUM (u32 values), ENUM64 (lo, hi)
+                wide = kind == 19
+                step = 3 if wide else 2
+                j, i = i, i + step * vlen
                 values = []
-                for k in range(j, i, 2):
-                    v = w[k + 1]
-                    if kflag and v >= 1 << 31:
-                        v -= 1 << 32
-                    values.append(EnumValue(names[w[k]], w[k], v))
-                append(Enum(name, name_off, kflag, st, values))
-            elif kind == 19:  # ENUM64
-                j, i = i, i + 3 * vlen
-                if i > n:
-                    return None
-                values = []
-                for k in range(j, i, 3):
-                    v = w[k + 2] << 32 | w[k + 1]
-                    if kflag and v >= 1 << 63:
-                        v -= 1 << 64
-                    values.append(EnumValue(names[w[k]], w[k], v))
-                append(Enum64(name, name_off, kflag, st, values))
+                for k in range(j, i, step):
+                    v_off = w[k]
+                    if wide:
+                        v = w[k + 2] << 32 | w[k + 1]
+                        if kflag and v >= 1 << 63:
+                            v -= 1 << 64
+                    else:
+                        v = w[k + 1]
+                        if kflag and v >= 1 << 31:
+                            v -= 1 << 32
+                    v_name = known(v_off)
+                    values.append(EnumValue(get(v_off) if v_name is None else v_name, v_off, v))
+                append((Enum64 if wide else Enum)(name, name_off, kflag, st, values))
             elif kind == 7:  # FWD
                 append(Fwd(name, name_off, kflag))
             elif kind == 16:  # FLOAT
@@ -783,110 +774,11 @@ def _parse_types_fast(buf: bytes, strings: StringTable, e: str) -> list[BtfType]
                 i += 1
                 append(DeclTag(name, name_off, kflag, st, c - (1 << 32) if c >= 1 << 31 else c))
             else:
-                return None
-    except (IndexError, KeyError):  # truncated, or a name the index does not hold
-        return None
-    if i != n:  # the last record ran past the end
-        return None
-    return types
-
-
-def _parse_types(buf: bytes, strings: StringTable, e: str, base: int) -> list[BtfType]:
-    # plain-int kinds and bound unpackers: this loop runs for every type of every object
-    u3 = struct.Struct(e + "III").unpack_from
-    u2 = struct.Struct(e + "II").unpack_from
-    u1 = struct.Struct(e + "I").unpack_from
-    ui1 = struct.Struct(e + "i").unpack_from
-    types: list[BtfType] = [Void("", 0, False)]
-    append = types.append
-    get = strings.get
-    ref_kinds = _REF_KINDS_INT
-    pos, end = 0, len(buf)
-    while pos < end:
-        if pos + 12 > end:
-            raise BTFError("truncated btf_type record", section=".BTF", offset=base + pos)
-        name_off, info, st = u3(buf, pos)
-        rec_off = pos
-        pos += 12
-        vlen = info & 0xFFFF
-        kind = (info >> 24) & 0x1F
-        kflag = bool(info >> 31)
-        name = get(name_off)
-        t: BtfType
-        try:
-            ref = ref_kinds.get(kind)
-            if ref is not None:
-                t = ref(name, name_off, kflag, st)
-            elif kind == 1:  # INT
-                (enc,) = u1(buf, pos)
-                pos += 4
-                t = Int(name, name_off, kflag, st, (enc >> 24) & 0xF, (enc >> 16) & 0xFF,
-                        enc & 0xFF)
-            elif kind == 4 or kind == 5:  # STRUCT, UNION
-                members = []
-                for _ in range(vlen):
-                    m_name, m_type, m_off = u3(buf, pos)
-                    pos += 12
-                    members.append(Member(get(m_name), m_name, m_type, m_off))
-                t = (Struct if kind == 4 else Union)(name, name_off, kflag, st, members)
-            elif kind == 12:  # FUNC
-                t = Func(name, name_off, kflag, st, vlen)
-            elif kind == 13:  # FUNC_PROTO
-                params = []
-                for _ in range(vlen):
-                    p_name, p_type = u2(buf, pos)
-                    pos += 8
-                    params.append(Param(get(p_name), p_name, p_type))
-                t = FuncProto(name, name_off, kflag, st, params)
-            elif kind == 3:  # ARRAY
-                a_type, a_idx, a_n = u3(buf, pos)
-                pos += 12
-                t = Array(name, name_off, kflag, a_type, a_idx, a_n)
-            elif kind == 14:  # VAR
-                (linkage,) = u1(buf, pos)
-                pos += 4
-                t = Var(name, name_off, kflag, st, linkage)
-            elif kind == 15:  # DATASEC
-                secinfos = []
-                for _ in range(vlen):
-                    v_type, v_off, v_size = u3(buf, pos)
-                    pos += 12
-                    secinfos.append(VarSecinfo(v_type, v_off, v_size))
-                t = Datasec(name, name_off, kflag, st, secinfos)
-            elif kind == 6:  # ENUM
-                values = []
-                for _ in range(vlen):
-                    v_name, v_val = u2(buf, pos)
-                    pos += 8
-                    if kflag and v_val >= 1 << 31:
-                        v_val -= 1 << 32
-                    values.append(EnumValue(get(v_name), v_name, v_val))
-                t = Enum(name, name_off, kflag, st, values)
-            elif kind == 19:  # ENUM64
-                values = []
-                for _ in range(vlen):
-                    v_name, lo, hi = u3(buf, pos)
-                    pos += 12
-                    val = hi << 32 | lo
-                    if kflag and val >= 1 << 63:
-                        val -= 1 << 64
-                    values.append(EnumValue(get(v_name), v_name, val))
-                t = Enum64(name, name_off, kflag, st, values)
-            elif kind == 7:  # FWD
-                t = Fwd(name, name_off, kflag)
-            elif kind == 16:  # FLOAT
-                t = Float(name, name_off, kflag, st)
-            elif kind == 17:  # DECL_TAG
-                (cidx,) = ui1(buf, pos)
-                pos += 4
-                t = DeclTag(name, name_off, kflag, st, cidx)
-            else:
                 raise BTFError(f"unknown BTF kind {kind} at type id {len(types)}",
-                               section=".BTF", offset=base + rec_off)
-        except struct.error as exc:
+                               section=".BTF", offset=base + 4 * rec)
+        except IndexError as exc:
             raise BTFError(f"truncated BTF type id {len(types)}", section=".BTF",
-                           offset=base + rec_off) from exc
-        append(t)
+                           offset=base + 4 * rec) from exc
     return types
 
 
@@ -894,17 +786,18 @@ def _parse_types(buf: bytes, strings: StringTable, e: str, base: int) -> list[Bt
 _SWAP = {"<": sys.byteorder != "little", ">": sys.byteorder != "big"}
 
 
-def _marshal_types_fast(types: list[BtfType], strings: StringTable, e: str) -> bytes | None:
-    """The type section as ``_marshal_types`` writes it, from one list of u32 words packed
-    by a single ``array`` call (no struct call per record); None when that fails (a value
-    is no u32, or s32 for DECL_TAG): ``_marshal_types`` then raises the same error as ever."""
+def _marshal_types(types: list[BtfType], strings: StringTable, e: str) -> bytes:
+    """The type section, from one list of u32 words packed by a single ``array`` call (no
+    struct call per record); BTFError naming the value when a field is no u32 (DECL_TAG's
+    component_idx: no s32), or the type id when a field is no number."""
     words: list[int] = []
     more = words.extend
     known = strings._by_off.get  # offset_of's own first test, without the call
     off = strings.offset_of
     t: Any  # dispatched on the kind, which names the record's class (no isinstance chain)
+    tid = 0
     try:
-        for t in types[1:]:
+        for tid, t in enumerate(types[1:], 1):  # noqa: B007 (named in the error below)
             no = t.name_off
             if known(no) != t.name:
                 no = off(t.name, no)
@@ -955,54 +848,24 @@ def _marshal_types_fast(types: list[BtfType], strings: StringTable, e: str) -> b
                     more((vo, u & 0xFFFFFFFF, u >> 32))
             elif k == 17:  # DECL_TAG: component_idx is an s32
                 c = t.component_idx
-                ok = type(c) is int and -0x80000000 <= c < 0x80000000
-                more((no, head, t.type, c & 0xFFFFFFFF if ok else -1))  # -1: refused below
+                if not isinstance(c, int) or not -0x80000000 <= c < 0x80000000:
+                    raise BTFError("BTF record out of range while marshalling: DECL_TAG "
+                                   f"component_idx {c!r} is no s32", section=".BTF")
+                more((no, head, t.type, c & 0xFFFFFFFF))
             else:  # FWD, FLOAT: no trailing data
                 more((no, head | t.vlen(), t.size_or_type()))
+    except (TypeError, ValueError) as exc:  # a field that is no number at all
+        raise BTFError(f"BTF type id {tid} cannot be marshalled: {exc}",
+                       section=".BTF") from exc
+    try:
         packed = array("I", words)
-    except Exception:  # a value no u32 (s32), or worse: the reference path raises the error
-        return None
+    except (OverflowError, TypeError) as exc:
+        bad = next(v for v in words if not isinstance(v, int) or not 0 <= v <= 0xFFFFFFFF)
+        raise BTFError(f"BTF record out of range while marshalling: {bad!r} is no u32",
+                       section=".BTF") from exc
     if _SWAP[e]:
         packed.byteswap()
     return packed.tobytes()
-
-
-def _marshal_types(types: list[BtfType], strings: StringTable, e: str) -> bytes:
-    """The reference marshal of the type section (one struct call per field group)."""
-    s3 = struct.Struct(e + "III")
-    s2 = struct.Struct(e + "II")
-    s1 = struct.Struct(e + "I")
-    si1 = struct.Struct(e + "i")
-    out = bytearray()
-    off = strings.offset_of
-    for t in types[1:]:
-        info = (int(t.kind_flag) << 31) | (int(t.kind) << 24) | t.vlen()
-        out += s3.pack(off(t.name, t.name_off), info, t.size_or_type())
-        if isinstance(t, Int):
-            out += s1.pack((t.encoding << 24) | (t.offset << 16) | t.bits)
-        elif isinstance(t, Array):
-            out += s3.pack(t.type, t.index_type, t.nelems)
-        elif isinstance(t, Composite):
-            for m in t.members:
-                out += s3.pack(off(m.name, m.name_off), m.type, m.offset)
-        elif isinstance(t, Enum):
-            for v in t.values:
-                out += s2.pack(off(v.name, v.name_off), v.value & 0xFFFFFFFF)
-        elif isinstance(t, Enum64):
-            for v in t.values:
-                u = v.value & 0xFFFFFFFFFFFFFFFF
-                out += s3.pack(off(v.name, v.name_off), u & 0xFFFFFFFF, u >> 32)
-        elif isinstance(t, FuncProto):
-            for p in t.params:
-                out += s2.pack(off(p.name, p.name_off), p.type)
-        elif isinstance(t, Var):
-            out += s1.pack(t.linkage)
-        elif isinstance(t, Datasec):
-            for vs in t.vars:
-                out += s3.pack(vs.type, vs.offset, vs.size)
-        elif isinstance(t, DeclTag):
-            out += si1.pack(t.component_idx)
-    return bytes(out)
 
 
 # ---- DATASEC / VAR fix-ups from the ELF (libbpf: btf_fixup_datasec) ---------------------
