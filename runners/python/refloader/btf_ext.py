@@ -154,23 +154,6 @@ class BtfExt:
     endian: str = "<"
     header_extra: bytes = b""
 
-    def func_infos_for(self, sec_name: str) -> list[FuncInfo]:
-        """Copies of the func_info records of ELF section ``sec_name``."""
-        return [FuncInfo(r.insn_off, r.type_id, r.extra) for s in self.func_info
-                if s.sec_name == sec_name for r in s.records if isinstance(r, FuncInfo)]
-
-    def line_infos_for(self, sec_name: str) -> list[LineInfo]:
-        """Copies of the line_info records of ELF section ``sec_name``."""
-        return [LineInfo(r.insn_off, r.file_name_off, r.line_off, r.line_col, r.extra)
-                for s in self.line_info if s.sec_name == sec_name
-                for r in s.records if isinstance(r, LineInfo)]
-
-    def core_relos_for(self, sec_name: str) -> list[CoreRelo]:
-        """Copies of the CO-RE relocation records of ELF section ``sec_name``."""
-        return [CoreRelo(r.insn_off, r.type_id, r.access_str_off, r.kind, r.extra)
-                for s in self.core_relos if s.sec_name == sec_name
-                for r in s.records if isinstance(r, CoreRelo)]
-
     @classmethod
     def parse(cls, raw: bytes, strings: StringTable) -> BtfExt:
         """Parse ``.BTF.ext``; section names resolve through the ``.BTF`` string table."""
