@@ -22,14 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "runners" / "python"))
 
-from _common import conform  # noqa: E402
+from _common import Adapter, conform  # noqa: E402
 from refloader.btf import Btf  # noqa: E402
 from refloader.core import relocate_programs  # noqa: E402
 from refloader.core_target import load_target  # noqa: E402
@@ -62,53 +61,6 @@ def bench_vmlinux(repeat: int) -> dict[str, float]:
             "full_record_parse_ms": ms(full)}
 
 
-class Adapter:
-    """One long-lived adapter process, spoken to over protocol v1."""
-
-    def __init__(self, name: str) -> None:
-        manifest = tomllib.loads((REPO / "runners" / name / "adapter.toml").read_text())
-        cmd = list(manifest["command"])
-        if not os.path.isabs(cmd[0]) and (REPO / cmd[0]).exists():
-            cmd[0] = str(REPO / cmd[0])
-        self.proc = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True)
-        self.next_id = 0
-        self.hello = self.ask({"op": "hello"})
-
-    def ask(self, req: dict[str, Any]) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps(req) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"adapter {req} died")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
-
-    def run(self, elf: Path, prog: str, btf: Path | None) -> dict[str, Any]:
-        self.next_id += 1
-        pin = tempfile.mkdtemp(prefix="bpfconform-bench-", dir="/sys/fs/bpf")
-        try:
-            return self.ask({"op": "run", "id": self.next_id, "elf": str(elf), "program": prog,
-                             "pin_root": pin, "btf_custom_path": str(btf) if btf else None,
-                             "data_in": "00" * 64, "repeat": 1, "skip": []})
-        finally:
-            os.rmdir(pin)
-
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return -1.0
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write('{"op": "bye"}\n')
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--compiler", default="clang-19")
@@ -128,7 +80,7 @@ def main() -> int:
     print(f"vmlinux parse+index: cold {v['cold_ms']} ms (target <= 300), warm {v['warm_ms']} ms;"
           f" full record parse {v['full_record_parse_ms']} ms")
 
-    ref, lib = Adapter("python"), Adapter("libbpf")
+    ref, lib = Adapter.from_manifest("python"), Adapter.from_manifest("libbpf")
     rows = []
     print(f"\n{'object':30} {'target':8} {'ref ms':>8} {'libbpf ms':>9} {'ratio':>6} "
           f"{'CO-RE ms':>8}")
@@ -140,7 +92,8 @@ def main() -> int:
             times: dict[str, list[int]] = {"ref": [], "lib": []}
             for _ in range(args.repeat):
                 for key, ad in (("ref", ref), ("lib", lib)):
-                    r = ad.run(obj, prog, btf)
+                    r = ad.run({"elf": str(obj), "program": prog, "data_in": "00" * 64,
+                                "btf_custom_path": str(btf) if btf else None})
                     times[key].append(r["ns"].get("open", 0) + r["ns"].get("load", 0))
             core = []
             for _ in range(args.repeat):

@@ -13,39 +13,16 @@ own `ns.open + ns.load` figures are compared (median, p90, ratio reference/libbp
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any
 
-from _common import conform
+from _common import Adapter, conform
 
 REPO = Path(__file__).resolve().parents[1]
 LIBBPF = REPO / "build" / "runners" / "libbpf" / "bpfconform-libbpf"
-
-
-class Adapter:
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True, env=env)
-
-    def ask(self, req: dict[str, Any]) -> dict[str, Any]:
-        assert self.p.stdin and self.p.stdout
-        self.p.stdin.write(json.dumps(req) + "\n")
-        self.p.stdin.flush()
-        reply: dict[str, Any] = json.loads(self.p.stdout.readline())
-        return reply
-
-    def close(self) -> None:
-        assert self.p.stdin
-        self.p.stdin.write('{"op": "bye"}\n')
-        self.p.stdin.flush()
-        self.p.wait(timeout=30)
 
 
 def pick(path: Path) -> tuple[str, str, str | None] | None:
@@ -98,18 +75,13 @@ def main() -> int:
             if chosen is None:
                 continue
             prog, data_in, custom = chosen
-            req = {"op": "run", "id": 0, "elf": str(obj), "program": prog,
-                   "btf_custom_path": custom, "data_in": data_in, "repeat": 1, "skip": []}
+            req = {"elf": str(obj), "program": prog, "btf_custom_path": custom,
+                   "data_in": data_in}
             times: dict[str, list[int]] = {n: [] for n in ads}
             ok = True
             for rnd in range(args.rounds + 2):  # two warm-up rounds, not counted
                 for name, a in ads.items():
-                    # a fresh pin root per request (pinning objects pin by name), removed after
-                    pin_root = tempfile.mkdtemp(prefix="bpfconform-bench-", dir="/sys/fs/bpf")
-                    try:
-                        r = a.ask({**req, "pin_root": pin_root})
-                    finally:
-                        shutil.rmtree(pin_root, ignore_errors=True)
+                    r = a.run(req)
                     if r.get("phase") != "done":
                         ok = False
                     elif rnd >= 2:
