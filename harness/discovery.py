@@ -32,8 +32,13 @@ EXPECTS = ("pass", "load_error", "open_error")
 LEVELS = ("required", "optional", "implementation-defined")
 KEYS = (
     "behaviour", "expect", "level", "requires", "ref", "desc", "data_in",
-    "btf_custom_path", "btf_control_path", "role", "before", "ctx_in", "retval",
+    "btf_custom_path", "btf_control_path", "role", "before", "ctx_in", "retval", "control",
 )
+#: `control=define`: a negative program's positive control is the same source compiled with
+#: `-DCONFORM_CONTROL` (for a `*.bpfeb.bpf.c` source, as a little-endian object): the program
+#: of the same name there has the defect removed and must load and return 0, or the refusal
+#: of the defective object proves nothing (docs/writing-tests.md, "Negative tests").
+CONTROLS = ("define",)
 #: `role=fixture`: part of the object (a `SEC("?...")` program never loaded, a tail-call
 #: target) but not itself test-run, so not an item.
 ROLES = ("fixture",)
@@ -67,6 +72,8 @@ class Expectations:
     ctx_in: str | None = None
     #: the retval that means PASS; 0 unless the type limits its return (sk_lookup: 0/1)
     retval: int = 0
+    #: how a negative program's positive control is built (`define`), or None
+    control: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
         return f"expect={value!r} is not one of {', '.join(EXPECTS)}"
     if key == "level" and value not in LEVELS:
         return f"level={value!r} is not one of {', '.join(LEVELS)}"
+    if key == "control" and value not in CONTROLS:
+        return f"control={value!r} is not one of {', '.join(CONTROLS)}"
     if key == "role" and value not in ROLES:
         return f"role={value!r} is not one of {', '.join(ROLES)}"
     if key == "data_in" and value != NO_DATA:
@@ -211,7 +220,7 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
         desc=v.get("desc", ""), data_in=_data_in(v.get("data_in", DEFAULT_DATA_IN)),
         btf_custom_path=paths["btf_custom_path"], btf_control_path=paths["btf_control_path"],
         before=before, ctx_in=v["ctx_in"].lower() if "ctx_in" in v else None,
-        retval=int(v.get("retval", "0")),
+        retval=int(v.get("retval", "0")), control=v.get("control"),
     )
 
 

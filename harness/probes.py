@@ -9,6 +9,7 @@ probe result goes into the report. The harness needs no libbpf for this: each pr
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import platform
 import struct
@@ -39,11 +40,35 @@ def _call(helper: int) -> bytes:
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """Whether a kernel feature is present, and why not when it is not."""
+    """Whether a kernel feature is present, and why not when it is not.
+
+    `error` is set when the probe could not decide (bpf() denied, an unexpected errno, an
+    unreadable file that must exist): its items are ERROR, never SKIP, since "absent" would
+    be a guess.
+    """
 
     name: str
     ok: bool
     reason: str
+    error: bool = False
+
+    @property
+    def state(self) -> str:
+        """`present`, `absent` or `error`."""
+        return "present" if self.ok else "error" if self.error else "absent"
+
+
+#: errnos that say nothing about a feature, only that the probe could not ask: privileges,
+#: resources, a missing bpf(). Any other refusal (EINVAL, E2BIG, EOPNOTSUPP...) is "absent".
+UNDECIDED_ERRNOS = frozenset({errno.EPERM, errno.EACCES, errno.ENOMEM, errno.EFAULT,
+                              errno.EBADF, errno.EMFILE, errno.ENFILE, errno.ENOSYS})
+
+
+def failed(name: str, what: str, err: int) -> ProbeResult:
+    """A probe whose bpf() call failed with `err`: absent, or error for an errno that cannot
+    tell (UNDECIDED_ERRNOS)."""
+    return ProbeResult(name, False, f"{what}: {os.strerror(err)}",
+                       error=err in UNDECIDED_ERRNOS)
 
 
 def _bpf(cmd: int, attr: ctypes.Array[ctypes.c_char]) -> tuple[int, int]:
@@ -84,7 +109,8 @@ def _probe_helper(name: str, helper: int) -> ProbeResult:
         return ProbeResult(name, False,
                            f"kernel does not know helper {name} ({helper}) for socket filters")
     if not text:  # no verifier log: refused before verification (EPERM...), cannot tell
-        return ProbeResult(name, False, f"bpf(BPF_PROG_LOAD) denied: {os.strerror(err)}")
+        return ProbeResult(name, False, f"bpf(BPF_PROG_LOAD) denied: {os.strerror(err)}",
+                           error=True)
     return ProbeResult(name, True, "helper known to the verifier")
 
 
@@ -185,7 +211,7 @@ def probe_ksym_typed_var() -> ProbeResult:
         with open("/proc/kallsyms") as f:
             found = any(line.rstrip().endswith(" " + KSYM_TYPED_VAR) for line in f)
     except OSError as exc:
-        return ProbeResult(name, False, f"cannot read /proc/kallsyms: {exc}")
+        return ProbeResult(name, False, f"cannot read /proc/kallsyms: {exc}", error=True)
     if not found:
         return ProbeResult(name, False, "kallsyms lists no data symbols "
                            f"({KSYM_TYPED_VAR} absent: CONFIG_KALLSYMS_ALL is not set)")
@@ -197,7 +223,8 @@ def probe_ksym_typed_var() -> ProbeResult:
     try:
         has_var = btf_has_var(btf, KSYM_TYPED_VAR)
     except (ValueError, struct.error) as exc:
-        return ProbeResult(name, False, f"cannot parse /sys/kernel/btf/vmlinux: {exc}")
+        return ProbeResult(name, False, f"cannot parse /sys/kernel/btf/vmlinux: {exc}",
+                           error=True)
     if not has_var:
         return ProbeResult(name, False, f"vmlinux BTF has no BTF_KIND_VAR {KSYM_TYPED_VAR} "
                            "(per-cpu variables not encoded by this kernel's pahole)")
@@ -234,8 +261,7 @@ def _load_typed(prog_type: int, flags: int = 0, r0: int = 0,
 def _test_run_no_data(name: str, prog_type: int, flags: int = 0) -> ProbeResult:
     fd, err = _load_typed(prog_type, flags)
     if fd < 0:
-        return ProbeResult(name, False, f"cannot load program type {prog_type}: "
-                           f"{os.strerror(err)}")
+        return failed(name, f"cannot load program type {prog_type}", err)
     try:
         attr = ctypes.create_string_buffer(_ATTR_SIZE)
         struct.pack_into("<I", attr, 0, fd)  # no data, no ctx, repeat 0
@@ -243,7 +269,7 @@ def _test_run_no_data(name: str, prog_type: int, flags: int = 0) -> ProbeResult:
     finally:
         os.close(fd)
     if ret < 0:
-        return ProbeResult(name, False, f"BPF_PROG_TEST_RUN without data: {os.strerror(err)}")
+        return failed(name, "BPF_PROG_TEST_RUN without data", err)
     return ProbeResult(name, True, "loads and test-runs without data")
 
 
@@ -262,7 +288,7 @@ def probe_prog_run_flow_dissector_retval() -> ProbeResult:
     want = FLOW_DISSECTOR_PROBE_RETVAL
     fd, err = _load_typed(BPF_PROG_TYPE_FLOW_DISSECTOR, r0=want)
     if fd < 0:
-        return ProbeResult(name, False, f"cannot load a flow dissector: {os.strerror(err)}")
+        return failed(name, "cannot load a flow dissector", err)
     try:
         data = ctypes.create_string_buffer(64)
         attr = ctypes.create_string_buffer(_ATTR_SIZE)
@@ -272,8 +298,7 @@ def probe_prog_run_flow_dissector_retval() -> ProbeResult:
     finally:
         os.close(fd)
     if ret < 0:
-        return ProbeResult(name, False,
-                           f"BPF_PROG_TEST_RUN on a flow dissector: {os.strerror(err)}")
+        return failed(name, "BPF_PROG_TEST_RUN on a flow dissector", err)
     if retval != want:
         return ProbeResult(name, False, f"flow dissector test run reports retval {retval} for "
                            f"a program returning {want} (the kernel reports whether the "
@@ -323,7 +348,7 @@ def probe_atomic_fetch() -> ProbeResult:
     text = log.value.decode(errors="replace").strip()
     if not text:
         return ProbeResult("atomic_fetch", False,
-                           f"bpf(BPF_PROG_LOAD) denied: {os.strerror(err)}")
+                           f"bpf(BPF_PROG_LOAD) denied: {os.strerror(err)}", error=True)
     lines = [ln for ln in text.splitlines()
              if ln.strip() and not ln.startswith(("processed ", "verification time"))]
     last = lines[-1] if lines else text.splitlines()[-1]
@@ -337,7 +362,7 @@ def probe_prog_test_run() -> ProbeResult:
     fd, err = _prog_load(_MOV64_R0_0 + _EXIT, log)
     if fd < 0:
         return ProbeResult("prog_test_run", False,
-                           f"cannot load a socket filter: {os.strerror(err)}")
+                           f"cannot load a socket filter: {os.strerror(err)}", error=True)
     try:
         data = ctypes.create_string_buffer(64)
         attr = ctypes.create_string_buffer(_ATTR_SIZE)
@@ -346,8 +371,7 @@ def probe_prog_test_run() -> ProbeResult:
     finally:
         os.close(fd)
     if ret < 0:
-        return ProbeResult("prog_test_run", False,
-                           f"BPF_PROG_TEST_RUN on a socket filter: {os.strerror(err)}")
+        return failed("prog_test_run", "BPF_PROG_TEST_RUN on a socket filter", err)
     return ProbeResult("prog_test_run", True, "socket filter test-run works")
 
 
@@ -366,8 +390,7 @@ def probe_map_bloom_filter() -> ProbeResult:
     struct.pack_into("<Q", attr, 64, 5)
     fd, err = _bpf(0, attr)  # BPF_MAP_CREATE
     if fd < 0:
-        return ProbeResult("map_bloom_filter", False,
-                           f"BPF_MAP_CREATE of a bloom filter: {os.strerror(err)}")
+        return failed("map_bloom_filter", "BPF_MAP_CREATE of a bloom filter", err)
     os.close(fd)
     return ProbeResult("map_bloom_filter", True, "bloom filter map created")
 
@@ -385,7 +408,7 @@ def probe_sk_lookup_test_run() -> ProbeResult:
     name = "sk_lookup_test_run"
     fd, err = _load_typed(BPF_PROG_TYPE_SK_LOOKUP, r0=1, attach_type=BPF_SK_LOOKUP)
     if fd < 0:
-        return ProbeResult(name, False, f"cannot load an sk_lookup program: {os.strerror(err)}")
+        return failed(name, "cannot load an sk_lookup program", err)
     try:
         ctx = ctypes.create_string_buffer(SK_LOOKUP_CTX_SIZE)
         struct.pack_into("<II", ctx, 8, 2, 6)  # family AF_INET, protocol IPPROTO_TCP
@@ -426,15 +449,16 @@ PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 
 
 def run_probes(names: Iterable[str]) -> dict[str, ProbeResult]:
-    """Run each named probe once; a probe that raises is recorded as absent with the cause."""
+    """Run each named probe once; a probe that raises (OSError) or is unknown is recorded as
+    an error with the cause, never as absent."""
     results: dict[str, ProbeResult] = {}
     for name in sorted(set(names)):
         probe = PROBES.get(name)
         if probe is None:
-            results[name] = ProbeResult(name, False, f"unknown probe {name!r}")
+            results[name] = ProbeResult(name, False, f"unknown probe {name!r}", error=True)
             continue
         try:
             results[name] = probe()
         except OSError as exc:
-            results[name] = ProbeResult(name, False, f"probe failed: {exc}")
+            results[name] = ProbeResult(name, False, f"probe failed: {exc}", error=True)
     return results

@@ -13,6 +13,11 @@ PROTOCOL_VERSION = 1
 
 Phase = Literal["open", "load", "run", "done"]
 PHASES: tuple[Phase, ...] = ("open", "load", "run", "done")
+#: a failed reply's `error_kind`: the library declined the object (`refused`), or the adapter
+#: or library broke (`internal`: a panic, an exception, a bad request), which is never a
+#: refusal. Absent means `refused` (protocol 1 adapters that predate the field).
+ErrorKind = Literal["refused", "internal"]
+ERROR_KINDS: tuple[ErrorKind, ...] = ("refused", "internal")
 
 
 class ProtocolError(Exception):
@@ -86,6 +91,15 @@ class RunReply:
     verifier_log: str | None = None
     btf: str | None = None
     ns: dict[str, int] = field(default_factory=dict)
+    error_kind: ErrorKind | None = None
+    #: the program whose BPF_PROG_LOAD failed, when the adapter knows (a load failure of a
+    #: whole-object load may come from another program than the tested one)
+    failed_program: str | None = None
+
+    @property
+    def internal(self) -> bool:
+        """The adapter or library broke: not a verdict of the loader on the object."""
+        return self.phase != "done" and self.error_kind == "internal"
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> RunReply:
@@ -105,6 +119,10 @@ class RunReply:
             raise ProtocolError(f"reply field 'ns' has a non-integer value: {exc}") from exc
         rid = obj.get("id")
         errno = obj.get("errno")
+        kind = obj.get("error_kind")
+        if kind is not None and kind not in ERROR_KINDS:
+            raise ProtocolError(f"reply has an invalid error_kind: {kind!r} "
+                                f"(one of {', '.join(ERROR_KINDS)})")
         return cls(
             id=rid if isinstance(rid, int) else None,
             phase=phase,
@@ -114,6 +132,8 @@ class RunReply:
             verifier_log=_opt_str(obj.get("verifier_log")),
             btf=_opt_str(obj.get("btf")),
             ns=ns,
+            error_kind=kind,
+            failed_program=_opt_str(obj.get("failed_program")),
         )
 
 
