@@ -144,7 +144,16 @@ static json_t *new_reply(json_t *id)
 			 "phase", "open", "retval", "errno", "error", "verifier_log", "ns");
 }
 
-static json_t *fail(json_t *reply, const char *phase, int err, const char *fmt, ...)
+/*
+ * `error_kind` of a failed reply: REFUSED when libbpf's open/load/find/test-run API
+ * returned the error (the library's or the kernel's verdict on the object), INTERNAL
+ * when the adapter could not even ask (bad request, unsupported field, no memory).
+ */
+#define REFUSED "refused"
+#define INTERNAL "internal"
+
+static json_t *fail(json_t *reply, const char *phase, const char *kind, int err,
+		    const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -155,12 +164,13 @@ static json_t *fail(json_t *reply, const char *phase, int err, const char *fmt, 
 	json_object_set_new(reply, "phase", json_string(phase));
 	json_object_set_new(reply, "errno", err > 0 ? json_integer(err) : json_null());
 	json_object_set_new(reply, "error", json_string(msg));
+	json_object_set_new(reply, "error_kind", json_string(kind));
 	return reply;
 }
 
 static json_t *bad_request(json_t *id, const char *what)
 {
-	return fail(new_reply(id), "open", 0, "bad request: %s", what);
+	return fail(new_reply(id), "open", INTERNAL, 0, "bad request: %s", what);
 }
 
 static void set_ns(json_t *reply, const char *phase, long long start)
@@ -316,8 +326,8 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 	err = errno;
 	set_ns(reply, "open", start);
 	if (!obj)
-		return fail(reply, "open", err, "bpf_object__open_file(%s): %s%s%s", elf,
-			    strerror(err), capture.first_warning[0] ? "; " : "",
+		return fail(reply, "open", REFUSED, err, "bpf_object__open_file(%s): %s%s%s",
+			    elf, strerror(err), capture.first_warning[0] ? "; " : "",
 			    capture.first_warning);
 
 	start = now_ns();
@@ -329,7 +339,7 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 				    capture.verifier_log ? json_string(capture.verifier_log)
 							 : json_null());
 		/* libbpf's warning about an unreadable btf_custom_path does not name it */
-		fail(reply, "load", -err, "bpf_object__load(%s%s%s): %s%s%s", elf,
+		fail(reply, "load", REFUSED, -err, "bpf_object__load(%s%s%s): %s%s%s", elf,
 		     btf_custom_path ? ", btf_custom_path " : "",
 		     btf_custom_path ? btf_custom_path : "", strerror(-err),
 		     capture.first_warning[0] ? "; " : "", capture.first_warning);
@@ -340,13 +350,14 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 	prog = bpf_object__find_program_by_name(obj, prog_name);
 	if (!prog) {
 		set_ns(reply, "run", start);
-		fail(reply, "run", ENOENT, "program '%s' not found in object %s", prog_name, elf);
+		fail(reply, "run", REFUSED, ENOENT, "program '%s' not found in object %s",
+		     prog_name, elf);
 		goto out;
 	}
 	fd = bpf_program__fd(prog);
 	if (fd < 0) {
 		set_ns(reply, "run", start);
-		fail(reply, "run", -fd, "program '%s' in %s was not loaded (autoload off?)",
+		fail(reply, "run", REFUSED, -fd, "program '%s' in %s was not loaded (autoload off?)",
 		     prog_name, elf);
 		goto out;
 	}
@@ -357,7 +368,7 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 	err = bpf_prog_test_run_opts(fd, &run_opts);
 	set_ns(reply, "run", start);
 	if (err) {
-		fail(reply, "run", -err, "bpf_prog_test_run_opts(%s): %s", prog_name,
+		fail(reply, "run", REFUSED, -err, "bpf_prog_test_run_opts(%s): %s", prog_name,
 		     strerror(-err));
 		goto out;
 	}
@@ -391,7 +402,7 @@ static json_t *handle_run(json_t *req)
 	int bad = 0;
 
 	if (skip && !json_is_null(skip) && (!json_is_array(skip) || json_array_size(skip)))
-		return fail(new_reply(id), "open", 0, "skip not supported");
+		return fail(new_reply(id), "open", INTERNAL, 0, "skip not supported");
 	elf = opt_string(req, "elf", &bad);
 	prog = opt_string(req, "program", &bad);
 	pin_root = opt_string(req, "pin_root", &bad);
@@ -424,7 +435,7 @@ static json_t *handle_run(json_t *req)
 		data = calloc(1, DEFAULT_DATA_IN_LEN);
 		if (!data) {
 			free(ctx);
-			return fail(new_reply(id), "open", ENOMEM, "out of memory");
+			return fail(new_reply(id), "open", INTERNAL, ENOMEM, "out of memory");
 		}
 	}
 
