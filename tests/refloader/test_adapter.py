@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -87,22 +88,67 @@ def test_skipping_a_behaviour_changes_the_result(adapter: Adapter,
     assert r["phase"] == "done" and r["retval"] != 0
 
 
-def test_an_unknown_skip_id_is_an_error_reply(adapter: Adapter, compile_bpf: Compile) -> None:
+def test_an_unknown_skip_id_is_an_internal_error_not_a_refusal(adapter: Adapter,
+                                                               compile_bpf: Compile) -> None:
     obj = compile_bpf("adapter", PROG)
     r = adapter.ask(_run(obj, "ok", skip=["no.such.behaviour"]))
-    assert r["phase"] == "open" and "no.such.behaviour" in r["error"]
+    assert (r["phase"], r["error_kind"]) == ("open", "internal")
+    assert r["error"].startswith("bad request") and "no.such.behaviour" in r["error"]
 
 
 def test_failures_are_replies_in_the_right_phase(adapter: Adapter,
                                                  compile_bpf: Compile) -> None:
     obj = compile_bpf("adapter", PROG)
-    assert adapter.ask(_run(Path("/nonexistent.o"), "x"))["phase"] == "open"
+    absent = adapter.ask(_run(Path("/nonexistent.o"), "x"))
+    assert (absent["phase"], absent["error_kind"], absent["errno"]) == (
+        "open", "refused", errno.ENOENT)
     missing = adapter.ask(_run(obj, "no_such_prog"))
     assert missing["phase"] == "run" and "no_such_prog" in missing["error"]
+    assert (missing["error_kind"], missing["errno"]) == ("refused", errno.ENOENT)
     lazy = adapter.ask(_run(obj, "not_autoloaded"))
     assert lazy["phase"] == "run" and "not autoloaded" in lazy["error"]
-    bad = adapter.ask("this is not json")
-    assert bad["id"] is None and bad["error"].startswith("bad request")
+    assert lazy["error_kind"] == "refused"
+    assert adapter.ask(_run(obj, "ok"))["error_kind"] is None  # done: no error of any kind
+    for line in ("this is not json", '{"op": "frobnicate", "id": 3}'):
+        bad = adapter.ask(line)
+        assert bad["error"].startswith("bad request") and bad["error_kind"] == "internal"
+    for extra in ({"repeat": "5"}, {"repeat": -1}, {"data_in": "zz"}, {"ctx_in": "0"}):
+        bad = adapter.ask(_run(obj, "ok", **extra))
+        assert (bad["phase"], bad["error_kind"]) == ("open", "internal"), extra
+        assert bad["error"].startswith("bad request"), extra
+
+
+@pytest.mark.parametrize("phase", ["open", "load", "run"])
+def test_an_exception_that_is_not_a_loader_error_is_internal_not_a_refusal(
+        phase: str, compile_bpf: Compile, monkeypatch: pytest.MonkeyPatch) -> None:
+    from refloader import adapter as ad
+    from refloader.loader import BpfObject
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("unsupported operand")
+
+    target = {"open": (ad, "open_object"), "load": (BpfObject, "load"),
+              "run": (BpfObject, "test_run")}[phase]
+    monkeypatch.setattr(*target, broken)
+    r = ad.run(_run(compile_bpf("adapter", PROG), "ok"), ad.Session())
+    assert (r.phase, r.error_kind, r.retval, r.errno) == (phase, "internal", None, None)
+    assert r.error and r.error.startswith("internal error: TypeError: unsupported operand")
+    assert "(at test_adapter.py:" in r.error and "in broken)" in r.error  # where it was raised
+    assert "\n" not in r.error
+
+
+def test_a_loader_error_is_a_refusal(compile_bpf: Compile,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from refloader import adapter as ad
+    from refloader.errors import RelocationError
+    from refloader.loader import BpfObject
+
+    def refuses(*args: object, **kwargs: object) -> None:
+        raise RelocationError("call into nowhere", insn=3)
+
+    monkeypatch.setattr(BpfObject, "load", refuses)
+    r = ad.run(_run(compile_bpf("adapter", PROG), "ok"), ad.Session())
+    assert (r.phase, r.error_kind, r.error) == ("load", "refused", "call into nowhere (insn 3)")
 
 
 def test_every_request_closes_what_it_opened(adapter: Adapter, compile_bpf: Compile) -> None:
@@ -123,10 +169,11 @@ def test_malformed_objects_are_error_replies_naming_the_place(
     truncated.write_bytes(raw[:len(raw) // 3])
     r = adapter.ask(_run(truncated, "ok"))
     assert r["phase"] == "open" and r["retval"] is None and r["error"]
+    assert r["error_kind"] == "refused"  # the loader's verdict, not an exception escaping
     garbage = tmp_path / "garbage.bpf.o"
     garbage.write_bytes(b"\x7fELF" + bytes(range(256)) * 4)
     r = adapter.ask(_run(garbage, "ok"))
-    assert r["phase"] == "open" and "ELF" in r["error"]
+    assert r["phase"] == "open" and "ELF" in r["error"] and r["error_kind"] == "refused"
     assert adapter.ask({"op": "hello"})["name"] == "python"  # still alive and in sync
 
 

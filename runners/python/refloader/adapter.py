@@ -42,6 +42,13 @@ class Reply:
     btf: str | None = None
     ns: dict[str, int] = field(default_factory=dict)
     info: dict[str, Any] | None = None
+    #: ``refused`` (the loader's or the kernel's verdict on the object) or ``internal``
+    #: (a bug, a bad request): never a crash passed off as a refusal; None when done
+    error_kind: str | None = None
+
+
+class BadRequest(Exception):
+    """The request cannot be served as sent: not the loader's verdict on an object."""
 
 
 @dataclass
@@ -77,6 +84,8 @@ MAX_LOG = 64 * 1024  # the end of a verifier log says why; keep that part
 
 
 def _fail(reply: Reply, phase: str, exc: BaseException) -> Reply:
+    """Fill in the failure: a LoaderError (kernel refusals included) is the loader's
+    refusal; anything else (a bad request, a bug) is internal, with where it was raised."""
     reply.phase = phase
     if isinstance(exc, KernelError):
         reply.errno = exc.errno
@@ -84,12 +93,28 @@ def _fail(reply: Reply, phase: str, exc: BaseException) -> Reply:
         if log is not None and len(log) > MAX_LOG:
             log = f"[... {len(log) - MAX_LOG} bytes cut ...]\n" + log[-MAX_LOG:]
         reply.verifier_log = log
-    elif isinstance(exc, OSError | LoaderError):
+    if isinstance(exc, LoaderError):
+        reply.error_kind = "refused"
         reply.errno = exc.errno  # a LoaderError keeps its OSError's (absent elf: ENOENT)
-    msg = str(exc) if isinstance(exc, LoaderError | OSError) else \
-        f"internal error: {type(exc).__name__}: {exc}"
+        msg = str(exc)
+    elif isinstance(exc, BadRequest):
+        reply.error_kind = "internal"
+        msg = f"bad request: {exc}"
+    else:
+        reply.error_kind = "internal"
+        reply.errno = exc.errno if isinstance(exc, OSError) else None
+        msg = f"internal error: {type(exc).__name__}: {exc}{_where(exc)}"
     reply.error = " ".join(msg.split())
     return reply
+
+
+def _where(exc: BaseException) -> str:
+    """`` (at file.py:N in func)``: the innermost frame of the exception's traceback."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
 
 
 def run(req: dict[str, Any], session: Session) -> Reply:
@@ -98,7 +123,7 @@ def run(req: dict[str, Any], session: Session) -> Reply:
     reply = Reply(rid if isinstance(rid, int) else None, "open")
     elf, prog = req.get("elf"), req.get("program")
     if not isinstance(elf, str) or not isinstance(prog, str):
-        return _fail(reply, "open", LoaderError("bad request: 'elf' and 'program' required"))
+        return _fail(reply, "open", BadRequest("'elf' and 'program' must be strings"))
     skip = req.get("skip") or []
     data_hex, ctx_hex = req.get("data_in"), req.get("ctx_in")
     repeat = req.get("repeat")
@@ -107,16 +132,23 @@ def run(req: dict[str, Any], session: Session) -> Reply:
     t_req = time.perf_counter_ns()
     try:
         # the request is decoded before the clock starts: `ns.open` is the library's open
-        # alone, as the libbpf adapter times bpf_object__open_file alone
-        plan = plan_for(skip if isinstance(skip, list) else [str(skip)])
+        # alone, as the libbpf adapter times bpf_object__open_file alone. A request that
+        # cannot be served as sent (an unknown skip id included) is internal, not a refusal.
+        try:
+            plan = plan_for(skip if isinstance(skip, list) else [str(skip)])
+        except LoaderError as exc:
+            raise BadRequest(str(exc)) from exc
         try:
             data_in = bytes.fromhex(data_hex) if isinstance(data_hex, str) else DEFAULT_DATA_IN
         except ValueError as exc:
-            raise LoaderError(f"bad request: 'data_in' is not hex: {exc}") from exc
+            raise BadRequest(f"'data_in' is not hex: {exc}") from exc
         try:
             ctx_in = bytes.fromhex(ctx_hex) if isinstance(ctx_hex, str) else None
         except ValueError as exc:
-            raise LoaderError(f"bad request: 'ctx_in' is not hex: {exc}") from exc
+            raise BadRequest(f"'ctx_in' is not hex: {exc}") from exc
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or \
+                not 0 <= repeat <= 0xFFFFFFFF:
+            raise BadRequest(f"'repeat' must be a 32-bit unsigned integer, not {repeat!r}")
     except Exception as exc:
         _log_exc(exc)
         reply.ns["open"] = time.perf_counter_ns() - t_req
@@ -147,7 +179,7 @@ def run(req: dict[str, Any], session: Session) -> Reply:
         try:
             if req.get("info") is True:
                 reply.info = kernel_info(obj, prog)
-            res = obj.test_run(prog, data_in, int(repeat), ctx_in)
+            res = obj.test_run(prog, data_in, repeat, ctx_in)
         except Exception as exc:
             _log_exc(exc)
             return _fail(reply, "run", exc)
@@ -201,7 +233,7 @@ def kernel_info(obj: BpfObject, prog: str) -> dict[str, Any] | None:
 
 
 def _log_exc(exc: BaseException) -> None:
-    if not isinstance(exc, LoaderError):
+    if not isinstance(exc, LoaderError | BadRequest):
         traceback.print_exception(exc, file=sys.stderr)
 
 
@@ -216,7 +248,7 @@ def serve(inp: TextIO, out: TextIO) -> int:
             if not isinstance(req, dict):
                 raise ValueError("request is not a JSON object")
         except ValueError as exc:
-            out.write(json.dumps({"id": None, "phase": "open",
+            out.write(json.dumps({"id": None, "phase": "open", "error_kind": "internal",
                                   "error": f"bad request: {exc}"}) + "\n")
             out.flush()
             continue
@@ -230,7 +262,8 @@ def serve(inp: TextIO, out: TextIO) -> int:
             if obj["info"] is None:
                 del obj["info"]
         else:
-            obj = {"id": req.get("id"), "phase": "open", "error": f"bad request: op {op!r}"}
+            obj = {"id": req.get("id"), "phase": "open", "error_kind": "internal",
+                   "error": f"bad request: op {op!r}"}
         out.write(json.dumps(obj) + "\n")
         out.flush()
     return 0
