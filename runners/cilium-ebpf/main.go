@@ -14,6 +14,10 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
 
 	"github.com/cilium/ebpf/rlimit"
 )
@@ -57,6 +61,15 @@ func serve(in io.Reader, out io.Writer) error {
 
 // handle answers one request line; bye is true for {"op": "bye"}.
 func handle(line []byte) (reply any, bye bool) {
+	var req request
+	defer func() {
+		// A panic in the adapter or in cilium/ebpf is not the library's
+		// verdict on the object: an internal error, and the next request is
+		// served (deferred Close calls of the request have run).
+		if p := recover(); p != nil {
+			reply, bye = panicReply(req.ID, p), false
+		}
+	}()
 	req, err := decodeRequest(line)
 	if err != nil {
 		return badRequest(req.ID, err), false
@@ -74,6 +87,29 @@ func handle(line []byte) (reply any, bye bool) {
 		return run(req.ID, params), false
 	default:
 		return badRequest(req.ID, fmt.Errorf("unknown op %q", req.Op)), false
+	}
+}
+
+// panicReply is the internal-error reply to a recovered panic p: its value
+// and the function and line that panicked; the stack goes to stderr.
+func panicReply(id *int64, p any) runReply {
+	log.Printf("panic: %v\n%s", p, debug.Stack())
+	return internalError(id, fmt.Sprintf("internal error: panic: %v (at %s)", p, panicSite()))
+}
+
+// panicSite is "function file:line" of the innermost frame outside the Go
+// runtime when called from a deferred recover: where the panic happened.
+func panicSite() string {
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return fmt.Sprintf("%s %s:%d", f.Function, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return "unknown"
+		}
 	}
 }
 

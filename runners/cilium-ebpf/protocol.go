@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // protocolVersion is the adapter protocol version this adapter speaks
@@ -110,12 +111,29 @@ type runReply struct {
 	BTF         *string          `json:"btf,omitempty"`
 	Info        *objectInfo      `json:"info,omitempty"`
 	NS          map[string]int64 `json:"ns"`
+	// ErrorKind is set on every failure: errRefused when cilium/ebpf (or the
+	// kernel through it) returned the error, errInternal when the adapter
+	// could not serve the request (bad request, panic).
+	ErrorKind *string `json:"error_kind,omitempty"`
 }
 
-// badRequest is the reply to a request the adapter cannot honour.
+// The values of a failed reply's error_kind.
+const (
+	errRefused  = "refused"
+	errInternal = "internal"
+)
+
+// badRequest is the reply to a request the adapter cannot honour: internal,
+// never a refusal of the object.
 func badRequest(id *int64, err error) runReply {
-	msg := "bad request: " + err.Error()
-	return runReply{ID: id, Phase: "open", Error: &msg, NS: map[string]int64{}}
+	return internalError(id, "bad request: "+err.Error())
+}
+
+// internalError is a failed reply that is not the library's verdict.
+func internalError(id *int64, msg string) runReply {
+	kind := errInternal
+	msg = strings.ReplaceAll(msg, "\n", " ")
+	return runReply{ID: id, Phase: "open", Error: &msg, NS: map[string]int64{}, ErrorKind: &kind}
 }
 
 // decodeRequest parses one line. On a type error the fields decoded so far

@@ -109,8 +109,10 @@ func hasBTFID(info *ebpf.ProgramInfo) bool {
 	return ok
 }
 
-// fail fills in the failing phase, the error line, the errno and the
-// verifier log found anywhere in err's chain.
+// fail fills in a refusal: the failing phase, the error line, the errno and
+// the verifier log found anywhere in err's chain. Only errors cilium/ebpf's
+// LoadCollectionSpec, btf.LoadSpec, NewCollectionWithOptions and Run returned
+// (or a program the collection lacks) come here.
 func (r runReply) fail(phase string, err error) runReply {
 	r.Phase = phase
 	// One line: cilium/ebpf's message already ends with the verifier's last
@@ -127,6 +129,8 @@ func (r runReply) fail(phase string, err error) runReply {
 		}
 	}
 	r.Error = &msg
+	kind := errRefused
+	r.ErrorKind = &kind
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		n := int(errno)

@@ -8,7 +8,10 @@ The protocol cases it shares with every adapter are in test_protocol.py.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,15 @@ def test_a_request_without_the_optional_fields_runs_with_defaults(
                                           "program": "plain", "pin_root": str(pin_root)}))
     assert (reply["id"], reply["phase"], reply["retval"]) == (90, "done", 0)
     assert reply.get("info") is None
+
+
+def test_the_adapters_go_tests_pass_a_panic_is_an_internal_error() -> None:
+    # main_test.go: a recovered panic and bad requests reply error_kind "internal".
+    go = shutil.which("go") or next(
+        (p for p in ("/usr/local/go/bin/go", "/usr/lib/go-1.23/bin/go") if Path(p).exists()),
+        None)
+    assert go, "no go toolchain: bash runners/cilium-ebpf/install.sh installs one"
+    env = {**os.environ, "GOFLAGS": "-mod=readonly -buildvcs=false"}
+    done = subprocess.run([go, "test", "-count=1", "-p", "2", "."], cwd=REPO / "runners" /
+                          "cilium-ebpf", env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
