@@ -4,7 +4,7 @@ use std::{error::Error, io};
 
 use aya::{programs::ProgramError, BtfError, EbpfError};
 
-use crate::protocol::{one_line, Phase};
+use crate::protocol::{one_line, ErrorKind, Phase};
 
 /// Verifier logs longer than this keep only their tail (where the verdict is).
 const MAX_LOG: usize = 64 * 1024;
@@ -20,16 +20,30 @@ pub struct Failure {
     pub errno: Option<i32>,
     /// The kernel verifier log, when the failing call was a program or BTF load.
     pub verifier_log: Option<String>,
+    /// A refusal by aya or the kernel, or an internal error of the adapter.
+    pub kind: ErrorKind,
 }
 
 impl Failure {
-    /// A failure with a message only.
-    pub fn new(phase: Phase, error: impl Into<String>) -> Self {
+    /// A request the adapter cannot serve (bad field, unsupported skip): never a refusal.
+    pub fn bad_request(error: impl Into<String>) -> Self {
+        Self {
+            phase: Phase::Open,
+            error: one_line(&format!("bad request: {}", error.into())),
+            errno: None,
+            verifier_log: None,
+            kind: ErrorKind::Internal,
+        }
+    }
+
+    /// A refusal in `phase` with a message and errno, not from an aya error value.
+    pub fn refused(phase: Phase, error: impl Into<String>, errno: Option<i32>) -> Self {
         Self {
             phase,
             error: one_line(&error.into()),
-            errno: None,
+            errno,
             verifier_log: None,
+            kind: ErrorKind::Refused,
         }
     }
 
@@ -94,6 +108,7 @@ impl Failure {
             error,
             errno: errno(err),
             verifier_log: verifier_log.map(|log| tail(&log)),
+            kind: ErrorKind::Refused,
         }
     }
 }

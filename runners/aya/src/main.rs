@@ -12,17 +12,29 @@ mod test_run;
 use std::{
     io::{self, BufRead, Write},
     panic::{self, AssertUnwindSafe},
+    sync::Mutex,
 };
 
 use serde_json::Value;
 
 use crate::{
-    protocol::{Hello, Phase, RunReply, RunRequest},
+    protocol::{ErrorKind, Hello, Phase, RunReply, RunRequest},
     runner::Runner,
 };
 
+/// Where the last panic happened (`file:line:column`), recorded by the panic hook for the
+/// reply; the default hook still prints the message to stderr.
+static PANIC_SITE: Mutex<Option<String>> = Mutex::new(None);
+
 fn main() -> io::Result<()> {
     logger::LOGGER.install();
+    let default_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if let (Some(at), Ok(mut site)) = (info.location(), PANIC_SITE.lock()) {
+            *site = Some(at.to_string());
+        }
+        default_hook(info);
+    }));
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let mut stdout = io::stdout().lock();
@@ -72,7 +84,8 @@ fn handle(runner: &mut Runner, line: &str) -> Option<String> {
     }
 }
 
-/// Run one request; a panic inside aya becomes a failure of the phase it happened in.
+/// Run one request; a panic (in aya or the adapter) becomes an internal error of the phase it
+/// happened in, never a refusal; the request's kernel objects are dropped while unwinding.
 fn run_guarded(runner: &mut Runner, req: &RunRequest) -> RunReply {
     match panic::catch_unwind(AssertUnwindSafe(|| runner.run(req))) {
         Ok(reply) => reply,
@@ -82,10 +95,16 @@ fn run_guarded(runner: &mut Runner, req: &RunRequest) -> RunReply {
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
+            let site = PANIC_SITE
+                .lock()
+                .ok()
+                .and_then(|mut s| s.take())
+                .unwrap_or_else(|| "unknown location".to_owned());
             RunReply::failure(
                 Some(req.id),
                 runner.current_phase(),
-                format!("aya panicked: {what}"),
+                ErrorKind::Internal,
+                format!("internal error: panic: {what} (at {site})"),
             )
         }
     }
@@ -95,12 +114,13 @@ fn bad_request(id: Option<i64>, why: &str) -> String {
     to_line(&RunReply::failure(
         id,
         Phase::Open,
+        ErrorKind::Internal,
         format!("bad request: {why}"),
     ))
 }
 
 fn to_line<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| {
-        format!("{{\"id\":null,\"phase\":\"open\",\"error\":\"cannot encode reply: {e}\"}}")
+        format!("{{\"id\":null,\"phase\":\"open\",\"error_kind\":\"internal\",\"error\":\"cannot encode reply: {e}\"}}")
     })
 }

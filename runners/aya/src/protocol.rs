@@ -67,6 +67,16 @@ pub enum Phase {
     Done,
 }
 
+/// Why a reply failed: the library's verdict on the object, or a breakage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// aya (or the kernel through it) returned an error: it declined the object.
+    Refused,
+    /// Not a refusal: a bad request, an unsupported field, a panic.
+    Internal,
+}
+
 /// The reply to a `run` request (or to a request that could not be parsed).
 #[derive(Debug, Serialize)]
 pub struct RunReply {
@@ -90,11 +100,19 @@ pub struct RunReply {
     /// `BPF_OBJ_GET_INFO_BY_FD` of the program and maps, when requested and loaded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<Info>,
+    /// Set on every failure (`phase` other than `done`), absent when done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
 }
 
 impl RunReply {
-    /// A failure in `phase` with a one-line message.
-    pub fn failure(id: Option<i64>, phase: Phase, error: impl Into<String>) -> Self {
+    /// A failure of `kind` in `phase` with a one-line message.
+    pub fn failure(
+        id: Option<i64>,
+        phase: Phase,
+        kind: ErrorKind,
+        error: impl Into<String>,
+    ) -> Self {
         Self {
             id,
             phase,
@@ -105,6 +123,7 @@ impl RunReply {
             btf: None,
             ns: BTreeMap::new(),
             info: None,
+            error_kind: Some(kind),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::{
     errors::Failure,
     info::{self, Info},
     logger::LOGGER,
-    protocol::{decode_hex, Phase, RunReply, RunRequest},
+    protocol::{decode_hex, ErrorKind, Phase, RunReply, RunRequest},
     sections, test_run,
 };
 
@@ -36,18 +36,20 @@ impl Runner {
     /// Handle one request. Every kernel object it creates is closed before it returns.
     pub fn run(&mut self, req: &RunRequest) -> RunReply {
         let _stale = LOGGER.take_dropped_btf();
-        let mut reply = RunReply::failure(Some(req.id), Phase::Open, "");
+        let mut reply = RunReply::failure(Some(req.id), Phase::Open, ErrorKind::Internal, "");
         match self.run_phases(req, &mut reply) {
             Ok(retval) => {
                 reply.phase = Phase::Done;
                 reply.retval = Some(retval);
                 reply.error = None;
+                reply.error_kind = None;
             }
             Err(failure) => {
                 reply.phase = failure.phase;
                 reply.error = Some(failure.error);
                 reply.errno = failure.errno;
                 reply.verifier_log = failure.verifier_log;
+                reply.error_kind = Some(failure.kind);
             }
         }
         reply.btf = match LOGGER.take_dropped_btf() {
@@ -61,18 +63,15 @@ impl Runner {
     fn run_phases(&mut self, req: &RunRequest, reply: &mut RunReply) -> Result<u32, Failure> {
         self.current = Some(Phase::Open);
         if !req.skip.is_empty() {
-            return Err(Failure::new(
-                Phase::Open,
-                format!(
-                    "the aya adapter cannot skip behaviours (skip = {:?})",
-                    req.skip
-                ),
-            ));
+            return Err(Failure::bad_request(format!(
+                "the aya adapter cannot skip behaviours (skip = {:?})",
+                req.skip
+            )));
         }
-        let data_in = decode_hex(req.data_in.as_deref().unwrap_or(""))
-            .map_err(|e| Failure::new(Phase::Open, format!("bad request: {e}")))?;
+        let data_in =
+            decode_hex(req.data_in.as_deref().unwrap_or("")).map_err(Failure::bad_request)?;
         let ctx_in = decode_hex(req.ctx_in.as_deref().unwrap_or(""))
-            .map_err(|e| Failure::new(Phase::Open, format!("bad request: ctx_in: {e}")))?;
+            .map_err(|e| Failure::bad_request(format!("ctx_in: {e}")))?;
 
         // open: target BTF, then EbpfLoader::load_file (aya parses, relocates and creates
         // the maps in this one call).
@@ -218,16 +217,14 @@ fn run_one(
         let mut names: Vec<&str> = ebpf.programs().map(|(n, _)| n).collect();
         names.sort_unstable();
         // ENOENT, as libbpf's bpf_object__find_program_by_name
-        Failure {
-            errno: Some(libc::ENOENT),
-            ..Failure::new(
-                Phase::Run,
-                format!(
-                    "{elf}: no program named {name} in the object (programs: {})",
-                    names.join(", ")
-                ),
-            )
-        }
+        Failure::refused(
+            Phase::Run,
+            format!(
+                "{elf}: no program named {name} in the object (programs: {})",
+                names.join(", ")
+            ),
+            Some(libc::ENOENT),
+        )
     })?;
     let opts = || TestRunOptions {
         data_in: Some(data_in),
