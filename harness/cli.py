@@ -66,13 +66,21 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="report directory (default: results/)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                    help="per-request timeout in seconds")
+    p.add_argument("--strict", action="store_true",
+                   help="an unsupported SKIP the adapter's expectations table does not list, "
+                        "or a required probe that did not run, is an ERROR (CI uses this)")
 
 
 def _prepare(args: argparse.Namespace) -> runner.Prepared:
+    """Build and discover; an empty selection is a usage error, never a green run."""
     try:
-        return runner.prepare(_paths(args), args.compiler, args.keyword)
+        prepared = runner.prepare(_paths(args), args.compiler, args.keyword)
     except (ToolchainError, DiscoveryError) as exc:
         raise CliError(str(exc)) from exc
+    if not prepared.items:
+        what = f"-k {args.keyword!r} selects" if args.keyword else "the suite has"
+        raise CliError(f"{what} no item: nothing to run")
+    return prepared
 
 
 def _resolve_adapters(names: Sequence[str] | None, root: Path) -> tuple[list[Manifest], int]:
@@ -145,10 +153,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.keyword:
         ids = {i.id for i in prepared.items}
         for name, table in known.items():
-            for key in sorted(set(table) - ids):
+            for key in sorted(k for k in set(table) - ids if "::" in k):
                 print(f"bpfconform: warning: {expectations_path(paths.suite_dir, name)}: "
                       f"entry {key!r} names no item", file=sys.stderr)
-    ctx = _context(prepared)
+    ctx = replace(_context(prepared), strict=args.strict)
     results, hellos = runner.run_items(
         prepared.items, [m.name for m in manifests],
         _factory(manifests, paths.repo_root, args.timeout), ctx, known)
@@ -262,21 +270,27 @@ def _add_sensitivity_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--adapter", required=True, metavar="NAME",
                    help="an adapter whose hello lists 'skip' (the reference loader)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
+    p.add_argument("--json", metavar="FILE", help="write each program's kind to FILE")
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Mutation check (harness.sensitivity): under its own behaviour's skip, every required
-    expect=pass program must FAIL and every required load_error/open_error program must
-    load (or be kernel-enforced per the catalogue). A program a recorded feature probe SKIPs
-    unmutated is listed as not checkable on this kernel; anything else fails the check."""
+    expect=pass program must fail at one of its own assertions (or at a refusal the
+    catalogue explains) and every required load_error/open_error program must load (or be
+    kernel-enforced per the catalogue). A program a recorded feature probe SKIPs unmutated
+    is listed as not checkable on this kernel; anything else fails the check."""
     paths = _paths(args)
     manifests, _ = _resolve_adapters([args.adapter], paths.repo_root)
     if not manifests:
         return EXIT_USAGE
     try:
-        enforced = sensitivity.kernel_enforced(paths.suite_dir / "catalogue.toml")
+        rules = sensitivity.catalogue_rules(paths.suite_dir / "catalogue.toml")
     except DiscoveryError as exc:
         raise CliError(str(exc)) from exc
+    prepared = _prepare(args)
+    targets = sensitivity.targets(prepared.items)
+    if not targets:
+        raise CliError("the selection holds no required program: nothing to check")
     with AdapterClient(manifests[0], paths.repo_root, args.timeout) as client:
         try:
             hello = client.hello()
@@ -285,18 +299,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         if "skip" not in hello.supports:
             raise CliError(f"adapter {args.adapter} does not list 'skip' in supports: "
                            "it cannot deliberately skip a behaviour")
-        prepared = _prepare(args)
         ctx = _context(prepared, mutate=True)
         plain = runner.AdapterRun(args.adapter, client, replace(ctx, mutate=False))
         mutated = runner.AdapterRun(args.adapter, client, ctx)
-        checks = [sensitivity.check(item, plain, mutated, enforced)
-                  for item in sensitivity.targets(prepared.items)]
+        checks = [sensitivity.check(item, plain, mutated, rules) for item in targets]
     ctx.pins.remove_base_if_empty()
     for c in checks:
-        if c.finding is not sensitivity.Finding.SENSITIVE:
+        if not c.sensitive:
             print(c.line())
     for line in sensitivity.summary(checks):
         print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"adapter": args.adapter, "kernel": ctx.kernel, "compiler": prepared.compiler.id,
+             "checks": [c.to_json() for c in checks]}, indent=1) + "\n")
     return 0 if sensitivity.proven(checks) else 1
 
 

@@ -86,6 +86,8 @@ class Item:
     program: str
     expectations: Expectations | None = None
     error: str | None = None
+    #: the positive control object (`control=define`: the CONFORM_CONTROL build), if built
+    control_obj: Path | None = None
 
     @property
     def id(self) -> str:

@@ -14,6 +14,16 @@ clauses, all must hold: `">=5.10, <6.4"`; operators `<`, `<=`, `>`, `>=`, `==` o
 `major.minor` of the run's kernel release); on any other kernel the item is judged as if
 unlisted, so a failure that an old kernel causes does not hide a regression on a new one,
 and a pass there is no XPASS.
+
+An XFAIL pins the failure it expects, so that a new bug behind it turns red: `line = N` (the
+assertion line the program returns), or `phase = "open"|"load"|"run"|"done"` with `match =
+"<regex searched in the failure's reason>"`. A failure that does not match is FAIL ("known
+failure changed"). `["request:<field>"]` with `verdict = "skip"` lists a request field the
+adapter does not support (its items are SKIP(unsupported), listed); an unsupported skip not
+listed is an ERROR under `--strict`.
+
+Findings fields (docs/findings.md): `class = "divergence" | "by-design" | "gap"`, `upstream =
+"<issue/PR URL>" | "unreported"`, `fixed_in = "<version>"`.
 """
 
 from __future__ import annotations
@@ -22,10 +32,17 @@ import operator
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-VERDICTS = ("xfail",)
+VERDICTS = ("xfail", "skip")
+#: `["request:btf_custom_path"]` with `verdict = "skip"`: the adapter does not support that
+#: request field, so the items needing it are SKIP(unsupported), listed
+REQUEST_PREFIX = "request:"
+PHASES = ("open", "load", "run", "done")
+CLASSES = ("divergence", "by-design", "gap")
+FIELDS = frozenset({"verdict", "reason", "link", "kernels", "line", "phase", "match", "class",
+                    "upstream", "fixed_in"})
 
 
 class ExpectationsError(Exception):
@@ -59,6 +76,30 @@ class KnownFailure:
     reason: str
     link: str = ""
     kernels: str = ""
+    line: int | None = None
+    phase: str | None = None
+    match: str | None = None
+    klass: str = ""  # `class` in the table
+    upstream: str = ""
+    fixed_in: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        """Whether the entry names the failure it expects (line, or phase + match)."""
+        return self.line is not None or (self.phase is not None and self.match is not None)
+
+    def mismatch(self, line: int | None, phase: str | None, reason: str) -> str | None:
+        """Why a failure (its returned line, failing phase and reason) is not the listed
+        one, or None when it is."""
+        if self.line is not None:
+            return None if line == self.line else (
+                f"expected the assertion at line {self.line}, got "
+                + (f"line {line}" if line is not None else f"{phase or '?'}: {reason}"))
+        if self.phase is not None and phase != self.phase:
+            return f"expected a failure at {self.phase}, got {phase or '?'}: {reason}"
+        if self.match is not None and re.search(self.match, reason) is None:
+            return f"expected a reason matching /{self.match}/, got: {reason}"
+        return None
 
     def describe(self) -> str:
         """`reason (link)` for reports, with the kernel range when there is one."""
@@ -89,16 +130,22 @@ def load_known_failures(path: Path) -> dict[str, KnownFailure]:
     table: dict[str, KnownFailure] = {}
     for key, entry in data.items():
         where = f"{path}: entry {key!r}"
-        if "::" not in key:
-            raise ExpectationsError(f"{where}: key must be '<path under bpf-src>::<program>'")
+        request = key.startswith(REQUEST_PREFIX)
+        if "::" not in key and not request:
+            raise ExpectationsError(f"{where}: key must be '<path under bpf-src>::<program>' "
+                                    f"or '{REQUEST_PREFIX}<field>'")
         if not isinstance(entry, dict):
             raise ExpectationsError(f"{where}: must be a table")
-        unknown = set(entry) - {"verdict", "reason", "link", "kernels"}
+        unknown = set(entry) - FIELDS
         if unknown:
             raise ExpectationsError(f"{where}: unknown field(s) {sorted(unknown)}")
         verdict = entry.get("verdict", "xfail")
         if verdict not in VERDICTS:
             raise ExpectationsError(f"{where}: verdict must be one of {VERDICTS}")
+        if (verdict == "skip") != request:
+            raise ExpectationsError(f"{where}: verdict = \"skip\" goes with a "
+                                    f"'{REQUEST_PREFIX}<field>' key (an unsupported request "
+                                    "field), verdict = \"xfail\" with an item key")
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise ExpectationsError(f"{where}: has no reason")
@@ -106,10 +153,49 @@ def load_known_failures(path: Path) -> dict[str, KnownFailure]:
         if not isinstance(kernels, str) or (kernels and _clauses(kernels) is None):
             raise ExpectationsError(f"{where}: kernels must be like \">=5.10, <6.4\" "
                                     f"(operators < <= > >= == on major.minor), got {kernels!r}")
-        table[key] = KnownFailure(key, verdict, reason, str(entry.get("link", "")), kernels)
+        table[key] = _pins(where, entry, KnownFailure(
+            key, verdict, reason, str(entry.get("link", "")), kernels,
+            klass=_opt_text(where, entry, "class", CLASSES), upstream=_opt_text(
+                where, entry, "upstream"), fixed_in=_opt_text(where, entry, "fixed_in")))
     return table
 
 
 def expectations_path(suite_dir: Path, adapter: str) -> Path:
     """Where the expectations of `adapter` live."""
     return suite_dir / "expectations" / f"{adapter}.toml"
+
+
+def _opt_text(where: str, entry: dict[str, object], name: str,
+              allowed: tuple[str, ...] = ()) -> str:
+    value = entry.get(name, "")
+    if not isinstance(value, str) or (allowed and value and value not in allowed):
+        want = f"one of {allowed}" if allowed else "a string"
+        raise ExpectationsError(f"{where}: {name} must be {want}, got {value!r}")
+    return value
+
+
+def _pins(where: str, entry: dict[str, object], known: KnownFailure) -> KnownFailure:
+    """`known` with its line/phase/match, checked: every entry pins what it expects."""
+    line, phase, match = entry.get("line"), entry.get("phase"), entry.get("match")
+    if line is not None and (not isinstance(line, int) or isinstance(line, bool) or line <= 0):
+        raise ExpectationsError(f"{where}: line must be a positive integer, got {line!r}")
+    if phase is not None and phase not in PHASES:
+        raise ExpectationsError(f"{where}: phase must be one of {PHASES}, got {phase!r}")
+    if match is not None:
+        if not isinstance(match, str) or not match:
+            raise ExpectationsError(f"{where}: match must be a non-empty regex")
+        try:
+            re.compile(match)
+        except re.error as exc:
+            raise ExpectationsError(f"{where}: match is not a regex: {exc}") from exc
+    if line is not None and (phase is not None or match is not None):
+        raise ExpectationsError(f"{where}: give line, or phase + match, not both")
+    if known.verdict == "xfail" and line is None and (phase is None or match is None):
+        raise ExpectationsError(
+            f"{where}: an xfail must pin its failure: line = N (the assertion line), or "
+            "phase = \"open|load|run|done\" with match = \"<regex on the reason>\"")
+    if known.verdict == "skip" and (line is not None or phase is not None):
+        raise ExpectationsError(f"{where}: a skip entry takes match (on the skip reason), "
+                                "not line or phase")
+    return replace(known, line=line, phase=phase if isinstance(phase, str) else None,
+                   match=match if isinstance(match, str) else None)

@@ -26,6 +26,7 @@ LOG_EXCERPT = 6000  # characters of a verifier log kept in the page (head and ta
 STDERR_EXCERPT = 2000
 ROW_FIELDS = ("file", "program", "behaviour", "adapter", "kernel", "compiler", "verdict",
               "line", "reason", "source_line", "ns", "btf", "level", "expect",
+              "skip_kind", "phase", "error_kind", "control",
               "same_as_libbpf", "same_as_reference")
 
 
@@ -345,6 +346,7 @@ function visibleColumns() {
 }
 function cellText(r) {
   if (r.verdict === 'FAIL' && r.line) return 'FAIL :' + r.line;
+  if (r.verdict === 'SKIP' && r.skip_kind) return 'SKIP ' + r.skip_kind;
   return r.verdict;
 }
 function build() {
@@ -441,6 +443,11 @@ function detail(i, td) {
                                 ' ' + D.compiler_versions[r.compiler] : ''));
   add('expect', r.expect && (r.expect + (r.level ? ' (' + r.level + ')' : '')));
   add('btf', r.btf);
+  add('skip kind', r.skip_kind);
+  add('failing phase', r.phase);
+  add('error kind', r.error_kind);
+  add('positive control', r.control && (r.control.verdict + (r.control.reason ?
+                                                                ': ' + r.control.reason : '')));
   add('same as libbpf', r.same_as_libbpf);
   add('same as reference', r.same_as_reference);
   const kids = [close, el('h3', {text: r.program}),

@@ -182,7 +182,7 @@ class ProgramItem(pytest.Item):
         self.result = result = run.run(self.bpf_item)
         verdict, reason = result.verdict, result.outcome.reason
         if verdict is Verdict.SKIP:
-            pytest.skip(reason)
+            pytest.skip(f"[{result.outcome.skip_kind}] {reason}")
         if verdict is Verdict.XFAIL:
             pytest.xfail(reason)
         if verdict is not Verdict.PASS:

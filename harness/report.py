@@ -35,7 +35,8 @@ def meta(kernel: str, compiler: Compiler, probes: Mapping[str, ProbeResult],
         "kernel": kernel,
         "compiler": {"id": compiler.id, "version": compiler.version},
         "adapters": adapters,
-        "probes": {n: {"ok": p.ok, "reason": p.reason} for n, p in probes.items()},
+        "probes": {n: {"ok": p.ok, "state": p.state, "reason": p.reason}
+                   for n, p in probes.items()},
     }
 
 
@@ -64,8 +65,10 @@ def _case(r: Result) -> TestCase:
     elif o.verdict is Verdict.ERROR:
         case.add_error_info(message=o.reason.splitlines()[0] if o.reason else "error",
                             output=o.reason)
-    elif o.verdict in (Verdict.SKIP, Verdict.XFAIL):
-        case.add_skipped_info(message=f"{o.verdict}: {o.reason}")
+    elif o.verdict is Verdict.SKIP:
+        case.add_skipped_info(message=f"SKIP ({o.skip_kind}): {o.reason}")
+    elif o.verdict is Verdict.XFAIL:
+        case.add_skipped_info(message=f"XFAIL: {o.reason}")
     return case
 
 
@@ -83,7 +86,8 @@ def summary_line(r: Result) -> str:
     o = r.outcome
     where = f"{r.item.rel}:{o.line}" if o.line else r.item.rel
     what = o.source_line or (o.reason.splitlines()[0] if o.reason else "")
-    return f"{o.verdict} {where} {r.item.program} [{r.adapter}]: {what}"
+    verdict = f"SKIP({o.skip_kind})" if o.skip_kind and o.verdict is Verdict.SKIP else o.verdict
+    return f"{verdict} {where} {r.item.program} [{r.adapter}]: {what}"
 
 
 def counts(results: Sequence[Result]) -> Counter[Verdict]:
@@ -91,14 +95,38 @@ def counts(results: Sequence[Result]) -> Counter[Verdict]:
     return Counter(r.verdict for r in results)
 
 
+def skip_counts(results: Sequence[Result]) -> Counter[str]:
+    """How many SKIPs of each kind (`probe`, `unsupported`, `not_run`)."""
+    return Counter(str(r.outcome.skip_kind) for r in results
+                   if r.verdict is Verdict.SKIP and r.outcome.skip_kind is not None)
+
+
+def count_text(results: Sequence[Result]) -> str:
+    """`868 pass, 70 skip (18 probe, 52 unsupported), 58 xfail`."""
+    c = counts(results)
+    kinds = skip_counts(results)
+    parts = []
+    for v in VERDICT_ORDER:
+        if not c[v]:
+            continue
+        text = f"{c[v]} {v.lower()}"
+        if v is Verdict.SKIP and kinds:
+            text += " (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")"
+        parts.append(text)
+    return ", ".join(parts) or "nothing ran"
+
+
 def print_summary(results: Sequence[Result], out: TextIO) -> None:
-    """One line per non-PASS item, then the counts."""
+    """One line per non-PASS item, then the counts, overall and per adapter."""
     for r in results:
         if r.verdict is not Verdict.PASS:
             print(summary_line(r), file=out)
-    c = counts(results)
-    parts = [f"{c[v]} {v.lower()}" for v in VERDICT_ORDER if c[v]]
-    print(f"{len(results)} items: " + (", ".join(parts) or "nothing ran"), file=out)
+    adapters = sorted({r.adapter for r in results})
+    if len(adapters) > 1:
+        for a in adapters:
+            mine = [r for r in results if r.adapter == a]
+            print(f"  {a}: {len(mine)} items: {count_text(mine)}", file=out)
+    print(f"{len(results)} items: {count_text(results)}", file=out)
 
 
 def write_reports(out_dir: Path, meta_block: Mapping[str, Any],

@@ -26,7 +26,16 @@ from harness.discovery import Item
 from harness.expectations import KnownFailure
 from harness.probes import ProbeResult
 from harness.protocol import Hello, RunReply, RunRequest
-from harness.verdict import Outcome, Verdict, apply_known_failure, control_check, judge
+from harness.verdict import (
+    Outcome,
+    SkipKind,
+    Verdict,
+    apply_known_failure,
+    control_check,
+    judge,
+    negative_with_control,
+    skip,
+)
 
 DEFAULT_PIN_BASE = Path("/sys/fs/bpf/bpfconform")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +111,12 @@ class Result:
             "line": o.line, "reason": o.reason, "source_line": o.source_line,
             "verifier_log": o.verifier_log, "ns": dict(self.ns), "btf": self.btf,
             "level": exp.level if exp else None, "expect": exp.expect if exp else None,
+            "skip_kind": str(o.skip_kind) if o.skip_kind else None,
+            "skip_listed": o.listed if o.skip_kind is SkipKind.UNSUPPORTED else None,
+            "phase": o.phase,
+            "error_kind": self.reply.error_kind if self.reply else None,
+            "control": ({"verdict": str(o.control.verdict), "reason": o.control.reason}
+                        if o.control else None),
             "adapter_stderr": self.stderr or None,
         }
 
@@ -146,6 +161,9 @@ class Context:
     pins: PinRoots
     known: Mapping[str, KnownFailure] = field(default_factory=dict)
     mutate: bool = False  # sensitivity: ask the loader to skip the item's behaviour
+    #: --strict: an unsupported SKIP the adapter's expectations table does not list, and a
+    #: SKIP because a required probe was not run, are ERROR
+    strict: bool = False
 
 
 def kernel_id() -> str:
@@ -166,7 +184,9 @@ def prepare(paths: Paths, compiler_id: str | None, keyword: str | None = None,
     items: list[Item] = []
     for b in tests:
         if b.ok:
-            items.extend(discovery.discover_object(b.obj, b.source.path, b.source.rel, catalogue))
+            found_items = discovery.discover_object(b.obj, b.source.path, b.source.rel,
+                                                    catalogue)
+            items.extend(_with_control(i, b) for i in found_items)
         else:
             items.append(Item(b.obj, b.source.path, b.source.rel, "<object>",
                               error=f"compile failed ({compiler.id}): {b.diagnostics}"))
@@ -177,6 +197,22 @@ def prepare(paths: Paths, compiler_id: str | None, keyword: str | None = None,
     if keyword:
         items = [i for i in items if keyword in i.id]
     return Prepared(compiler, builds, items, toolchain.cc_probes(compiler, paths.build_dir))
+
+
+def _with_control(item: Item, build: toolchain.BuildResult) -> Item:
+    """`item` with its positive control object, or an ERROR item when it declares a control
+    that was not built (no CONFORM_CONTROL in the source, or the control failed to compile)."""
+    exp = item.expectations
+    if exp is None or exp.control is None:
+        return item
+    control = build.control
+    if control is None:
+        return replace(item, expectations=None, error=(
+            f"control={exp.control} but {item.rel} has no CONFORM_CONTROL build"))
+    if not control.ok:
+        return replace(item, expectations=None, error=(
+            f"positive control failed to compile: {control.diagnostics}"))
+    return replace(item, control_obj=control.obj)
 
 
 def required_fields(item: Item, mutate: bool) -> list[str]:
@@ -235,46 +271,88 @@ class AdapterRun:
         if item.error is not None or item.expectations is None:
             return self._result(item, Outcome(Verdict.ERROR, item.error or "no expectations"))
         exp = item.expectations
+        negative = exp.expect != "pass"
+        if negative and item.control_obj is None:
+            return self._result(item, Outcome(
+                Verdict.ERROR, "negative test without a positive control: a refusal proves "
+                "nothing unless the object without its defect loads (declare "
+                "CONFORM(prog, \"control\", \"define\") and an #ifdef CONFORM_CONTROL variant)"))
         for probe in exp.requires:
             pr = self.ctx.probes.get(probe)
             if pr is None:
-                return self._result(item, Outcome(Verdict.SKIP,
-                                                  f"requires {probe}: probe not run"))
+                return self._skip(item, skip(SkipKind.NOT_RUN, f"requires {probe}: probe not run"))
+            if pr.error:
+                return self._result(item, Outcome(
+                    Verdict.ERROR, f"requires {probe}: the probe could not decide: {pr.reason}"))
             if not pr.ok:
-                return self._result(item, Outcome(Verdict.SKIP,
-                                                  f"requires {probe}: {pr.reason}", probe=probe))
+                return self._result(item, skip(SkipKind.PROBE, f"requires {probe}: {pr.reason}",
+                                               probe=probe))
         hello = self.hello()
         if hello is None:
             err = self._hello_error
             assert err is not None
             return self._result(item, Outcome(Verdict.ERROR, err.cause), stderr=err.stderr)
         missing = [f for f in required_fields(item, self.ctx.mutate) if f not in hello.supports]
+        if exp.btf_control_path and not self.ctx.mutate and "btf_custom_path" not in missing \
+                and "btf_custom_path" not in hello.supports:
+            missing.append("btf_custom_path")  # a CO-RE item's control run cannot happen
         if missing:
-            why = f"adapter does not support {', '.join(missing)}"
-            return self._result(item, Outcome(Verdict.SKIP, why))
-        first = self._exchange(item, exp.btf_custom_path)
+            return self._skip(item, skip(SkipKind.UNSUPPORTED,
+                                         f"adapter does not support {', '.join(missing)}"),
+                              missing)
+        first = self._exchange(item, item.obj, exp.btf_custom_path)
         if not isinstance(first, tuple):
             return first
         outcome, reply = first
         if exp.btf_control_path and outcome.verdict is Verdict.PASS:
-            if "btf_custom_path" not in hello.supports:
-                outcome = replace(outcome, reason=_join(
-                    outcome.reason, f"control run against {exp.btf_control_path} SKIPPED: "
-                    "adapter does not support btf_custom_path"))
-            else:
-                second = self._exchange(item, exp.btf_control_path)
-                if not isinstance(second, tuple):
-                    return second
-                outcome = control_check(outcome, second[0], exp.btf_control_path)
+            second = self._exchange(item, item.obj, exp.btf_control_path)
+            if not isinstance(second, tuple):
+                return second
+            outcome = control_check(outcome, second[0], exp.btf_control_path)
+        if negative and not self.ctx.mutate and outcome.verdict is Verdict.PASS:
+            assert item.control_obj is not None
+            ctl = self._exchange(item, item.control_obj, exp.btf_custom_path,
+                                 replace(exp, expect="pass"))
+            if not isinstance(ctl, tuple):  # the control broke the adapter: ERROR, said so
+                return replace(ctl, outcome=replace(
+                    ctl.outcome, reason=f"positive control: {ctl.outcome.reason}"))
+            outcome = negative_with_control(outcome, ctl[0])
         if not self.ctx.mutate:
-            known = self.ctx.known.get(item.id)
-            if known is not None and not known.applies_to(self.ctx.kernel):
-                known = None  # listed for other kernels only: judged as unlisted here
-            outcome = apply_known_failure(outcome, known.describe() if known else None)
+            outcome = apply_known_failure(outcome, self._known(item))
         return self._result(item, outcome, reply)
 
-    def _exchange(self, item: Item, btf: str | None) -> tuple[Outcome, RunReply] | Result:
-        exp = item.expectations
+    def _known(self, item: Item) -> KnownFailure | None:
+        """The item's expectations entry, when it applies to this run's kernel."""
+        known = self.ctx.known.get(item.id)
+        if known is not None and not known.applies_to(self.ctx.kernel):
+            return None  # listed for other kernels only: judged as unlisted here
+        return known
+
+    def _skip(self, item: Item, outcome: Outcome, fields: Sequence[str] = ()) -> Result:
+        """A SKIP, checked against the adapter's table: an unsupported field is listed by a
+        `["request:<field>"]` entry with `verdict = "skip"`. Under --strict an unlisted
+        unsupported SKIP and a not-run probe are ERROR."""
+        if outcome.skip_kind is SkipKind.UNSUPPORTED:
+            entries = [self.ctx.known.get(f"request:{f}") for f in fields]
+            listed = all(e is not None and e.verdict == "skip" for e in entries)
+            if listed:
+                why = "; ".join(e.reason for e in entries if e is not None)
+                outcome = replace(outcome, listed=True, reason=f"{outcome.reason} [listed: {why}]")
+            elif self.ctx.strict and not self.ctx.mutate:
+                outcome = Outcome(Verdict.ERROR, f"{outcome.reason}, and the adapter's "
+                                  "expectations table does not list it (add "
+                                  f"[\"request:{fields[0]}\"] verdict = \"skip\" with a reason)",
+                                  skip_kind=SkipKind.UNSUPPORTED)
+        elif outcome.skip_kind is SkipKind.NOT_RUN and self.ctx.strict:
+            outcome = Outcome(Verdict.ERROR, outcome.reason, skip_kind=SkipKind.NOT_RUN)
+        return self._result(item, outcome)
+
+    def _exchange(self, item: Item, obj: Path, btf: str | None,
+                  exp: discovery.Expectations | None = None
+                  ) -> tuple[Outcome, RunReply] | Result:
+        """One request for `item` (object `obj`, target BTF `btf`) judged by `exp` (default:
+        the item's); an ERROR Result when the adapter broke or a pin root stayed behind."""
+        exp = exp or item.expectations
         assert exp is not None
         pin_root = self.ctx.pins.create()
         cleanup: str | None = None
@@ -284,9 +362,9 @@ class AdapterRun:
                 if failed is not None:
                     return self._result(item, Outcome(Verdict.ERROR, failed[0]), failed[1])
             req = RunRequest(
-                id=next(self._ids), elf=str(item.obj), program=item.program,
+                id=next(self._ids), elf=str(obj), program=item.program,
                 pin_root=str(pin_root), data_in=exp.data_in, btf_custom_path=btf,
-                skip=(exp.behaviour,) if self.ctx.mutate else (),
+                skip=(exp.behaviour,) if self.ctx.mutate and obj == item.obj else (),
                 repeat=0 if exp.data_in == "" else 1,  # no-data test runs refuse repeat > 0
                 ctx_in=exp.ctx_in,
             )
@@ -336,12 +414,8 @@ def run_items(items: Iterable[Item], adapters: Sequence[str], factory: ClientFac
     return results, hellos
 
 
-def _join(*parts: str) -> str:
-    return "; ".join(p for p in parts if p)
-
-
 def _with_known(ctx: Context, known: Mapping[str, KnownFailure]) -> Context:
-    return Context(ctx.kernel, ctx.compiler, ctx.probes, ctx.pins, known, ctx.mutate)
+    return replace(ctx, known=known)
 
 
 def _must(err: AdapterError | None) -> AdapterError:

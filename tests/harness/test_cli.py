@@ -128,17 +128,20 @@ def test_sensitivity_flags_a_program_that_asserts_nothing(
         with AdapterClient(find_manifest(REPO_ROOT, "python"), REPO_ROOT) as client:
             supports = client.hello().supports
     except (AdapterUnavailable, AdapterError) as exc:
-        pytest.skip(f"reference loader unavailable: {exc}")
-    if "skip" not in supports:
-        pytest.skip("the reference loader does not list 'skip' yet")
+        pytest.fail(f"reference loader unavailable (run .ci/install): {exc}")
+    assert "skip" in supports, "the reference loader must list 'skip' (mutation testing)"
     bpf_src = tmp_path / "bpf-src"
     shutil.copytree(REPO_ROOT / "bpf-src" / "include", bpf_src / "include")
     (bpf_src / "d").mkdir()
     (bpf_src / "d" / "s.bpf.c").write_text(SENSITIVITY)
-    assert cli.main(["sensitivity", "--adapter", "python", "--bpf-src", str(bpf_src)]) == 1
+    report = tmp_path / "s.json"
+    assert cli.main(["sensitivity", "--adapter", "python", "--bpf-src", str(bpf_src),
+                     "--json", str(report)]) == 1
     out = capsys.readouterr().out
-    assert "INSENSITIVE d/s.bpf.c::asserts_nothing: passes with skip=[data.data]" in out
-    assert "1/2 required expect=pass programs sensitive (1 insensitive)" in out
+    assert "not_sensitive d/s.bpf.c::asserts_nothing: passes with skip=[data.data]" in out
+    assert "1/2 required expect=pass programs sensitive (1 assert, 1 not_sensitive)" in out
+    kinds = {c["item"]: c["kind"] for c in json.loads(report.read_text())["checks"]}
+    assert kinds == {"d/s.bpf.c::checks": "assert", "d/s.bpf.c::asserts_nothing": "not_sensitive"}
 
 
 PROBED = """/* sensitivity test: one program a probe skips, one that fails unmutated */
@@ -167,9 +170,8 @@ def test_sensitivity_lists_probe_skipped_programs_as_not_checkable_and_still_exi
         with AdapterClient(find_manifest(REPO_ROOT, "python"), REPO_ROOT) as client:
             supports = client.hello().supports
     except (AdapterUnavailable, AdapterError) as exc:
-        pytest.skip(f"reference loader unavailable: {exc}")
-    if "skip" not in supports:
-        pytest.skip("the reference loader does not list 'skip' yet")
+        pytest.fail(f"reference loader unavailable (run .ci/install): {exc}")
+    assert "skip" in supports, "the reference loader must list 'skip' (mutation testing)"
     real = cli.run_probes
 
     def without_bpf_loop(names: tuple[str, ...]) -> dict[str, ProbeResult]:
@@ -184,13 +186,25 @@ def test_sensitivity_lists_probe_skipped_programs_as_not_checkable_and_still_exi
     (bpf_src / "d" / "s.bpf.c").write_text(PROBED)
     assert cli.main(["sensitivity", "--adapter", "python", "--bpf-src", str(bpf_src)]) == 0
     out = capsys.readouterr().out
-    assert ("NOT-CHECKABLE d/s.bpf.c::loops: not checkable on this kernel: "
+    assert ("not_checkable d/s.bpf.c::loops: not checkable on this kernel: "
             "requires bpf_loop: helper 181 unknown (test)") in out
-    assert "1/2 required expect=pass programs sensitive (1 not-checkable)" in out
+    assert "1/2 required expect=pass programs sensitive (1 assert, 1 not_checkable)" in out
     assert "1 required programs not checkable on this kernel (feature probe)" in out
     (bpf_src / "d" / "b.bpf.c").write_text(BROKEN)  # an unmutated FAIL still fails
     assert cli.main(["sensitivity", "--adapter", "python", "--bpf-src", str(bpf_src)]) == 1
-    assert "UNCHECKED d/b.bpf.c::broken: FAIL without mutation" in capsys.readouterr().out
+    assert "unchecked d/b.bpf.c::broken: FAIL without mutation" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["run", "sensitivity", "oracle", "list"])
+def test_an_empty_selection_exits_2_with_one_line(
+    src: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [command, "--bpf-src", str(src), "-k", "no_such_item"]
+    if command == "sensitivity":
+        argv += ["--adapter", "python"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "bpfconform: -k 'no_such_item' selects no item: nothing to run"
 
 
 def test_no_clang_at_all_is_one_line_saying_what_to_install(

@@ -9,7 +9,8 @@ from harness.expectations import ExpectationsError, load_known_failures
 
 def test_a_listed_failure_has_its_reason_and_link(tmp_path: Path) -> None:
     path = tmp_path / "x.toml"
-    path.write_text('["data/a.bpf.c::prog"]\nverdict = "xfail"\nreason = "r"\nlink = "L"\n')
+    path.write_text('["data/a.bpf.c::prog"]\nverdict = "xfail"\nreason = "r"\nlink = "L"\n'
+                    'line = 12\n')
     (entry,) = load_known_failures(path).values()
     assert (entry.key, entry.reason, entry.link) == ("data/a.bpf.c::prog", "r", "L")
     assert entry.describe() == "r (L)"
@@ -25,14 +26,27 @@ def test_a_missing_file_means_no_known_failures(tmp_path: Path) -> None:
         ('["data/a.bpf.c::prog"]\nverdict = "xfail"\n', "has no reason"),
         ('["data/a.bpf.c::prog"]\nreason = "  "\n', "has no reason"),
         ('["prog"]\nreason = "r"\n', "key must be"),
-        ('["data/a.bpf.c::prog"]\nreason = "r"\nverdict = "skip"\n', "verdict must be"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\nverdict = "skip"\n', "goes with a 'request:"),
+        ('["request:no_data"]\nreason = "r"\n', "goes with a 'request:"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\nverdict = "maybe"\n', "verdict must be"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\n', "must pin its failure"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\nphase = "load"\n', "must pin its failure"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\nline = 0\n', "positive integer"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\nphase = "verify"\nmatch = "x"\n',
+         "phase must be"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\nphase = "load"\nmatch = "("\n', "not a regex"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\nline = 3\nphase = "load"\nmatch = "x"\n',
+         "not both"),
+        ('["data/a.bpf.c::prog"]\nreason = "r"\nline = 3\nclass = "bug"\n', "class must be"),
         ('["data/a.bpf.c::prog"]\nreason = "r"\nbug = 1\n', "unknown field"),
         ("[[[", "x.toml"),
         ('["data/a.bpf.c::prog"]\nreason = "r"\nkernels = "6.1"\n', "kernels must be"),
         ('["data/a.bpf.c::prog"]\nreason = "r"\nkernels = "<6"\n', "kernels must be"),
         ('["data/a.bpf.c::prog"]\nreason = "r"\nkernels = 6\n', "kernels must be"),
     ],
-    ids=["no-reason", "blank-reason", "bad-key", "bad-verdict", "unknown-field", "not-toml",
+    ids=["no-reason", "blank-reason", "bad-key", "skip-on-an-item", "xfail-on-a-request",
+         "bad-verdict", "unpinned", "phase-without-match", "line-zero", "bad-phase", "bad-regex",
+         "line-and-phase", "bad-class", "unknown-field", "not-toml",
          "kernels-no-operator", "kernels-no-minor", "kernels-not-a-string"],
 )
 def test_a_malformed_table_is_an_error(tmp_path: Path, text: str, message: str) -> None:
@@ -57,7 +71,46 @@ def test_a_malformed_table_is_an_error(tmp_path: Path, text: str, message: str) 
 def test_an_entry_can_be_limited_to_some_kernels(tmp_path: Path, kernels: str, kernel: str,
                                                  applies: bool) -> None:
     path = tmp_path / "x.toml"
-    path.write_text(f'["data/a.bpf.c::prog"]\nreason = "r"\nkernels = "{kernels}"\n')
+    path.write_text(f'["data/a.bpf.c::prog"]\nreason = "r"\nkernels = "{kernels}"\nline = 3\n')
     (entry,) = load_known_failures(path).values()
     assert entry.applies_to(kernel) is applies
     assert entry.describe() == (f"r [kernels {kernels}]" if kernels else "r")
+
+
+@pytest.mark.parametrize(("pin", "line", "phase", "reason", "mismatch"), [
+    ("line = 21", 21, "done", "assertion failed at x:21", None),
+    ("line = 21", 30, "done", "assertion failed at x:30", "expected the assertion at line 21"),
+    ("line = 21", None, "load", "loader refused", "expected the assertion at line 21, got load"),
+    ('phase = "open"\nmatch = "invalid program section `"', None, "open",
+     "open failed: invalid program section `tc`", None),
+    ('phase = "open"\nmatch = "invalid program section"', None, "load",
+     "load failed: invalid program section", "expected a failure at open, got load"),
+    ('phase = "open"\nmatch = "invalid program section"', None, "open",
+     "open failed: unexpected BTF type id", "expected a reason matching"),
+], ids=["same-line", "other-line", "refused-not-line", "same-phase-and-match", "other-phase",
+        "other-reason"])
+def test_a_pinned_failure_matches_only_itself(tmp_path: Path, pin: str, line: int | None,
+                                              phase: str, reason: str,
+                                              mismatch: str | None) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text(f'["data/a.bpf.c::prog"]\nreason = "r"\n{pin}\n')
+    (entry,) = load_known_failures(path).values()
+    got = entry.mismatch(line, phase, reason)
+    assert (got is None) if mismatch is None else (got is not None and mismatch in got)
+
+
+def test_a_request_entry_lists_an_unsupported_field(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text('["request:btf_custom_path"]\nverdict = "skip"\nreason = "no such option"\n'
+                    'class = "gap"\nupstream = "unreported"\n')
+    (entry,) = load_known_failures(path).values()
+    assert (entry.verdict, entry.klass, entry.upstream) == ("skip", "gap", "unreported")
+
+
+def test_every_shipped_xfail_entry_pins_its_failure() -> None:
+    from harness.runner import REPO_ROOT
+    tables = sorted((REPO_ROOT / "suite" / "expectations").glob("*.toml"))
+    assert tables
+    for table in tables:
+        for entry in load_known_failures(table).values():
+            assert entry.verdict == "skip" or entry.pinned, entry.key

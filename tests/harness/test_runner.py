@@ -12,7 +12,7 @@ from harness.expectations import KnownFailure
 from harness.probes import ProbeResult
 from harness.protocol import Hello, RunReply, RunRequest
 from harness.runner import AdapterRun, Context, PinRoots, run_items
-from harness.verdict import Verdict
+from harness.verdict import SkipKind, Verdict
 
 SUPPORTS = ("pin_root", "data_in", "repeat")
 
@@ -43,7 +43,7 @@ class FakeExecutor:
         if isinstance(reply, AdapterError):
             raise reply
         return RunReply(id=request.id, phase=reply.phase, retval=reply.retval,
-                        error=reply.error)
+                        error=reply.error, error_kind=reply.error_kind)
 
     def close(self) -> None:
         self.closed = True
@@ -113,22 +113,52 @@ def test_a_missing_probe_skips_with_its_recorded_reason(tmp_path: Path) -> None:
     assert ex.requests == []
 
 
-def test_a_probe_that_never_ran_skips_without_a_recorded_probe(tmp_path: Path) -> None:
-    result = AdapterRun("fake", FakeExecutor([]), _ctx(tmp_path)).run(
-        _item(tmp_path, requires=("no_such_probe",)))
+def test_a_probe_that_never_ran_is_a_not_run_skip_and_an_error_when_strict(
+    tmp_path: Path,
+) -> None:
+    item = _item(tmp_path, requires=("no_such_probe",))
+    result = AdapterRun("fake", FakeExecutor([]), _ctx(tmp_path)).run(item)
     assert result.verdict is Verdict.SKIP
+    assert result.outcome.skip_kind is SkipKind.NOT_RUN
     assert result.outcome.reason == "requires no_such_probe: probe not run"
     assert result.outcome.probe is None and not result.outcome.probe_skip
+    strict = AdapterRun("fake", FakeExecutor([]), _ctx(tmp_path, strict=True)).run(item)
+    assert strict.verdict is Verdict.ERROR
 
 
-def test_a_field_the_adapter_does_not_support_skips(tmp_path: Path) -> None:
+def test_a_probe_that_could_not_decide_makes_its_items_errors(tmp_path: Path) -> None:
+    probes = {"bpf_loop": ProbeResult("bpf_loop", False, "bpf() denied: EPERM", error=True)}
+    ctx = Context("host-test", "clang-test", probes, PinRoots(tmp_path / "pins"))
+    ex = FakeExecutor([])
+    result = AdapterRun("fake", ex, ctx).run(_item(tmp_path, requires=("bpf_loop",)))
+    assert result.verdict is Verdict.ERROR
+    assert "could not decide" in result.outcome.reason
+    assert ex.requests == []
+
+
+def test_a_field_the_adapter_does_not_support_is_an_unsupported_skip(tmp_path: Path) -> None:
     ex = FakeExecutor([])
     item = _item(tmp_path, btf_custom_path="/t.btf.o")
     result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
     assert result.verdict is Verdict.SKIP
+    assert result.outcome.skip_kind is SkipKind.UNSUPPORTED and not result.outcome.listed
     assert result.outcome.reason == "adapter does not support btf_custom_path"
+    assert result.to_json()["skip_kind"] == "unsupported"
     assert not result.outcome.probe_skip
     assert ex.requests == []
+
+
+def test_an_unlisted_unsupported_skip_is_an_error_when_strict(tmp_path: Path) -> None:
+    item = _item(tmp_path, btf_custom_path="/t.btf.o")
+    result = AdapterRun("fake", FakeExecutor([]), _ctx(tmp_path, strict=True)).run(item)
+    assert result.verdict is Verdict.ERROR
+    assert "does not list it" in result.outcome.reason
+    known = {"request:btf_custom_path": KnownFailure("request:btf_custom_path", "skip",
+                                                     "no such option")}
+    listed = AdapterRun("fake", FakeExecutor([]), _ctx(tmp_path, strict=True, known=known))
+    result = listed.run(item)
+    assert result.verdict is Verdict.SKIP and result.outcome.listed
+    assert result.outcome.reason.endswith("[listed: no such option]")
 
 
 def test_a_control_btf_run_follows_a_pass_and_must_not_pass(tmp_path: Path) -> None:
@@ -143,26 +173,86 @@ def test_a_control_btf_run_follows_a_pass_and_must_not_pass(tmp_path: Path) -> N
     assert AdapterRun("fake", ex, _ctx(tmp_path)).run(item).verdict is Verdict.PASS
 
 
-def test_a_control_only_item_runs_its_main_item_and_skips_only_the_control_run(
+def test_a_control_only_item_is_an_unsupported_skip_without_btf_custom_path(
     tmp_path: Path,
 ) -> None:
     item = _item(tmp_path, btf_control_path="/c.btf.o")  # main run: the kernel's own BTF
     ex = FakeExecutor([_done(0)])  # no btf_custom_path in supports (bpftool)
     result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
-    assert [r.btf_custom_path for r in ex.requests] == [None]
-    assert result.verdict is Verdict.PASS
-    assert result.outcome.reason == ("control run against /c.btf.o SKIPPED: adapter does not "
-                                     "support btf_custom_path")
-    ex = FakeExecutor([_done(7)])
-    assert AdapterRun("fake", ex, _ctx(tmp_path)).run(item).verdict is Verdict.FAIL
+    assert ex.requests == []  # never a PASS whose control run could not happen
+    assert result.verdict is Verdict.SKIP and result.outcome.skip_kind is SkipKind.UNSUPPORTED
     ex = FakeExecutor([_done(0), _done(0)], supports=(*SUPPORTS, "btf_custom_path"))
     result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
     assert [r.btf_custom_path for r in ex.requests] == [None, "/c.btf.o"]
     assert result.verdict is Verdict.FAIL and "insensitive" in result.outcome.reason
 
 
+def _negative(tmp_path: Path) -> Item:
+    src = tmp_path / "x.bpf.c"
+    src.write_text("/* x */\nint a;\nASSERT_EQ(a, 1);\n")
+    exp = Expectations(behaviour="data.data", expect="load_error", level="required",
+                       control="define")
+    return Item(tmp_path / "x.bpf.o", src, "d/x.bpf.c", "p", expectations=exp,
+                control_obj=tmp_path / "x.control.bpf.o")
+
+
+def _refused(phase: str = "load", kind: str = "refused") -> RunReply:
+    return RunReply(id=None, phase=phase, error="no", error_kind=kind)  # type: ignore[arg-type]
+
+
+def test_a_negative_item_passes_only_with_its_refusal_and_its_control(tmp_path: Path) -> None:
+    ex = FakeExecutor([_refused(), _done(0)])
+    result = AdapterRun("fake", ex, _ctx(tmp_path)).run(_negative(tmp_path))
+    assert [Path(r.elf).name for r in ex.requests] == ["x.bpf.o", "x.control.bpf.o"]
+    assert result.verdict is Verdict.PASS
+    assert result.to_json()["control"] == {"verdict": "PASS", "reason": ""}
+
+
+def test_a_loader_that_refuses_everything_gets_no_pass_on_a_negative_item(
+    tmp_path: Path,
+) -> None:
+    ex = FakeExecutor([_refused("open"), _refused("open")])
+    result = AdapterRun("fake", ex, _ctx(tmp_path)).run(_negative(tmp_path))
+    assert result.verdict is Verdict.FAIL
+    assert result.outcome.reason.startswith("cannot judge the refusal")
+    assert result.to_json()["control"]["verdict"] == "FAIL"  # type: ignore[index]
+
+
+def test_a_loader_that_crashes_on_everything_gets_errors_not_passes(tmp_path: Path) -> None:
+    for item in (_negative(tmp_path), _item(tmp_path)):
+        ex = FakeExecutor([_refused("load", "internal"), _refused("load", "internal")])
+        result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
+        assert result.verdict is Verdict.ERROR
+        assert "internal error" in result.outcome.reason
+        assert result.to_json()["error_kind"] == "internal"
+
+
+def test_a_negative_item_without_a_control_is_an_error(tmp_path: Path) -> None:
+    item = _item(tmp_path, expect="load_error")
+    ex = FakeExecutor([_refused()])
+    result = AdapterRun("fake", ex, _ctx(tmp_path)).run(item)
+    assert result.verdict is Verdict.ERROR and "without a positive control" in result.outcome.reason
+    assert ex.requests == []
+
+
+def test_mutation_runs_no_control(tmp_path: Path) -> None:
+    ex = FakeExecutor([_done(0)], supports=(*SUPPORTS, "skip"))
+    AdapterRun("fake", ex, _ctx(tmp_path, mutate=True)).run(_negative(tmp_path))
+    assert [Path(r.elf).name for r in ex.requests] == ["x.bpf.o"]
+    assert ex.requests[0].skip == ("data.data",)
+
+
+def test_a_known_failure_changed_is_a_fail(tmp_path: Path) -> None:
+    known = {"d/x.bpf.c::p": KnownFailure("d/x.bpf.c::p", "xfail", "bug", line=3)}
+    ctx = _ctx(tmp_path, known=known)
+    other = AdapterRun("fake", FakeExecutor([_refused()]), ctx).run(_item(tmp_path))
+    assert other.verdict is Verdict.FAIL
+    assert other.outcome.reason.startswith("known failure changed")
+
+
 def test_known_failures_become_xfail_and_xpass(tmp_path: Path) -> None:
-    known = {"d/x.bpf.c::p": KnownFailure("d/x.bpf.c::p", "xfail", "upstream bug", "L")}
+    known = {"d/x.bpf.c::p": KnownFailure("d/x.bpf.c::p", "xfail", "upstream bug", "L",
+                                          line=3)}
     ctx = _ctx(tmp_path, known=known)
     assert AdapterRun("fake", FakeExecutor([_done(3)]), ctx).run(
         _item(tmp_path)).verdict is Verdict.XFAIL
@@ -172,7 +262,7 @@ def test_known_failures_become_xfail_and_xpass(tmp_path: Path) -> None:
 
 def test_a_known_failure_for_other_kernels_is_judged_as_unlisted(tmp_path: Path) -> None:
     known = {"d/x.bpf.c::p": KnownFailure("d/x.bpf.c::p", "xfail", "old kernels", "L",
-                                          kernels="<6.1")}
+                                          kernels="<6.1", line=3)}
     old = Context("host-5.10.0-32-amd64", "clang-test", {}, PinRoots(tmp_path / "a"), known)
     new = Context("host-6.12.30-amd64", "clang-test", {}, PinRoots(tmp_path / "b"), known)
     assert AdapterRun("fake", FakeExecutor([_done(3)]), old).run(

@@ -13,7 +13,7 @@ from harness.manifest import AdapterUnavailable, find_manifest
 from harness.probes import ProbeResult
 from harness.protocol import Hello, RunReply, RunRequest
 from harness.runner import REPO_ROOT, AdapterRun, Context, PinRoots
-from harness.sensitivity import Finding
+from harness.sensitivity import CatalogueRules, Kind
 
 ABSENT = "no /sys/bus/event_source/devices/kprobe"
 UNKNOWN = "unknown behaviour id(s) to skip: {} (known: 40 ids in refloader.mutations)"
@@ -25,6 +25,7 @@ class Scripted:
 
     plain: RunReply
     mutated: RunReply
+    control: RunReply
     requests: list[RunRequest] = field(default_factory=list)
 
     def hello(self) -> Hello:
@@ -32,6 +33,8 @@ class Scripted:
 
     def run(self, request: RunRequest) -> RunReply:
         self.requests.append(request)
+        if ".control." in request.elf:
+            return replace(self.control, id=request.id)
         return replace(self.mutated if request.skip else self.plain, id=request.id)
 
     def close(self) -> None:
@@ -49,71 +52,112 @@ def _refused(phase: str, error: str) -> RunReply:
 def _item(tmp_path: Path, expect: str = "pass", behaviour: str = "data.data",
           requires: tuple[str, ...] = ()) -> Item:
     src = tmp_path / "x.bpf.c"
-    src.write_text("/* x */\nint a;\nASSERT_EQ(a, 1);\n")
-    exp = Expectations(behaviour=behaviour, expect=expect, level="required", requires=requires)
-    return Item(tmp_path / "x.bpf.o", src, "d/x.bpf.c", "p", expectations=exp)
+    src.write_text("/* x */\nint a;\nASSERT_EQ(a, 1);\nreturn 4;\n")
+    negative = expect != "pass"
+    exp = Expectations(behaviour=behaviour, expect=expect, level="required", requires=requires,
+                       control="define" if negative else None)
+    return Item(tmp_path / "x.bpf.o", src, "d/x.bpf.c", "p", expectations=exp,
+                control_obj=tmp_path / "x.control.bpf.o" if negative else None)
 
 
 def _check(tmp_path: Path, item: Item, plain: RunReply, mutated: RunReply,
-           enforced: dict[str, str] | None = None) -> sensitivity.Check:
-    ex = Scripted(plain, mutated)
+           enforced: dict[str, str] | None = None, refusal: dict[str, str] | None = None,
+           control: RunReply | None = None) -> sensitivity.Check:
+    ex = Scripted(plain, mutated, control or _done(0))
     ctx = Context("host-test", "clang-test", {"x": ProbeResult("x", True, ""),
                                               "kprobes": ProbeResult("kprobes", False, ABSENT)},
                   PinRoots(tmp_path / "pins"), mutate=True)
+    rules = CatalogueRules(enforced or {}, refusal or {})
     return sensitivity.check(item, AdapterRun("ref", ex, replace(ctx, mutate=False)),
-                             AdapterRun("ref", ex, ctx), enforced or {})
+                             AdapterRun("ref", ex, ctx), rules)
 
 
-def test_a_pass_program_failing_under_its_mutation_is_sensitive(tmp_path: Path) -> None:
+def test_a_pass_program_failing_at_its_own_assertion_is_assert_sensitive(tmp_path: Path) -> None:
     c = _check(tmp_path, _item(tmp_path), _done(0), _done(3))
-    assert c.finding is Finding.SENSITIVE
+    assert c.kind is Kind.ASSERT and c.sensitive
+    assert c.to_json()["kind"] == "assert"
 
 
-def test_a_pass_program_passing_under_its_mutation_is_insensitive(tmp_path: Path) -> None:
+def test_a_returned_number_that_is_no_assertion_line_is_not_sensitive(tmp_path: Path) -> None:
+    c = _check(tmp_path, _item(tmp_path), _done(0), _done(4))  # line 4 is `return 4;`
+    assert c.kind is Kind.NOT_SENSITIVE
+    assert not sensitivity.proven([c])
+
+
+def test_a_pass_program_passing_under_its_mutation_is_not_sensitive(tmp_path: Path) -> None:
     c = _check(tmp_path, _item(tmp_path), _done(0), _done(0))
-    assert c.finding is Finding.INSENSITIVE
-    assert c.line() == "INSENSITIVE d/x.bpf.c::p: passes with skip=[data.data]"
+    assert c.kind is Kind.NOT_SENSITIVE
+    assert c.line() == "not_sensitive d/x.bpf.c::p: passes with skip=[data.data]"
+
+
+def test_a_refusal_counts_only_where_the_catalogue_explains_it(tmp_path: Path) -> None:
+    c = _check(tmp_path, _item(tmp_path), _done(0), _refused("load", "EACCES"))
+    assert c.kind is Kind.REFUSED and not c.sensitive
+    assert not sensitivity.proven([c])
+    c = _check(tmp_path, _item(tmp_path), _done(0), _refused("load", "EACCES"),
+               refusal={"data.data": "only the verifier can see it"})
+    assert c.kind is Kind.REFUSED and c.sensitive
+    assert c.refusal_ok == "only the verifier can see it"
+    assert sensitivity.proven([c])
+
+
+def test_a_refusal_of_another_program_of_the_object_proves_nothing(tmp_path: Path) -> None:
+    other = replace(_refused("load", "EACCES"), failed_program="sibling")
+    c = _check(tmp_path, _item(tmp_path), _done(0), other,
+               refusal={"data.data": "explained, but for the sibling"})
+    assert c.kind is Kind.REFUSED_OTHER and not c.sensitive
+    assert "another program (sibling)" in c.reason
+    mine = replace(_refused("load", "EACCES"), failed_program="p")
+    c = _check(tmp_path, _item(tmp_path), _done(0), mine, refusal={"data.data": "why"})
+    assert c.kind is Kind.REFUSED and c.sensitive
 
 
 def test_an_unknown_skip_id_is_an_error_never_sensitive(tmp_path: Path) -> None:
     refused = _refused("open", UNKNOWN.format("data.data"))
     c = _check(tmp_path, _item(tmp_path), _done(0), refused)
-    assert c.finding is Finding.ERROR
+    assert c.kind is Kind.ERROR
     assert c.reason.startswith("adapter refused skip=[data.data]: unknown behaviour id")
     neg = _check(tmp_path, _item(tmp_path, "load_error"),
                  _refused("load", "EACCES"), refused, {"data.data": "kernel refuses"})
-    assert neg.finding is Finding.ERROR  # not kernel-enforced, not insensitive either
+    assert neg.kind is Kind.ERROR  # not kernel-enforced, not insensitive either
     assert not sensitivity.proven([c])
 
 
 def test_a_negative_program_that_loads_under_its_mutation_is_sensitive(tmp_path: Path) -> None:
     c = _check(tmp_path, _item(tmp_path, "load_error"), _refused("load", "EACCES"), _done(0))
-    assert c.finding is Finding.SENSITIVE
+    assert c.kind is Kind.LOADS and c.sensitive
     c = _check(tmp_path, _item(tmp_path, "open_error"), _refused("open", "bad"),
                _refused("run", "no program p"))
-    assert c.finding is Finding.SENSITIVE  # loaded; only the run failed
+    assert c.kind is Kind.LOADS  # loaded; only the run failed
 
 
-def test_a_negative_program_still_refused_is_insensitive_unless_kernel_enforced(
+def test_a_negative_program_still_refused_is_not_sensitive_unless_kernel_enforced(
     tmp_path: Path,
 ) -> None:
     item = _item(tmp_path, "load_error")
     refused = _refused("load", "EINVAL")
     c = _check(tmp_path, item, refused, refused)
-    assert c.finding is Finding.INSENSITIVE
+    assert c.kind is Kind.NOT_SENSITIVE
     assert "still refused at load with skip=[data.data]" in c.reason
     c = _check(tmp_path, item, refused, refused, {"data.data": "the verifier refuses it"})
-    assert c.finding is Finding.KERNEL_ENFORCED
+    assert c.kind is Kind.KERNEL_ENFORCED
     assert c.reason.endswith("catalogue: the verifier refuses it")
     assert sensitivity.proven([c])
 
 
+def test_a_negative_program_whose_control_fails_is_unchecked(tmp_path: Path) -> None:
+    c = _check(tmp_path, _item(tmp_path, "load_error"), _refused("load", "EINVAL"), _done(0),
+               control=_refused("load", "control refused too"))
+    assert c.kind is Kind.UNCHECKED
+    assert "cannot judge the refusal" in c.reason
+
+
 def test_a_program_that_does_not_pass_unmutated_is_unchecked(tmp_path: Path) -> None:
     c = _check(tmp_path, _item(tmp_path), _done(9), _done(9))
-    assert c.finding is Finding.UNCHECKED
+    assert c.kind is Kind.UNCHECKED
     assert not sensitivity.proven([c])
     c = _check(tmp_path, _item(tmp_path, "load_error"), _done(0), _done(0))
-    assert c.finding is Finding.UNCHECKED  # a negative program that is not refused unmutated
+    assert c.kind is Kind.UNCHECKED  # a negative program that is not refused unmutated
     assert not sensitivity.proven([c])
 
 
@@ -122,39 +166,48 @@ def test_a_program_a_recorded_probe_skips_is_not_checkable_and_does_not_fail(
 ) -> None:
     for expect in ("pass", "load_error"):
         c = _check(tmp_path, _item(tmp_path, expect, requires=("kprobes",)), _done(0), _done(3))
-        assert c.finding is Finding.NOT_CHECKABLE
-        assert c.line() == (f"NOT-CHECKABLE d/x.bpf.c::p: not checkable on this kernel: "
+        assert c.kind is Kind.NOT_CHECKABLE
+        assert c.line() == (f"not_checkable d/x.bpf.c::p: not checkable on this kernel: "
                             f"requires kprobes: {ABSENT}")
         assert sensitivity.proven([c])
 
 
 def test_a_skip_without_a_recorded_probe_is_unchecked_and_fails(tmp_path: Path) -> None:
     c = _check(tmp_path, _item(tmp_path, requires=("never_probed",)), _done(0), _done(3))
-    assert c.finding is Finding.UNCHECKED
+    assert c.kind is Kind.UNCHECKED
     assert "probe not run" in c.reason
     assert not sensitivity.proven([c])
 
 
-def test_the_summary_counts_both_kinds_and_names_the_rest(tmp_path: Path) -> None:
+def test_the_summary_counts_every_kind(tmp_path: Path) -> None:
     checks = [
         _check(tmp_path, _item(tmp_path), _done(0), _done(3)),
         _check(tmp_path, _item(tmp_path), _done(0), _done(0)),
+        _check(tmp_path, _item(tmp_path), _done(0), _refused("load", "x"),
+               refusal={"data.data": "why"}),
         _check(tmp_path, _item(tmp_path, "load_error"), _refused("load", "x"),
                _refused("load", "x"), {"data.data": "k"}),
         _check(tmp_path, _item(tmp_path, requires=("kprobes",)), _done(0), _done(3)),
     ]
     assert sensitivity.summary(checks) == [
-        "1/3 required expect=pass programs sensitive (1 insensitive, 1 not-checkable)",
-        "0/1 required expect=load_error/open_error programs sensitive (1 kernel-enforced)",
+        "2/4 required expect=pass programs sensitive (1 assert, 1 refused, 1 not_sensitive, "
+        "1 not_checkable; 1 of the refusals explained by the catalogue)",
+        "0/1 required expect=load_error/open_error programs sensitive (1 kernel_enforced)",
         "1 required programs not checkable on this kernel (feature probe)",
     ]
 
 
-def test_kernel_enforced_entries_come_from_the_catalogue(tmp_path: Path) -> None:
+def test_catalogue_rules_read_kernel_enforced_and_refusal_reasons(tmp_path: Path) -> None:
     cat = tmp_path / "catalogue.toml"
-    cat.write_text('["a.b"]\nfamily = "a"\n\n["a.c"]\nfamily = "a"\n'
+    cat.write_text('["a.b"]\nfamily = "a"\nsensitivity = "refusal"\n'
+                   'sensitivity_reason = "only the verifier sees it"\n\n["a.c"]\nfamily = "a"\n'
                    'kernel_enforced = "the verifier refuses it"\n')
-    assert sensitivity.kernel_enforced(cat) == {"a.c": "the verifier refuses it"}
+    rules = sensitivity.catalogue_rules(cat)
+    assert rules.kernel_enforced == {"a.c": "the verifier refuses it"}
+    assert rules.refusal == {"a.b": "only the verifier sees it"}
+    cat.write_text('["a.b"]\nfamily = "a"\nsensitivity = "refusal"\n')
+    with pytest.raises(sensitivity.DiscoveryError, match="sensitivity_reason"):
+        sensitivity.catalogue_rules(cat)
 
 
 @pytest.fixture
@@ -163,23 +216,34 @@ def reference() -> None:
         with AdapterClient(find_manifest(REPO_ROOT, "python"), REPO_ROOT) as client:
             supports = client.hello().supports
     except (AdapterUnavailable, AdapterError) as exc:
-        pytest.skip(f"reference loader unavailable: {exc}")
-    if "skip" not in supports:
-        pytest.skip("the reference loader does not list 'skip'")
+        pytest.fail(f"reference loader unavailable (run .ci/install): {exc}")
+    assert "skip" in supports, "the reference loader must list 'skip' (mutation testing)"
 
 
 NEGATIVE_RO = """/* sensitivity negative test: write to .rodata */
 #include "conformance.h"
 const volatile __u32 ro = 1;
+volatile __u32 rw = 1;
 TEST(writes_rodata, "data.rodata.readonly", "load_error", "required");
+CONFORM(writes_rodata, "control", "define");
+#ifdef CONFORM_CONTROL
+SEC("socket") int writes_rodata(void *ctx) { rw = 2; ASSERT_EQ(ro, 1); return 0; }
+#else
 SEC("socket") int writes_rodata(void *ctx) { *(volatile __u32 *)&ro = 2; return 0; }
+#endif
 """
 NEGATIVE_MAP = """/* sensitivity negative test: a map the kernel cannot create */
 #include "conformance.h"
 TEST(bad_type, "maps.create_error", "load_error", "required");
-struct { __uint(type, 0x7fff); __uint(max_entries, 1); __type(key, __u32);
+CONFORM(bad_type, "control", "define");
+#ifdef CONFORM_CONTROL
+#define BOGUS_TYPE BPF_MAP_TYPE_ARRAY
+#else
+#define BOGUS_TYPE 0x7fff
+#endif
+struct { __uint(type, BOGUS_TYPE); __uint(max_entries, 1); __type(key, __u32);
          __type(value, __u32); } bogus SEC(".maps");
-SEC("socket") int bad_type(void *ctx) { return 0; }
+SEC("socket") int bad_type(void *ctx) { __u32 k = 0; ASSERT_NOT_NULL(bpf_map_lookup_elem(&bogus, &k)); return 0; }
 """
 
 
@@ -203,6 +267,7 @@ def test_the_reference_loader_proves_real_negative_programs_and_refuses_unknown_
     with AdapterClient(find_manifest(REPO_ROOT, "python"), REPO_ROOT) as client:
         ctx = Context("host", prepared.compiler.id, {}, PinRoots(), mutate=True)
         c = sensitivity.check(unknown, AdapterRun("python", client, replace(ctx, mutate=False)),
-                              AdapterRun("python", client, ctx), {"no.such.id": "k"})
-    assert c.finding is Finding.ERROR, c.line()
+                              AdapterRun("python", client, ctx),
+                              CatalogueRules({"no.such.id": "k"}, {}))
+    assert c.kind is Kind.ERROR, c.line()
     assert "adapter refused skip=[no.such.id]" in c.reason

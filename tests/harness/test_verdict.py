@@ -6,7 +6,15 @@ import pytest
 
 from harness.discovery import Expectations
 from harness.protocol import RunReply
-from harness.verdict import Outcome, Verdict, apply_known_failure, control_check, judge
+from harness.expectations import KnownFailure
+from harness.verdict import (
+    Outcome,
+    Verdict,
+    apply_known_failure,
+    control_check,
+    judge,
+    negative_with_control,
+)
 
 SOURCE = "/* purpose */\nint x;\nASSERT_EQ(x, 7); /* unpatched: 0 */\nreturn 0;\n"
 
@@ -72,7 +80,7 @@ def test_a_refused_valid_object_carries_the_verifier_log(tmp_path: Path) -> None
     assert outcome.verifier_log == "0: R1=ctx"
 
 
-PASS, FAIL, ERROR, SKIP = (Outcome(Verdict.PASS), Outcome(Verdict.FAIL, "f"),
+PASS, FAIL, ERROR, SKIP = (Outcome(Verdict.PASS), Outcome(Verdict.FAIL, "f", phase="load"),
                            Outcome(Verdict.ERROR, "crash"), Outcome(Verdict.SKIP, "s"))
 
 
@@ -110,7 +118,50 @@ def test_the_control_btf_run_must_not_pass(
 def test_known_failures_turn_fail_into_xfail_and_pass_into_xpass(
     outcome: Outcome, known: str | None, verdict: Verdict
 ) -> None:
-    assert apply_known_failure(outcome, known).verdict is verdict
+    entry = None if known is None else KnownFailure("k", "xfail", known, phase="load",
+                                                     match=".")
+    assert apply_known_failure(outcome, entry).verdict is verdict
+
+
+def test_a_listed_item_failing_another_way_is_fail_known_failure_changed() -> None:
+    entry = KnownFailure("k", "xfail", "aya lacks X", line=21)
+    other_line = Outcome(Verdict.FAIL, "assertion failed at x:30", line=30, phase="done")
+    got = apply_known_failure(other_line, entry)
+    assert got.verdict is Verdict.FAIL
+    assert got.reason.startswith("known failure changed: expected the assertion at line 21")
+    same = Outcome(Verdict.FAIL, "assertion failed at x:21", line=21, phase="done")
+    assert apply_known_failure(same, entry).verdict is Verdict.XFAIL
+
+
+def test_an_internal_error_is_error_never_a_refusal(tmp_path: Path) -> None:
+    src = tmp_path / "x.bpf.c"
+    src.write_text(SOURCE)
+    crash = RunReply(id=1, phase="load", error="internal error: TypeError: boom",
+                     error_kind="internal")
+    for expect in ("pass", "load_error", "open_error"):
+        got = judge(_exp(expect), crash, src, "t/x.bpf.c")
+        assert got.verdict is Verdict.ERROR
+        assert "adapter internal error (not a refusal)" in got.reason
+
+
+@pytest.mark.parametrize(("control", "verdict", "reason_has"), [
+    (Outcome(Verdict.PASS), Verdict.PASS, "rejected as expected"),
+    (Outcome(Verdict.FAIL, "loader refused a valid object: open failed: no kconfig",
+             phase="open"), Verdict.FAIL, "cannot judge the refusal"),
+    (Outcome(Verdict.FAIL, "assertion failed at x:9", line=9, phase="done"), Verdict.FAIL,
+     "cannot judge the refusal"),
+    (Outcome(Verdict.ERROR, "adapter crashed"), Verdict.ERROR, "positive control: adapter"),
+], ids=["control-passes", "control-refused", "control-asserts", "control-crashes"])
+def test_a_refusal_is_a_pass_only_when_the_positive_control_passes(
+    control: Outcome, verdict: Verdict, reason_has: str
+) -> None:
+    refusal = Outcome(Verdict.PASS, "rejected as expected: load failed: no", phase="load")
+    got = negative_with_control(refusal, control)
+    assert got.verdict is verdict
+    assert reason_has in got.reason
+    assert got.control is control
+    if control.verdict is Verdict.FAIL:
+        assert (got.line, got.phase) == (control.line, control.phase)  # pinnable
 
 
 @pytest.mark.parametrize(("retval", "verdict", "reason_has"), [
