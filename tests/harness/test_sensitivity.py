@@ -243,7 +243,12 @@ CONFORM(bad_type, "control", "define");
 #endif
 struct { __uint(type, BOGUS_TYPE); __uint(max_entries, 1); __type(key, __u32);
          __type(value, __u32); } bogus SEC(".maps");
-SEC("socket") int bad_type(void *ctx) { __u32 k = 0; ASSERT_NOT_NULL(bpf_map_lookup_elem(&bogus, &k)); return 0; }
+SEC("socket") int bad_type(void *ctx)
+{
+    __u32 k = 0;
+    ASSERT_NOT_NULL(bpf_map_lookup_elem(&bogus, &k));
+    return 0;
+}
 """
 
 

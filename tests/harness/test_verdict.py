@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from harness.discovery import Expectations
-from harness.protocol import RunReply
 from harness.expectations import KnownFailure
+from harness.protocol import RunReply
 from harness.verdict import (
     Outcome,
     Verdict,
