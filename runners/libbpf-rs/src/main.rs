@@ -9,7 +9,8 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
-use std::sync::Mutex;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use libbpf_rs::{AsRawLibbpf, ObjectBuilder, PrintLevel, ProgramInput};
@@ -43,8 +44,22 @@ static CAPTURE: Mutex<Capture> = Mutex::new(Capture {
     btf_dropped: None,
 });
 
+/// The capture, also after a panic poisoned its lock (the next request resets it).
+fn capture() -> MutexGuard<'static, Capture> {
+    CAPTURE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Where the last panic happened (`file:line:column`), recorded by the panic hook for the
+/// reply; the default hook still prints the message to stderr.
+static PANIC_SITE: Mutex<Option<String>> = Mutex::new(None);
+
+/// `error_kind` of a failed reply: libbpf (or the kernel through it) declined the object.
+const REFUSED: &str = "refused";
+/// `error_kind` of a failed reply that is no refusal: a bad request, a panic.
+const INTERNAL: &str = "internal";
+
 fn print(level: PrintLevel, msg: String) {
-    let mut capture = CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut capture = capture();
     if let Some(begin) = msg.find(PROG_LOG_BEGIN) {
         let log = &msg[begin + PROG_LOG_BEGIN.len()..];
         let log = &log[..log.find(PROG_LOG_END).unwrap_or(log.len())];
@@ -107,6 +122,8 @@ struct Reply {
     #[serde(skip_serializing_if = "Option::is_none")]
     btf: Option<String>,
     ns: BTreeMap<&'static str, u128>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_kind: Option<&'static str>,
 }
 
 impl Reply {
@@ -120,13 +137,27 @@ impl Reply {
             verifier_log: None,
             btf: None,
             ns: BTreeMap::new(),
+            error_kind: None,
         }
     }
 
-    fn fail(mut self, phase: &'static str, errno: Option<i32>, error: String) -> Self {
+    /// A refusal: libbpf-rs's open/load/test_run returned an error (or the program is absent).
+    fn fail(self, phase: &'static str, errno: Option<i32>, error: String) -> Self {
+        self.failed(phase, REFUSED, errno, error)
+    }
+
+    /// A failure of `kind` (REFUSED or INTERNAL).
+    fn failed(
+        mut self,
+        phase: &'static str,
+        kind: &'static str,
+        errno: Option<i32>,
+        error: String,
+    ) -> Self {
         self.phase = phase;
         self.errno = errno;
-        self.error = Some(error);
+        self.error = Some(error.split_whitespace().collect::<Vec<_>>().join(" "));
+        self.error_kind = Some(kind);
         self
     }
 }
@@ -159,7 +190,8 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 fn run(req: RunRequest) -> Reply {
     let mut reply = Reply::new(req.id.clone());
     if req.skip.as_ref().is_some_and(|s| !s.is_empty()) {
-        return reply.fail("open", None, "skip not supported".into());
+        let msg = "bad request: skip not supported".into();
+        return reply.failed("open", INTERNAL, None, msg);
     }
     let data = match req.data_in.as_deref() {
         None => vec![0u8; DEFAULT_DATA_IN_LEN],
@@ -167,7 +199,7 @@ fn run(req: RunRequest) -> Reply {
             Some(data) => data,
             None => {
                 let msg = "bad request: 'data_in' is not an even-length hex string";
-                return reply.fail("open", None, msg.into());
+                return reply.failed("open", INTERNAL, None, msg.into());
             }
         },
     };
@@ -176,7 +208,7 @@ fn run(req: RunRequest) -> Reply {
         Some(Some(ctx)) => Some(ctx),
         Some(None) => {
             let msg = "bad request: 'ctx_in' is not an even-length hex string";
-            return reply.fail("open", None, msg.into());
+            return reply.failed("open", INTERNAL, None, msg.into());
         }
     };
 
@@ -194,7 +226,7 @@ fn run(req: RunRequest) -> Reply {
     let open = match open {
         Ok(obj) => obj,
         Err(e) => {
-            let warning = CAPTURE.lock().unwrap().first_warning.clone();
+            let warning = capture().first_warning.clone();
             let msg = describe(&format!("open_file({})", req.elf), &e, warning.as_deref());
             return reply.fail("open", errno_of(&e), msg);
         }
@@ -208,7 +240,7 @@ fn run(req: RunRequest) -> Reply {
     let loaded = open.load();
     reply.ns.insert("load", start.elapsed().as_nanos());
     {
-        let capture = CAPTURE.lock().unwrap();
+        let capture = capture();
         reply.btf = Some(match (&capture.btf_dropped, has_btf) {
             (_, false) => "none".into(),
             (Some(why), true) => format!("dropped: {why}"),
@@ -218,7 +250,7 @@ fn run(req: RunRequest) -> Reply {
     let obj = match loaded {
         Ok(obj) => obj,
         Err(e) => {
-            let capture = CAPTURE.lock().unwrap();
+            let capture = capture();
             reply.verifier_log = capture.verifier_log.clone();
             // libbpf's warning about an unreadable btf_custom_path does not name it
             let what = match &req.btf_custom_path {
@@ -286,8 +318,28 @@ fn hello() -> Value {
 }
 
 fn bad_request(id: Value, what: String) -> Value {
-    let reply = Reply::new(id).fail("open", None, format!("bad request: {what}"));
+    let reply = Reply::new(id).failed("open", INTERNAL, None, format!("bad request: {what}"));
     serde_json::to_value(reply).unwrap_or(Value::Null)
+}
+
+/// Run one request; a panic (in libbpf-rs or the adapter) is an internal error, never a
+/// refusal: the request's object is dropped while unwinding and the next request is served.
+fn run_guarded(req: RunRequest) -> Reply {
+    let id = req.id.clone();
+    panic::catch_unwind(AssertUnwindSafe(|| run(req))).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        let site = PANIC_SITE
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .unwrap_or_else(|| "unknown location".to_owned());
+        let msg = format!("internal error: panic: {what} (at {site})");
+        Reply::new(id).failed("open", INTERNAL, None, msg)
+    })
 }
 
 /// One request line in, one reply out; `None` means `bye`.
@@ -298,12 +350,12 @@ fn handle(line: &str) -> Option<Value> {
         Err(e) => return Some(bad_request(Value::Null, e.to_string())),
     };
     let id = value.get("id").cloned().unwrap_or(Value::Null);
-    *CAPTURE.lock().unwrap() = Capture::default();
+    *capture() = Capture::default();
     match value.get("op").and_then(Value::as_str) {
         Some("bye") => None,
         Some("hello") => Some(hello()),
         Some("run") => Some(match serde_json::from_value::<RunRequest>(value) {
-            Ok(req) => serde_json::to_value(run(req)).unwrap_or(Value::Null),
+            Ok(req) => serde_json::to_value(run_guarded(req)).unwrap_or(Value::Null),
             Err(e) => bad_request(id, e.to_string()),
         }),
         other => Some(bad_request(id, format!("unknown op {other:?}"))),
@@ -312,6 +364,13 @@ fn handle(line: &str) -> Option<Value> {
 
 fn main() {
     libbpf_rs::set_print(Some((PrintLevel::Info, print)));
+    let default_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if let (Some(at), Ok(mut site)) = (info.location(), PANIC_SITE.lock()) {
+            *site = Some(at.to_string());
+        }
+        default_hook(info);
+    }));
     let stdout = io::stdout();
     for line in io::stdin().lock().lines() {
         let Ok(line) = line else { break };
