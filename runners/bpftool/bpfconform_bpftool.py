@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,18 @@ class Reply:
     error: str | None = None
     verifier_log: str | None = None
     ns: dict[str, int] = field(default_factory=dict)
+    #: "refused" (bpftool exited non-zero: libbpf or the kernel declined) or "internal"
+    #: (a bad request, an unsupported field, the adapter's own failure); None when done
+    error_kind: str | None = None
 
     def fail(self, phase: str, error: str, err: int | None = None) -> Reply:
-        """Record a failure in `phase`."""
-        self.phase, self.error, self.errno = phase, error, err
+        """Record a refusal in `phase`: bpftool said no."""
+        self.phase, self.error, self.errno, self.error_kind = phase, error, err, "refused"
+        return self
+
+    def internal(self, phase: str, error: str, err: int | None = None) -> Reply:
+        """Record a failure in `phase` that is not bpftool's verdict on the object."""
+        self.phase, self.error, self.errno, self.error_kind = phase, error, err, "internal"
         return self
 
     def to_json(self) -> str:
@@ -242,7 +251,7 @@ def pinned_by_name(elf: str) -> set[str]:
         return set()
 
     def resolve(tid: Any) -> dict[str, Any]:
-        t = types.get(tid, {})
+        t: dict[str, Any] = types.get(tid, {})
         while t.get("kind") in MODIFIERS:
             t = types.get(t.get("type_id"), {})
         return t
@@ -289,7 +298,7 @@ def load_and_run(req: Request, reply: Reply, workdir: Path) -> Reply:
     # handle_run unpins the maps that are not pinned by name once the program has run.
     args = ["prog", "loadall", req.elf, progs, "pinmaps", BPFFS]
     if req.btf_custom_path is not None:
-        return reply.fail("open", "bpftool prog loadall has no btf_custom_path option")
+        return reply.internal("open", "bpftool prog loadall has no btf_custom_path option")
     proc, reply.ns["load"] = bpftool(*args)
     if proc.returncode != 0:
         message = json_error(proc.stdout)
@@ -323,7 +332,8 @@ def load_and_run(req: Request, reply: Reply, workdir: Path) -> Reply:
         result = json.loads(proc.stdout)
         reply.retval = int(result["retval"]) & 0xFFFFFFFF
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        return reply.fail("run", f"bpftool prog run: unexpected output {proc.stdout!r}: {exc}")
+        return reply.internal(
+            "run", f"bpftool prog run: unexpected output {proc.stdout!r}: {exc}")
     reply.phase = "done"
     return reply
 
@@ -334,24 +344,24 @@ def handle_run(ns: Namespace | OSError, obj: dict[str, Any]) -> Reply:
     try:
         req = Request.parse(obj)
     except BadRequest as exc:
-        return reply.fail("open", str(exc))
+        return reply.internal("open", str(exc))
     if isinstance(ns, OSError):
-        return reply.fail("open", f"cannot isolate {BPFFS} for bpftool: {ns}", ns.errno)
+        return reply.internal("open", f"cannot isolate {BPFFS} for bpftool: {ns}", ns.errno)
     try:
         ns.bind_pin_root(req.pin_root)
     except OSError as exc:
-        return reply.fail("open", str(exc), exc.errno)
+        return reply.internal("open", str(exc), exc.errno)
     try:
         before = set(os.listdir(BPFFS))
     except OSError as exc:
         ns.unbind()
-        return reply.fail("open", f"cannot list {req.pin_root}: {exc}", exc.errno)
+        return reply.internal("open", f"cannot list {req.pin_root}: {exc}", exc.errno)
     by_name = pinned_by_name(req.elf)
     try:
         with tempfile.TemporaryDirectory(prefix="bpfconform-bpftool-") as tmp:
             return load_and_run(req, reply, Path(tmp))
     except subprocess.TimeoutExpired as exc:
-        return reply.fail(reply.phase, f"bpftool timed out after {exc.timeout}s: {exc.cmd}")
+        return reply.internal(reply.phase, f"bpftool timed out after {exc.timeout}s: {exc.cmd}")
     finally:
         shutil.rmtree(f"{BPFFS}/{PROGS_DIR}", ignore_errors=True)
         remove_pinmaps_pins(before, by_name)
@@ -386,18 +396,25 @@ def handle_line(ns: Namespace | OSError, line: str) -> dict[str, Any] | str | No
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        return bad.fail("open", f"bad request: {exc}").to_json()
+        return bad.internal("open", f"bad request: {exc}").to_json()
     if not isinstance(obj, dict):
-        return bad.fail("open", "bad request: not a JSON object").to_json()
+        return bad.internal("open", "bad request: not a JSON object").to_json()
     op = obj.get("op")
     if op == "bye":
         return None
     if op == "hello":
         return hello()
-    if op == "run":
-        return handle_run(ns, obj).to_json()
     bad.id = obj.get("id")
-    return bad.fail("open", f"bad request: unknown op {op!r}").to_json()
+    if op == "run":
+        try:
+            return handle_run(ns, obj).to_json()
+        except Exception as exc:  # the adapter broke: an internal error, not a refusal
+            traceback.print_exception(exc, file=sys.stderr)
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            return bad.internal("open", f"internal error: {type(exc).__name__}: {exc} "
+                                f"(at {Path(where.filename).name}:{where.lineno} "
+                                f"in {where.name})").to_json()
+    return bad.internal("open", f"bad request: unknown op {op!r}").to_json()
 
 
 def main() -> int:

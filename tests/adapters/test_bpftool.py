@@ -1,5 +1,5 @@
 """What only the bpftool adapter (runners/bpftool) does: the bpftool CLI's versions, its
-refusal of btf_custom_path, and the mount namespace that keeps pins off the host's bpffs.
+rejection of btf_custom_path (internal: an unsupported field), and the mount namespace that keeps pins off the host's bpffs.
 
 The protocol cases it shares with every adapter are in test_protocol.py.
 """
@@ -24,13 +24,24 @@ def test_hello_reports_the_bpftool_version(adapter: Adapter) -> None:
     assert "btf_custom_path" not in hello["supports"]
 
 
-def test_btf_custom_path_is_refused_not_ignored(
+def test_btf_custom_path_is_an_internal_error_not_ignored(
     adapter: Adapter, objects: Objects, pin_root: Path
 ) -> None:
+    # An unsupported request field: the adapter's limit, not bpftool's verdict on the object.
     reply = adapter.run(
         objects["core"], "core_offset", pin_root, btf_custom_path=objects["core_target"]
     )
     assert reply.phase == "open" and "btf_custom_path" in (reply.error or "")
+    assert reply.error_kind == "internal"
+
+
+def test_a_pin_root_that_cannot_be_bound_is_an_internal_error(
+    adapter: Adapter, objects: Objects, tmp_path: Path
+) -> None:
+    absent = tmp_path / "no-such-pin-root"
+    reply = adapter.run(objects["basic"], "passes", absent)
+    assert (reply.phase, reply.error_kind) == ("open", "internal")
+    assert str(absent) in (reply.error or "")
 
 
 def test_pins_stay_in_the_adapters_mount_namespace(
