@@ -2,7 +2,9 @@
 
 The tests drive each adapter process directly over the protocol (docs/adapter-protocol.md)
 against the real kernel. The adapters are the ones `runners/*/adapter.toml` lists; one that
-is not built is skipped with the reason. Objects are compiled once per session with
+is not built is skipped with the command that builds it, except under CI (`CI=true`), where
+it is a failure: CI's install builds every adapter, so a missing one is a broken install,
+not a reason to run fewer cases. Objects are compiled once per session with
 clang-19, the way the harness compiles the suite.
 """
 
@@ -16,7 +18,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -269,15 +271,31 @@ class Adapter:
             raise
 
 
+def in_ci() -> bool:
+    """Whether this runs under CI (`CI=true`, as .ci/run is started)."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def not_built(name: str, why: str) -> NoReturn:
+    """An adapter that is not built: a failure under CI, else a skip naming the build."""
+    build = f"bpfconform build-adapters --adapter {name}"
+    if (REPO / "runners" / name / "install.sh").is_file():
+        build = f"bash runners/{name}/install.sh (or: {build})"
+    message = f"adapter {name} not built: {why}; build it with {build}"
+    if in_ci():
+        pytest.fail(f"{message} [CI=true: every adapter must be built]")
+    pytest.skip(message)
+
+
 def adapter_command(name: str) -> list[str]:
-    """The adapter's command from its adapter.toml; skips the test when it is not built."""
+    """The adapter's command from its adapter.toml; see not_built when it is not built."""
     try:
         argv = MANIFESTS[name].argv(REPO)
     except AdapterUnavailable as exc:
-        pytest.skip(f"adapter not built: {exc}")
+        not_built(name, str(exc))
     for tool in REQUIRED_TOOLS.get(name, ()):
         if shutil.which(tool) is None:
-            pytest.skip(f"adapter not built: {tool} is not installed (run .ci/install)")
+            not_built(name, f"{tool} is not installed")
     return argv
 
 

@@ -1,5 +1,6 @@
 """What only the bpftool adapter (runners/bpftool) does: the bpftool CLI's versions, its
-rejection of btf_custom_path (internal: an unsupported field), and the mount namespace that keeps pins off the host's bpffs.
+rejection of btf_custom_path (internal: an unsupported field), and the mount namespace
+that keeps pins off the host's bpffs.
 
 The protocol cases it shares with every adapter are in test_protocol.py.
 """

@@ -3,7 +3,11 @@
 Each case runs once per adapter (ids `[<adapter>-<case>]`) against the real kernel, through
 the adapter process. A case checks the strict protocol (docs/adapter-protocol.md); where an
 adapter is known to say less (say, no errno), DETAILS names the gap and why, so the gap is
-visible here rather than hidden in a weaker check. What only one adapter does (bpftool's
+visible here rather than hidden in a weaker check. Every failed reply says whether the
+loader refused (`error_kind` "refused") or the adapter broke (`internal`: a bad request, an
+unsupported field, a crash); a crash is never a refusal. A case whose feature an adapter
+lacks asserts what the adapter says instead: that hello does not list the field and that
+the harness therefore SKIPs items needing it. What only one adapter does (bpftool's
 mount namespace, aya's kprobe run, cilium's btf field, library versions) stays in its own
 test_<adapter>.py.
 """
@@ -20,7 +24,9 @@ from pathlib import Path
 import pytest
 from adapter_helpers import MANIFESTS, Adapter, Launch, Objects
 
-from harness.protocol import RunReply
+from harness.discovery import Expectations, Item
+from harness.protocol import Hello, RunReply
+from harness.runner import required_fields
 
 KNOWN_FIELDS = {"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
                 "ctx_in"}
@@ -44,7 +50,6 @@ class Detail:
 
 # Strict checks an adapter may be listed as not meeting (in DETAILS[...].gaps).
 GAPS = {
-    "missing_program_errno": "no errno (ENOENT) for a program the object lacks",
     "missing_program_names_object": "the error names the program but not the object",
     "missing_program_ns_run": "no `run` timing when the program is not found",
     "bad_hex_is_bad_request": "a data_in that is not hex is an internal error, not bad request",
@@ -77,6 +82,31 @@ def detail(adapter: Adapter) -> Detail:
     return DETAILS.get(adapter.name, Detail())
 
 
+def refused(reply: RunReply, phase: str) -> None:
+    """`reply` is the loader's refusal in `phase`, with a one-line error."""
+    assert (reply.phase, reply.retval, reply.error_kind) == (phase, None, "refused"), reply
+    assert reply.error and "\n" not in reply.error
+
+
+def internal(reply: RunReply, echoed_id: int | None) -> None:
+    """`reply` is an internal error (never a refusal) that echoes the request's id."""
+    assert (reply.id, reply.phase, reply.retval) == (echoed_id, "open", None), reply
+    assert reply.error_kind == "internal" and reply.error and "\n" not in reply.error, reply
+
+
+def harness_skips(ad: Adapter, field: str, **expectations: object) -> None:
+    """The adapter does not list request field `field`, so the harness never sends it: an
+    item whose .conform needs it is SKIPped "adapter does not support <field>"."""
+    hello = Hello.from_json(ad.hello())
+    assert field not in hello.supports
+    exp = Expectations(behaviour="adapter.test", expect="pass", level="required",
+                       **expectations)  # type: ignore[arg-type]
+    item = Item(obj=Path("adapter.bpf.o"), source=Path("adapter.bpf.c"), rel="adapter.bpf.c",
+                program="p", expectations=exp)
+    assert field in required_fields(item, mutate=False)
+    assert all(f in hello.supports for f in required_fields(item, mutate=False) if f != field)
+
+
 Case = Callable[[Adapter, Objects, Path, Path], None]
 
 
@@ -91,7 +121,7 @@ def hello_fields(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
 
 def pass_returns_zero(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     reply = ad.run(objs["basic"], "passes", pin_root)
-    assert (reply.phase, reply.retval, reply.error) == ("done", 0, None)
+    assert (reply.phase, reply.retval, reply.error, reply.error_kind) == ("done", 0, None, None)
     assert set(reply.ns) == detail(ad).phases and all(v > 0 for v in reply.ns.values())
     assert reply.btf == detail(ad).btf
 
@@ -114,20 +144,20 @@ def load_error_with_verifier_log(ad: Adapter, objs: Objects, pin_root: Path, tmp
         ("verifier_reject_scalar", "rejected_scalar", "invalid mem access 'scalar'"),
     ]:
         reply = ad.run(objs[obj], program, pin_root)
-        assert (reply.phase, reply.retval, reply.errno) == ("load", None, errno.EACCES)
-        assert reply.error and program in reply.error and "\n" not in reply.error
+        refused(reply, "load")
+        assert reply.errno == errno.EACCES
+        assert reply.error and program in reply.error
         assert detail(ad).load_error in reply.error
         assert reply.verifier_log and log in reply.verifier_log
 
 
 def missing_program(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     reply = ad.run(objs["basic"], "no_such_program", pin_root)
-    assert (reply.phase, reply.retval) == ("run", None)
+    refused(reply, "run")  # the object loaded; the library has no such program: ENOENT
+    assert reply.errno == errno.ENOENT
     assert reply.error and "no_such_program" in reply.error
     if meets(ad, "missing_program_names_object"):
         assert objs["basic"] in reply.error
-    if meets(ad, "missing_program_errno"):
-        assert reply.errno == errno.ENOENT
     phases = detail(ad).phases - ({"run"} if not meets(ad, "missing_program_ns_run") else set())
     assert set(reply.ns) == phases
 
@@ -148,8 +178,7 @@ def malformed_line_then_good_request(
 ) -> None:
     for line, echoed_id in MALFORMED:
         reply = RunReply.from_json(ad.send_line(line))
-        assert (reply.id, reply.phase, reply.retval) == (echoed_id, "open", None), line
-        assert reply.error, line
+        internal(reply, echoed_id)
         if '"zz"' not in line or meets(ad, "bad_hex_is_bad_request"):
             assert reply.error.startswith("bad request"), (line, reply.error)
         assert ad.hello()["name"] == ad.name
@@ -159,12 +188,12 @@ def malformed_line_then_good_request(
 def unreadable_file(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     absent = tmp / "absent.bpf.o"
     reply = ad.run(str(absent), "passes", pin_root)
-    assert (reply.phase, reply.retval) == ("open", None)
+    refused(reply, "open")
     assert reply.error and str(absent) in reply.error
     assert reply.errno == errno.ENOENT
     # A directory cannot be read as a file whatever the caller's privileges (root here).
     reply = ad.run(str(tmp), "passes", pin_root)
-    assert (reply.phase, reply.retval) == ("open", None)
+    refused(reply, "open")
     assert reply.error and str(tmp) in reply.error
     if detail(ad).directory_errno is not None:
         assert reply.errno == detail(ad).directory_errno
@@ -173,22 +202,24 @@ def unreadable_file(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> No
         bad = tmp / f"{name}.bpf.o"
         bad.write_bytes(content)
         reply = ad.run(str(bad), "passes", pin_root)
-        assert (reply.phase, reply.retval) == ("open", None)
+        refused(reply, "open")
         assert reply.error and str(bad) in reply.error
 
 
 def btf_custom_path(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     # Without it the struct is looked up in vmlinux, which lacks it: the load fails.
     vmlinux = ad.run(objs["core"], "core_offset", pin_root)
-    assert (vmlinux.phase, vmlinux.retval) == ("load", None)
+    refused(vmlinux, "load")
     assert vmlinux.verifier_log and detail(ad).core_vmlinux_log in vmlinux.verifier_log
     if not ad.supports("btf_custom_path"):
-        return  # the harness never sends it (test_bpftool.py: refused when sent anyway)
+        # test_bpftool.py: an internal error when sent anyway
+        harness_skips(ad, "btf_custom_path", btf_custom_path=objs["core_target"])
+        return
     custom = ad.run(objs["core"], "core_offset", pin_root, btf_custom_path=objs["core_target"])
     assert (custom.phase, custom.retval) == ("done", 0)
     missing = str(tmp / "no-such-dir" / "target.o")
     reply = ad.run(objs["core"], "core_offset", pin_root, btf_custom_path=missing)
-    assert (reply.phase, reply.retval) == ("load", None) and reply.error
+    refused(reply, "load")
     assert reply.errno == errno.ENOENT
     assert missing in reply.error
 
@@ -217,8 +248,10 @@ def skip_refused_unless_supported(
         # .data is left zero, so the program's `seven == 7` assertion fails.
         assert (reply.phase, reply.retval) == ("done", objs.line_of("basic", "seven"))
     else:
-        assert (reply.phase, reply.retval) == ("open", None)
+        # a request the adapter cannot serve: internal, never the loader's refusal
+        internal(reply, reply.id)
         assert reply.error and detail(ad).skip_error in reply.error
+        assert "skip" not in Hello.from_json(ad.hello()).supports  # `bpfconform mutate` refuses
 
 
 def info_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
@@ -229,7 +262,13 @@ def info_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -
     assert (plain["id"], plain["phase"], plain["retval"]) == (90, "done", 1)
     assert plain.get("info") is None
     if not ad.supports("info"):
-        return  # the harness never sends the field
+        # The oracle never asks (its cells say "no info"); asked anyway, the adapter says
+        # nothing rather than something made up.
+        anyway = ad.send_line(json.dumps({"op": "run", "id": 92, "elf": objs["basic"],
+                                          "program": "counts", "pin_root": str(pin_root),
+                                          "data_in": "00" * 64, "info": True}))
+        assert (anyway["id"], anyway["phase"], anyway.get("info")) == (92, "done", None)
+        return
     raw = ad.send_line(json.dumps({"op": "run", "id": 91, "elf": objs["basic"],
                                    "program": "counts", "pin_root": str(pin_root),
                                    "data_in": "00" * 64, "info": True}))
@@ -248,18 +287,41 @@ def info_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -
 
 def no_data_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     if not ad.supports("no_data"):
-        return  # the harness never sends `"data_in": ""` (it SKIPs such programs)
+        harness_skips(ad, "no_data", data_in="")  # never sent `"data_in": ""`
+        return
     reply = ad.run(objs["basic"], "no_data_returns_3", pin_root, data_in="", repeat=0)
     assert (reply.phase, reply.retval, reply.error) == ("done", 3, None)
 
 
 def ctx_in_when_supported(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     if not ad.supports("ctx_in"):
-        return  # the harness never sends `ctx_in` (it SKIPs such programs)
+        harness_skips(ad, "ctx_in", ctx_in=CTX_MARK_42)  # never sent `ctx_in`
+        return
     reply = ad.run(objs["basic"], "returns_mark", pin_root, ctx_in=CTX_MARK_42)
     assert (reply.phase, reply.retval, reply.error) == ("done", 42, None)
     reply = ad.run(objs["basic"], "returns_mark", pin_root)  # no ctx_in: mark stays 0
     assert (reply.phase, reply.retval) == ("done", 0)
+
+
+def crash_is_never_a_refusal(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
+    """`error_kind`: the loader's refusals are `refused`; what is not the loader's verdict
+    on the object (a bad request, a skip id nobody knows) is `internal`."""
+    corrupt = tmp / "truncated.bpf.o"
+    raw = Path(objs["basic"]).read_bytes()
+    corrupt.write_bytes(raw[: len(raw) // 3])  # a real object cut short: a corrupt ELF
+    refused(ad.run(str(corrupt), "passes", pin_root), "open")
+    missing = ad.run(objs["basic"], "no_such_program", pin_root)
+    refused(missing, "run")
+    assert missing.errno == errno.ENOENT
+    unknown_skip = ad.run(objs["basic"], "passes", pin_root, skip=["no.such.behaviour"])
+    internal(unknown_skip, unknown_skip.id)
+    assert "no.such.behaviour" in (unknown_skip.error or "") or not ad.supports("skip")
+    no_elf = RunReply.from_json(ad.send_line(json.dumps({"op": "run", "id": 77,
+                                                         "program": "passes"})))
+    internal(no_elf, 77)
+    assert (no_elf.error or "").startswith("bad request")
+    # and after all that the adapter still serves a good request
+    assert ad.run(objs["basic"], "passes", pin_root).error_kind is None
 
 
 def no_fd_leak(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
@@ -302,6 +364,7 @@ CASES: list[Case] = [
     info_when_supported,
     no_data_when_supported,
     ctx_in_when_supported,
+    crash_is_never_a_refusal,
     no_fd_leak,
 ]
 
