@@ -152,8 +152,8 @@ static json_t *new_reply(json_t *id)
 #define REFUSED "refused"
 #define INTERNAL "internal"
 
-static json_t *fail(json_t *reply, const char *phase, const char *kind, int err,
-		    const char *fmt, ...)
+static json_t *fail(json_t *reply, const char *phase, const char *kind, int err, const char *fmt,
+		    ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -326,8 +326,8 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 	err = errno;
 	set_ns(reply, "open", start);
 	if (!obj)
-		return fail(reply, "open", REFUSED, err, "bpf_object__open_file(%s): %s%s%s",
-			    elf, strerror(err), capture.first_warning[0] ? "; " : "",
+		return fail(reply, "open", REFUSED, err, "bpf_object__open_file(%s): %s%s%s", elf,
+			    strerror(err), capture.first_warning[0] ? "; " : "",
 			    capture.first_warning);
 
 	start = now_ns();
@@ -357,8 +357,8 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 	fd = bpf_program__fd(prog);
 	if (fd < 0) {
 		set_ns(reply, "run", start);
-		fail(reply, "run", REFUSED, -fd, "program '%s' in %s was not loaded (autoload off?)",
-		     prog_name, elf);
+		fail(reply, "run", REFUSED, -fd,
+		     "program '%s' in %s was not loaded (autoload off?)", prog_name, elf);
 		goto out;
 	}
 	if (want_info)
