@@ -182,3 +182,20 @@ def test_the_pyelftools_reader_loads_the_same_object(compile_bpf: Compile) -> No
     with open_object(str(compile_bpf("adapter", PROG)), elf_backend="pyelftools") as obj:
         obj.load()
         assert obj.test_run("ok", bytes(64)).retval == 0
+
+
+TWO_PROGRAMS = """/* adapter test: one program the verifier refuses, one fine */
+#include "conformance.h"
+SEC("socket") int refused_one(void *ctx) { return *(volatile int *)0; }
+SEC("socket") int fine_one(void *ctx) { return 0; }
+"""
+
+
+def test_a_load_failure_names_the_program_that_failed(adapter: Adapter,
+                                                      compile_bpf: Compile) -> None:
+    obj = compile_bpf("two_programs", TWO_PROGRAMS)
+    for asked in ("refused_one", "fine_one"):  # whole-object load: the same program fails
+        reply = adapter.ask(_run(obj, asked))
+        assert (reply["phase"], reply["error_kind"]) == ("load", "refused")
+        assert reply["failed_program"] == "refused_one"
+    assert adapter.ask(_run(Path("/nonexistent.o"), "x"))["failed_program"] is None

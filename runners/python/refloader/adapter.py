@@ -45,6 +45,8 @@ class Reply:
     #: ``refused`` (the loader's or the kernel's verdict on the object) or ``internal``
     #: (a bug, a bad request): never a crash passed off as a refusal; None when done
     error_kind: str | None = None
+    #: the program whose BPF_PROG_LOAD (or linking) failed, for a load failure of one program
+    failed_program: str | None = None
 
 
 class BadRequest(Exception):
@@ -96,6 +98,7 @@ def _fail(reply: Reply, phase: str, exc: BaseException) -> Reply:
     if isinstance(exc, LoaderError):
         reply.error_kind = "refused"
         reply.errno = exc.errno  # a LoaderError keeps its OSError's (absent elf: ENOENT)
+        reply.failed_program = exc.program
         msg = str(exc)
     elif isinstance(exc, BadRequest):
         reply.error_kind = "internal"

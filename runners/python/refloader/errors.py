@@ -27,6 +27,9 @@ class LoaderError(Exception):
         self.offset = offset
         self.insn = insn
         self.symbol = symbol
+        #: the program whose load failed, when the failure is one program's (set by the
+        #: loader's load loop; reported as the reply's ``failed_program``)
+        self.program: str | None = None
         where = []
         if section is not None:
             where.append(f"section {section}")

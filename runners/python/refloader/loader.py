@@ -177,7 +177,11 @@ class BpfObject:
             if p.is_subprog or not p.autoload:
                 self.loaded[p.name] = LoadedProgram(p)
                 continue
-            self.loaded[p.name] = self._load_program(p)
+            try:
+                self.loaded[p.name] = self._load_program(p)
+            except LoaderError as exc:
+                exc.program = p.name  # which program of a whole-object load failed
+                raise
         self._init_slots()
         self._state = "loaded"
 
