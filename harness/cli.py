@@ -22,7 +22,7 @@ from harness import lint, oracle, probes, report, runner, scaffold, sensitivity
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
-from harness.manifest import AdapterUnavailable, Manifest, find_manifest, load_manifests
+from harness.manifest import AdapterSet, AdapterUnavailable, Manifest, load_manifests
 from harness.matrix import cli as matrix_cli
 from harness.probes import PROBE_NAMES, run_probes
 from harness.toolchain import ToolchainError
@@ -59,10 +59,30 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", dest="keyword", metavar="SUBSTR", help="only items whose id has it")
 
 
+def add_adapter_source_args(p: argparse.ArgumentParser) -> None:
+    """`--adapter-manifest PATH` and `--adapter-command NAME=CMD`: adapters outside runners/."""
+    p.add_argument("--adapter-manifest", action="append", default=[], metavar="PATH",
+                   help="an adapter.toml anywhere (command and expectations relative to it); "
+                        "repeatable; the adapter is run")
+    p.add_argument("--adapter-command", action="append", default=[], metavar="NAME=CMD",
+                   help="an adapter given as a command line; repeatable; the adapter is run")
+
+
+def adapter_set(args: argparse.Namespace) -> AdapterSet:
+    """The in-tree manifests plus this command line's out-of-tree adapters."""
+    try:
+        return AdapterSet.from_options(runner.REPO_ROOT,
+                                       getattr(args, "adapter_manifest", None) or (),
+                                       getattr(args, "adapter_command", None) or ())
+    except AdapterUnavailable as exc:
+        raise CliError(str(exc)) from exc
+
+
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     _add_build_args(p)
     p.add_argument("--adapter", action="append", metavar="NAME",
                    help="adapter to run (repeatable; default: manifests with default = true)")
+    add_adapter_source_args(p)
     p.add_argument("--out", metavar="DIR", help="report directory (default: results/)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                    help="per-request timeout in seconds")
@@ -83,17 +103,19 @@ def _prepare(args: argparse.Namespace) -> runner.Prepared:
     return prepared
 
 
-def _resolve_adapters(names: Sequence[str] | None, root: Path) -> tuple[list[Manifest], int]:
-    """Manifests for the requested adapters; unusable ones are reported in one line each."""
+def _resolve_adapters(names: Sequence[str] | None, root: Path,
+                      adapters: AdapterSet | None = None) -> tuple[list[Manifest], int]:
+    """Manifests for the requested adapters (plus every out-of-tree one); unusable ones are
+    reported in one line each."""
+    adapters = adapters or AdapterSet(root)
+    names = adapters.selected(names)
     if not names:
-        names = [m.name for m in load_manifests(root).values() if m.default]
-        if not names:
-            raise CliError("no adapter has default = true; pass --adapter NAME")
+        raise CliError("no adapter has default = true; pass --adapter NAME")
     manifests: list[Manifest] = []
     unusable = 0
     for name in names:
         try:
-            manifest = find_manifest(root, name)
+            manifest = adapters.find(name)
             manifest.argv(root)
             manifests.append(manifest)
         except AdapterUnavailable as exc:
@@ -140,21 +162,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     if denied:
         raise CliError(denied)
     paths = _paths(args)
-    manifests, unusable = _resolve_adapters(args.adapter, paths.repo_root)
+    manifests, unusable = _resolve_adapters(args.adapter, paths.repo_root, adapter_set(args))
     if not manifests:
         return EXIT_USAGE
     prepared = _prepare(args)
     _build_errors(prepared)
+    tables = {m.name: expectations_path(paths.suite_dir, m.name, m.expectations)
+              for m in manifests}
     try:
-        known = {m.name: load_known_failures(expectations_path(paths.suite_dir, m.name))
-                 for m in manifests}
+        known = {name: load_known_failures(path) for name, path in tables.items()}
     except ExpectationsError as exc:
         raise CliError(str(exc)) from exc
     if not args.keyword:
         ids = {i.id for i in prepared.items}
         for name, table in known.items():
             for key in sorted(k for k in set(table) - ids if "::" in k):
-                print(f"bpfconform: warning: {expectations_path(paths.suite_dir, name)}: "
+                print(f"bpfconform: warning: {tables[name]}: "
                       f"entry {key!r} names no item", file=sys.stderr)
     ctx = replace(_context(prepared), strict=args.strict)
     results, hellos = runner.run_items(
@@ -203,13 +226,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _add_adapters_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
+    add_adapter_source_args(p)
 
 
 def cmd_adapters(args: argparse.Namespace) -> int:
     """Every adapter manifest, with its library version from hello or why it is unusable."""
     root = runner.REPO_ROOT
     rows: list[dict[str, object]] = []
-    for m in load_manifests(root).values():
+    for m in adapter_set(args).all().values():
         row: dict[str, object] = {"name": m.name, "command": list(m.command),
                                   "default": m.default, "description": m.description}
         try:
@@ -269,6 +293,7 @@ def _add_sensitivity_args(p: argparse.ArgumentParser) -> None:
     _add_build_args(p)
     p.add_argument("--adapter", required=True, metavar="NAME",
                    help="an adapter whose hello lists 'skip' (the reference loader)")
+    add_adapter_source_args(p)
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
     p.add_argument("--json", metavar="FILE", help="write each program's kind to FILE")
 
@@ -280,7 +305,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     kernel-enforced per the catalogue). A program a recorded feature probe SKIPs unmutated
     is listed as not checkable on this kernel; anything else fails the check."""
     paths = _paths(args)
-    manifests, _ = _resolve_adapters([args.adapter], paths.repo_root)
+    manifests, _ = _resolve_adapters([args.adapter], paths.repo_root, adapter_set(args))
+    manifests = [m for m in manifests if m.name == args.adapter]
     if not manifests:
         return EXIT_USAGE
     try:

@@ -111,7 +111,7 @@ class AdapterClient:
             return
         try:
             popen = subprocess.Popen(
-                self._argv, cwd=self.repo_root, stdin=subprocess.PIPE,
+                self._argv, cwd=self.manifest.cwd(self.repo_root), stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
             )
         except OSError as exc:

@@ -160,9 +160,10 @@ def load_known_failures(path: Path) -> dict[str, KnownFailure]:
     return table
 
 
-def expectations_path(suite_dir: Path, adapter: str) -> Path:
-    """Where the expectations of `adapter` live."""
-    return suite_dir / "expectations" / f"{adapter}.toml"
+def expectations_path(suite_dir: Path, adapter: str, own: Path | None = None) -> Path:
+    """Where the expectations of `adapter` live: the table its manifest names (`own`, an
+    out-of-tree adapter's), else `suite/expectations/<adapter>.toml`."""
+    return own if own is not None else suite_dir / "expectations" / f"{adapter}.toml"
 
 
 def _opt_text(where: str, entry: dict[str, object], name: str,

@@ -271,6 +271,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         f"{LIBBPF} and {REFERENCE} always run as the references")
     p.add_argument("--out", metavar="DIR", help="report directory (default: results/oracle)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
+    p.add_argument("--adapter-manifest", action="append", default=[], metavar="PATH",
+                   help="an out-of-tree adapter.toml (repeatable; compared too)")
+    p.add_argument("--adapter-command", action="append", default=[], metavar="NAME=CMD",
+                   help="an adapter given as a command line (repeatable; compared too)")
 
 
 def cmd_oracle(args: argparse.Namespace) -> int:
@@ -283,7 +287,10 @@ def cmd_oracle(args: argparse.Namespace) -> int:
     paths = cli._paths(args)
     wanted = list(args.adapter or [])
     names = list(dict.fromkeys([LIBBPF, REFERENCE, *wanted])) if wanted else None
-    manifests, unusable = cli._resolve_adapters(names, paths.repo_root)
+    adapters = cli.adapter_set(args)
+    if adapters.extra and names is None:
+        names = list(dict.fromkeys([LIBBPF, REFERENCE, *(m.name for m in adapters.extra)]))
+    manifests, unusable = cli._resolve_adapters(names, paths.repo_root, adapters)
     if not manifests:
         return cli.EXIT_USAGE
     if names is None:

@@ -20,7 +20,7 @@ from harness import runner
 from harness.client import DEFAULT_TIMEOUT, AdapterClient
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
-from harness.manifest import AdapterUnavailable, find_manifest, load_manifests
+from harness.manifest import AdapterSet, AdapterUnavailable
 from harness.probes import PROBE_NAMES, ProbeResult, run_probes
 from harness.toolchain import ToolchainError
 from harness.verdict import Verdict
@@ -41,6 +41,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     metavar="S", help="per-request adapter timeout in seconds")
     group.addoption("--bpf-src", dest="bpf_src", metavar="DIR",
                     help="test sources (default: bpf-src/ of the repo the harness sits in)")
+    group.addoption("--adapter-manifest", action="append", default=[], dest="bpf_manifests",
+                    metavar="PATH", help="an out-of-tree adapter.toml (repeatable; tested)")
+    group.addoption("--adapter-command", action="append", default=[], dest="bpf_commands",
+                    metavar="NAME=CMD", help="an adapter given as a command line (repeatable)")
 
 
 @dataclass
@@ -56,20 +60,24 @@ class _State:
         bpf_src = Path(src).resolve() if src else runner.REPO_ROOT / "bpf-src"
         return runner.Paths(runner.REPO_ROOT, bpf_src, bpf_src.parent / "build", suite_dir)
 
+    def adapters(self) -> AdapterSet:
+        """In-tree manifests plus --adapter-manifest/--adapter-command ones."""
+        return AdapterSet.from_options(runner.REPO_ROOT,
+                                       self.config.getoption("bpf_manifests") or (),
+                                       self.config.getoption("bpf_commands") or ())
+
     def adapter_names(self) -> list[str]:
-        names: list[str] = self.config.getoption("bpf_adapters") or []
-        if not names:
-            names = [m.name for m in load_manifests(runner.REPO_ROOT).values() if m.default]
-        return names
+        return self.adapters().selected(self.config.getoption("bpf_adapters") or None)
 
     def adapter_run(self, name: str, suite_dir: Path, compiler: str,
                     cc_probes: Mapping[str, ProbeResult]) -> runner.AdapterRun:
         if name not in self.runs:
-            manifest = find_manifest(runner.REPO_ROOT, name)
+            manifest = self.adapters().find(name)
             client = AdapterClient(manifest, runner.REPO_ROOT,
                                    self.config.getoption("bpf_timeout"))
             self.clients.append(client)
-            known = load_known_failures(expectations_path(suite_dir, name))
+            known = load_known_failures(expectations_path(suite_dir, name,
+                                                          manifest.expectations))
             probes = {**run_probes(PROBE_NAMES), **cc_probes}
             ctx = runner.Context(runner.kernel_id(), compiler, probes, runner.PinRoots(), known)
             self.runs[name] = runner.AdapterRun(name, client, ctx)
@@ -114,8 +122,9 @@ class SuiteDir(pytest.Directory):
         try:
             names = state.adapter_names()
             for name in names:
-                find_manifest(runner.REPO_ROOT, name).argv(runner.REPO_ROOT)
-                load_known_failures(expectations_path(self.path, name))
+                manifest = state.adapters().find(name)
+                manifest.argv(runner.REPO_ROOT)
+                load_known_failures(expectations_path(self.path, name, manifest.expectations))
             prepared = runner.prepare(paths, self.config.getoption("bpf_compiler"))
         except (AdapterUnavailable, ToolchainError, DiscoveryError, ExpectationsError) as exc:
             raise self.CollectError(str(exc)) from exc

@@ -55,9 +55,11 @@ SEC("socket") int unannotated(void *ctx)
 KNOWN = """["data/x.bpf.c::known"]
 reason = "listed on purpose"
 link = "https://example.invalid/1"
+line = 23
 
 ["data/x.bpf.c::fixed"]
 reason = "listed on purpose, passes"
+line = 27
 """
 
 
