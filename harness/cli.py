@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -86,6 +87,8 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="report directory (default: results/)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                    help="per-request timeout in seconds")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="one line per SKIP and XFAIL too (default: only FAIL, ERROR, XPASS)")
     p.add_argument("--strict", action="store_true",
                    help="an unsupported SKIP the adapter's expectations table does not list, "
                         "or a required probe that did not run, is an ERROR (CI uses this)")
@@ -190,7 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         lib = (f"{hello.library} {hello.library_version}" if not isinstance(hello, AdapterError)
                else f"unavailable: {hello.cause}")
         print(f"adapter {name}: {lib}")
-    report.print_summary(results, sys.stdout)
+    report.print_summary(results, sys.stdout, verbose=args.verbose)
     print(f"kernel {ctx.kernel}, compiler {prepared.compiler.id}; reports in {out}/")
     if unusable:
         return EXIT_USAGE
@@ -390,6 +393,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `bpfconform adapters --json | head`: the reader left
+        _quiet_stdout()
+        return 128 + signal.SIGPIPE
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush of a closed pipe
+    raises nothing more (the Python documentation's advice for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -116,10 +116,12 @@ def count_text(results: Sequence[Result]) -> str:
     return ", ".join(parts) or "nothing ran"
 
 
-def print_summary(results: Sequence[Result], out: TextIO) -> None:
-    """One line per non-PASS item, then the counts, overall and per adapter."""
+def print_summary(results: Sequence[Result], out: TextIO, verbose: bool = True) -> None:
+    """One line per FAIL, ERROR and XPASS (with `verbose`, per SKIP and XFAIL too), then the
+    counts, overall and per adapter."""
+    shown = (Verdict.PASS,) if verbose else (Verdict.PASS, Verdict.SKIP, Verdict.XFAIL)
     for r in results:
-        if r.verdict is not Verdict.PASS:
+        if r.verdict not in shown:
             print(summary_line(r), file=out)
     adapters = sorted({r.adapter for r in results})
     if len(adapters) > 1:

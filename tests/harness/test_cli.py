@@ -219,3 +219,18 @@ def test_no_clang_at_all_is_one_line_saying_what_to_install(
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["bpfconform: no clang found: install one with `apt-get install clang-19` "
                    "(or `pip install ziglang`)"]
+
+
+def test_a_closed_pipe_ends_quietly_not_with_a_traceback(src: Path) -> None:
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-m", "harness.cli", "list", "--json", "--bpf-src",
+                          str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         cwd=REPO_ROOT)
+    assert p.stdout is not None and p.stderr is not None
+    assert p.stdout.read(1) == b"["
+    p.stdout.close()  # the reader left, like `| head -c1`
+    err = p.stderr.read().decode()
+    assert p.wait() in (0, 141), err  # 0 when everything fit in the pipe before it closed
+    assert "Traceback" not in err and "BrokenPipe" not in err

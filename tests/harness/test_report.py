@@ -74,3 +74,13 @@ def test_the_summary_has_one_line_per_non_pass_and_the_counts() -> None:
     assert lines[1] == "ERROR data/rodata.bpf.c crashy [libbpf]: adapter libbpf: hung"
     assert len(lines) == 6
     assert lines[-1] == "6 items: 1 pass, 1 fail, 1 error, 1 skip, 1 xfail, 1 xpass"
+
+
+def test_the_default_summary_shows_only_what_needs_a_look() -> None:
+    results = RESULTS
+    quiet, loud = io.StringIO(), io.StringIO()
+    report.print_summary(results, quiet, verbose=False)
+    report.print_summary(results, loud)
+    assert not any(line.startswith(("SKIP", "XFAIL")) for line in quiet.getvalue().splitlines())
+    assert any(line.startswith("XFAIL") for line in loud.getvalue().splitlines())
+    assert quiet.getvalue().splitlines()[-1] == loud.getvalue().splitlines()[-1]  # counts
