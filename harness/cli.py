@@ -15,11 +15,12 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import lint, oracle, probes, report, runner, scaffold, sensitivity
+from harness import adaptercheck, lint, oracle, probes, report, runner, scaffold, sensitivity
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
@@ -345,6 +346,50 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0 if sensitivity.proven(checks) else 1
 
 
+def _add_adapter_check_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("adapter", nargs="?", metavar="NAME",
+                   help="the adapter to check (or give --adapter-manifest/--adapter-command)")
+    add_adapter_source_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
+
+
+def cmd_adapter_check(args: argparse.Namespace) -> int:
+    """Check that an adapter speaks the protocol well enough to be judged (harness.adaptercheck):
+    exit 0 only when every check holds."""
+    denied = bpf_denied()
+    if denied:
+        raise CliError(denied)
+    adapters = adapter_set(args)
+    names = adapters.selected([args.adapter] if args.adapter else None)
+    if not args.adapter and not adapters.extra:
+        raise CliError("name an adapter, or give --adapter-manifest PATH / --adapter-command")
+    status = 0
+    for name in names:
+        try:
+            manifest = adapters.find(name)
+            manifest.argv(runner.REPO_ROOT)
+        except AdapterUnavailable as exc:
+            raise CliError(str(exc)) from exc
+        with tempfile.TemporaryDirectory(prefix="bpfconform-adapter-check-") as scratch:
+            try:
+                results = adaptercheck.run_checks(manifest, runner.REPO_ROOT, Path(scratch),
+                                                  args.timeout)
+            except ToolchainError as exc:
+                raise CliError(str(exc)) from exc
+        fit = all(r.ok for r in results)
+        status |= 0 if fit else 1
+        if args.json:
+            print(adaptercheck.to_json(name, results))
+            continue
+        for r in results:
+            print(f"{'ok  ' if r.ok else 'FAIL'} {name} {r.name}" + (f": {r.detail}" if r.detail
+                                                                      else ""))
+        print(f"adapter {name}: {'fit to be judged' if fit else 'NOT fit to be judged'} "
+              f"({sum(r.ok for r in results)}/{len(results)} checks)")
+    return status
+
+
 def _first_line(text: str) -> str:
     return text.splitlines()[0] if text else ""
 
@@ -359,6 +404,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                cmd_build_adapters),
     Subcommand("sensitivity", "mutation check through an adapter's skip switch",
                _add_sensitivity_args, cmd_sensitivity),
+    Subcommand("adapter-check", "check that an adapter speaks the protocol well enough to be "
+               "judged", _add_adapter_check_args, cmd_adapter_check),
     Subcommand("oracle", "compare what each loader put into the kernel with libbpf and "
                "the reference loader", oracle.add_arguments, oracle.cmd_oracle),
     Subcommand("matrix", "kernel x compiler x adapter matrix (VMs under qemu)",

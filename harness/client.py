@@ -80,6 +80,36 @@ class AdapterClient:
         except ProtocolError as exc:
             self._fail(f"protocol violation: {exc}")
 
+    def exchange(self, line: str) -> dict[str, object]:
+        """Send one raw request line (any text: the adapter checker sends malformed ones) and
+        return the decoded reply object; AdapterError if the adapter broke. For requests the
+        records do not cover; `run()` is the checked path."""
+        self._ensure_started()
+        return self._exchange(line)
+
+    @property
+    def pid(self) -> int | None:
+        """The running adapter's process id, or None when none runs."""
+        return self._proc.popen.pid if self._proc is not None else None
+
+    def finish(self, say_bye: bool = True) -> int | None:
+        """Stop the adapter as a user would: `bye` (or, without `say_bye`, only EOF on its
+        stdin) and wait; its exit status, or None if it had to be killed."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        assert proc.popen.stdin is not None
+        status: int | None = None
+        try:
+            if say_bye:
+                proc.popen.stdin.write(b'{"op":"bye"}\n')
+            proc.popen.stdin.close()
+            status = proc.popen.wait(timeout=self.timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            status = None
+        self._kill(proc)
+        return status
+
     def close(self) -> None:
         """Say bye and stop the adapter (killing it if it does not exit)."""
         proc, self._proc = self._proc, None
