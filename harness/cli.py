@@ -184,9 +184,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(f"bpfconform: warning: {tables[name]}: "
                       f"entry {key!r} names no item", file=sys.stderr)
     ctx = replace(_context(prepared), strict=args.strict)
+    progress = report.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     results, hellos = runner.run_items(
         prepared.items, [m.name for m in manifests],
-        _factory(manifests, paths.repo_root, args.timeout), ctx, known)
+        _factory(manifests, paths.repo_root, args.timeout), ctx, known, progress)
     out = Path(args.out) if args.out else paths.repo_root / "results"
     report.write_reports(out, report.meta(ctx.kernel, prepared.compiler, ctx.probes, hellos),
                          results)

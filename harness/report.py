@@ -138,3 +138,22 @@ def write_reports(out_dir: Path, meta_block: Mapping[str, Any],
     write_json(out_dir / "results.json", meta_block, results)
     write_junit(out_dir / "junit.xml", results)
     html_report.write(out_dir / "report.html", document(meta_block, results))
+
+
+class ProgressLine:
+    """`[ 412/996] libbpf  core/type_size.bpf.c::type_size`, redrawn in place on a terminal
+    (stderr), with the count of results that need a look so far."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.bad = 0
+
+    def __call__(self, done: int, total: int, result: Result) -> None:
+        """One item finished."""
+        self.bad += result.verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.XPASS)
+        width = len(str(total))
+        text = (f"[{done:>{width}}/{total}] {self.bad} to look at  {result.adapter:<12} "
+                f"{result.item.id}")[:100]
+        end = "\n" if done == total else ""
+        self.out.write(f"\r\033[K{text}{end}")
+        self.out.flush()

@@ -393,13 +393,19 @@ class AdapterRun:
         return f"setup step failed: {Path(obj).name}:{program} {what}", reply
 
 
+#: called after each item with (items done, items in all, the result)
+Progress = Callable[[int, int, Result], None]
+
+
 def run_items(items: Iterable[Item], adapters: Sequence[str], factory: ClientFactory,
-              ctx: Context, known: Mapping[str, Mapping[str, KnownFailure]] | None = None
+              ctx: Context, known: Mapping[str, Mapping[str, KnownFailure]] | None = None,
+              progress: Progress | None = None,
               ) -> tuple[list[Result], dict[str, Hello | AdapterError]]:
     """Run every item against every adapter; returns results and each adapter's hello."""
     items = list(items)
     results: list[Result] = []
     hellos: dict[str, Hello | AdapterError] = {}
+    total = len(items) * len(adapters)
     for name in adapters:
         executor = factory(name)
         run_ctx = ctx if known is None else _with_known(ctx, known.get(name, {}))
@@ -407,7 +413,10 @@ def run_items(items: Iterable[Item], adapters: Sequence[str], factory: ClientFac
         try:
             hello = adapter.hello()
             hellos[name] = hello if hello is not None else _must(adapter.hello_error)
-            results.extend(adapter.run(item) for item in items)
+            for item in items:
+                results.append(adapter.run(item))
+                if progress is not None:
+                    progress(len(results), total, results[-1])
         finally:
             executor.close()
     ctx.pins.remove_base_if_empty()

@@ -84,3 +84,13 @@ def test_the_default_summary_shows_only_what_needs_a_look() -> None:
     assert not any(line.startswith(("SKIP", "XFAIL")) for line in quiet.getvalue().splitlines())
     assert any(line.startswith("XFAIL") for line in loud.getvalue().splitlines())
     assert quiet.getvalue().splitlines()[-1] == loud.getvalue().splitlines()[-1]  # counts
+
+
+def test_the_progress_line_redraws_in_place_and_counts_what_needs_a_look() -> None:
+    out = io.StringIO()
+    line = report.ProgressLine(out)
+    for i, r in enumerate(RESULTS, 1):
+        line(i, len(RESULTS), r)
+    text = out.getvalue()
+    assert text.count("\r\033[K") == len(RESULTS) and text.endswith("\n")
+    assert "[6/6] 3 to look at" in text  # FAIL, ERROR and XPASS
