@@ -32,7 +32,7 @@ ZERO_64 = "00" * 64
 
 MANIFESTS: dict[str, Manifest] = load_manifests(REPO)
 # Tools an adapter drives besides its own executable (it is not usable without them).
-REQUIRED_TOOLS: dict[str, tuple[str, ...]] = {"bpftool": ("bpftool",)}
+REQUIRED_TOOLS: dict[str, tuple[str, ...]] = {"bpftool": ("bpftool",), "iproute2": ("tc", "ip")}
 
 # `MARK:<name>` comments name the lines a failing program returns (Objects.line_of).
 PROGRAMS: dict[str, str] = {
