@@ -47,7 +47,8 @@ class Plan:
     call_keep_addend: bool = True
     link_relocationless_calls: bool = True
     patch_repeated_calls: bool = True
-    mark_pseudo_func: bool = True
+    #: the imm addend of a function-address ld_imm64 against .text's section symbol
+    func_addr_keep_addend: bool = True
     weak_funcs_as_extern: bool = False
     all_funcs_static: bool = False
     mark_hidden_static: bool = True
@@ -172,8 +173,11 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(link_relocationless_calls=False)),
     Mutation("calls.repeated", "only the first call to a given callee is patched",
              _set(patch_repeated_calls=False)),
-    Mutation("calls.callback", "function-address ld_imm64 not made BPF_PSEUDO_FUNC",
-             _set(mark_pseudo_func=False)),
+    # cilium/ebpf#72: the offset of a static function (section symbol + imm) was dropped,
+    # so every reference reached the first function of .text
+    Mutation("calls.callback", "a function-address ld_imm64's addend dropped: every static "
+             "callback resolves to the first function of .text (cilium/ebpf#72)",
+             _set(func_addr_keep_addend=False)),
     Mutation("calls.weak", "a relocation against an STB_WEAK function is an unresolved extern",
              _set(weak_funcs_as_extern=True)),
     Mutation("calls.global.linkage", "every BTF FUNC loaded with static linkage",

@@ -303,9 +303,10 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
             target_sec = r.sym_shndx
         elif kind is _SUBPROG_ADDR:
             assert r is not None
-            if not plan.mark_pseudo_func:
-                continue  # mutation: stays a plain 64-bit constant
-            sub_idx = (r.sym_off + I.get(image, idx)[4]) // 8
+            addend = I.get(image, idx)[4]
+            if r.sym_is_section and not plan.func_addr_keep_addend:
+                addend = 0  # mutation calls.callback: the start of .text
+            sub_idx = (r.sym_off + addend) // 8
             # libbpf marks the ld_imm64 as a function address (clang leaves src_reg 0)
             I.set_src(image, idx, I.BPF_PSEUDO_FUNC)
         elif code == I.BPF_LD_IMM64 and src == I.BPF_PSEUDO_FUNC:
