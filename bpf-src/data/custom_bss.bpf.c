@@ -2,6 +2,7 @@
 #include "conformance.h"
 
 __u32 dflt_bss;
+__u64 dflt_bss_b;  /* .bss as large as .bss.conform: a merged custom_bss_b lands here */
 __u32 custom_bss_a SEC(".bss.conform");
 __u64 custom_bss_b SEC(".bss.conform");
 

@@ -2,6 +2,7 @@
 #include "conformance.h"
 
 __u32 dflt_data = 0x0d0d0d0d;
+__u64 dflt_data_b = 0x0d0d0d0d0d0d0d0dULL;  /* .data as large as .data.conform */
 __u32 custom_data_a SEC(".data.conform") = 0x1234abcd;
 __u64 custom_data_b SEC(".data.conform") = 0x1122334455667788ULL;
 

@@ -2,6 +2,7 @@
 #include "conformance.h"
 
 const volatile __u32 dflt_rodata = 0x0e0e0e0e;
+const volatile __s32 dflt_rodata_b = 0x0e0e0e0e;  /* .rodata as large as .rodata.conform */
 const volatile __u32 custom_rodata_a SEC(".rodata.conform") = 0x600dbeef;
 const volatile __s32 custom_rodata_b SEC(".rodata.conform") = -0x2468ace;
 

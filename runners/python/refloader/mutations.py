@@ -31,6 +31,8 @@ class Plan:
     freeze_rodata: bool = True
     rodata_rdonly_prog: bool = True
     custom_data_sections: bool = True
+    #: references into .data.*/.rodata.*/.bss.* resolved to .data's/.rodata's/.bss's map
+    merge_custom_data_sections: bool = False
     all_data_rdonly_prog: bool = False
     data_reloc_use_st_value: bool = True
     data_reloc_keep_addend: bool = True
@@ -129,8 +131,11 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("data.rodata.readonly", ".rodata created without BPF_F_RDONLY_PROG",
              _set(rodata_rdonly_prog=False)),
     Mutation("data.bss", ".bss value written from a 0xa5-filled buffer", _set(bss_fill=0xA5)),
-    Mutation("data.section.custom", ".data.*/.rodata.*/.bss.* not recognised as global data",
-             _set(custom_data_sections=False)),
+    # a loader that keys global data by kind (one map per .data/.rodata/.bss, matched by
+    # prefix), as loaders did before libbpf#274 gave custom sections their own maps
+    Mutation("data.section.custom", "references into .data.*/.rodata.*/.bss.* resolved to "
+             "the .data/.rodata/.bss map at the same offset (sections keyed by prefix)",
+             _set(merge_custom_data_sections=True)),
     Mutation("data.writable", "every global-data map created BPF_F_RDONLY_PROG",
              _set(all_data_rdonly_prog=True)),
     Mutation("data.reloc.symbol", "st_value ignored in ld_imm64 data relocations",

@@ -189,8 +189,11 @@ def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
         raise RelocationError(f"prog '{prog.name}': unresolved extern '{sym_name}' "
                               "(weak data symbol)", **where)
     if is_data_section(tsec.name, plan.custom_data_sections):
+        want = tsec.name
+        if plan.merge_custom_data_sections and want.count(".") > 1:
+            want = "." + want.split(".")[1]  # mutation: .data.x -> .data's map
         for mi, m in enumerate(maps):
-            if m.origin == "data" and m.sec_index == sym.shndx:
+            if m.origin == "data" and elf.section(m.sec_index).name == want:
                 off = sym.st_value if plan.data_reloc_use_st_value else 0
                 return Reloc(RelocKind.RELO_DATA, idx, sym_name, off, mi)
         raise RelocationError(f"prog '{prog.name}': no data map for section '{tsec.name}'",
