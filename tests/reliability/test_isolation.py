@@ -3,6 +3,12 @@
 Each misbehaviour of tests/harness/fakes/fake_adapter.py (crash, hang past the timeout,
 garbage on stdout, early exit, a wrong id, a huge stderr) and a huge stdout line becomes
 exactly one ERROR item naming the cause; the items after it PASS on a fresh adapter.
+
+No wall-clock threshold decides a verdict here: every misbehaviour but the hang is an event
+(EOF, a signal, a bad line, 64 MiB read), so the client waits for it under a timeout far
+beyond any load (GENEROUS_S). Only the one request the `hang` fake never answers (it sleeps
+an hour) runs under a short timeout, and the adapter is started (hello) before it, under
+the generous one.
 """
 
 from __future__ import annotations
@@ -16,10 +22,15 @@ from harness.client import MAX_LINE, AdapterClient
 from harness.discovery import Expectations, Item
 from harness.manifest import Manifest
 from harness.probes import ProbeResult
+from harness.protocol import RunReply, RunRequest
 from harness.runner import REPO_ROOT, Context, PinRoots, run_items
 from harness.verdict import Verdict
 
 FAKE = REPO_ROOT / "tests" / "harness" / "fakes" / "fake_adapter.py"
+#: a reply, an EOF or 64 MiB of output arrives long before this, however loaded the machine
+GENEROUS_S = 300.0
+#: the unanswered request of the `hang` fake: any value works, it never replies
+HANG_S = 1.0
 # A huge stdout line (past the client's MAX_LINE), on the first run request only.
 HUGE_STDOUT = f"""
 import json, os, sys
@@ -64,6 +75,24 @@ def _manifest(tmp_path: Path, mode: str) -> Manifest:
                     tmp_path / "adapter.toml")
 
 
+class _HangOnceClient(AdapterClient):
+    """The `hang` fake's first run request (the one it never answers) under HANG_S; the
+    start of the adapter and every other request under the generous timeout."""
+
+    runs = 0
+
+    def run(self, request: RunRequest) -> RunReply:
+        self.runs += 1
+        if self.runs > 1:
+            return super().run(request)
+        self.hello()  # started under GENEROUS_S
+        self.timeout = HANG_S
+        try:
+            return super().run(request)
+        finally:
+            self.timeout = GENEROUS_S
+
+
 @pytest.mark.parametrize(("mode", "cause"), FAULTS, ids=[m for m, _ in FAULTS])
 def test_a_misbehaving_adapter_makes_one_error_item_and_the_next_runs_fresh(
         mode: str, cause: str, tmp_path: Path) -> None:
@@ -71,7 +100,9 @@ def test_a_misbehaving_adapter_makes_one_error_item_and_the_next_runs_fresh(
     clients: list[AdapterClient] = []
 
     def factory(name: str) -> AdapterClient:
-        clients.append(AdapterClient(manifest, REPO_ROOT, timeout=2.0))
+        clients.append(_HangOnceClient(manifest, REPO_ROOT, timeout=GENEROUS_S)
+                       if mode == "hang" else
+                       AdapterClient(manifest, REPO_ROOT, timeout=GENEROUS_S))
         return clients[-1]
 
     probes = {"prog_test_run": ProbeResult("prog_test_run", True, "fake")}

@@ -1,7 +1,8 @@
 """What a test needs from the machine, in one rule (`from require import require_tool`):
 under CI (`CI=true`, as .ci/run runs) a missing tool, package or built adapter FAILS
 naming the install step that provides it, since .ci/install must have provided it;
-elsewhere it is a skip naming the same command,
+elsewhere it is a skip naming the same command, so a developer's partial machine still
+runs the rest.
 
 Only this module decides that. A SKIP by a recorded kernel or compiler feature probe is
 another matter (the environment lacks the feature, nothing is broken): such skips stay
