@@ -24,6 +24,19 @@ from harness.protocol import Hello, ProtocolError, RunReply, RunRequest, decode_
 DEFAULT_TIMEOUT = 30.0
 STDERR_LIMIT = 64 * 1024
 MAX_LINE = 64 * 1024 * 1024
+#: how long a process whose stdout or stdin closed may take to become reapable: the pipe
+#: closes in the kernel's exit path just before the exit status is set, so only an
+#: adapter that closed the pipe and lives on waits this long
+EXIT_WAIT_S = 10.0
+#: variables never passed to an adapter: `BPFCONFORM_SKIP` (refloader.mutations.SKIP_ENV)
+#: would mutate the reference loader for every request of a normal run; only a request's
+#: `skip` field (`bpfconform sensitivity`) mutates
+SCRUBBED_ENV = frozenset({"BPFCONFORM_SKIP"})
+
+
+def adapter_env() -> dict[str, str]:
+    """The environment an adapter process gets: this one less SCRUBBED_ENV."""
+    return {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
 
 
 class AdapterError(Exception):
@@ -143,6 +156,7 @@ class AdapterClient:
             popen = subprocess.Popen(
                 self._argv, cwd=self.manifest.cwd(self.repo_root), stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                env=adapter_env(),
             )
         except OSError as exc:
             raise AdapterError(f"cannot start adapter {self.name}: {exc}") from exc
@@ -214,7 +228,7 @@ class AdapterClient:
 
     def _exit_cause(self, proc: _Process, what: str) -> str:
         try:
-            status = proc.popen.wait(timeout=1)
+            status = proc.popen.wait(timeout=EXIT_WAIT_S)
         except subprocess.TimeoutExpired:
             return what
         if status < 0:
