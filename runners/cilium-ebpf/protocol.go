@@ -30,6 +30,7 @@ type request struct {
 	Repeat        *uint32  `json:"repeat"`
 	Skip          []string `json:"skip"`
 	Info          bool     `json:"info"`
+	AutoloadOnly  bool     `json:"autoload_only"`
 }
 
 // runParams are the checked inputs of a run request.
@@ -42,12 +43,13 @@ type runParams struct {
 	ctxIn         []byte // nil: no ctx_in
 	repeat        uint32
 	info          bool
+	autoloadOnly  bool // load only this program (the others' ProgramSpecs left out)
 }
 
 // params validates a run request.
 func (r *request) params() (runParams, error) {
 	p := runParams{elf: r.ELF, program: r.Program, pinRoot: r.PinRoot, dataIn: defaultDataIn, repeat: 1,
-		info: r.Info}
+		info: r.Info, autoloadOnly: r.AutoloadOnly}
 	if r.ID == nil {
 		return p, errors.New("run request without id")
 	}

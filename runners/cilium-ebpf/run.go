@@ -35,6 +35,20 @@ func run(id *int64, p runParams) runReply {
 	}
 
 	start = time.Now()
+	if p.autoloadOnly {
+		// autoload_only: the collection holds only this ProgramSpec (its
+		// subprograms are linked in at load), as a user loading one program would
+		if spec.Programs[p.program] == nil {
+			reply.NS["load"] = time.Since(start).Nanoseconds()
+			return reply.fail("load", fmt.Errorf("%s: no program %q: %w", p.elf, p.program, syscall.ENOENT))
+		}
+		spec = spec.Copy()
+		for name := range spec.Programs {
+			if name != p.program {
+				delete(spec.Programs, name)
+			}
+		}
+	}
 	opts := ebpf.CollectionOptions{Maps: ebpf.MapOptions{PinPath: p.pinRoot}}
 	if p.btfCustomPath != "" {
 		kernelTypes, err := btf.LoadSpec(p.btfCustomPath)

@@ -306,7 +306,7 @@ static json_t *maps_info(struct bpf_object *obj)
 static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 			  const char *pin_root, const char *btf_custom_path,
 			  const unsigned char *data, size_t data_len, const unsigned char *ctx,
-			  size_t ctx_len, unsigned int repeat, int want_info)
+			  size_t ctx_len, unsigned int repeat, int want_info, int autoload_only)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root,
 		    .btf_custom_path = btf_custom_path);
@@ -329,6 +329,19 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		return fail(reply, "open", REFUSED, err, "bpf_object__open_file(%s): %s%s%s", elf,
 			    strerror(err), capture.first_warning[0] ? "; " : "",
 			    capture.first_warning);
+
+	if (autoload_only) {
+		/* autoload_only: load the named program (and the maps and subprograms it
+		 * needs), every other program's autoload off, as the kernel's test_loader does */
+		struct bpf_program *p, *want = bpf_object__find_program_by_name(obj, prog_name);
+
+		if (!want) {
+			fail(reply, "load", REFUSED, ENOENT, "program '%s' not found in object %s",
+			     prog_name, elf);
+			goto out;
+		}
+		bpf_object__for_each_program(p, obj) bpf_program__set_autoload(p, p == want);
+	}
 
 	start = now_ns();
 	err = bpf_object__load(obj);
@@ -395,6 +408,7 @@ static json_t *handle_run(json_t *req)
 	json_t *id = json_object_get(req, "id");
 	json_t *skip = json_object_get(req, "skip");
 	json_t *repeat_v = json_object_get(req, "repeat");
+	json_t *autoload_v = json_object_get(req, "autoload_only");
 	const char *elf, *prog, *pin_root, *btf_path, *hex, *ctx_hex;
 	unsigned char *data, *ctx = NULL;
 	size_t data_len = DEFAULT_DATA_IN_LEN, ctx_len = 0;
@@ -420,6 +434,8 @@ static json_t *handle_run(json_t *req)
 			return bad_request(id, "'repeat' must be a 32-bit unsigned integer");
 		repeat = json_integer_value(repeat_v);
 	}
+	if (autoload_v && !json_is_null(autoload_v) && !json_is_boolean(autoload_v))
+		return bad_request(id, "'autoload_only' must be a boolean");
 	if (ctx_hex) {
 		ctx = hex_decode(ctx_hex, &ctx_len);
 		if (!ctx)
@@ -439,9 +455,10 @@ static json_t *handle_run(json_t *req)
 		}
 	}
 
-	json_t *reply = run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
-				   ctx, ctx_len, (unsigned int)repeat,
-				   json_is_true(json_object_get(req, "info")));
+	json_t *reply =
+		run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len, ctx,
+			   ctx_len, (unsigned int)repeat,
+			   json_is_true(json_object_get(req, "info")), json_is_true(autoload_v));
 	free(data);
 	free(ctx);
 	return reply;
@@ -459,12 +476,12 @@ static json_t *handle_hello(void)
 		snprintf(library_version, sizeof(library_version), "%s", LIBBPF_PKG_VERSION);
 	else
 		snprintf(library_version, sizeof(library_version), "%s", runtime);
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s,s]}", "op",
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s,s,s]}", "op",
 			 "hello", "protocol", 1, "name", "libbpf", "adapter_version",
 			 ADAPTER_VERSION, "library", "libbpf", "library_version", library_version,
 			 "library_runtime_version", runtime, "library_build_version",
 			 LIBBPF_PKG_VERSION, "supports", "pin_root", "btf_custom_path", "data_in",
-			 "repeat", "info", "no_data", "ctx_in");
+			 "repeat", "info", "no_data", "ctx_in", "autoload_only");
 }
 
 /* One request line in, one reply out; returns 0 when the adapter should exit. */

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from adapter_helpers import MANIFESTS, Adapter, Launch, Objects
+from adapter_helpers import MANIFESTS, Adapter, Launch, Objects, compile_bpf
 
 from harness.discovery import Expectations, Item
 from harness.protocol import Hello, RunReply
 from harness.runner import required_fields
 
 KNOWN_FIELDS = {"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
-                "ctx_in"}
+                "ctx_in", "autoload_only"}
 CTX_MARK_42 = "00000000" "00000000" "2a000000"  # struct __sk_buff: len, pkt_type, mark=42
 EXIT_INSN = "9500000000000000"  # BPF_JMP | BPF_EXIT, as xlated hex
 PINNED = "adapter_test_pinned"
@@ -351,6 +351,44 @@ def no_fd_leak(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     assert ad.fd_count() == before
 
 
+MIXED = """\
+/* Adapter test: one program the verifier accepts, one it refuses, in one object. */
+#include "conformance.h"
+
+SEC("socket")
+int loads(void *ctx)
+{
+	return 7;
+}
+
+SEC("socket")
+int refused_sibling(void *ctx)
+{
+	int *p = (int *)(long)bpf_get_prandom_u32();
+
+	return *p; /* R0 invalid mem access 'scalar' */
+}
+"""
+
+
+def autoload_only_loads_one_program(ad: Adapter, objs: Objects, pin_root: Path,
+                                    tmp: Path) -> None:
+    # docs/adapter-protocol.md "One program": with autoload_only the refused sibling is not
+    # loaded, so `loads` runs; the sibling itself is still refused, and a program the object
+    # lacks is a refusal with ENOENT at load. Without it, the whole object fails to load.
+    if not ad.supports("autoload_only"):
+        assert "autoload_only" not in ad.hello()["supports"]  # the corpus sends whole objects
+        return
+    obj = str(compile_bpf(MIXED, tmp / "mixed.bpf.o", "-g"))
+    refused(ad.run(obj, "loads", pin_root), "load")  # the whole object: the sibling fails it
+    one = ad.run(obj, "loads", pin_root, autoload_only=True)
+    assert (one.phase, one.retval, one.error_kind) == ("done", 7, None), one
+    refused(ad.run(obj, "refused_sibling", pin_root, autoload_only=True), "load")
+    missing = ad.run(obj, "no_such_program", pin_root, autoload_only=True)
+    refused(missing, "load")
+    assert missing.errno == errno.ENOENT
+
+
 CASES: list[Case] = [
     hello_fields,
     pass_returns_zero,
@@ -367,6 +405,7 @@ CASES: list[Case] = [
     no_data_when_supported,
     ctx_in_when_supported,
     crash_is_never_a_refusal,
+    autoload_only_loads_one_program,
     no_fd_leak,
 ]
 

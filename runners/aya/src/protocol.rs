@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::info::Info;
 
 /// Request fields this adapter honours (reported in `hello`).
-pub const SUPPORTS: [&str; 7] = [
+pub const SUPPORTS: [&str; 8] = [
     "pin_root",
     "btf_custom_path",
     "data_in",
@@ -15,6 +15,7 @@ pub const SUPPORTS: [&str; 7] = [
     "info",
     "no_data",
     "ctx_in",
+    "autoload_only",
 ];
 
 /// One `run` request: load the whole object, test-run one program.
@@ -47,6 +48,9 @@ pub struct RunRequest {
     /// Whether the reply should carry the kernel's view of the program and maps.
     #[serde(default)]
     pub info: bool,
+    /// Load only `program` (the object's other programs are not loaded).
+    #[serde(default)]
+    pub autoload_only: bool,
 }
 
 const fn one() -> u32 {

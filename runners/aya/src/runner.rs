@@ -100,7 +100,18 @@ impl Runner {
         // load: every program, the way an aya user does.
         self.current = Some(Phase::Load);
         let start = Instant::now();
-        let loaded = load_all(&mut ebpf, target, Path::new(&req.elf));
+        let only = req.autoload_only.then_some(req.program.as_str());
+        if only.is_some() && ebpf.program(&req.program).is_none() {
+            return Err(Failure::refused(
+                Phase::Load,
+                format!(
+                    "{}: no program named {} in the object",
+                    req.elf, req.program
+                ),
+                Some(libc::ENOENT),
+            ));
+        }
+        let loaded = load_all(&mut ebpf, target, Path::new(&req.elf), only);
         reply.ns.insert("load", elapsed_ns(start));
         loaded?;
 
@@ -134,10 +145,19 @@ fn elapsed_ns(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// `load()` every program of the object, matching each `Program` variant.
-fn load_all(ebpf: &mut Ebpf, btf: Option<&Btf>, elf: &Path) -> Result<(), Failure> {
+/// `load()` every program of the object (or only the program `only`: the request's
+/// `autoload_only`), matching each `Program` variant.
+fn load_all(
+    ebpf: &mut Ebpf,
+    btf: Option<&Btf>,
+    elf: &Path,
+    only: Option<&str>,
+) -> Result<(), Failure> {
     let mut image: Option<Vec<u8>> = None;
     for (name, program) in ebpf.programs_mut() {
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
         let mut target = || attach_target(&mut image, elf, name, btf);
         let result = match program {
             Program::KProbe(p) => p.load(),

@@ -109,6 +109,9 @@ struct RunRequest {
     repeat: Option<u32>,
     #[serde(default)]
     skip: Option<Vec<String>>,
+    /// Load only `program`: every other program's autoload off (set_autoload).
+    #[serde(default)]
+    autoload_only: bool,
 }
 
 #[derive(Serialize)]
@@ -223,7 +226,7 @@ fn run(req: RunRequest) -> Reply {
     }
     let open = opened.and_then(|b| b.open_file(&req.elf));
     reply.ns.insert("open", start.elapsed().as_nanos());
-    let open = match open {
+    let mut open = match open {
         Ok(obj) => obj,
         Err(e) => {
             let warning = capture().first_warning.clone();
@@ -237,6 +240,17 @@ fn run(req: RunRequest) -> Reply {
     };
 
     let start = Instant::now();
+    if req.autoload_only {
+        if !open.progs().any(|p| p.name() == req.program.as_str()) {
+            reply.ns.insert("load", start.elapsed().as_nanos());
+            let msg = format!("program '{}' not found in object {}", req.program, req.elf);
+            return reply.fail("load", Some(ENOENT), msg);
+        }
+        for mut p in open.progs_mut() {
+            let keep = p.name() == req.program.as_str();
+            p.set_autoload(keep);
+        }
+    }
     let loaded = open.load();
     reply.ns.insert("load", start.elapsed().as_nanos());
     {
@@ -313,7 +327,7 @@ fn hello() -> Value {
         "library_runtime_version": format!("{major}.{minor}"),
         "libbpf_rs_version": LIBBPF_RS_VERSION,
         "libbpf_sys_version": LIBBPF_SYS_VERSION,
-        "supports": ["pin_root", "btf_custom_path", "data_in", "repeat", "no_data", "ctx_in"],
+        "supports": ["pin_root", "btf_custom_path", "data_in", "repeat", "no_data", "ctx_in", "autoload_only"],
     })
 }
 

@@ -24,7 +24,7 @@ from refloader.sanitize import KernelFeatures
 
 PROTOCOL = 1
 SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
-            "ctx_in"]
+            "ctx_in", "autoload_only"]
 DEFAULT_DATA_IN = bytes(64)
 ELF_BACKEND_ENV = "REFLOADER_ELF"  # "struct" (default) or "pyelftools"
 
@@ -149,6 +149,9 @@ def run(req: dict[str, Any], session: Session) -> Reply:
             ctx_in = bytes.fromhex(ctx_hex) if isinstance(ctx_hex, str) else None
         except ValueError as exc:
             raise BadRequest(f"'ctx_in' is not hex: {exc}") from exc
+        autoload_only = req.get("autoload_only")
+        if autoload_only is not None and not isinstance(autoload_only, bool):
+            raise BadRequest(f"'autoload_only' must be a boolean, not {autoload_only!r}")
         if isinstance(repeat, bool) or not isinstance(repeat, int) or \
                 not 0 <= repeat <= 0xFFFFFFFF:
             raise BadRequest(f"'repeat' must be a 32-bit unsigned integer, not {repeat!r}")
@@ -169,6 +172,8 @@ def run(req: dict[str, Any], session: Session) -> Reply:
             reply.ns["open"] = time.perf_counter_ns() - t0
         t1 = time.perf_counter_ns()
         try:
+            if autoload_only:
+                obj.autoload_only(prog)
             obj.load(session.feats(), session.kernel() if obj.externs.externs else None)
         except Exception as exc:
             _log_exc(exc)

@@ -151,6 +151,14 @@ class BpfObject:
                     return
         raise LoaderError(f"no global variable '{name}' in a data section", symbol=name)
 
+    def autoload_only(self, name: str) -> None:
+        """Turn autoload off for every entry program but ``name`` (libbpf
+        ``bpf_program__set_autoload``, as the kernel's test_loader does per program);
+        LoaderError ENOENT when the object has no such program."""
+        want = self.program(name)
+        for p in self.entry_programs():
+            p.autoload = p is want
+
     # -- load ---------------------------------------------------------------------------
 
     def load(self, features: KernelFeatures | None = None,
