@@ -4,7 +4,10 @@ Each probe compiles a tiny snippet holding the real construct with the suite's o
 and where the compiler could accept the construct yet emit something else, checks what it
 emitted (never a version number). Results are cached per compiler in
 `build/<compiler-id>/cc-probes.json`, keyed by the compiler's id and version and the
-probes' sources, so a warm run compiles nothing.
+probes' sources, so a warm run compiles nothing. Only definite answers are cached: a
+compiler that could not be run (missing, killed, timed out) or a probe object that could
+not be read is an `error` result (its items are ERROR, never SKIP) and is asked again
+next time.
 
 A program names them in `requires` like kernel probes (`CONFORM(p, "requires",
 "cc:type_matches")`) and is SKIPped with the probe's reason when it is absent. A present
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
     from harness.toolchain import Compiler
 
 CACHE_NAME = "cc-probes.json"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 PROBE_FLAGS: tuple[str, ...] = ("-target", "bpfel", "-O2", "-g")
 
 # Documentation/bpf/btf.rst: BTF_KIND_* and the bytes following each `struct btf_type`.
@@ -151,7 +154,11 @@ def run_one(compiler: Compiler, probe: CcProbe, workdir: Path) -> ProbeResult:
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
-        return ProbeResult(probe.name, False, f"{compiler.id} could not run: {exc}")
+        return ProbeResult(probe.name, False, f"{compiler.id} could not run: {exc}",
+                           error=True)
+    if proc.returncode < 0:  # killed (OOM, a signal from outside): no answer about the code
+        return ProbeResult(probe.name, False, f"{compiler.id} could not run: killed by "
+                           f"signal {-proc.returncode}", error=True)
     if proc.returncode != 0:
         why = _first_error(proc.stderr + proc.stdout)
         return ProbeResult(probe.name, False,
@@ -159,7 +166,8 @@ def run_one(compiler: Compiler, probe: CcProbe, workdir: Path) -> ProbeResult:
     try:
         absent = probe.check(obj)
     except (OSError, ELFError, ValueError, struct.error) as exc:
-        absent = f"unreadable probe object: {exc}"
+        return ProbeResult(probe.name, False,
+                           f"{compiler.id}: unreadable probe object: {exc}", error=True)
     if absent:
         return ProbeResult(probe.name, False, f"{compiler.id}: {absent}")
     return ProbeResult(probe.name, True, f"{compiler.id} compiles {probe.what}")
@@ -171,7 +179,7 @@ def _read_cache(path: Path, key: str) -> dict[str, ProbeResult] | None:
         if doc.get("key") != key:
             return None
         found = {n: ProbeResult(n, bool(r["ok"]), str(r["reason"]))
-                 for n, r in doc["probes"].items()}
+                 for n, r in doc["probes"].items() if not r.get("error")}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return found if set(found) == set(CC_PROBE_NAMES) else None
@@ -188,6 +196,8 @@ def probe_compiler(compiler: Compiler, out_dir: Path) -> dict[str, ProbeResult]:
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".cc-probes-", dir=cache_dir) as tmp:
         results = {p.name: run_one(compiler, p, Path(tmp)) for p in CC_PROBES}
+    if any(r.error for r in results.values()):
+        return results  # not a definite answer: never cached, asked again next run
     doc = {"key": key, "probes": {n: {"ok": r.ok, "reason": r.reason}
                                   for n, r in results.items()}}
     tmp_cache = cache.with_name(f".{CACHE_NAME}.{os.getpid()}.tmp")

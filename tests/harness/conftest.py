@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from require import require
 
 from harness import toolchain
 from harness.runner import REPO_ROOT
@@ -18,8 +19,7 @@ CATALOGUE: CatalogueIds = frozenset({"data.data", "maps.btf.type"})
 @pytest.fixture(scope="session")
 def compiler() -> toolchain.Compiler:
     found = toolchain.discover_compilers()
-    if not found:
-        pytest.skip(toolchain.NO_CLANG_HINT)
+    require(found, "no clang found", ".ci/install (apt-get install clang-19)")
     return toolchain.default_compiler(found)
 
 

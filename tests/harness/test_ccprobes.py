@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from require import require
 
 from harness import ccprobes, cli, discovery, toolchain
 from harness.discovery import Expectations, Item
@@ -55,8 +56,41 @@ def test_probe_results_are_cached_per_compiler_and_version(
     assert all("could not run" in r.reason for r in again.values())
 
 
-@pytest.mark.skipif("clang-14" not in COMPILERS, reason="clang-14 is not installed")
+def test_a_compiler_that_could_not_run_is_an_error_never_cached_as_absent(
+    compiler: toolchain.Compiler, tmp_path: Path
+) -> None:
+    broken = replace(compiler, argv=("/nonexistent/clang",))
+    results = ccprobes.probe_compiler(broken, tmp_path)
+    assert all(r.error and r.state == "error" and "could not run" in r.reason
+               for r in results.values())
+    assert not (tmp_path / compiler.id / ccprobes.CACHE_NAME).exists()
+    # the same compiler id and version, now runnable: asked again, a definite answer
+    fixed = ccprobes.probe_compiler(compiler, tmp_path)
+    assert not any(r.error for r in fixed.values())
+    assert fixed == ccprobes.probe_compiler(broken, tmp_path)  # now from the cache
+
+
+def test_a_killed_compiler_is_an_error(compiler: toolchain.Compiler, tmp_path: Path) -> None:
+    killed = replace(compiler, argv=("sh", "-c", "kill -KILL $$"))
+    results = ccprobes.probe_compiler(killed, tmp_path)
+    assert all(r.error and "killed by signal 9" in r.reason for r in results.values())
+    assert not (tmp_path / compiler.id / ccprobes.CACHE_NAME).exists()
+
+
+def test_an_errored_entry_in_an_old_cache_is_not_taken_as_an_answer(
+    compiler: toolchain.Compiler, tmp_path: Path
+) -> None:
+    first = ccprobes.probe_compiler(compiler, tmp_path)
+    cache = tmp_path / compiler.id / ccprobes.CACHE_NAME
+    doc = json.loads(cache.read_text())
+    doc["probes"]["cc:enum64"] = {"ok": False, "reason": "could not run", "error": True}
+    cache.write_text(json.dumps(doc))
+    assert ccprobes.probe_compiler(compiler, tmp_path) == first  # asked again
+
+
 def test_clang_14_lacks_type_matches_and_enum64_by_compiling_them(tmp_path: Path) -> None:
+    require("clang-14" in COMPILERS, "clang-14 is not installed",
+            ".ci/install (apt-get install clang-14)")
     results = ccprobes.probe_compiler(COMPILERS["clang-14"], tmp_path)
     assert not results["cc:type_matches"].ok
     assert "Incorrect flag" in results["cc:type_matches"].reason  # the backend's own refusal
@@ -64,8 +98,9 @@ def test_clang_14_lacks_type_matches_and_enum64_by_compiling_them(tmp_path: Path
     assert "BTF_KIND_ENUM64" in results["cc:enum64"].reason
 
 
-@pytest.mark.skipif("clang-19" not in COMPILERS, reason="clang-19 is not installed")
 def test_clang_19_has_type_matches_and_enum64(tmp_path: Path) -> None:
+    require("clang-19" in COMPILERS, "clang-19 is not installed",
+            ".ci/install (apt-get install clang-19)")
     results = ccprobes.probe_compiler(COMPILERS["clang-19"], tmp_path)
     assert results["cc:type_matches"].ok and results["cc:enum64"].ok
 

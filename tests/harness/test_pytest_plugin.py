@@ -8,8 +8,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+from require import require_adapter
 
-from harness.manifest import AdapterUnavailable, find_manifest
 from harness.runner import REPO_ROOT
 
 pytest_plugins = ["pytester"]
@@ -65,10 +65,7 @@ line = 27
 
 @pytest.fixture
 def suite(pytester: pytest.Pytester) -> Path:
-    try:
-        find_manifest(REPO_ROOT, "libbpf").argv(REPO_ROOT)
-    except AdapterUnavailable as exc:
-        pytest.skip(str(exc))
+    require_adapter("libbpf")
     root = pytester.path
     (root / "suite" / "expectations").mkdir(parents=True)
     (root / "suite" / "catalogue.toml").write_text('["data.data"]\ntitle = "t"\n')

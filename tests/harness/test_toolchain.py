@@ -4,6 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from require import require
 
 from harness import toolchain
 
@@ -85,8 +86,8 @@ def test_objects_of_different_compilers_do_not_share_a_cache(
     bpf_src: Path, write_source: WriteSource, tmp_path: Path
 ) -> None:
     found = toolchain.discover_compilers()
-    if len(found) < 2:
-        pytest.skip(f"needs two compilers, found {[c.id for c in found]}")
+    require(len(found) >= 2, f"needs two compilers, found {[c.id for c in found]}",
+            ".ci/install (clang-14 and clang-19; clang-15/16 from harness/matrix/apt.txt)")
     write_source("a/one.bpf.c", PROG.format(purpose="one", extra=""))
     for c in found[:2]:
         (r,) = toolchain.build_all(c, bpf_src, tmp_path / "build")
