@@ -20,7 +20,10 @@ from dataclasses import dataclass
 BPF_PROG_LOAD = 5
 BPF_PROG_TEST_RUN = 10
 BPF_PROG_TYPE_SOCKET_FILTER = 1
+BPF_FUNC_get_current_task = 35
+BPF_FUNC_probe_read_kernel = 113
 BPF_FUNC_per_cpu_ptr = 153
+BPF_FUNC_snprintf = 165
 BPF_FUNC_for_each_map_elem = 164
 BPF_FUNC_loop = 181
 BPF_FUNC_map_lookup_percpu_elem = 195
@@ -127,6 +130,21 @@ def probe_bpf_for_each_map_elem() -> ProbeResult:
 def probe_bpf_map_lookup_percpu_elem() -> ProbeResult:
     """The `bpf_map_lookup_percpu_elem` helper (id 195) exists for socket filters."""
     return _probe_helper("bpf_map_lookup_percpu_elem", BPF_FUNC_map_lookup_percpu_elem)
+
+
+def probe_bpf_snprintf() -> ProbeResult:
+    """The `bpf_snprintf` helper (id 165, 5.13+) exists for socket filters."""
+    return _probe_helper("bpf_snprintf", BPF_FUNC_snprintf)
+
+
+def probe_bpf_get_current_task() -> ProbeResult:
+    """The `bpf_get_current_task` helper (id 35) is allowed for socket filters."""
+    return _probe_helper("bpf_get_current_task", BPF_FUNC_get_current_task)
+
+
+def probe_bpf_probe_read_kernel() -> ProbeResult:
+    """The `bpf_probe_read_kernel` helper (id 113) is allowed for socket filters."""
+    return _probe_helper("bpf_probe_read_kernel", BPF_FUNC_probe_read_kernel)
 
 
 def probe_bpf_per_cpu_ptr() -> ProbeResult:
@@ -434,6 +452,9 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "btf_vmlinux": probe_btf_vmlinux,
     "bpf_for_each_map_elem": probe_bpf_for_each_map_elem,
     "bpf_map_lookup_percpu_elem": probe_bpf_map_lookup_percpu_elem,
+    "bpf_snprintf": probe_bpf_snprintf,
+    "bpf_get_current_task": probe_bpf_get_current_task,
+    "bpf_probe_read_kernel": probe_bpf_probe_read_kernel,
     "atomic_fetch": probe_atomic_fetch,
     "bpf_per_cpu_ptr": probe_bpf_per_cpu_ptr,
     "kfunc_iter_num": probe_kfunc_iter_num,

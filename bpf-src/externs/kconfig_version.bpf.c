@@ -55,6 +55,8 @@ TEST(kconfig_version, "externs.kconfig.version", "pass", "required");
 CONFORM(kconfig_version, "desc", "LINUX_KERNEL_VERSION has the major and minor of the kernel's own uname release (read by the program from current->nsproxy->uts_ns) and its patch level, or a higher one where the release says .0 (Ubuntu's /proc/version_signature, Debian's uname -v)");
 CONFORM(kconfig_version, "ref", "libbpf bpf_object__resolve_externs (LINUX_KERNEL_VERSION: get_kernel_version: /proc/version_signature, else uname release)");
 CONFORM(kconfig_version, "requires", "btf_vmlinux");
+CONFORM(kconfig_version, "requires", "bpf_get_current_task");
+CONFORM(kconfig_version, "requires", "bpf_probe_read_kernel");
 SEC("socket")
 int kconfig_version(void *ctx)
 {

@@ -35,6 +35,7 @@ static __always_inline int is_symbol_start(__u64 addr, const char *want, __u32 w
 TEST(ksym_typeless, "externs.ksym.typeless", "pass", "required");
 CONFORM(ksym_typeless, "desc", "&bpf_prog_put and &bpf_map_put are the start addresses of those kernel functions, as the kernel's own %pS symbolizer (bpf_snprintf) names them");
 CONFORM(ksym_typeless, "ref", "libbpf bpf_object__read_kallsyms_file, bpf_object__relocate_data (RELO_EXTERN_LD64, typeless: address in the ld_imm64); kernel bpf_bprintf_prepare (%pS)");
+CONFORM(ksym_typeless, "requires", "bpf_snprintf");
 SEC("socket")
 int ksym_typeless(void *ctx)
 {
