@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,8 @@ from core_fixtures import CoreBuild
 from refloader.btf import Btf, BtfKind, Composite
 from refloader.core_target import load_target
 from refloader.elf import read_elf
+
+from harness.probes import run_probes
 
 VMLINUX = "/sys/kernel/btf/vmlinux"
 
@@ -51,8 +52,11 @@ def test_a_small_stub_is_not_cached_by_default(core_build: CoreBuild, cache_dir:
     assert not (cache_dir / "core-index").exists()
 
 
-@pytest.mark.skipif(not os.path.exists(VMLINUX), reason="no /sys/kernel/btf/vmlinux")
 def test_vmlinux_list_head_is_found_by_name_with_next_at_offset_zero(cache_dir: Path) -> None:
+    probe = run_probes(["btf_vmlinux"])["btf_vmlinux"]
+    assert not probe.error, probe.reason
+    if not probe.ok:  # legitimate: the recorded kernel probe says this kernel has no BTF
+        pytest.skip(f"requires btf_vmlinux: {probe.reason}")
     target = load_target(VMLINUX)
     (lh,) = [i for i in target.candidates("list_head")
              if isinstance(target.type_by_id(i), Composite)]
