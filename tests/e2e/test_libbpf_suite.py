@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from require import require_adapter
 
 from harness import runner
 from harness.client import AdapterClient
 from harness.expectations import expectations_path, load_known_failures
-from harness.manifest import AdapterUnavailable, find_manifest
+from harness.manifest import find_manifest
 from harness.probes import PROBE_NAMES, run_probes
 from harness.verdict import Verdict
 
@@ -22,12 +23,8 @@ ROOT = runner.REPO_ROOT
 
 @pytest.fixture(scope="module")
 def libbpf() -> AdapterClient:
-    try:
-        manifest = find_manifest(ROOT, "libbpf")
-        client = AdapterClient(manifest, ROOT)
-    except AdapterUnavailable as exc:
-        pytest.skip(f"libbpf adapter not built: {exc}")
-    return client
+    require_adapter("libbpf")
+    return AdapterClient(find_manifest(ROOT, "libbpf"), ROOT)
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import behaviours_doc
-import pytest
+from require import require
 
 from harness import toolchain
 
 
-@pytest.mark.skipif(not toolchain.discover_compilers(), reason=toolchain.NO_CLANG_HINT)
 def test_docs_behaviours_md_is_up_to_date() -> None:
+    require(toolchain.discover_compilers(), "no clang found",
+            ".ci/install (apt-get install clang-19)")
     current = behaviours_doc.DOC_PATH.read_text() if behaviours_doc.DOC_PATH.exists() else ""
     assert current == behaviours_doc.generate(), (
         "docs/behaviours.md is stale: run "

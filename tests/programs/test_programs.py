@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from elftools.elf.elffile import ELFFile
+from require import require
 
 from harness import discovery, toolchain
 from harness.runner import REPO_ROOT
@@ -43,9 +44,13 @@ def _built(compiler: toolchain.Compiler) -> dict[str, Path]:
     return {r.source.rel: r.obj for r in results if not r.source.is_btf_stub}
 
 
+def _need_compiler() -> None:
+    require(COMPILERS, "no clang found", ".ci/install (apt-get install clang-19)")
+
+
 def test_the_suite_has_programs_and_a_compiler() -> None:
     assert SOURCES, "bpf-src/**/*.bpf.c is empty"
-    assert COMPILERS, toolchain.NO_CLANG_HINT
+    _need_compiler()
 
 
 @pytest.mark.parametrize("compiler", COMPILERS, ids=[c.id for c in COMPILERS])
@@ -53,11 +58,11 @@ def test_every_program_compiles_with(compiler: toolchain.Compiler) -> None:
     assert len(_built(compiler)) == len(SOURCES)
 
 
-@pytest.mark.skipif(not COMPILERS, reason=toolchain.NO_CLANG_HINT)
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_program_of_the_family_is_fully_described(family: str) -> None:
     """Each object discovers without an ERROR item: every entry program has behaviour,
     expect and level, every id is in the catalogue, no metadata names a missing program."""
+    _need_compiler()
     catalogue = discovery.load_catalogue(CATALOGUE_PATH)
     objects = _built(toolchain.default_compiler(COMPILERS))
     problems: list[str] = []
@@ -143,8 +148,8 @@ def _metadata(obj: Path) -> dict[str, dict[str, str]]:
     return by_prog
 
 
-@pytest.mark.skipif(not COMPILERS, reason=toolchain.NO_CLANG_HINT)
 def test_every_program_has_desc_ref_and_a_behaviour_of_its_own_family() -> None:
+    _need_compiler()
     compiler = toolchain.default_compiler(COMPILERS)
     catalogue = _catalogue()
     problems = []
@@ -165,8 +170,8 @@ def test_every_program_has_desc_ref_and_a_behaviour_of_its_own_family() -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.skipif(not COMPILERS, reason=toolchain.NO_CLANG_HINT)
 def test_every_catalogue_entry_is_tested_and_negative_tests_exist() -> None:
+    _need_compiler()
     compiler = toolchain.default_compiler(COMPILERS)
     used: dict[str, list[str]] = {}
     for rel, obj in sorted(_built(compiler).items()):

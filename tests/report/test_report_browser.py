@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,9 +15,9 @@ from typing import Any
 
 import pytest
 from report_png import decode
+from require import require_adapter, require_tool
 
 from harness import html_report, runner
-from harness.manifest import AdapterUnavailable, find_manifest
 
 ROOT = runner.REPO_ROOT
 PASS_RGB = (0x2D, 0xA4, 0x4E)  # --pass in html_report.CSS
@@ -52,20 +51,15 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
-    exe = shutil.which("chromium")
-    if exe is None:
-        pytest.skip("chromium is not installed (Debian package `chromium`, listed in "
-                    "harness/apt.txt): apt-get install chromium fonts-dejavu-core")
+    exe = require_tool("chromium", ".ci/install (harness/apt.txt: apt-get install chromium "
+                                   "fonts-dejavu-core)")
     return Browser(exe, tmp_path_factory.mktemp("chromium"))
 
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("libbpf", "python"):
-        try:
-            find_manifest(ROOT, name).argv(ROOT)
-        except AdapterUnavailable as exc:
-            pytest.skip(f"adapter not built: {exc}")
+        require_adapter(name)
     out = tmp_path_factory.mktemp("run")
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--adapter", "libbpf",
                            "--adapter", "python", "-k", "data", "--out", str(out)],
@@ -120,7 +114,10 @@ def test_a_page_without_passes_has_no_pass_cells_in_its_pixels(browser: Browser,
 
 def test_a_cell_link_opens_its_details(browser: Browser, real_run: Path) -> None:
     rows = results(real_run)
-    i = next((n for n, r in enumerate(rows) if r["verdict"] != "PASS"), 0)
+    # a cell whose adapter reported timings (an item that ran), a non-PASS one if any
+    timed = [n for n, r in enumerate(rows) if r.get("ns")]
+    assert timed, "no result of the real run carries timings"
+    i = next((n for n in timed if rows[n]["verdict"] != "PASS"), timed[0])
     dom = browser.dom((real_run / "report.html").as_uri() + f"#r={i}")
     panel = dom[dom.index('<aside id="detail"'):]
     assert panel.startswith('<aside id="detail">')  # no `hidden` attribute

@@ -6,11 +6,11 @@ C: clang-format with runners/libbpf/.clang-format; Go: gofmt and go vet; Rust: r
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from require import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,11 +19,19 @@ def run(cmd: list[str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
+#: where .ci/install gets each tool
+INSTALLS = {
+    "ruff": ".ci/install (pip install -e '.[dev]')",
+    "mypy": ".ci/install (pip install -e '.[dev]')",
+    "clang-format-19": ".ci/install (apt-get install clang-format-19)",
+    "gofmt": "the machine's Go, or runners/cilium-ebpf/install.sh (run by .ci/install)",
+    "go": "the machine's Go, or runners/cilium-ebpf/install.sh (run by .ci/install)",
+    "cargo": "the machine's Rust (rustup, with rustfmt), used by runners/aya/install.sh",
+}
+
+
 def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.fail(f"{tool} is not installed: run .ci/install")
-    return path
+    return require_tool(tool, INSTALLS[tool])
 
 
 def test_python_is_ruff_clean() -> None:
@@ -39,7 +47,7 @@ def test_harness_and_reference_loader_are_mypy_strict_clean() -> None:
 @pytest.mark.parametrize("source", sorted(p.relative_to(REPO).as_posix()
                                           for p in (REPO / "runners").glob("*/*.c")))
 def test_c_adapters_are_clang_formatted(source: str) -> None:
-    tool = shutil.which("clang-format-19") or need("clang-format")
+    tool = need("clang-format-19")  # the version .ci/install pins: formats differ by version
     res = run([tool, "--dry-run", "-Werror", source])
     assert res.returncode == 0, res.stdout + res.stderr
 
