@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from refloader.btf import (
 )
 from refloader.btf_ext import BtfExt
 from refloader_helpers import REPO, compile_c
+from require import require
 
 SOURCES = sorted((REPO / "bpf-src").glob("**/*.bpf.c"))
 VMLINUX = Path("/sys/kernel/btf/vmlinux")
@@ -58,15 +58,17 @@ def test_btf_of_every_suite_object_marshals_back_byte_identical(src: Path,
 
 
 def test_vmlinux_btf_marshals_back_byte_identical() -> None:
+    from harness.probes import run_probes
+    probe = run_probes(["btf_vmlinux"])["btf_vmlinux"]
+    assert not probe.error, probe.reason
+    if not probe.ok:  # legitimate: the recorded kernel probe says this kernel has no BTF
+        pytest.skip(f"requires btf_vmlinux: {probe.reason}")
     raw = VMLINUX.read_bytes()
-    t0 = time.perf_counter()
-    btf = Btf.parse(raw)
-    parse_s = time.perf_counter() - t0
+    btf = Btf.parse(raw)  # how long it takes is bench/'s business, not a test's
     assert btf.marshal() == raw
     task = btf.id_by_name("task_struct", BtfKind.STRUCT)
     assert task is not None
     assert isinstance(btf.type_by_id(task), Struct)
-    assert parse_s < 30, f"parsing vmlinux BTF took {parse_s:.1f}s"
 
 
 def test_a_renamed_type_marshals_with_its_new_name() -> None:
@@ -94,8 +96,24 @@ def test_the_struct_elf_reader_agrees_with_pyelftools(src: Path, tmp_path: Path)
     assert read("struct") == read("pyelftools")
 
 
-def test_btf_of_every_object_under_build_marshals_back_byte_identical() -> None:
-    objects = sorted((REPO / "build").glob("*/**/*.o"))
+@pytest.fixture(scope="module")
+def built_objects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Every bpf-src object (tests, BTF stubs) as the harness builds it, into a directory
+    of this test's own: nothing depends on an earlier test or run having built build/."""
+    from harness import toolchain
+    compilers = toolchain.discover_compilers()
+    require(compilers, "no clang found", ".ci/install (apt-get install clang-19)")
+    built = toolchain.build_all(toolchain.default_compiler(compilers), REPO / "bpf-src",
+                                tmp_path_factory.mktemp("build"), jobs=2)
+    broken = [f"{b.source.rel}: {b.diagnostics}" for b in built if not b.ok]
+    assert not broken, broken
+    return sorted(b.obj for b in built)
+
+
+def test_btf_of_every_built_object_marshals_back_byte_identical(
+        built_objects: list[Path]) -> None:
+    objects = built_objects
+    assert objects, "the build produced no objects"
     checked, failures = 0, []
     for obj in objects:
         with obj.open("rb") as f:
@@ -105,8 +123,5 @@ def test_btf_of_every_object_under_build_marshals_back_byte_identical() -> None:
             raw = sec.data()
         checked += 1
         if Btf.parse(raw).marshal() != raw:
-            failures.append(str(obj.relative_to(REPO)))
-    if not objects:
-        pytest.skip("build/ holds no objects yet (run `bpfconform build`); the per-source "
-                    "test above still covers every bpf-src program")
+            failures.append(str(obj))
     assert checked and not failures, failures
