@@ -13,15 +13,30 @@ from typing import TextIO
 
 from harness import runner
 from harness.matrix import merge
-from harness.matrix.kernels import default_cache
-from harness.matrix.matrix import HOST, Matrix, MatrixSpec, Progress, bad
+from harness.matrix.kernels import (
+    MIRROR_ENV,
+    PINS_FILE,
+    REFRESH_COMMAND,
+    KernelFetchError,
+    KernelPin,
+    MirrorError,
+    PinsError,
+    PrivateApt,
+    default_cache,
+    load_pins,
+    refresh_pins,
+    render_pins,
+    resolve_mirror,
+)
+from harness.matrix.matrix import HOST, Matrix, MatrixError, MatrixSpec, Progress, bad
 from harness.matrix.vm import VmConfig
 
 
 def add_matrix_args(p: argparse.ArgumentParser) -> None:
     """Arguments of `bpfconform matrix`."""
     p.add_argument("--kernel", action="append", metavar="K",
-                   help="host, 5.10, 6.1, 6.12 or sid (repeatable; default: host)")
+                   help="host or a kernel id of harness/matrix/kernels.toml (5.10, 6.1, "
+                        "6.12, sid, ...; repeatable; default: host)")
     p.add_argument("--compiler", action="append", metavar="ID",
                    help="compiler id, e.g. clang-14 (repeatable; default: clang-19)")
     p.add_argument("--adapter", action="append", metavar="NAME",
@@ -37,6 +52,14 @@ def add_matrix_args(p: argparse.ArgumentParser) -> None:
                    help="qemu accelerator; auto: KVM only if a probe boot with it works "
                         "(KVM hangs at boot on the project's machines)")
     p.add_argument("--cache", metavar="DIR", help="kernel cache (default ~/.cache/bpfconform)")
+    p.add_argument("--mirror", metavar="URI",
+                   help=f"Debian mirror (default: ${MIRROR_ENV}, else the first Debian URI "
+                        "of this machine's apt sources)")
+    p.add_argument("--kernels-file", metavar="PATH", default=str(PINS_FILE),
+                   help="the pinned kernel list (default: harness/matrix/kernels.toml)")
+    p.add_argument("--refresh-kernels", action="store_true",
+                   help="rewrite the kernel list from the mirror (one kernel per distinct "
+                        "series), print what changed, and run nothing")
 
 
 @dataclass
@@ -64,8 +87,43 @@ class Printer:
         self.last = p.stage
 
 
+def cmd_refresh(args: argparse.Namespace, out: TextIO) -> int:
+    """`--refresh-kernels`: re-pin every distinct kernel series the mirror serves."""
+    path = Path(args.kernels_file)
+    try:
+        old: dict[str, KernelPin] = load_pins(path) if path.exists() else {}
+    except PinsError:
+        old = {}
+    cache = Path(args.cache) if args.cache else default_cache()
+    try:
+        apt = PrivateApt(cache / "apt", resolve_mirror(args.mirror))
+        found = refresh_pins(apt)
+    except (KernelFetchError, MirrorError, OSError) as exc:
+        print(f"bpfconform: {exc}", file=sys.stderr)
+        detail = getattr(exc, "output", "")
+        if detail:
+            print(_tail(detail), file=sys.stderr)
+        return 2
+    path.write_text(render_pins(found.pins, found.notes))
+    for pin in found.pins:
+        before = old.get(pin.id)
+        change = ("new" if before is None else "unchanged" if before == pin
+                  else f"was {before.version}")
+        print(f"kernel {pin.id:<6} {pin.suite:<18} {pin.packages[0]} {pin.version} ({change})",
+              file=out)
+    for gone in sorted(set(old) - {p.id for p in found.pins}):
+        print(f"kernel {gone:<6} dropped (the mirror serves no {old[gone].suite} kernel "
+              "of its own series)", file=out)
+    for note in found.notes:
+        print(f"  not pinned: {note}", file=out)
+    print(f"wrote {path} from {apt.mirror}", file=out)
+    return 0
+
+
 def cmd_matrix(args: argparse.Namespace) -> int:
     """Run the matrix, write matrix.json, junit per cell and report.html."""
+    if args.refresh_kernels:
+        return cmd_refresh(args, sys.stdout)
     spec = MatrixSpec(
         kernels=tuple(args.kernel or [HOST]),
         compilers=tuple(args.compiler or ["clang-19"]),
@@ -76,11 +134,38 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         keyword=args.keyword,
         request_timeout=args.timeout,
         paths=runner.Paths(),
+        mirror=args.mirror,
+        pins=Path(args.kernels_file),
     )
-    doc = Matrix(spec, Printer()).run()
+    unknown = _unknown_kernels(spec)
+    if unknown:
+        print(f"bpfconform: {unknown}", file=sys.stderr)
+        return 2
+    try:
+        doc = Matrix(spec, Printer()).run()
+    except MatrixError as exc:
+        print(f"bpfconform: {exc}", file=sys.stderr)
+        return 2
     summarise(doc, sys.stdout)
     print(f"matrix in {spec.out}/matrix.json, report {spec.out}/report.html")
     return 1 if bad(doc) else 0
+
+
+def _tail(text: str, n: int = 10) -> str:
+    return "\n".join(text.rstrip().splitlines()[-n:])
+
+
+def _unknown_kernels(spec: MatrixSpec) -> str | None:
+    """Why a `--kernel` names nothing (a typo is a usage error, not a column of ERRORs)."""
+    try:
+        pins = load_pins(spec.pins)
+    except PinsError as exc:
+        return str(exc)
+    unknown = [k for k in spec.kernels if k != HOST and k not in pins]
+    if not unknown:
+        return None
+    return (f"unknown kernel {', '.join(unknown)}: {spec.pins} pins {', '.join(pins)} "
+            f"(`{REFRESH_COMMAND}` re-reads the mirror)")
 
 
 def summarise(doc: dict[str, object], out: TextIO) -> None:

@@ -1,11 +1,16 @@
 """Orchestrate a kernel x compiler x adapter matrix: host runs, one VM boot per kernel.
 
 Objects are built on the host first (per compiler, cached by harness.toolchain), so a VM
-only loads and runs. Each (kernel, compiler) cell is one `bpfconform run` with every
-adapter; on a VM kernel all cells run in a single boot and their results.json come back
-through the shared folder. A kernel that cannot be fetched, does not boot, panics or
-hangs turns every item of its cells into ERROR carrying the console tail; the rest of
-the matrix goes on.
+only loads and runs. Each (kernel, compiler, adapter) cell is one `bpfconform run`; on a
+VM kernel all cells run in a single boot and their results.json come back through the
+shared folder. A kernel that cannot be fetched, does not boot, panics or hangs turns every
+item of its cells into ERROR carrying the console tail; the rest of the matrix goes on.
+
+The matrix never reads a result it did not just produce: every cell directory is removed
+and made anew with this run's id in `run_id` before the cell runs. A cell is read only when
+its `run_id` is this run's, it wrote its exit status, exited 0 or 1, and its results.json
+is complete (one row per selected item, its compiler and adapter) and agrees with the exit
+status; anything else turns the cell's items into ERROR rows carrying the cell's log tail.
 """
 
 from __future__ import annotations
@@ -13,19 +18,28 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness import runner
-from harness.discovery import Item
+from harness.discovery import DiscoveryError, Item
 from harness.matrix import merge
-from harness.matrix.kernels import Kernel, KernelCache, KernelFetchError, link_modules
+from harness.matrix.kernels import (
+    PINS_FILE,
+    Kernel,
+    KernelCache,
+    KernelFetchError,
+    link_modules,
+)
 from harness.matrix.vm import BootResult, VmConfig, boot
+from harness.toolchain import ToolchainError
 from harness.verdict import BAD_VERDICTS, Outcome, Verdict
 
 HOST = "host"
@@ -37,6 +51,14 @@ PROBE_SINCE: dict[str, tuple[int, int]] = {
     "bpf_loop": (5, 17),
 }
 TAIL_LINES = 40
+#: Exit statuses of `bpfconform run` whose results.json is read: 0 (all good), 1 (a FAIL,
+#: ERROR or XPASS row). Anything else (2: usage, unusable adapter; a signal) is an ERROR.
+CELL_READABLE_EXITS = (0, 1)
+BAD = frozenset(str(v) for v in BAD_VERDICTS)
+
+
+class MatrixError(Exception):
+    """The matrix cannot run at all (empty selection, unknown compiler): exit 2."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,14 @@ class MatrixSpec:
     keyword: str | None = None
     request_timeout: float = 60.0
     paths: runner.Paths = field(default_factory=runner.Paths)
+    #: Debian mirror URI (None: $BPFCONFORM_MIRROR, else the system's apt sources)
+    mirror: str | None = None
+    #: the pinned kernel list
+    pins: Path = PINS_FILE
+    #: the Python each cell runs `-m harness.cli run` with
+    python: str = sys.executable
+    #: where `/lib/modules/<release>` symlinks to cached module trees go
+    modules_root: Path = Path("/lib/modules")
 
 
 @dataclass(frozen=True)
@@ -74,6 +104,7 @@ class KernelRecord:
     label: str
     release: str = ""
     package: str = ""
+    version: str = ""
     boot: dict[str, Any] | None = None
     fetch_error: str | None = None
     probes: dict[str, Any] = field(default_factory=dict)
@@ -108,7 +139,7 @@ def guest_script(spec: MatrixSpec, share: Path) -> str:
     for c in spec.compilers:
         for a in spec.adapters:
             d = share / "cells" / c / a
-            cmd = cell_command(sys.executable, c, a, d, spec.keyword, spec.request_timeout)
+            cmd = cell_command(spec.python, c, a, d, spec.keyword, spec.request_timeout)
             q = shlex.quote(str(d))
             lines += [f"mkdir -p {q}",
                       f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
@@ -122,15 +153,77 @@ def error_rows(items: Sequence[Item], adapters: Sequence[str], kernel: str, comp
             for a in adapters for i in items]
 
 
-def read_cell(d: Path, kernel: str, compiler: str) -> tuple[list[dict[str, Any]],
-                                                            dict[str, Any]] | None:
-    """Rows and meta of one cell's results.json, kernel and compiler filled; None if absent."""
+@dataclass(frozen=True)
+class CellRead:
+    """One cell as read back: its rows (kernel and compiler filled) and meta, or why its
+    items are ERROR (`problem`, with the cell's log tail in `log`)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+    log: str = ""
+
+
+def fresh_cell(d: Path, run_id: str) -> None:
+    """Remove the cell directory `d` and make it anew holding only this run's id."""
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    (d / "run_id").write_text(run_id + "\n")
+
+
+def read_cell(d: Path, run_id: str, items: Sequence[Item], adapter: str, kernel: str,
+              compiler: str) -> CellRead:
+    """The rows of one cell, checked: written by this run, finished with 0 or 1, a
+    results.json with one row per item of `items` for this compiler and adapter whose
+    verdicts agree with the exit status. Items without a row get ERROR rows."""
+    log = _tail_lines(_read(d / "run.log"))
+    if _read(d / "run_id").strip() != run_id:
+        return CellRead(problem=f"{d} was not made by this matrix run (its run_id is not "
+                                f"{run_id}): nothing in it is read", log=log)
+    rc = _read_int(d / "rc")
+    if rc is None:
+        return CellRead(problem="the cell never finished (no exit status)", log=log)
+    if rc not in CELL_READABLE_EXITS:
+        return CellRead(problem=f"bpfconform run exited {rc}", log=log)
     try:
         doc = json.loads((d / "results.json").read_text())
-    except (OSError, ValueError):
-        return None
-    rows = [{**r, "kernel": kernel, "compiler": compiler} for r in doc.get("results", [])]
-    return rows, dict(doc.get("meta", {}))
+    except OSError:
+        return CellRead(problem=f"bpfconform run exited {rc} and wrote no results.json",
+                        log=log)
+    except ValueError as exc:
+        return CellRead(problem=f"results.json is not JSON ({exc})", log=log)
+    meta = doc.get("meta") if isinstance(doc, dict) else None
+    rows = doc.get("results") if isinstance(doc, dict) else None
+    if not isinstance(meta, dict) or not isinstance(rows, list) or not all(
+            isinstance(r, dict) for r in rows):
+        return CellRead(problem="results.json has no meta object and results list", log=log)
+    declared = meta.get("compiler")
+    if isinstance(declared, dict) and declared.get("id") != compiler:
+        return CellRead(problem=f"results.json is of compiler {declared.get('id')}, "
+                                f"not {compiler}", log=log)
+    wanted = {(i.rel, i.program): i for i in items}
+    foreign = [r for r in rows if (r.get("file"), r.get("program")) not in wanted
+               or r.get("adapter") != adapter]
+    if foreign:
+        r = foreign[0]
+        return CellRead(problem=f"results.json has {len(foreign)} row(s) outside this cell's "
+                                f"selection, e.g. {r.get('file')}::{r.get('program')} "
+                                f"[{r.get('adapter')}]", log=log)
+    has_bad = any(r.get("verdict") in BAD for r in rows)
+    missing = [i for k, i in wanted.items()
+               if k not in {(r.get("file"), r.get("program")) for r in rows}]
+    if rc == 0 and has_bad:
+        return CellRead(problem="bpfconform run exited 0 but results.json has FAIL, ERROR "
+                                "or XPASS rows", log=log)
+    if rc == 1 and not has_bad and not missing:
+        return CellRead(problem="bpfconform run exited 1 but results.json has no FAIL, "
+                                "ERROR or XPASS row (it failed after writing it)", log=log)
+    out = [{**r, "kernel": kernel, "compiler": compiler} for r in rows]
+    if missing:
+        reason = f"the cell's results.json has no row for this item (exit {rc})" + (
+            f"\n--- bpfconform run log (tail) ---\n{log}" if log else "")
+        out += error_rows(missing, [adapter], kernel, compiler, reason)
+    return CellRead(out, dict(meta), log=log)
 
 
 def probe_flags(kernel: tuple[int, int], probes: Mapping[str, Any]) -> list[str]:
@@ -166,6 +259,8 @@ class Matrix:
         self.vm_seconds = 0.0  # time spent in finished VM kernels
         self.vm_done = 0  # items finished in VM kernels
         self.accel: dict[str, Any] = {"requested": spec.vm.accel}
+        #: written into every cell before it runs; a cell with another id is never read
+        self.run_id = uuid.uuid4().hex
         #: adapter -> its hello (library and version) from the cells' results.json meta
         self.adapter_versions: dict[str, Any] = {}
 
@@ -197,10 +292,19 @@ class Matrix:
         return len(self.items[compiler])
 
     def prepare(self) -> None:
-        """Build every compiler's objects on the host and discover items (once)."""
+        """Build every compiler's objects on the host and discover items (once); an empty
+        selection or an unknown compiler is a MatrixError, never an empty green matrix."""
         for c in self.spec.compilers:
             self._say("-", f"building objects with {c}")
-            self.items[c] = runner.prepare(self.spec.paths, c, self.spec.keyword).items
+            try:
+                items = runner.prepare(self.spec.paths, c, self.spec.keyword).items
+            except (ToolchainError, DiscoveryError) as exc:
+                raise MatrixError(str(exc)) from exc
+            if not items:
+                what = (f"-k {self.spec.keyword!r} selects" if self.spec.keyword
+                        else "the suite has")
+                raise MatrixError(f"{what} no item with {c}: nothing to run")
+            self.items[c] = items
 
     def run(self) -> dict[str, Any]:
         """The whole matrix; returns (and writes) matrix.json."""
@@ -241,20 +345,21 @@ class Matrix:
         if old is None or ("library" in hello and "library" not in old):
             self.adapter_versions[adapter] = dict(hello)
 
-    def _collect(self, rec: KernelRecord, cells: Path, why_missing: str) -> None:
+    def _collect(self, rec: KernelRecord, cells: Path, context: str = "") -> None:
+        """Read every cell of `rec` (see read_cell); `context` (why a VM died, with its
+        console tail) is added to the reason of a cell that could not be read."""
         for c in self.spec.compilers:
             for a in self.spec.adapters:
-                d = cells / c / a
-                got = read_cell(d, rec.label, c)
-                if got is None:
-                    log = _read(d / "run.log")
-                    reason = why_missing + (
-                        f"\n--- bpfconform run log ---\n{_tail_lines(log)}" if log else "")
+                got = read_cell(cells / c / a, self.run_id, self.items[c], a, rec.label, c)
+                if got.problem is not None:
+                    reason = f"cell {rec.label} {c} x {a}: {got.problem}" + (
+                        f"\n{context}" if context else "") + (
+                        f"\n--- bpfconform run log (tail) ---\n{got.log}" if got.log else "")
                     rows = error_rows(self.items[c], [a], rec.label, c, reason)
                 else:
-                    rows, meta = got
-                    rec.probes = meta.get("probes", rec.probes)
-                    self._keep_version(a, meta)
+                    rows = got.rows
+                    rec.probes = got.meta.get("probes", rec.probes)
+                    self._keep_version(a, got.meta)
                 self.rows.extend(rows)
                 self.done += self._cell_items(c)
         if rec.probes:
@@ -265,21 +370,21 @@ class Matrix:
         release = os.uname().release
         rec = KernelRecord(spec_name, runner.kernel_id(), release)
         cells = self.spec.out / "cells" / rec.label
+        shutil.rmtree(cells, ignore_errors=True)
         live = 0
         for c in self.spec.compilers:
             for a in self.spec.adapters:
                 d = cells / c / a
-                d.mkdir(parents=True, exist_ok=True)
+                fresh_cell(d, self.run_id)
                 self._say(rec.label, f"running {c} x {a}", live=live)
-                cmd = cell_command(sys.executable, c, a, d, self.spec.keyword,
+                cmd = cell_command(self.spec.python, c, a, d, self.spec.keyword,
                                    self.spec.request_timeout)
                 with (d / "run.log").open("w") as log:
                     rc = subprocess.run(cmd, cwd=self.spec.paths.repo_root, stdout=log,
                                         stderr=subprocess.STDOUT, check=False).returncode
                 (d / "rc").write_text(f"{rc}\n")
                 live += self._cell_items(c)
-        self._collect(rec, cells, f"bpfconform run on the host wrote no results.json "
-                                  f"(see {cells}/<compiler>/<adapter>/run.log)")
+        self._collect(rec, cells)
         self._say(rec.label, "done")
         return rec
 
@@ -287,8 +392,9 @@ class Matrix:
         rec = KernelRecord(spec_name, spec_name)
         self._say(spec_name, "fetching kernel")
         try:
-            kernel = KernelCache(self.spec.cache).fetch(spec_name)
-            link_modules(kernel)
+            kernel = KernelCache(self.spec.cache, self.spec.mirror,
+                                 self.spec.pins).fetch(spec_name)
+            link_modules(kernel, self.spec.modules_root)
         except (KernelFetchError, OSError) as exc:
             rec.fetch_error = str(exc)
             detail = getattr(exc, "output", "")
@@ -299,9 +405,13 @@ class Matrix:
                                             reason))
                 self.done += self._cell_items(c) * len(self.spec.adapters)
             return rec
-        rec.label, rec.release, rec.package = kernel.release, kernel.release, kernel.package
+        rec.label, rec.release = kernel.release, kernel.release
+        rec.package, rec.version = kernel.package, kernel.version
         share = self.spec.out / "vm" / rec.label
         _clear(share)
+        for c in self.spec.compilers:
+            for a in self.spec.adapters:
+                fresh_cell(share / "cells" / c / a, self.run_id)
         script = guest_script(self.spec, share.resolve())
         self._say(rec.label, "booting")
         cells = [(c, a) for c in self.spec.compilers for a in self.spec.adapters]
@@ -365,7 +475,7 @@ def probe_kvm(kernel: Kernel, vm: VmConfig, share: Path) -> dict[str, Any]:
 
 def _boot_reason(label: str, result: BootResult) -> str:
     if result.ok:
-        return f"kernel {label}: the cell wrote no results.json"
+        return ""
     return (f"kernel {label}: {result.reason}\n--- console tail ---\n"
             f"{_tail_lines(result.console_tail)}")
 
@@ -377,9 +487,14 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _clear(share: Path) -> None:
-    import shutil
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
 
+
+def _clear(share: Path) -> None:
     shutil.rmtree(share, ignore_errors=True)
     share.mkdir(parents=True)
 

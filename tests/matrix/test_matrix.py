@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from harness import html_report, runner
-from harness.matrix.kernels import Kernel
-from harness.matrix.matrix import KernelRecord, Matrix, MatrixSpec, guest_script, probe_flags
+from harness.discovery import Item
+from harness.matrix.kernels import Kernel, KernelPin, render_pins
+from harness.matrix.matrix import (
+    KernelRecord,
+    Matrix,
+    MatrixSpec,
+    bad,
+    fresh_cell,
+    guest_script,
+    probe_flags,
+    read_cell,
+)
 from harness.matrix.vm import VmConfig
 
 
@@ -62,19 +76,187 @@ def test_the_matrix_page_heads_adapters_with_their_library_versions(tmp_path: Pa
     """Each cell's results.json meta names its adapter's library version: the matrix keeps it."""
     spec = MatrixSpec(("host",), ("clang-19",), ("libbpf", "python"), tmp_path / "out")
     m = Matrix(spec)
-    m.items = {"clang-19": []}
+    m.items = {"clang-19": [Item(Path("/x/bss.o"), Path("/x/bss.c"), "data/bss.bpf.c", "p")]}
     cells = tmp_path / "cells"
     hellos = {"libbpf": {"name": "libbpf", "library": "libbpf", "library_version": "1.4.6"},
               "python": {"name": "python", "library": "refloader", "library_version": "0.1.0"}}
     for a, hello in hellos.items():
         d = cells / "clang-19" / a
-        d.mkdir(parents=True)
+        fresh_cell(d, m.run_id)
+        (d / "rc").write_text("0\n")
         row = {"file": "data/bss.bpf.c", "program": "p", "behaviour": "b", "adapter": a,
                "verdict": "PASS", "reason": None}
         (d / "results.json").write_text(json.dumps(
             {"meta": {"adapters": {a: hello}, "probes": {}}, "results": [row]}))
-    m._collect(KernelRecord("host", "6.1.0"), cells, "missing")
+    m._collect(KernelRecord("host", "6.1.0"), cells)
     doc = m.document()
     assert doc["meta"]["adapter_versions"] == hellos
     labels = html_report.page_data(doc)["labels"]
     assert labels == {"libbpf": "libbpf 1.4.6", "python": "refloader 0.1.0"}
+
+
+# --- the matrix reads only what it just produced (fake cells, fake guest) -------------
+
+FAKE_PYTHON = '''\
+import json, os, sys
+args = sys.argv[1:]
+out = args[args.index("--out") + 1]
+adapter = args[args.index("--adapter") + 1]
+compiler = args[args.index("--compiler") + 1]
+mode = os.environ["FAKE_CELL"]
+items = json.loads(os.environ["FAKE_ITEMS"])
+rows = [{"file": f, "program": p, "adapter": adapter, "verdict": "PASS", "reason": None}
+        for f, p in items]
+meta = {"compiler": {"id": compiler}, "adapters": {adapter: {"name": adapter}}, "probes": {}}
+print("fake cell", mode, "running")
+if mode == "usage":
+    print("bpfconform: -k 'x' selects no item: nothing to run", file=sys.stderr)
+    sys.exit(2)
+if mode == "garbage":
+    open(os.path.join(out, "results.json"), "w").write("{")
+    sys.exit(0)
+if mode == "partial":
+    rows = rows[:1]
+doc = {"meta": meta, "results": rows}
+open(os.path.join(out, "results.json"), "w").write(json.dumps(doc))
+if mode == "crash_after_writing":
+    raise RuntimeError("boom after results.json")
+'''
+
+FAKE_VNG = '''\
+import os, subprocess, sys
+args = sys.argv[1:]
+share = args[args.index("--rwdir") + 1]
+open(os.path.join(share, "booted"), "w").write("1.5 1.0\\n")
+if os.environ.get("FAKE_GUEST") == "dies":
+    print("Kernel panic - not syncing: fake")
+    sys.exit(0)
+with open(os.path.join(share, "script.log"), "w") as log:
+    rc = subprocess.run(["sh", os.path.join(share, "script.sh")], stdout=log,
+                        stderr=subprocess.STDOUT).returncode
+open(os.path.join(share, "exit_code"), "w").write(f"{rc}\\n")
+'''
+
+ITEMS = [Item(Path("/x/a.o"), Path("/x/a.c"), "data/a.bpf.c", "p1"),
+         Item(Path("/x/a.o"), Path("/x/a.c"), "data/a.bpf.c", "p2")]
+
+
+def script(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / name
+    path.write_text(f"#!{sys.executable}\n{body}")
+    path.chmod(0o755)
+    return str(path)
+
+
+def fake_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str,
+                kernels: tuple[str, ...] = ("host",), **spec: Any) -> Matrix:
+    monkeypatch.setenv("FAKE_CELL", mode)
+    monkeypatch.setenv("FAKE_ITEMS", json.dumps([[i.rel, i.program] for i in ITEMS]))
+    m = Matrix(MatrixSpec(kernels, ("clang-19",), ("python",), tmp_path / "out",
+                          python=script(tmp_path, "python", FAKE_PYTHON), **spec))
+    m.items = {"clang-19": list(ITEMS)}
+    return m
+
+
+def verdicts(m: Matrix) -> list[str]:
+    return [r["verdict"] for r in m.rows]
+
+
+def test_a_complete_cell_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = fake_matrix(tmp_path, monkeypatch, "pass")
+    m._host("host")
+    assert verdicts(m) == ["PASS", "PASS"]
+    assert {r["kernel"] for r in m.rows} == {runner.kernel_id()}
+
+
+def test_a_stale_results_json_is_never_read_and_a_failing_cell_is_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = fake_matrix(tmp_path, monkeypatch, "usage")
+    stale = tmp_path / "out" / "cells" / runner.kernel_id() / "clang-19" / "python"
+    stale.mkdir(parents=True)
+    (stale / "results.json").write_text(json.dumps({"meta": {}, "results": [
+        {"file": i.rel, "program": i.program, "adapter": "python", "verdict": "PASS"}
+        for i in ITEMS]}))
+    m._host("host")
+    assert not (stale / "results.json").exists()
+    assert verdicts(m) == ["ERROR", "ERROR"]
+    reason = m.rows[0]["reason"]
+    assert "clang-19 x python: bpfconform run exited 2" in reason
+    assert "selects no item" in reason  # the cell's log tail
+    assert bad(m.document())
+
+
+@pytest.mark.parametrize(("mode", "problem"), [
+    ("garbage", "results.json is not JSON"),
+    ("crash_after_writing", "exited 1 but results.json has no FAIL"),
+])
+def test_unreadable_or_contradicted_results_are_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, problem: str) -> None:
+    m = fake_matrix(tmp_path, monkeypatch, mode)
+    m._host("host")
+    assert verdicts(m) == ["ERROR", "ERROR"]
+    assert problem in m.rows[0]["reason"]
+
+
+def test_an_item_missing_from_the_results_is_error(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    m = fake_matrix(tmp_path, monkeypatch, "partial")
+    m._host("host")
+    assert verdicts(m) == ["PASS", "ERROR"]
+    assert m.rows[1]["program"] == "p2"
+    assert "no row for this item" in m.rows[1]["reason"]
+
+
+def test_a_cell_of_another_run_or_compiler_is_not_read(tmp_path: Path) -> None:
+    d = tmp_path / "cell"
+    fresh_cell(d, "run-a")
+    (d / "rc").write_text("0\n")
+    doc = {"meta": {"compiler": {"id": "clang-19"}}, "results": [
+        {"file": i.rel, "program": i.program, "adapter": "python", "verdict": "PASS"}
+        for i in ITEMS]}
+    (d / "results.json").write_text(json.dumps(doc))
+    assert read_cell(d, "run-a", ITEMS, "python", "k", "clang-19").problem is None
+    other = read_cell(d, "run-b", ITEMS, "python", "k", "clang-19")
+    assert other.problem is not None and "not made by this matrix run" in other.problem
+    wrong = read_cell(d, "run-a", ITEMS, "python", "k", "clang-14")
+    assert wrong.problem is not None and "compiler clang-19, not clang-14" in wrong.problem
+    foreign = read_cell(d, "run-a", ITEMS, "libbpf", "k", "clang-19")
+    assert foreign.problem is not None and "outside this cell's selection" in foreign.problem
+
+
+def fake_kernel(tmp_path: Path) -> dict[str, Any]:
+    """A pinned kernel `9.9` already in a cache (no fetch), and where its modules link."""
+    pins = tmp_path / "kernels.toml"
+    pins.write_text(render_pins([KernelPin("9.9", "fake", "9.9.1-1", ("linux-image-9.9-x",))]))
+    cache = tmp_path / "cache"
+    root = cache / "kernels" / "9.9.1-x"
+    (root / "lib" / "modules" / "9.9.1-x").mkdir(parents=True)
+    (root / ".complete").write_text("linux-image-9.9-x 9.9.1-1\n")
+    (cache / "kernels" / "9.9.release").write_text("9.9.1-x\n")
+    return {"pins": pins, "cache": cache, "modules_root": tmp_path / "mods",
+            "vm": VmConfig(vng=script(tmp_path, "vng", FAKE_VNG), overlay_dirs=(),
+                           lock=tmp_path / "vm.lock", timeout=60)}
+
+
+@pytest.mark.parametrize(("mode", "guest", "want", "why"), [
+    ("pass", "runs", ["PASS", "PASS"], None),
+    ("usage", "runs", ["ERROR", "ERROR"], "bpfconform run exited 2"),
+    ("pass", "dies", ["ERROR", "ERROR"], "the cell never finished"),
+])
+def test_vm_cells_are_read_only_when_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              mode: str, guest: str, want: list[str],
+                                              why: str | None) -> None:
+    monkeypatch.setenv("FAKE_GUEST", guest)
+    m = fake_matrix(tmp_path, monkeypatch, mode, ("9.9",), **fake_kernel(tmp_path))
+    stale = tmp_path / "out" / "vm" / "9.9.1-x" / "cells" / "clang-19" / "python"
+    stale.mkdir(parents=True)
+    (stale / "rc").write_text("0\n")
+    (stale / "results.json").write_text(json.dumps({"meta": {}, "results": []}))
+    rec = m._vm("9.9")
+    assert rec.version == "9.9.1-1" and rec.fetch_error is None
+    assert verdicts(m) == want
+    if why is not None:
+        assert why in m.rows[0]["reason"]
+    if guest == "dies":
+        assert "kernel 9.9.1-x: kernel panic\n--- console tail ---\nKernel panic" in \
+            m.rows[0]["reason"]

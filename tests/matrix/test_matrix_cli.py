@@ -67,3 +67,38 @@ def test_progress_without_a_tty_prints_a_line_per_stage_and_every_30_s() -> None
     assert len(lines) == 3
     assert lines[0].endswith("5.10: booting (0/10 items)")
     assert lines[2].endswith("(5/10 items, ~1.0 min left)")
+
+
+def matrix(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", "matrix", *args],
+                          cwd=REPO_ROOT, capture_output=True, text=True, check=False, env=env)
+
+
+def test_an_empty_selection_exits_2_with_one_line_and_no_counts(tmp_path: Path) -> None:
+    proc = matrix("-k", "no_such_item", "--adapter", "python", "--out", str(tmp_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    said = [ln for ln in proc.stderr.splitlines() if not ln.startswith("[matrix ")]
+    assert said == ["bpfconform: -k 'no_such_item' selects no item with clang-19: nothing to run"]
+    assert proc.stdout == ""  # no summary, no "0 pass"
+    assert not (tmp_path / "matrix.json").exists()
+
+
+def test_an_unknown_kernel_is_a_usage_error_naming_the_pinned_ones(tmp_path: Path) -> None:
+    proc = matrix("--kernel", "4.19", "--out", str(tmp_path))
+    assert proc.returncode == 2
+    line, = proc.stderr.strip().splitlines()
+    assert line.startswith("bpfconform: unknown kernel 4.19: ")
+    assert "5.10, 6.1, 6.12, sid" in line and "--refresh-kernels" in line
+
+
+def test_refresh_from_an_unreachable_mirror_fails_and_keeps_the_file(tmp_path: Path) -> None:
+    pins = tmp_path / "kernels.toml"
+    pins.write_text("# kept\n")
+    proc = matrix("--refresh-kernels", "--mirror", "http://127.0.0.1:9/debian",
+                  "--kernels-file", str(pins), "--cache", str(tmp_path / "cache"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("bpfconform: kernel refresh: apt-get -q --error-on=any update "
+                                  "exited")
+    assert pins.read_text() == "# kept\n"
+    sources = (tmp_path / "cache" / "apt" / "etc" / "sources.list").read_text()
+    assert " http://127.0.0.1:9/debian sid main" in sources  # the private list, the option's mirror
