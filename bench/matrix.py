@@ -1,11 +1,13 @@
 """Benchmark the kernel matrix: boot time per kernel, per-kernel wall time, total.
 
-Runs `bpfconform matrix` in-process for host + every VM kernel x {python, libbpf} x one
-compiler (target: within 15 minutes on 2 cores), then prints one line per kernel and the
-loader x kernel verdict counts. Results: <out>/matrix.json, <out>/bench.json.
+Runs `bpfconform matrix` in-process for host + every kernel pinned in
+harness/matrix/kernels.toml x {python, libbpf} x one compiler (target: within 15 minutes
+on 2 cores), then prints one line per kernel and the loader x kernel verdict counts.
+Results: <out>/matrix.json, <out>/bench.json.
 
     python3 bench/matrix.py [--kernel host --kernel 5.10 ...] [--compiler clang-19]
                             [--adapter python --adapter libbpf] [--out build/bench-matrix]
+                            [--mirror URI]
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from harness import runner
 from harness.matrix import merge
 from harness.matrix.cli import Printer
-from harness.matrix.kernels import KernelCache, default_cache
+from harness.matrix.kernels import KernelCache, default_cache, load_pins
 from harness.matrix.matrix import Matrix, MatrixSpec
 from harness.matrix.vm import VmConfig
 
-DEFAULT_KERNELS = ["host", "5.10", "6.1", "6.12", "sid"]
 TARGET_SECONDS = 15 * 60
 
 
@@ -36,9 +37,10 @@ def main() -> int:
     p.add_argument("--adapter", action="append")
     p.add_argument("--out", default=str(runner.REPO_ROOT / "build" / "bench-matrix"))
     p.add_argument("--vm-timeout", type=float, default=1500.0)
+    p.add_argument("--mirror", help="Debian mirror (default: the machine's apt sources)")
     args = p.parse_args()
-    kernels = args.kernel or DEFAULT_KERNELS
-    cache = KernelCache(default_cache())
+    kernels = args.kernel or ["host", *load_pins()]
+    cache = KernelCache(default_cache(), args.mirror)
     t0 = time.monotonic()
     for k in kernels:  # fetch first so the timing below is the matrix, not the download
         if k != "host":
@@ -47,7 +49,7 @@ def main() -> int:
     spec = MatrixSpec(tuple(kernels), tuple(args.compiler or ["clang-19"]),
                       tuple(args.adapter or ["python", "libbpf"]), Path(args.out).resolve(),
                       vm=VmConfig(timeout=args.vm_timeout), cache=cache.cache,
-                      request_timeout=120.0)
+                      request_timeout=120.0, mirror=args.mirror, pins=cache.pins)
     t1 = time.monotonic()
     doc = Matrix(spec, Printer()).run()
     total = time.monotonic() - t1
