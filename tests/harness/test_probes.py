@@ -3,6 +3,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from kernel_facts import VMLINUX, enumerator, expected, names_of
+from refloader.btf import BtfKind
 
 from harness import probes
 from harness.probes import PROBE_NAMES, run_probes
@@ -26,11 +28,35 @@ def test_an_unknown_probe_is_recorded_as_absent() -> None:
     assert "unknown probe" in result.reason
 
 
-@pytest.mark.parametrize("name", ["bpf_for_each_map_elem", "bpf_map_lookup_percpu_elem",
-                                  "atomic_fetch"])
-def test_the_newer_probes_find_their_feature_on_this_kernel(name: str) -> None:
+#: probe -> (what the kernel's own BTF says, or None; the upstream release it came with)
+FACTS = {
+    "bpf_for_each_map_elem": (lambda: enumerator("BPF_FUNC_for_each_map_elem", "bpf_func_id"),
+                              (5, 13)),
+    "bpf_map_lookup_percpu_elem": (
+        lambda: enumerator("BPF_FUNC_map_lookup_percpu_elem", "bpf_func_id"), (5, 18)),
+    "bpf_loop": (lambda: enumerator("BPF_FUNC_loop", "bpf_func_id"), (5, 17)),
+    "bpf_per_cpu_ptr": (lambda: enumerator("BPF_FUNC_per_cpu_ptr", "bpf_func_id"), (5, 10)),
+    "atomic_fetch": (lambda: None, (5, 12)),
+    # net/bpf/test_run.c reports the program's own retval since BPF_FLOW_DISSECTOR_CONTINUE
+    "prog_run_flow_dissector_retval": (
+        lambda: enumerator("BPF_FLOW_DISSECTOR_CONTINUE", "bpf_ret_code"), (5, 19)),
+    "sk_lookup_test_run": (lambda: _has_func("bpf_prog_test_run_sk_lookup"), (5, 10)),
+}
+
+
+def _has_func(name: str) -> bool | None:
+    funcs = names_of(BtfKind.FUNC)
+    return None if funcs is None else name in funcs
+
+
+@pytest.mark.parametrize("name", sorted(FACTS))
+def test_a_probe_agrees_with_the_kernel_facts(name: str) -> None:
+    """Each probe's answer against tests/support/kernel_facts.py (the kernel's own BTF, else
+    the release that introduced the feature), not against a host's version."""
     result = run_probes([name])[name]
-    assert result.ok, result.reason  # the host runs 6.18: 5.13, 5.18 and 5.12 features
+    assert not result.error, result.reason
+    btf_says, since = FACTS[name]
+    assert result.ok is expected(btf_says(), since), result.reason
 
 
 def test_a_helper_the_kernel_does_not_know_is_absent_with_the_reason() -> None:
@@ -70,11 +96,15 @@ def test_btf_has_var_finds_only_a_var_of_that_name() -> None:
         probes.btf_has_var(b"\0" * 24, "x")
 
 
-def test_this_kernel_btf_has_per_cpu_vars_and_the_flow_dissector_retval() -> None:
-    with open("/sys/kernel/btf/vmlinux", "rb") as f:
-        assert probes.btf_has_var(f.read(), "bpf_prog_active")  # host 6.18's pahole
-    result = run_probes(["prog_run_flow_dissector_retval"])["prog_run_flow_dissector_retval"]
-    assert result.ok, result.reason
+def test_btf_has_var_agrees_with_the_reference_loaders_btf_parser_on_this_kernel() -> None:
+    variables = names_of(BtfKind.VAR)
+    if variables is None:  # legitimate: the recorded btf_vmlinux probe decides it
+        probe = run_probes(["btf_vmlinux"])["btf_vmlinux"]
+        assert not probe.ok and not probe.error, probe.reason
+        pytest.skip(f"requires btf_vmlinux: {probe.reason}")
+    raw = VMLINUX.read_bytes()
+    for name in ("bpf_prog_active", "runqueues", "no_such_variable_x"):
+        assert probes.btf_has_var(raw, name) is (name in variables), name
 
 
 def test_ksym_typed_var_needs_the_btf_var(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,9 +112,3 @@ def test_ksym_typed_var_needs_the_btf_var(monkeypatch: pytest.MonkeyPatch) -> No
     result = probes.probe_ksym_typed_var()
     assert not result.ok
     assert "BTF_KIND_VAR" in result.reason or "kallsyms" in result.reason
-
-
-def test_this_kernel_test_runs_sk_lookup_with_a_ctx_in() -> None:
-    # host 6.18 (the 5.10 matrix VM, Debian 5.10.0-32, passes it too)
-    result = run_probes(["sk_lookup_test_run"])["sk_lookup_test_run"]
-    assert result.ok, result.reason
