@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from require import require_adapter
 
 from harness import cli
 from harness.manifest import AdapterUnavailable, find_manifest
@@ -29,10 +30,7 @@ def src(tmp_path: Path) -> Path:
 
 
 def _need_libbpf() -> None:
-    try:
-        find_manifest(REPO_ROOT, "libbpf").argv(REPO_ROOT)
-    except AdapterUnavailable as exc:
-        pytest.skip(str(exc))
+    require_adapter("libbpf")
 
 
 def test_the_registry_has_every_subcommand() -> None:

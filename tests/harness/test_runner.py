@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
+from require import require
 
 from harness.client import AdapterError
 from harness.discovery import Expectations, Item
@@ -88,8 +88,7 @@ def test_the_pin_root_is_removed_even_when_the_adapter_breaks(tmp_path: Path) ->
 
 def test_pin_roots_work_on_the_real_bpffs() -> None:
     base = Path("/sys/fs/bpf")
-    if not os.path.ismount(base):
-        pytest.skip("bpffs is not mounted at /sys/fs/bpf")
+    require(os.path.ismount(base), "bpffs is not mounted at /sys/fs/bpf")
     pins = PinRoots(base / "bpfconform-selftest")
     root = pins.create()
     (root / "nested").mkdir()
