@@ -82,6 +82,7 @@ class Outcome:
     mode: str = "autoload_only"  # or "whole_object" (the adapter cannot load one program)
     verifier_log: str | None = None
     seconds: float = 0.0
+    retval_unstable: bool = False  # the reference returns another value on another run
 
     @property
     def broke(self) -> bool:
@@ -223,34 +224,76 @@ class AdapterPass:
 
 # -- judging -----------------------------------------------------------------------------
 
+#: runs of the reference that must all return the same value before a retval difference
+#: counts (programs returning bpf_get_prandom_u32(), a time or a pointer differ run to run)
+STABILITY_RUNS = 2
 
-def relation(mine: Outcome, ref: Outcome) -> tuple[bool | None, str | None]:
-    """(agrees, relation) of an outcome to the reference's outcome of the same target."""
+
+def retval_suspects(outcomes: Sequence[Outcome], reference: str) -> list[tuple[str, str]]:
+    """(object, program) where an adapter ran the program to another retval than the
+    reference did."""
+    refs = {(o.object, o.program): o for o in outcomes if o.adapter == reference}
+    out: list[tuple[str, str]] = []
+    for o in outcomes:
+        ref = refs.get((o.object, o.program))
+        if (o.adapter != reference and ref is not None and o.phase == ref.phase == "done"
+                and o.retval != ref.retval and (o.object, o.program) not in out):
+            out.append((o.object, o.program))
+    return out
+
+
+def unstable_retvals(suspects: Sequence[tuple[str, str]], targets: Sequence[Target],
+                     outcomes: Sequence[Outcome], reference: AdapterPass
+                     ) -> set[tuple[str, str]]:
+    """The suspects whose retval the reference itself does not repeat: run again
+    STABILITY_RUNS times, any other value (or outcome) makes the retval unstable."""
+    by_key = {(t.name, t.program): t for t in targets}
+    first = {(o.object, o.program): o for o in outcomes if o.adapter == reference.name}
+    unstable: set[tuple[str, str]] = set()
+    for key in suspects:
+        for _ in range(STABILITY_RUNS):
+            again = reference.one(by_key[key], first[key].mode)
+            if (again.phase, again.retval) != (first[key].phase, first[key].retval):
+                unstable.add(key)
+                break
+    return unstable
+
+
+
+def relation(mine: Outcome, ref: Outcome, retval_stable: bool = True
+             ) -> tuple[bool | None, str | None]:
+    """(agrees, relation) of an outcome to the reference's outcome of the same target; a
+    retval the reference does not repeat run to run is not compared (phases are)."""
     if mine.broke:
         return False, "errors"
     if ref.broke:
         return None, None
     if mine.phase == ref.phase:
-        if mine.phase == "done" and mine.retval != ref.retval:
+        if mine.phase == "done" and mine.retval != ref.retval and retval_stable:
             return False, "retval_differs"
         return True, "agree"
     return False, ("stricter" if PHASE_ORDER[mine.phase] < PHASE_ORDER[ref.phase] else "looser")
 
 
-def judge_all(outcomes: Sequence[Outcome], targets: Sequence[Target],
-              reference: str) -> list[Outcome]:
-    """Each outcome with its agreement with the reference and its annotation verdict."""
+def judge_all(outcomes: Sequence[Outcome], targets: Sequence[Target], reference: str,
+              unstable: Iterable[tuple[str, str]] = ()) -> list[Outcome]:
+    """Each outcome with its agreement with the reference (retvals of `unstable` programs
+    not compared) and its annotation verdict."""
+    unstable = set(unstable)
     refs = {(o.object, o.program): o for o in outcomes if o.adapter == reference}
     anns = {(t.name, t.program): t.annotation for t in targets}
     out: list[Outcome] = []
     for o in outcomes:
         ref = refs.get((o.object, o.program))
-        agrees, rel = relation(o, ref) if ref is not None else (None, None)
+        key = (o.object, o.program)
+        agrees, rel = (relation(o, ref, key not in unstable) if ref is not None
+                       else (None, None))
         ann = anns.get((o.object, o.program))
         verdict = why = None
         if ann is not None:
             verdict, why = ca.judge(ann, o.phase, o.retval, o.broke)
-        out.append(replace(o, agrees=agrees, relation=rel, verdict=verdict, verdict_why=why))
+        out.append(replace(o, agrees=agrees, relation=rel, verdict=verdict, verdict_why=why,
+                           retval_unstable=key in unstable))
     return out
 
 
@@ -427,8 +470,17 @@ def _cmd(args: argparse.Namespace) -> int:
         hellos[m.name] = _hello_json(hello)
         timings[m.name] = round(time.monotonic() - t0, 1)
         outcomes.extend(outs)
+    suspects = retval_suspects(outcomes, args.reference)
+    unstable: set[tuple[str, str]] = set()
+    if suspects:
+        _stderr(f"[corpus] {len(suspects)} programs return another value than the reference:"
+                f" running them {STABILITY_RUNS} more times through {args.reference}")
+        with AdapterClient(manifests[0], runner.REPO_ROOT, args.timeout) as client:
+            unstable = unstable_retvals(suspects, targets, outcomes,
+                                        AdapterPass(args.reference, client, pins))
     pins.remove_base_if_empty()
-    outcomes = judge_all(outcomes, targets, args.reference)
+    outcomes = judge_all(outcomes, targets, args.reference, unstable)
+    meta["retval_unstable"] = sorted(f"{o}:{p}" for o, p in unstable)
     meta.update(adapters=hellos, seconds=timings,
                 total_seconds=round(time.monotonic() - t_start, 1),
                 programs=len(targets), objects=len({t.name for t in targets}))

@@ -19,8 +19,11 @@ from refloader.btf import Btf, DeclTag, Func
 from refloader.errors import BTFError
 
 TAG_PREFIX = "comment:"
-#: test_loader.c parse_retval's named values
-NAMED_RETVALS = {"INT_MIN": -(2**31), "POINTER_VALUE": 0xCAFE4A11, "TEST_DATA_LEN": 64}
+#: test_loader.c parse_retval's named values (POINTER_VALUE is apart: it means any value)
+NAMED_RETVALS = {"INT_MIN": -(2**31), "TEST_DATA_LEN": 64}
+#: `__retval(POINTER_VALUE)`: test_loader checks that the program ran, not what it returned
+#: (`retval != subspec->retval && subspec->retval != POINTER_VALUE`)
+ANY_RETVAL = "POINTER_VALUE"
 #: tags that make the program something this lane cannot reproduce faithfully (why)
 _NOT_REPRODUCED = {
     "test_prog_flags": "needs BPF_PROG_LOAD flags {} (the protocol sends none)",
@@ -39,11 +42,13 @@ class Annotation:
     description: str | None = None
     msgs: tuple[str, ...] = ()
     not_judged: str | None = None  # why the program is not judged
+    any_retval: bool = False  # __retval(POINTER_VALUE): it must run, any value will do
 
     def to_json(self) -> dict[str, object]:
         """The corpus.json `annotation` record."""
-        return {"expect": self.expect, "retval": self.retval, "description": self.description,
-                "msgs": list(self.msgs), "not_judged": self.not_judged}
+        return {"expect": self.expect, "retval": self.retval, "any_retval": self.any_retval,
+                "description": self.description, "msgs": list(self.msgs),
+                "not_judged": self.not_judged}
 
 
 def decl_tags(btf_raw: bytes) -> dict[str, list[str]]:
@@ -79,6 +84,7 @@ def annotate(tags: Sequence[str], object_has_auxiliary: bool = False) -> Annotat
         return None
     expect: str | None = None
     retval: int | None = None
+    any_retval = False
     description: str | None = None
     msgs: list[str] = []
     priv = False
@@ -91,8 +97,9 @@ def annotate(tags: Sequence[str], object_has_auxiliary: bool = False) -> Annotat
             expect, priv = "failure", True
         elif key == "test_retval":
             priv = True
+            any_retval = value == ANY_RETVAL
             retval = parse_retval(value)
-            if retval is None:
+            if retval is None and not any_retval:
                 why = f"__retval({value}) is not a value test_loader knows"
         elif key == "test_expect_msg":
             priv = True
@@ -114,7 +121,7 @@ def annotate(tags: Sequence[str], object_has_auxiliary: bool = False) -> Annotat
         expect = "success"
     if why is None and object_has_auxiliary:
         why = "the object has __auxiliary programs test_loader loads alongside"
-    return Annotation(tuple(tags), expect, retval, description, tuple(msgs), why)
+    return Annotation(tuple(tags), expect, retval, description, tuple(msgs), why, any_retval)
 
 
 def read_annotations(btf_raw: bytes | None, programs: Sequence[str]
@@ -152,10 +159,13 @@ def judge(ann: Annotation, phase: str, retval: int | None, broke: bool) -> tuple
         return ("PASS", "refused at load") if refused else ("FAIL", "__failure but it loaded")
     if refused:
         return "FAIL", "__success but refused at " + phase
-    if ann.retval is None:
+    if ann.retval is None and not ann.any_retval:
         return "PASS", "loaded"
+    want = ANY_RETVAL if ann.any_retval else str(ann.retval)
     if phase != "done":
-        return "FAIL", f"__retval({ann.retval}) but the test run failed"
+        return "FAIL", f"__retval({want}) but the test run failed"
+    if ann.any_retval or ann.retval is None:
+        return "PASS", "ran (__retval(POINTER_VALUE): any value)"
     if retval is not None and (retval - ann.retval) % 2**32 == 0:
         return "PASS", f"returned {ann.retval}"
     return "FAIL", f"__retval({ann.retval}) but returned {retval}"

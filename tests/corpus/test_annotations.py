@@ -35,11 +35,17 @@ def test_unreadable_btf_is_said_not_hidden() -> None:
 @pytest.mark.parametrize(("text", "value"), [
     pytest.param("0", 0, id="zero"), pytest.param("-1", -1, id="negative"),
     pytest.param("0xffff", 0xFFFF, id="hex"), pytest.param("TEST_DATA_LEN", 64, id="named"),
-    pytest.param("POINTER_VALUE", 0xCAFE4A11, id="pointer-value"),
     pytest.param("INT_MIN", -(2**31), id="int-min"), pytest.param("1 + 1", None, id="expr"),
 ])
 def test_retval_values_are_test_loaders(text: str, value: int | None) -> None:
     assert ca.parse_retval(text) == value
+
+
+def test_pointer_value_means_any_value_once_it_ran() -> None:
+    ann = ca.annotate(["test_expect_success", "test_retval=POINTER_VALUE"])
+    assert ann is not None and (ann.retval, ann.any_retval, ann.not_judged) == (None, True, None)
+    assert ca.judge(ann, "done", 0x1234, False)[0] == "PASS"
+    assert ca.judge(ann, "run", None, False)[0] == "FAIL"
 
 
 def test_an_auxiliary_program_is_not_judged_and_taints_its_object() -> None:

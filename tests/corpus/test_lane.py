@@ -164,3 +164,31 @@ def test_the_page_lists_disagreements_first_and_groups_why(tmp_path: Path) -> No
     page = corpus_html.render(doc)
     assert page.index("b.o: <b>differs") < page.index("a.o: <b>same")
     assert "id=prefix" in page and "invalid program section" in page
+
+
+def test_a_retval_the_reference_does_not_repeat_is_not_compared(tmp_path: Path) -> None:
+    values = iter([5, 6, 7, 8])  # bpf_get_prandom_u32(): another value each run
+
+    def random(r: RunRequest) -> RunReply:
+        return RunReply(r.id, "done", retval=next(values))
+
+    pins = PinRoots(base=tmp_path / "pins")
+    ref = AdapterPass("libbpf", Fake("libbpf", random), pins)
+    outs = ref.run(TARGETS)[1] + AdapterPass("other", Fake("other", done(0)), pins).run(
+        TARGETS)[1]
+    suspects = corpus.retval_suspects(outs, "libbpf")
+    assert suspects == [("a.bpf.o", "p")]
+    unstable = corpus.unstable_retvals(suspects, TARGETS, outs, ref)
+    assert unstable == {("a.bpf.o", "p")}
+    judged = corpus.judge_all(outs, TARGETS, "libbpf", unstable)
+    assert [(o.relation, o.retval_unstable) for o in judged] == [("agree", True)] * 2
+    assert corpus.exit_status(judged, strict=True) == 0
+
+
+def test_a_retval_the_reference_repeats_is_a_difference(tmp_path: Path) -> None:
+    pins = PinRoots(base=tmp_path / "pins")
+    ref = AdapterPass("libbpf", Fake("libbpf", done(1)), pins)
+    outs = ref.run(TARGETS)[1] + AdapterPass("other", Fake("other", done(0)), pins).run(
+        TARGETS)[1]
+    assert corpus.unstable_retvals(corpus.retval_suspects(outs, "libbpf"), TARGETS, outs,
+                                   ref) == set()
