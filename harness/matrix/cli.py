@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from harness import runner
+from harness.manifest import AdapterSet, AdapterUnavailable
 from harness.matrix import merge
 from harness.matrix.kernels import (
     MIRROR_ENV,
@@ -41,6 +42,10 @@ def add_matrix_args(p: argparse.ArgumentParser) -> None:
                    help="compiler id, e.g. clang-14 (repeatable; default: clang-19)")
     p.add_argument("--adapter", action="append", metavar="NAME",
                    help="adapter (repeatable; default: python and libbpf)")
+    p.add_argument("--adapter-manifest", action="append", default=[], metavar="PATH",
+                   help="an out-of-tree adapter.toml (repeatable; run in every cell)")
+    p.add_argument("--adapter-command", action="append", default=[], metavar="NAME=CMD",
+                   help="an adapter given as a command line (repeatable; run in every cell)")
     p.add_argument("--out", metavar="DIR", default="results", help="default: results/")
     p.add_argument("-k", dest="keyword", metavar="SUBSTR", help="only items whose id has it")
     p.add_argument("--timeout", type=float, default=60.0, metavar="S",
@@ -124,10 +129,22 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     """Run the matrix, write matrix.json, junit per cell and report.html."""
     if args.refresh_kernels:
         return cmd_refresh(args, sys.stdout)
+    try:
+        extra = AdapterSet.from_options(runner.REPO_ROOT, args.adapter_manifest,
+                                        args.adapter_command)
+    except AdapterUnavailable as exc:
+        print(f"bpfconform: {exc}", file=sys.stderr)
+        return 2
+    sources = {m.name: ("--adapter-manifest", str(m.path.resolve())) for m in extra.extra
+               if m.root is not None and m.path.name.endswith(".toml")}
+    sources.update({name: ("--adapter-command", spec) for spec in args.adapter_command
+                    for name in [spec.partition("=")[0]]})
+    named = list(args.adapter or ([] if sources else ["python", "libbpf"]))
     spec = MatrixSpec(
         kernels=tuple(args.kernel or [HOST]),
         compilers=tuple(args.compiler or ["clang-19"]),
-        adapters=tuple(args.adapter or ["python", "libbpf"]),
+        adapters=tuple(dict.fromkeys([*named, *sources])),
+        adapter_sources=sources,
         out=Path(args.out).resolve(),
         vm=VmConfig(accel=args.accel, memory=args.vm_memory, timeout=args.vm_timeout),
         cache=Path(args.cache) if args.cache else default_cache(),

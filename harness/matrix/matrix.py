@@ -78,6 +78,9 @@ class MatrixSpec:
     mirror: str | None = None
     #: the pinned kernel list
     pins: Path = PINS_FILE
+    #: out-of-tree adapters: name -> the `run` options that define it in every cell
+    #: (`--adapter-manifest PATH` or `--adapter-command NAME=CMD`)
+    adapter_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: the Python each cell runs `-m harness.cli run` with
     python: str = sys.executable
     #: where `/lib/modules/<release>` symlinks to cached module trees go
@@ -120,10 +123,11 @@ ProgressFn = Callable[[Progress], None]
 
 
 def cell_command(python: str, compiler: str, adapter: str, out: Path,
-                 keyword: str | None, timeout: float) -> list[str]:
-    """The `bpfconform run` command of one (kernel, compiler, adapter) cell."""
+                 keyword: str | None, timeout: float, source: Sequence[str] = ()) -> list[str]:
+    """The `bpfconform run` command of one (kernel, compiler, adapter) cell; `source`
+    defines an out-of-tree adapter."""
     cmd = [python, "-m", "harness.cli", "run", "--compiler", compiler, "--adapter", adapter,
-           "--out", str(out), "--timeout", f"{timeout:g}"]
+           *source, "--out", str(out), "--timeout", f"{timeout:g}"]
     if keyword:
         cmd += ["-k", keyword]
     return cmd
@@ -139,7 +143,8 @@ def guest_script(spec: MatrixSpec, share: Path) -> str:
     for c in spec.compilers:
         for a in spec.adapters:
             d = share / "cells" / c / a
-            cmd = cell_command(spec.python, c, a, d, spec.keyword, spec.request_timeout)
+            cmd = cell_command(spec.python, c, a, d, spec.keyword, spec.request_timeout,
+                               spec.adapter_sources.get(a, ()))
             q = shlex.quote(str(d))
             lines += [f"mkdir -p {q}",
                       f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
@@ -378,7 +383,7 @@ class Matrix:
                 fresh_cell(d, self.run_id)
                 self._say(rec.label, f"running {c} x {a}", live=live)
                 cmd = cell_command(self.spec.python, c, a, d, self.spec.keyword,
-                                   self.spec.request_timeout)
+                                   self.spec.request_timeout, self.spec.adapter_sources.get(a, ()))
                 with (d / "run.log").open("w") as log:
                     rc = subprocess.run(cmd, cwd=self.spec.paths.repo_root, stdout=log,
                                         stderr=subprocess.STDOUT, check=False).returncode

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from harness.matrix.cli import Printer
 from harness.matrix.matrix import Progress
 from harness.runner import REPO_ROOT
@@ -102,3 +104,19 @@ def test_refresh_from_an_unreachable_mirror_fails_and_keeps_the_file(tmp_path: P
     assert pins.read_text() == "# kept\n"
     sources = (tmp_path / "cache" / "apt" / "etc" / "sources.list").read_text()
     assert " http://127.0.0.1:9/debian sid main" in sources  # the private list, the option's mirror
+
+
+def test_an_out_of_tree_adapter_runs_in_every_cell_with_its_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness import cli
+
+    manifest = REPO_ROOT / "tests" / "harness" / "out_of_tree" / "adapter.toml"
+    out = tmp_path / "m"
+    rc = cli.main(["matrix", "--kernel", "host", "--adapter-manifest", str(manifest),
+                   "-k", "data/bss_zero", "--out", str(out)])
+    capsys.readouterr()
+    rows = json.loads((out / "matrix.json").read_text())["results"]
+    assert {r["adapter"] for r in rows} == {"refcopy"}  # alone: no default adapters added
+    assert {r["verdict"] for r in rows} == {"PASS"}
+    assert rc == 0
