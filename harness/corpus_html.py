@@ -53,21 +53,24 @@ box.addEventListener('input', apply); only.addEventListener('change', apply); ap
 """
 
 
-def why_prefix(text: str | None) -> str:
-    """A message reduced to what groups it: object paths and numbers replaced, cut."""
+def why_prefix(text: str | None, program: str = "") -> str:
+    """A message reduced to what groups it: object paths, the program's name and numbers
+    replaced, cut."""
     if not text:
         return "(no message)"
+    if program:
+        text = re.sub(rf"(?<![\w.]){re.escape(program)}(?![\w.])", "<prog>", text)
     s = _NUMBER.sub("N", _OBJ_PATH.sub("<obj>", text.lower()))
     return s[:PREFIX_LEN]
 
 
 def _why(o: Mapping[str, Any], ref: Mapping[str, Any] | None) -> str:
-    rel = o.get("relation")
-    if rel == "retval_differs" and ref is not None:
-        return f"retval {o.get('retval')} (reference {ref.get('retval')})"
+    rel, prog = o.get("relation"), str(o.get("program", ""))
+    if rel == "retval_differs":
+        return "retval differs"  # the values are in the grid; grouping them says nothing
     if rel == "looser" and ref is not None:  # it loaded: why did the reference refuse?
-        return f"reference {ref.get('phase')}: {why_prefix(ref.get('error'))}"
-    return f"{o.get('phase')}: {why_prefix(o.get('error'))}"
+        return f"reference {ref.get('phase')}: {why_prefix(ref.get('error'), prog)}"
+    return f"{o.get('phase')}: {why_prefix(o.get('error'), prog)}"
 
 
 def why_groups(results: Sequence[Mapping[str, Any]], reference: str
