@@ -3,13 +3,18 @@
 Writes `bpf-src/<family>/<name>.bpf.c` (purpose line, TEST()/desc/ref metadata, one
 assertion that passes on a correct loader) and appends a `["<family>.<name>"]` skeleton with
 every field to `suite/catalogue.toml` (`--behaviour ID` of an existing entry: the program
-tests it, nothing is appended). Refuses to overwrite: an existing file, or an existing
-default id, is an error and nothing is written.
+tests it, nothing is appended). For a new id it also stubs the reference loader's mutation
+in `runners/python/refloader/mutations.py`: a `Plan` knob and a `MUTATIONS` entry whose hook
+refuses the skip ("mutation `<id>` is not implemented: ... honour it in refloader/<module>")
+until the contributor honours the knob and swaps the hook for `_set(<knob>=False)`.
+Refuses to overwrite: an existing file, or an existing default id, is an error and nothing
+is written. Every placeholder holds `TODO`, which `bpfconform lint` refuses.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import sys
 import tomllib
@@ -37,6 +42,15 @@ int {name}(void *ctx)
 }}
 """
 
+#: the scaffold's placeholder phrases: `bpfconform lint` refuses them even without `TODO`
+PLACEHOLDERS = (
+    "one line: the loader behaviour",
+    "one line: what the program checks",
+    "the libbpf function or kernel doc section that specifies it",
+    "what a loader skipping it gives",
+    "replace with what the loader is responsible for",
+)
+
 CATALOGUE_TEMPLATE = """
 ["{id}"]
 family = "{family}"
@@ -46,9 +60,35 @@ evidence = []
 mutation = "TODO: what a loader skipping it does (implement in refloader/mutations.py)"
 """
 
+MUTATIONS_PY = Path("runners") / "python" / "refloader" / "mutations.py"
+#: the lines of mutations.py above which `new` inserts the knob and the MUTATIONS entry
+KNOB_MARKER = "    # `bpfconform new` adds a scaffolded behaviour's knob above this line\n"
+ENTRY_MARKER = "    # `bpfconform new` adds a scaffolded behaviour's entry above this line\n"
+KNOB_TEMPLATE = """\
+    #: TODO {id}: honour it in refloader/{module}, e.g.
+    #: `if not plan.{knob}: <what a loader skipping it does>`
+    {knob}: bool = True
+"""
+ENTRY_TEMPLATE = """\
+    # TODO {id}: honour plan.{knob} in refloader/{module},
+    # then make this hook _set({knob}=False) and say in one sentence what it does
+    Mutation("{id}", "TODO: what a loader skipping it does",
+             _not_implemented("{id}")),
+"""
+
 
 class ScaffoldError(Exception):
     """The target exists already, or the name is not usable."""
+
+
+@dataclass(frozen=True)
+class MutationStub:
+    """The knob and entry `new` added to the reference loader's mutations.py."""
+
+    path: Path
+    knob: str
+    #: the module of refloader/ where the one line honouring the knob goes
+    module: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +99,48 @@ class Scaffolded:
     behaviour: str
     catalogue: Path
     appended: bool = True
+    #: None: an existing id (its mutation exists) or no reference loader in this tree
+    mutation: MutationStub | None = None
+
+
+def honoured_in(mutations_text: str, family: str) -> str:
+    """The refloader module honouring `family`'s knobs, from mutations.py's HONOURED_IN
+    table (the one source: the loader's error names the same module)."""
+    target: ast.expr
+    value: ast.expr | None
+    for node in ast.parse(mutations_text).body:
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign):
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "HONOURED_IN" and value is not None:
+            table = ast.literal_eval(value)
+            if isinstance(table, dict):
+                return str(table.get(family, "loader.py"))
+    return "loader.py"
+
+
+def _mutation_stub(root: Path, bid: str, family: str) -> tuple[MutationStub, str] | None:
+    """The stub and mutations.py's new text, or None when the tree has no reference loader;
+    ScaffoldError when mutations.py lacks the markers or already has the knob."""
+    path = root / MUTATIONS_PY
+    if not path.is_file():
+        return None
+    text = path.read_text()
+    knob = re.sub(r"\W", "_", bid)
+    if KNOB_MARKER not in text or ENTRY_MARKER not in text:
+        raise ScaffoldError(f"{MUTATIONS_PY} lacks the `bpfconform new` marker lines: "
+                            "nothing written")
+    if re.search(rf"^\s*{knob}\s*:", text, re.M) or f'"{bid}"' in text:
+        raise ScaffoldError(f"{MUTATIONS_PY} already has a knob {knob} or an entry "
+                            f"{bid!r}: nothing written")
+    module = honoured_in(text, family)
+    fields = {"id": bid, "knob": knob, "module": module}
+    text = text.replace(KNOB_MARKER, KNOB_TEMPLATE.format(**fields) + KNOB_MARKER, 1)
+    text = text.replace(ENTRY_MARKER, ENTRY_TEMPLATE.format(**fields) + ENTRY_MARKER, 1)
+    return MutationStub(path, knob, module), text
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -84,13 +166,17 @@ def scaffold(root: Path, target: str, behaviour: str | None = None) -> Scaffolde
     if known and behaviour is None:
         raise ScaffoldError(f"behaviour {bid!r} is already in {catalogue.relative_to(root)} "
                             f"(to add a program to it: --behaviour {bid})")
+    stub = None if known else _mutation_stub(root, bid, bid.partition(".")[0])
     source.parent.mkdir(parents=True, exist_ok=True)
     with source.open("x") as f:
         f.write(PROGRAM_TEMPLATE.format(name=name, id=bid))
-    if not known:  # an existing id named with --behaviour keeps its entry
+    if not known:  # an existing id named with --behaviour keeps its entry and its mutation
         with catalogue.open("a") as f:
             f.write(CATALOGUE_TEMPLATE.format(id=bid, family=family))
-    return Scaffolded(source, bid, catalogue, appended=not known)
+    if stub is not None:
+        stub[0].path.write_text(stub[1])
+    return Scaffolded(source, bid, catalogue, appended=not known,
+                      mutation=stub[0] if stub else None)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -112,8 +198,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"wrote {rel}")
     print(f"appended [\"{done.behaviour}\"] to suite/catalogue.toml" if done.appended else
           f"tests the existing [\"{done.behaviour}\"] of suite/catalogue.toml")
-    name = rel.name.removesuffix(".bpf.c")
-    print(f"next: edit every TODO (CONTRIBUTING.md), then\n"
-          f"  bpfconform run -k {name} --adapter libbpf --adapter python\n"
-          f"  bpfconform sensitivity --adapter python -k {name}\n  bpfconform lint")
+    stub = done.mutation
+    if stub is not None:
+        print(f"stubbed the mutation in {stub.path.relative_to(root)}: Plan.{stub.knob} and "
+              f"MUTATIONS[\"{done.behaviour}\"] (refuses the skip until implemented)")
+        print(f"  honour it with one line in runners/python/refloader/{stub.module}: "
+              f"`if not plan.{stub.knob}: ...`,\n  then make the hook "
+              f"_set({stub.knob}=False)")
+    print(f"next: edit every TODO (CONTRIBUTING.md), then\n  bpfconform check {rel}")
     return 0

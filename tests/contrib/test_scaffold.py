@@ -34,9 +34,54 @@ def test_new_writes_the_program_and_a_complete_catalogue_entry(repo: Path) -> No
     assert entry["family"] == "widgets"
 
 
-def test_the_scaffold_is_lint_clean(repo: Path) -> None:
+def test_lint_refuses_the_unfinished_scaffold_naming_each_placeholder(repo: Path) -> None:
     done = scaffold.scaffold(repo, "widgets/first_widget")
-    assert lint.lint_file(done.source, repo / "bpf-src" / "include") == []
+    result = lint.run(repo / "bpf-src", repo / "suite" / "catalogue.toml", [done.source])
+    where = {(f.path.split("/")[0], f.line, f.rule) for f in result.findings}
+    # the purpose line, the value's note, desc, ref and the assertion's unpatched note
+    assert {(p, n) for p, n, r in where if p == "bpf-src"} == {
+        ("bpf-src", n) for n in (1, 4, 8, 9, 13)}
+    rules = sorted(f.rule for f in result.findings if f.path.startswith("suite"))
+    assert rules == ["catalogue", "catalogue", "catalogue", "evidence"]
+    assert all(f.line > 1 for f in result.findings if f.path.startswith("suite"))
+    assert result.known == []
+
+
+def test_new_stubs_the_mutation_and_the_loader_says_where_to_honour_it(repo: Path) -> None:
+    import importlib.util
+    import sys
+
+    muts = repo / scaffold.MUTATIONS_PY
+    muts.parent.mkdir(parents=True)
+    shutil.copy(ROOT / scaffold.MUTATIONS_PY, muts)
+    done = scaffold.scaffold(repo, "maps/first_widget")
+    assert done.mutation is not None and done.mutation.knob == "maps_first_widget"
+    assert done.mutation.module == "maps_spec.py"
+    text = muts.read_text()
+    assert "    maps_first_widget: bool = True\n" in text
+    assert '_not_implemented("maps.first_widget")' in text
+    spec = importlib.util.spec_from_file_location("refloader.mutations_scaffolded", muts)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        with pytest.raises(Exception, match=r"mutation `maps\.first_widget` is not implemented: "
+                           r"add it in .*mutations\.py .* honour it in refloader/maps_spec\.py"):
+            module.plan_for(["maps.first_widget"], env=False)
+    finally:
+        del sys.modules[spec.name]
+
+
+def test_new_writes_nothing_when_mutations_py_lacks_its_markers(repo: Path) -> None:
+    muts = repo / scaffold.MUTATIONS_PY
+    muts.parent.mkdir(parents=True)
+    muts.write_text("MUTATIONS = {}\n")
+    before = (repo / "suite" / "catalogue.toml").read_text()
+    with pytest.raises(scaffold.ScaffoldError, match="marker"):
+        scaffold.scaffold(repo, "maps/first_widget")
+    assert not (repo / "bpf-src" / "maps" / "first_widget.bpf.c").exists()
+    assert (repo / "suite" / "catalogue.toml").read_text() == before
 
 
 def test_new_refuses_to_overwrite_a_file_or_an_id(repo: Path) -> None:

@@ -87,6 +87,7 @@ class Plan:
     extern_skip: set[str] = field(default_factory=set)
     #: CO-RE behaviours the CO-RE engine (refloader.core) must not perform
     core_skip: set[str] = field(default_factory=set)
+    # `bpfconform new` adds a scaffolded behaviour's knob above this line
     #: ids in effect, for reports
     active: tuple[str, ...] = ()
 
@@ -110,6 +111,30 @@ def _set(**knobs: object) -> Callable[[Plan], None]:
 def _add(attr: str, *items: str) -> Callable[[Plan], None]:
     def hook(plan: Plan) -> None:
         getattr(plan, attr).update(items)
+    return hook
+
+
+#: where the knobs of each catalogue family are honoured (refloader/<module>): named by
+#: the error for an unimplemented mutation and by `bpfconform new` (which reads this table)
+HONOURED_IN: dict[str, str] = {
+    "calls": "reloc.py", "core": "core.py", "data": "loader.py", "elf": "loader.py",
+    "externs": "externs.py", "legacy": "maps_spec.py", "link": "reloc.py",
+    "maps": "maps_spec.py", "pinning": "maps_spec.py", "prog": "loader.py",
+    "progtype": "programs.py", "values": "loader.py",
+}
+
+
+def not_implemented(bid: str) -> str:
+    """The error for a behaviour id whose mutation the loader does not perform (yet)."""
+    module = HONOURED_IN.get(bid.partition(".")[0], "loader.py")
+    return (f"mutation `{bid}` is not implemented: add it in refloader/mutations.py (a Plan "
+            f"knob and a MUTATIONS entry) and honour it in refloader/{module}")
+
+
+def _not_implemented(bid: str) -> Callable[[Plan], None]:
+    """The hook `bpfconform new` scaffolds: refuses the skip until the knob is honoured."""
+    def hook(plan: Plan) -> None:
+        raise LoaderError(not_implemented(bid))
     return hook
 
 
@@ -277,6 +302,7 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         "core.flavour", "core.ambiguous", "core.guarded", "core.poison", "core.modifiers",
         "core.array", "core.array.pointer", "core.subprog.static", "core.subprog.global",
         "core.subprog.callback", "core.vmlinux", "core.not_autoloaded")),
+    # `bpfconform new` adds a scaffolded behaviour's entry above this line
 )}
 
 
@@ -288,8 +314,7 @@ def plan_for(skip: Iterable[str], env: bool = True) -> Plan:
     plan = Plan()
     unknown = [i for i in ids if i not in MUTATIONS]
     if unknown:
-        raise LoaderError(f"unknown behaviour id(s) to skip: {', '.join(unknown)} "
-                          f"(known: {len(MUTATIONS)} ids in refloader.mutations)")
+        raise LoaderError("; ".join(not_implemented(i) for i in unknown))
     for i in dict.fromkeys(ids):
         MUTATIONS[i].hook(plan)
     plan.active = tuple(dict.fromkeys(ids))
