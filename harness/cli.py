@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import adaptercheck, lint, oracle, probes, report, runner, scaffold, sensitivity
+from harness import adaptercheck, check, lint, oracle, probes, report, runner, scaffold, sensitivity
 from harness import corpus as corpus_lane
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
@@ -418,6 +418,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                scaffold.add_arguments, scaffold.cmd_new),
     Subcommand("lint", "check every test source (libclang): purpose line, metadata, "
                "returns, no libbpf headers", lint.add_arguments, lint.cmd_lint),
+    Subcommand("check", "lint+build+run+sensitivity+docs", check.add_arguments, check.cmd_check),
     Subcommand("corpus", "run third-party objects (or --selftests) through every loader, "
                "compared with libbpf", corpus_lane.add_arguments, corpus_lane.cmd_corpus),
 )
