@@ -63,6 +63,7 @@ _FIXES = (
     ('"desc"', "write one line saying what the program checks"),
     ('"ref"', "name the libbpf function, kernel doc section or LLVM doc that specifies it"),
     ("unpatched", "say what a loader that skipped the behaviour gives at this assertion"),
+    ("replace with", "use what the loader is responsible for (a relocated value, a map...)"),
 )
 
 
