@@ -22,7 +22,7 @@ import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness import ccprobes
@@ -70,6 +70,9 @@ class Source:
     link: Path | None = None
     link_rel: str = ""
     inputs: tuple[Path, ...] = ()
+    #: the positive-control build of a negative test: `-DCONFORM_CONTROL`, little-endian,
+    #: into `<name>.control.bpf.o` (see `control_of`)
+    control: bool = False
 
     @property
     def is_btf_stub(self) -> bool:
@@ -78,14 +81,38 @@ class Source:
 
     @property
     def target(self) -> str:
-        """The clang BPF target: `bpfeb` for a `*.bpfeb.bpf.c` source, else `bpfel`."""
+        """The clang BPF target: `bpfeb` for a `*.bpfeb.bpf.c` source, else `bpfel`; a
+        control build is always `bpfel` (a big-endian test's defect is its byte order)."""
+        if self.control:
+            return "bpfel"
         return "bpfeb" if self.rel.endswith(BIG_ENDIAN_SUFFIX) else "bpfel"
 
     def object_rel(self) -> str:
         """The object's path relative to build/<compiler-id>/ (`<name>.bpf.o` for a link)."""
         if self.link is not None:
             return self.link_rel[: -len(LINK_SUFFIX)] + ".bpf.o"
+        if self.control:
+            return self.rel[: -len(".bpf.c")] + CONTROL_SUFFIX
         return self.rel[: -len(".c")] + ".o"
+
+
+#: what a positive-control object's name ends with (`x.bpf.c` -> `x.control.bpf.o`)
+CONTROL_SUFFIX = ".control.bpf.o"
+#: the token that makes a source also build as its positive control, and the define it gets
+CONTROL_DEFINE = "CONFORM_CONTROL"
+
+
+def control_of(source: Source) -> Source | None:
+    """The positive-control build of `source` when its text mentions CONFORM_CONTROL (a
+    negative test's `#ifdef CONFORM_CONTROL` variant without the defect), else None. Stubs
+    and static-linking tests have none."""
+    if source.is_btf_stub or source.link is not None or source.control:
+        return None
+    try:
+        text = source.path.read_text(errors="replace")
+    except OSError:
+        return None
+    return replace(source, control=True) if CONTROL_DEFINE in text else None
 
 
 @dataclass(frozen=True)
@@ -97,6 +124,8 @@ class BuildResult:
     ok: bool
     compiled: bool
     diagnostics: str = ""
+    #: the positive-control build (`control_of`), when the source has one
+    control: BuildResult | None = None
 
 
 _VERSION_RE = re.compile(r"clang version (\d+)\.(\d+)\.(\d+)")
@@ -306,6 +335,8 @@ def build_one(compiler: Compiler, source: Source, out_dir: Path, include_dir: Pa
     """Compile one source unless its cached object is fresh; `defines` from `cc_probes`."""
     if source.link is not None:
         return build_link(compiler, source, out_dir, include_dir, defines)
+    if source.control:
+        defines = (*defines, f"-D{CONTROL_DEFINE}")
     obj = out_dir / compiler.id / source.object_rel()
     flags = compile_flags(source, include_dir, defines)
     if _is_fresh(obj, compiler, flags):
@@ -345,6 +376,13 @@ def build_all(
     sources = find_sources(bpf_src)
     include_dir = (bpf_src / "include").resolve()
     defines = ccprobes.defines(cc_probes(compiler, out_dir))
+    def build(source: Source) -> BuildResult:
+        result = build_one(compiler, source, out_dir, include_dir, defines)
+        control = control_of(source)
+        if control is None:
+            return result
+        return replace(result, control=build_one(compiler, control, out_dir, include_dir,
+                                                 defines))
+
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda s: build_one(compiler, s, out_dir, include_dir, defines),
-                             sources))
+        return list(pool.map(build, sources))

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from require import require
 
 from harness import toolchain
+from harness.runner import REPO_ROOT
 
 WriteSource = Callable[[str, str], Path]
 
@@ -126,3 +129,42 @@ def test_the_default_compiler_is_the_newest_debian_clang() -> None:
              c("zig-clang-22", 22, "zig")]
     assert toolchain.default_compiler(found).id == "clang-19"
     assert toolchain.default_compiler(found[2:]).id == "zig-clang-22"
+
+
+NEGATIVE = """/* toolchain test: a negative program with a positive control */
+#include "conformance.h"
+TEST(neg, "data.data", "load_error", "required");
+CONFORM(neg, "control", "define");
+#ifdef CONFORM_CONTROL
+SEC("socket") int neg(void *ctx) { return 0; }
+#else
+SEC("socket") int neg(void *ctx) { return *(volatile int *)0; }
+#endif
+"""
+
+
+def test_a_source_naming_conform_control_also_builds_its_positive_control(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "bpf-src"
+    shutil.copytree(REPO_ROOT / "bpf-src" / "include", src / "include")
+    (src / "d").mkdir()
+    (src / "d" / "neg.bpf.c").write_text(NEGATIVE)
+    (src / "d" / "plain.bpf.c").write_text(NEGATIVE.replace("CONFORM_CONTROL", "NO_SUCH"))
+    compiler = toolchain.default_compiler(toolchain.discover_compilers())
+    builds = {b.source.rel: b for b in toolchain.build_all(compiler, src, tmp_path / "build")}
+    neg, plain = builds["d/neg.bpf.c"], builds["d/plain.bpf.c"]
+    assert neg.ok and neg.control is not None and neg.control.ok
+    assert neg.control.obj.name == "neg.control.bpf.o"
+    assert plain.control is None
+    assert neg.obj.read_bytes() != neg.control.obj.read_bytes()  # the variant differs
+    again = {b.source.rel: b for b in toolchain.build_all(compiler, src, tmp_path / "build")}
+    assert again["d/neg.bpf.c"].control is not None
+    assert not again["d/neg.bpf.c"].control.compiled  # cached like any object
+
+
+def test_a_big_endian_sources_control_is_little_endian() -> None:
+    big = toolchain.Source(Path("x.bpfeb.bpf.c"), "e/x.bpfeb.bpf.c")
+    assert big.target == "bpfeb"
+    ctl = replace(big, control=True)
+    assert (ctl.target, ctl.object_rel()) == ("bpfel", "e/x.bpfeb.control.bpf.o")
