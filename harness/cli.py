@@ -24,7 +24,12 @@ from harness import adaptercheck, check, lint, oracle, probes, report, runner, s
 from harness import corpus as corpus_lane
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
-from harness.expectations import ExpectationsError, expectations_path, load_known_failures
+from harness.expectations import (
+    ExpectationsError,
+    expectations_path,
+    load_causes,
+    load_known_failures,
+)
 from harness.manifest import AdapterSet, AdapterUnavailable, Manifest, load_manifests
 from harness.matrix import cli as matrix_cli
 from harness.probes import PROBE_NAMES, run_probes
@@ -190,8 +195,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         prepared.items, [m.name for m in manifests],
         _factory(manifests, paths.repo_root, args.timeout), ctx, known, progress)
     out = Path(args.out) if args.out else paths.repo_root / "results"
+    try:
+        causes = load_causes(paths.suite_dir / "findings.toml")
+    except ExpectationsError as exc:
+        raise CliError(str(exc)) from exc
     report.write_reports(out, report.meta(ctx.kernel, prepared.compiler, ctx.probes, hellos),
-                         results)
+                         results, causes)
     for name, hello in hellos.items():
         lib = (f"{hello.library} {hello.library_version}" if not isinstance(hello, AdapterError)
                else f"unavailable: {hello.cause}")

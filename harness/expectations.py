@@ -200,3 +200,23 @@ def _pins(where: str, entry: dict[str, object], known: KnownFailure) -> KnownFai
                                 "not line or phase")
     return replace(known, line=line, phase=phase if isinstance(phase, str) else None,
                    match=match if isinstance(match, str) else None)
+
+
+FINDINGS_DOC = "docs/findings.md"
+
+
+def load_causes(findings: Path) -> dict[str, str]:
+    """`"<adapter>:<item id>"` -> the id of its cause in suite/findings.toml (the anchor of
+    its section in docs/findings.md); empty when there is no such file."""
+    if not findings.exists():
+        return {}
+    try:
+        data = tomllib.loads(findings.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ExpectationsError(f"{findings}: {exc}") from exc
+    causes: dict[str, str] = {}
+    for cause in data.get("cause", []):
+        if isinstance(cause, dict) and isinstance(cause.get("id"), str):
+            for entry in cause.get("entries", []):
+                causes[str(entry)] = cause["id"]
+    return causes

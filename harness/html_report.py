@@ -26,7 +26,7 @@ LOG_EXCERPT = 6000  # characters of a verifier log kept in the page (head and ta
 STDERR_EXCERPT = 2000
 ROW_FIELDS = ("file", "program", "behaviour", "adapter", "kernel", "compiler", "verdict",
               "line", "reason", "source_line", "ns", "btf", "level", "expect",
-              "skip_kind", "phase", "error_kind", "control",
+              "skip_kind", "phase", "error_kind", "control", "finding",
               "same_as_libbpf", "same_as_reference")
 
 
@@ -448,6 +448,9 @@ function detail(i, td) {
   add('error kind', r.error_kind);
   add('positive control', r.control && (r.control.verdict + (r.control.reason ?
                                                                 ': ' + r.control.reason : '')));
+  add('finding', r.finding && ([r.finding.class, r.finding.cause, r.finding.upstream,
+                                r.finding.fixed_in && 'fixed in ' + r.finding.fixed_in]
+                               .filter(Boolean).join(' · ')));
   add('same as libbpf', r.same_as_libbpf);
   add('same as reference', r.same_as_reference);
   const kids = [close, el('h3', {text: r.program}),

@@ -13,6 +13,7 @@ from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from harness import html_report
 from harness.client import AdapterError
+from harness.expectations import FINDINGS_DOC
 from harness.probes import ProbeResult
 from harness.protocol import Hello
 from harness.runner import Result
@@ -132,12 +133,20 @@ def print_summary(results: Sequence[Result], out: TextIO, verbose: bool = True) 
 
 
 def write_reports(out_dir: Path, meta_block: Mapping[str, Any],
-                  results: Sequence[Result]) -> None:
-    """results.json, junit.xml and report.html (harness.html_report) under out_dir."""
+                  results: Sequence[Result], causes: Mapping[str, str] | None = None) -> None:
+    """results.json, junit.xml and report.html (harness.html_report) under out_dir; `causes`
+    (`expectations.load_causes`) links each XFAIL to its section of docs/findings.md."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / "results.json", meta_block, results)
+    doc = document(meta_block, results)
+    for row in doc["results"]:
+        finding = row.get("finding")
+        cause = (causes or {}).get(f"{row['adapter']}:{row['file']}::{row['program']}")
+        if finding is not None and cause is not None:
+            finding["cause"] = cause
+            finding["doc"] = f"{FINDINGS_DOC}#{cause}"
+    (out_dir / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
     write_junit(out_dir / "junit.xml", results)
-    html_report.write(out_dir / "report.html", document(meta_block, results))
+    html_report.write(out_dir / "report.html", doc)
 
 
 class ProgressLine:

@@ -117,6 +117,9 @@ class Result:
             "error_kind": self.reply.error_kind if self.reply else None,
             "control": ({"verdict": str(o.control.verdict), "reason": o.control.reason}
                         if o.control else None),
+            "finding": ({"class": o.known.klass, "upstream": o.known.upstream,
+                         "fixed_in": o.known.fixed_in, "link": o.known.link}
+                        if o.known else None),
             "adapter_stderr": self.stderr or None,
         }
 

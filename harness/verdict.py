@@ -65,6 +65,8 @@ class Outcome:
     control: Outcome | None = None
     #: a SKIP(unsupported) listed in the adapter's expectations table (`verdict = "skip"`)
     listed: bool = False
+    #: the expectations entry an XFAIL matched (its class, upstream and fixed_in)
+    known: KnownFailure | None = None
 
     @property
     def probe_skip(self) -> bool:
@@ -177,7 +179,7 @@ def apply_known_failure(outcome: Outcome, known: KnownFailure | None) -> Outcome
         if changed is not None:
             return replace(outcome, reason=f"known failure changed: {changed} "
                            f"[listed: {known.describe()}]")
-        return replace(outcome, verdict=Verdict.XFAIL,
+        return replace(outcome, verdict=Verdict.XFAIL, known=known,
                        reason=f"{outcome.reason} [known: {known.describe()}]")
     if outcome.verdict is Verdict.PASS:
         return replace(outcome, verdict=Verdict.XPASS,

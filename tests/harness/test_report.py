@@ -94,3 +94,17 @@ def test_the_progress_line_redraws_in_place_and_counts_what_needs_a_look() -> No
     text = out.getvalue()
     assert text.count("\r\033[K") == len(RESULTS) and text.endswith("\n")
     assert "[6/6] 3 to look at" in text  # FAIL, ERROR and XPASS
+
+
+def test_an_xfail_row_links_to_its_finding(tmp_path: Path) -> None:
+    from harness.expectations import KnownFailure
+
+    known = KnownFailure("data/rodata.bpf.c::known", "xfail", "bug", line=23,
+                         klass="divergence", upstream="unreported")
+    xfail = _result(Verdict.XFAIL, "known", reason="f [known: bug]", known=known)
+    report.write_reports(tmp_path, META, [xfail],
+                         {"libbpf:data/rodata.bpf.c::known": "some-cause"})
+    row = json.loads((tmp_path / "results.json").read_text())["results"][0]
+    assert row["finding"] == {"class": "divergence", "upstream": "unreported", "fixed_in": "",
+                              "link": "", "cause": "some-cause",
+                              "doc": "docs/findings.md#some-cause"}

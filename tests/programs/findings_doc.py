@@ -265,7 +265,7 @@ def _entry_upstreams(data: Data, cause: Cause) -> list[str]:
 
 
 def _render_cause(data: Data, number: str, cause: Cause) -> list[str]:
-    out = [f"\n### {number} `{cause.id}`: {cause.title}\n"]
+    out = [f'\n<a id="{cause.id}"></a>\n\n### {number} `{cause.id}`: {cause.title}\n']
     adapters = list(dict.fromkeys(a for a, _ in cause.entries))
     klass = data.tables[adapters[0]][cause.entries[0][1]].klass
     out.append(f"\n* class: {klass}; upstream: "
