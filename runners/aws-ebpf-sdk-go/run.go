@@ -35,11 +35,7 @@ type adapter struct {
 func (a *adapter) run(id *int64, p runParams) runReply {
 	reply := runReply{ID: id, NS: map[string]int64{}}
 	before := bpfFDs()
-	defer func() {
-		if n := closeNewBPFFDs(before); n > 0 {
-			log.Printf("request %d: closed %d BPF fds", *id, n)
-		}
-	}()
+	defer closeNewBPFFDs(before)
 	if err := a.log.reset(); err != nil {
 		return internalError(id, fmt.Sprintf("internal error: %v", err))
 	}

@@ -79,13 +79,10 @@ func bpfFDs() map[int]bool {
 // closeNewBPFFDs closes every BPF descriptor not in before: what one request
 // opened, whether the SDK returned it (maps, programs) or kept it to itself
 // (maps created before a later failure, which LoadBpfFile does not return).
-func closeNewBPFFDs(before map[int]bool) int {
-	n := 0
+func closeNewBPFFDs(before map[int]bool) {
 	for fd := range bpfFDs() {
 		if !before[fd] {
 			unix.Close(fd)
-			n++
 		}
 	}
-	return n
 }
