@@ -5,8 +5,10 @@ Executor), so tests drive it with in-process fakes. Every request gets a fresh p
 `/sys/fs/bpf/bpfconform/<pid>-<n>`, created before and removed (recursively, which unpins
 everything under it) after the request, even when the adapter broke. An item whose
 `.conform` has `before = "<object>:<program>"` is a multi-step item: the harness first runs
-that program under the same pin root (it must return 0, else the item is ERROR "setup step
-failed"), then the item; the pin root is removed after the last step.
+that program under the same pin root, then the item; the pin root is removed after the last
+step. A setup step the loader refuses or that returns non-zero is the loader's failure: the
+item is FAIL "cannot judge: setup step ..." (listable like any failure, pinned by its phase);
+an adapter that breaks on it is ERROR.
 """
 
 from __future__ import annotations
@@ -363,7 +365,7 @@ class AdapterRun:
             if exp.before is not None:
                 failed = self._setup_step(exp.before, pin_root)
                 if failed is not None:
-                    return self._result(item, Outcome(Verdict.ERROR, failed[0]), failed[1])
+                    return failed
             req = RunRequest(
                 id=next(self._ids), elf=str(obj), program=item.program,
                 pin_root=str(pin_root), data_in=exp.data_in, btf_custom_path=btf,
@@ -382,9 +384,10 @@ class AdapterRun:
         return judge(exp, reply, item.source, item.rel), reply
 
     def _setup_step(self, before: tuple[str, str], pin_root: Path
-                    ) -> tuple[str, RunReply | None] | None:
+                    ) -> tuple[Outcome, RunReply] | None:
         """Run a `before` program under `pin_root` (never mutated: it is no item); None if
-        it returned 0, else why not (with its reply). AdapterError propagates."""
+        it returned 0, else the item's outcome: ERROR when the adapter broke on it (an
+        internal error), else FAIL with the step's phase. AdapterError propagates."""
         obj, program = before
         req = RunRequest(id=next(self._ids), elf=obj, program=program,
                          pin_root=str(pin_root), data_in=discovery.DEFAULT_DATA_IN)
@@ -393,7 +396,12 @@ class AdapterRun:
             return None
         what = (f"returned {reply.retval}" if reply.phase == "done" else
                 f"{reply.phase} failed: {reply.error or 'no error message'}")
-        return f"setup step failed: {Path(obj).name}:{program} {what}", reply
+        step = f"setup step {Path(obj).name}:{program} {what}"
+        if reply.internal:
+            return Outcome(Verdict.ERROR, f"adapter internal error in the {step}",
+                           phase=reply.phase), reply
+        return Outcome(Verdict.FAIL, f"cannot judge: the {step}", phase=reply.phase,
+                       verifier_log=reply.verifier_log), reply
 
 
 #: called after each item with (items done, items in all, the result)

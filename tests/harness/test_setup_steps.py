@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.discovery import Expectations, Item, parse_entries
+from harness.expectations import KnownFailure
 from harness.protocol import Hello, RunReply, RunRequest
 from harness.runner import AdapterRun, Context, PinRoots
 from harness.verdict import Verdict
@@ -29,7 +30,8 @@ class PinningFake:
         self.seen.append(sorted(p.name for p in root.iterdir()))
         (root / f"pin_by_{request.program}").write_text("pretend pin")
         r = self.replies[request.program]
-        return RunReply(id=request.id, phase=r.phase, retval=r.retval, error=r.error)
+        return RunReply(id=request.id, phase=r.phase, retval=r.retval, error=r.error,
+                        error_kind=r.error_kind)
 
     def close(self) -> None:
         pass
@@ -42,8 +44,10 @@ def _item(tmp_path: Path, before: tuple[str, str] | None) -> Item:
     return Item(tmp_path / "x.bpf.o", src, "pinning/x.bpf.c", "reader", expectations=exp)
 
 
-def _run(tmp_path: Path, fake: PinningFake, mutate: bool = False) -> AdapterRun:
-    ctx = Context("host-test", "clang-test", {}, PinRoots(tmp_path / "pins"), mutate=mutate)
+def _run(tmp_path: Path, fake: PinningFake, mutate: bool = False,
+         known: dict[str, KnownFailure] | None = None) -> AdapterRun:
+    ctx = Context("host-test", "clang-test", {}, PinRoots(tmp_path / "pins"), known or {},
+                  mutate=mutate)
     return AdapterRun("fake", fake, ctx)
 
 
@@ -59,11 +63,12 @@ def test_the_setup_program_runs_first_under_the_same_pin_root(tmp_path: Path) ->
     assert not Path(first.pin_root).exists()  # removed after the last step
 
 
-def test_a_failing_setup_step_is_an_error_and_the_item_never_runs(tmp_path: Path) -> None:
+def test_a_failing_setup_step_is_a_fail_and_the_item_never_runs(tmp_path: Path) -> None:
     fake = PinningFake({"writer": RunReply(None, "done", 31)})
     result = _run(tmp_path, fake).run(_item(tmp_path, (str(tmp_path / "w.bpf.o"), "writer")))
-    assert result.verdict is Verdict.ERROR
-    assert result.outcome.reason == "setup step failed: w.bpf.o:writer returned 31"
+    assert result.verdict is Verdict.FAIL  # the loader's failure: listable, pinned by phase
+    assert result.outcome.reason == "cannot judge: the setup step w.bpf.o:writer returned 31"
+    assert result.outcome.phase == "done"
     assert [r.program for r in fake.requests] == ["writer"]
     assert not Path(fake.requests[0].pin_root).exists()
 
@@ -71,8 +76,24 @@ def test_a_failing_setup_step_is_an_error_and_the_item_never_runs(tmp_path: Path
 def test_a_setup_step_refused_at_load_names_the_phase(tmp_path: Path) -> None:
     fake = PinningFake({"writer": RunReply(None, "load", error="EINVAL")})
     result = _run(tmp_path, fake).run(_item(tmp_path, (str(tmp_path / "w.bpf.o"), "writer")))
+    assert result.verdict is Verdict.FAIL and result.outcome.phase == "load"
+    assert "setup step w.bpf.o:writer load failed: EINVAL" in result.outcome.reason
+
+
+def test_a_setup_step_the_adapter_breaks_on_is_an_error(tmp_path: Path) -> None:
+    fake = PinningFake({"writer": RunReply(None, "load", error="panic", error_kind="internal")})
+    result = _run(tmp_path, fake).run(_item(tmp_path, (str(tmp_path / "w.bpf.o"), "writer")))
     assert result.verdict is Verdict.ERROR
-    assert "setup step failed: w.bpf.o:writer load failed: EINVAL" in result.outcome.reason
+    assert "adapter internal error in the setup step" in result.outcome.reason
+
+
+def test_a_listed_setup_failure_is_an_xfail(tmp_path: Path) -> None:
+    item = _item(tmp_path, (str(tmp_path / "w.bpf.o"), "writer"))
+    known = {item.id: KnownFailure(item.id, "xfail", "cannot load the writer", phase="load",
+                                   match="setup step")}
+    fake = PinningFake({"writer": RunReply(None, "load", error="EINVAL")})
+    result = _run(tmp_path, fake, known=known).run(item)
+    assert result.verdict is Verdict.XFAIL
 
 
 def test_under_mutation_only_the_item_gets_the_skip_id(tmp_path: Path) -> None:
