@@ -47,7 +47,9 @@ class Plan:
     fail_on_map_create_error: bool = True
     call_use_st_value: bool = True
     call_keep_addend: bool = True
-    link_relocationless_calls: bool = True
+    #: a relocation-less call's imm rewritten to the callee's place in the linked image
+    patch_relocationless_calls: bool = True
+    #: ... also when the callee is already in the image (else only the call bringing it in)
     patch_repeated_calls: bool = True
     #: the imm addend of a function-address ld_imm64 against .text's section symbol
     func_addr_keep_addend: bool = True
@@ -199,9 +201,17 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(call_keep_addend=False)),
     Mutation("calls.global", "the callee symbol's st_value ignored in call relocations",
              _set(call_use_st_value=False)),
-    Mutation("calls.pcrel", "relocation-less calls neither linked nor patched",
-             _set(link_relocationless_calls=False)),
-    Mutation("calls.repeated", "only the first call to a given callee is patched",
+    # ubpf before PR #802 ("Recompute un-relocated intra-section bpf-to-bpf call targets
+    # after link"): the callee of a relocation-less call is linked in, but the call keeps
+    # clang's pc-relative imm, computed against the object's .text layout, so it lands
+    # wherever the linked image differs from .text (here: the first-use order)
+    Mutation("calls.pcrel", "a relocation-less call's callee is appended (first-use order) "
+             "but the call keeps clang's imm, relative to .text's layout, not the image's "
+             "(ubpf#802)", _set(patch_relocationless_calls=False)),
+    # the same bug for one call site only: a loader that rewrites a pc-relative call when it
+    # appends the callee and takes a later call to an already-appended callee for done
+    Mutation("calls.repeated", "a relocation-less call to a callee already in the image "
+             "keeps clang's imm (only the call that brought the callee in is rewritten)",
              _set(patch_repeated_calls=False)),
     # cilium/ebpf#72: the offset of a static function (section symbol + imm) was dropped,
     # so every reference reached the first function of .text
@@ -224,7 +234,10 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(default_license="GPL")),
     Mutation("prog.version", "the version section is unknown and fails the open",
              _set(know_version_section=False)),
-    Mutation("prog.multi_per_section", "one program per executable section (first symbol)",
+    # cilium/ebpf before PR #508 made one program of each section; a loader that finds a
+    # program's code by its section runs the section's first function for any of its names
+    Mutation("prog.multi_per_section", "one program per executable section: every program "
+             "of a section loads the section's first function (cilium/ebpf#508)",
              _set(one_program_per_section=True)),
     Mutation("data.weak", "a relocation against an STB_WEAK data symbol is an unresolved "
              "extern", _set(weak_data_as_extern=True)),

@@ -76,8 +76,11 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
                              section=sec.name)
         is_text = text is not None and sec.index == text.index
         if plan.one_program_per_section and not is_text:
+            # mutation prog.multi_per_section: every program of the section is its first
+            # function (the code a section-keyed loader finds for any of its names)
             first = min(funcs, key=lambda s: s.st_value)
-            funcs = [replace(first, st_value=0, st_size=sec.sh_size)]  # mutation
+            funcs = [replace(s, st_value=first.st_value, st_size=first.st_size)
+                     for s in funcs]
         for sym in funcs:
             off, size = sym.st_value, sym.st_size
             if off % BPF_INSN_SZ or size % BPF_INSN_SZ or off + size > sec.sh_size:
@@ -98,6 +101,10 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
         progs.sort(key=lambda p: (p.sec_index, p.sec_insn_off))
     if ext is not None:
         _assign_ext(progs, ext)
+    if plan.one_program_per_section:  # the mutation's copies share the first's records
+        for p in progs:
+            q = next(o for o in progs if o.contains(p.sec_index, p.sec_insn_off))
+            p.func_info, p.line_info, p.core_relos = q.func_info, q.line_info, q.core_relos
     return progs
 
 

@@ -217,8 +217,6 @@ class LinkedProgram:
     core_relos: list[CoreRelo] = field(default_factory=list)
     #: function name -> first instruction in the image
     placed: dict[str, int] = field(default_factory=dict)
-    #: callees whose first call was patched (for the calls.repeated mutation)
-    called: set[str] = field(default_factory=set)
 
 
 def link_program(main: ProgramSpec, progs: list[ProgramSpec],
@@ -287,6 +285,7 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
         idx = base + i
         r = by_idx.get(i)
         target_sec = text_idx
+        relocless = False
         kind = r.kind if r is not None else None
         if kind is _EXTERN_CALL or kind is _EXTERN_LD64:
             continue  # patched with the extern's value by apply_data_relos
@@ -316,9 +315,8 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
             raise RelocationError(f"prog '{prog.name}': missing subprog addr relo",
                                   section=prog.section, insn=i)
         elif code == I.BPF_CALL_INSN and src == I.BPF_PSEUDO_CALL:
-            if not plan.link_relocationless_calls:
-                continue  # mutation: the callee is not brought in
             # a same-section call without relocation
+            relocless = True
             sub_idx = prog.sec_insn_off + i + I.get(image, idx)[4] + 1
             target_sec = prog.sec_index if prog.is_subprog else text_idx
         else:
@@ -330,15 +328,15 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
                 f"{target_sec} is in no sub-program)", section=prog.section,
                 offset=(prog.sec_insn_off + i) * 8, insn=i,
                 symbol=r.sym_name if r else None)
-        if sub.name not in lp.placed:
+        brought_in = sub.name not in lp.placed
+        if brought_in:
             at = len(lp.image) // 8
             lp.image += sub.insns
             _place(lp, sub, at, relos)
             _reloc_code(lp, sub, subs, relos, plan, text_idx)
-        if kind is _CALL:
-            if sub.name in lp.called and not plan.patch_repeated_calls:
-                continue  # mutation: later calls keep clang's imm
-            lp.called.add(sub.name)
+        if relocless and (not plan.patch_relocationless_calls
+                          or (not brought_in and not plan.patch_repeated_calls)):
+            continue  # mutations calls.pcrel / calls.repeated: clang's imm kept
         I.set_imm(lp.image, idx, lp.placed[sub.name] - idx - 1)
 
 
