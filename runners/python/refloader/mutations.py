@@ -43,9 +43,10 @@ class Plan:
     check_map_linkage: bool = True
     map_force_type: int | None = None
     map_force_max_entries: int | None = None
-    apply_map_relocs: bool = True
     fail_on_map_create_error: bool = True
     call_use_st_value: bool = True
+    #: .text code that no function symbol covers kept as functions (link.funcs)
+    keep_unnamed_code: bool = False
     call_keep_addend: bool = True
     #: a relocation-less call's imm rewritten to the callee's place in the linked image
     patch_relocationless_calls: bool = True
@@ -179,8 +180,11 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(map_reloc_by_symbol=False)),
     Mutation("maps.type", "`type` member ignored: every BTF map is an ARRAY",
              _set(map_force_type=BPF_MAP_TYPE_ARRAY)),
-    Mutation("maps.reloc", "ld_imm64 relocations against .maps symbols not applied",
-             _set(apply_map_relocs=False)),
+    # the bug maps.distinct and link.maps model too (cilium/ebpf#72's class: a symbol's
+    # offset dropped), here seen from the reference itself: it reaches another map
+    Mutation("maps.reloc", "an ld_imm64 against a .maps symbol resolved by its section "
+             "only: every reference reaches the section's first map",
+             _set(map_reloc_by_symbol=False)),
     Mutation("maps.max_entries", "`max_entries` ignored: every BTF map gets 4096",
              _set(map_force_max_entries=4096)),
     Mutation("maps.flags", "`map_flags` ignored: every BTF map gets flags 0",
@@ -283,8 +287,13 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         ("sk_lookup", "sk_lookup", "socket"))),
     Mutation("link.vars", "st_value ignored in data relocations of a linked object",
              _set(data_reloc_use_st_value=False)),
-    Mutation("link.funcs", "st_value ignored in call relocations of a linked object",
-             _set(call_use_st_value=False)),
+    # a loader that takes .text as one block and drops the callee's st_value: every call
+    # reaches .text's first instruction, which after `bpftool gen object` may be the
+    # replaced __weak body that has no symbol left (the bug of calls.global, where
+    # cilium/ebpf#72 dropped a static function's offset)
+    Mutation("link.funcs", "st_value ignored in call relocations of a linked object: every "
+             "call runs the code at .text's start, a replaced weak body included",
+             _set(call_use_st_value=False, keep_unnamed_code=True)),
     Mutation("link.maps", "map references of a linked object resolved by section only",
              _set(map_reloc_by_symbol=False)),
     *(Mutation(eid, what, _add("extern_skip", eid)) for eid, what in (

@@ -75,6 +75,8 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
             raise ParseError(f"executable section {sec.name} has no function symbols",
                              section=sec.name)
         is_text = text is not None and sec.index == text.index
+        if plan.keep_unnamed_code and is_text:
+            funcs = funcs + _unnamed_code(funcs, sec.sh_size)
         if plan.one_program_per_section and not is_text:
             # mutation prog.multi_per_section: every program of the section is its first
             # function (the code a section-keyed loader finds for any of its names)
@@ -106,6 +108,19 @@ def collect_programs(elf: ElfObject, ext: BtfExt | None,
             q = next(o for o in progs if o.contains(p.sec_index, p.sec_insn_off))
             p.func_info, p.line_info, p.core_relos = q.func_info, q.line_info, q.core_relos
     return progs
+
+
+def _unnamed_code(funcs: list[ElfSymbol], size: int) -> list[ElfSymbol]:
+    """Mutation link.funcs: the stretches of .text no function symbol covers (the body of a
+    __weak function the static linker replaced), as functions named `.text+0x..`, so that
+    a call landing there (a loader taking .text as one block) runs them."""
+    out, at = [], 0
+    for f in [*sorted(funcs, key=lambda f: f.st_value), replace(funcs[0], st_value=size)]:
+        if f.st_value > at:
+            out.append(replace(funcs[0], name=f".text+{at:#x}", st_value=at,
+                               st_size=f.st_value - at, bind=STB_LOCAL))
+        at = max(at, f.st_value + f.st_size)
+    return out
 
 
 #: (first instruction, end instruction, func_info, line_info, core_relos) of a function in

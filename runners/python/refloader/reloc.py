@@ -358,8 +358,6 @@ def apply_data_relos(lp: LinkedProgram, map_fds: list[int], plan: Plan | None = 
             continue
         if kind is not _LD64 and kind is not _DATA:
             continue
-        if kind is _LD64 and not plan.apply_map_relocs:
-            continue
         if map_fds[r.map_index] < 0:
             raise RelocationError(f"prog '{lp.prog.name}': map of '{r.sym_name}' was not "
                                   "created", section=lp.prog.section, insn=r.insn_idx,
