@@ -157,3 +157,25 @@ def test_the_link_funcs_mutation_runs_the_replaced_weak_body(tmp_path: Path) -> 
         with open_object(str(linked), plan=plan_for(skip, env=False)) as obj:
             obj.load()
             assert obj.test_run("linked", bytes(64)).retval == want
+
+
+SIZES = """
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2); __uint(key_size, 8);
+         __uint(value_size, 24); } by_size SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2); __type(key, __u64);
+         __type(value, __u32[4]); } by_type SEC(".maps");
+SEC("socket") int sizes(void *ctx) { return 0; }
+"""
+
+
+@pytest.mark.parametrize(("bid", "want"), [
+    (None, {"by_size": (8, 24), "by_type": (8, 16)}),
+    ("maps.btf.size", {"by_size": (32, 96), "by_type": (8, 16)}),  # sizeof(int[N])
+    ("maps.btf.type", {"by_size": (8, 24), "by_type": (64, 128)}),  # INTs in bits
+])
+def test_the_map_size_mutations_make_larger_sizes(compile_bpf: Compile, bid: str | None,
+                                                  want: dict[str, tuple[int, int]]) -> None:
+    obj_path = compile_bpf("sizes", SIZES)
+    with open_object(str(obj_path), plan=plan_for([bid] if bid else [], env=False)) as obj:
+        got = {m.name: (m.key_size, m.value_size) for m in obj.maps if m.name in want}
+    assert got == want

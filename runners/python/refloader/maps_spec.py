@@ -25,6 +25,7 @@ from refloader.btf import (
     Datasec,
     Enum,
     Enum64,
+    Int,
     Ptr,
     Struct,
     Var,
@@ -108,6 +109,28 @@ def _ulong(btf: Btf, type_id: int, what: str) -> int:
     return _uint(btf, type_id, what)
 
 
+def _uint_size(btf: Btf, type_id: int, what: str, plan: Plan) -> int:
+    """``__uint(key_size/value_size, N)``: N; mutation maps.btf.size: the size of the
+    pointed-to ``int[N]`` (4N bytes), as if the member were a ``__type()``."""
+    n = _uint(btf, type_id, what)
+    if plan.uint_size_as_type:
+        t = btf.type_by_id(btf.skip_mods_and_typedefs(type_id))
+        assert isinstance(t, Ptr)  # _uint checked it
+        return btf.resolve_size(t.type)
+    return n
+
+
+def _int_bits_size(btf: Btf, type_id: int) -> int:
+    """Mutation maps.btf.type: a type's size with every INT sized by its encoding's bit
+    count instead of its byte size (through modifiers, typedefs and arrays)."""
+    t = btf.type_by_id(btf.skip_mods_and_typedefs(type_id))
+    if isinstance(t, Int):
+        return t.bits
+    if isinstance(t, Array):
+        return t.nelems * _int_bits_size(btf, t.type)
+    return btf.resolve_size(type_id)
+
+
 def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
                       is_inner: bool = False, plan: Plan | None = None) -> MapSpec:
     """Decode one BTF map definition struct (libbpf ``parse_btf_map_def``)."""
@@ -132,13 +155,13 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
         elif n == "numa_node":
             spec.numa_node = _uint(btf, m.type, n)
         elif n == "key_size":
-            sz = _uint(btf, m.type, n)
+            sz = _uint_size(btf, m.type, n, plan)
             if spec.key_size and spec.key_size != sz:
                 raise ParseError(f"map '{map_name}': conflicting key size {spec.key_size} != "
                                  f"{sz}", section=".maps", symbol=map_name)
             spec.key_size = sz
         elif n == "value_size":
-            sz = _uint(btf, m.type, n)
+            sz = _uint_size(btf, m.type, n, plan)
             if spec.value_size and spec.value_size != sz:
                 raise ParseError(f"map '{map_name}': conflicting value size "
                                  f"{spec.value_size} != {sz}", section=".maps",
@@ -149,7 +172,8 @@ def parse_btf_map_def(btf: Btf, map_name: str, def_type_id: int, *,
             if not isinstance(p, Ptr):
                 raise ParseError(f"map '{map_name}': {n} spec is not a pointer",
                                  section=".maps", symbol=map_name)
-            sz = btf.resolve_size(p.type)
+            sz = _int_bits_size(btf, p.type) if plan.int_size_in_bits \
+                else btf.resolve_size(p.type)
             cur = spec.key_size if n == "key" else spec.value_size
             if cur and cur != sz:
                 raise ParseError(f"map '{map_name}': conflicting {n} size {cur} != {sz}",

@@ -38,6 +38,10 @@ class Plan:
     data_reloc_keep_addend: bool = True
     #: BTF map definition members to ignore (as if absent)
     map_ignore_members: set[str] = field(default_factory=set)
+    #: maps.btf.size: `__uint(key_size/value_size, N)` sized as the pointee int[N] (4N)
+    uint_size_as_type: bool = False
+    #: maps.btf.type: `__type(key/value, T)` sized with every INT counted in bits
+    int_size_in_bits: bool = False
     map_skip_typedefs: bool = True
     map_reloc_by_symbol: bool = True
     check_map_linkage: bool = True
@@ -170,10 +174,15 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(data_reloc_use_st_value=False)),
     Mutation("data.reloc.addend", "the addend in the ld_imm64 imm is overwritten, not added",
              _set(data_reloc_keep_addend=False)),
-    Mutation("maps.btf.type", "`key`/`value` members ignored (sizes 0)",
-             _add("map_ignore_members", "key", "value")),
-    Mutation("maps.btf.size", "`key_size`/`value_size` members ignored (sizes 0)",
-             _add("map_ignore_members", "key_size", "value_size")),
+    # BTF_KIND_INT's u32 after the type carries the bit count (BTF_INT_BITS) beside the
+    # byte `size`: a loader reading the one for the other sizes a u64 key 64 bytes
+    Mutation("maps.btf.type", "`key`/`value` types sized with every INT counted in bits "
+             "(BTF_INT_BITS) instead of bytes: larger keys and values",
+             _set(int_size_in_bits=True)),
+    # `__uint(name, N)` is `int (*name)[N]` and `__type(name, T)` is `T *name`: a loader
+    # reading both alike takes sizeof(int[N]) for N
+    Mutation("maps.btf.size", "`key_size`/`value_size` (`__uint(.., N)`) sized like a "
+             "`__type()`: sizeof(int[N]) = 4N bytes", _set(uint_size_as_type=True)),
     Mutation("maps.btf.typedef", "map definition not resolved through typedefs",
              _set(map_skip_typedefs=False)),
     Mutation("maps.distinct", "map references resolved by section only: first map wins",
