@@ -1,7 +1,10 @@
 /* A `.maps` definition with static linkage (BTF_VAR_STATIC) is refused: maps must be global (negative test). */
 #include "conformance.h"
 
-static struct {
+#ifndef CONFORM_CONTROL  /* positive control: the same map with global linkage */
+static
+#endif
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -9,6 +12,7 @@ static struct {
 } local_map SEC(".maps");
 
 TEST(static_map, "maps.btf.linkage", "load_error", "optional");
+CONFORM(static_map, "control", "define");
 CONFORM(static_map, "desc", "an object whose .maps variable is static is refused at open (libbpf: unsupported map linkage static; cilium/ebpf refuses too, aya 0.16 accepts)");
 CONFORM(static_map, "ref", "libbpf bpf_object__init_user_btf_map (linkage must be BTF_VAR_GLOBAL_ALLOCATED or GLOBAL_EXTERN)");
 SEC("socket")
