@@ -10,11 +10,14 @@ struct {
 		__uint(max_entries, 1);
 		__type(key, __u32);
 		__type(value, __u32);
+#ifndef CONFORM_CONTROL  /* positive control: the same inner definition, not pinned */
 		__uint(pinning, LIBBPF_PIN_BY_NAME);
+#endif
 	});
 } outer_pinned_inner SEC(".maps");
 
 TEST(pin_inner_rejected, "pinning.inner", "load_error", "required");
+CONFORM(pin_inner_rejected, "control", "define");
 CONFORM(pin_inner_rejected, "desc", "an ARRAY_OF_MAPS whose inner definition has pinning=LIBBPF_PIN_BY_NAME is refused");
 CONFORM(pin_inner_rejected, "ref", "libbpf parse_btf_map_def: inner def can't be pinned");
 SEC("socket")
