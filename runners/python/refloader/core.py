@@ -643,6 +643,8 @@ def relocate_programs(obj: LoadableObject, target_path: str) -> list[CoreResult]
     for p in obj.programs:
         if not p.core_relos or (not p.is_subprog and not p.autoload and not relocate_unloaded):
             continue  # libbpf: no relocation for a program that will not be loaded
+        if p.is_subprog and not plan.apply_subprog_core_relos:
+            continue  # mutation calls.subprog_relocs: a subprogram keeps clang's values
         role = roles.get(p.name, "entry")  # (the context only matters to a mutation)
         ctx = base_ctx if role == "entry" else (*base_ctx, f"core.subprog.{role}")
         buf = bytearray(p.insns)

@@ -68,7 +68,8 @@ class Plan:
     know_version_section: bool = True
     one_program_per_section: bool = False
     weak_data_as_extern: bool = False
-    apply_subprog_data_relos: bool = True
+    #: CO-RE records of .text functions applied (calls.subprog_relocs)
+    apply_subprog_core_relos: bool = True
     question_mark_autoloads: bool = False
     #: e_ident[EI_DATA] must be ELFDATA2LSB (elf.byte_order)
     check_byte_order: bool = True
@@ -254,8 +255,11 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(one_program_per_section=True)),
     Mutation("data.weak", "a relocation against an STB_WEAK data symbol is an unresolved "
              "extern", _set(weak_data_as_extern=True)),
-    Mutation("calls.subprog_relocs", "map/data relocations inside .text functions are "
-             "not applied", _set(apply_subprog_data_relos=False)),
+    # cilium/ebpf#586 (fixed by #590) and aya#601: the CO-RE records of subprograms that a
+    # program includes through a bpf2bpf call were not applied, silently
+    Mutation("calls.subprog_relocs", "CO-RE relocations of .text functions are not applied: "
+             "a subprogram keeps clang's local offsets (cilium/ebpf#586, aya#601)",
+             _set(apply_subprog_core_relos=False)),
     Mutation("prog.autoload", "a SEC(\"?...\") program is autoloaded anyway",
              _set(question_mark_autoloads=True)),
     Mutation("elf.byte_order", "EI_DATA not checked: a big-endian object is read in its own "

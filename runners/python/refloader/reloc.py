@@ -349,9 +349,6 @@ def apply_data_relos(lp: LinkedProgram, map_fds: list[int], plan: Plan | None = 
     plan = plan or Plan()
     for r in lp.relos:
         kind = r.kind
-        if r.from_subprog and not plan.apply_subprog_data_relos and (
-                kind is _LD64 or kind is _DATA or kind is _EXTERN_LD64):
-            continue  # mutation calls.subprog_relocs
         if kind is _EXTERN_LD64 or kind is _EXTERN_CALL:
             assert externs is not None
             _apply_extern(lp, r, externs, map_fds)
