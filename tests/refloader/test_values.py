@@ -13,6 +13,8 @@ from refloader.maps_spec import BPF_MAP_TYPE_ARRAY
 from refloader.mutations import plan_for
 from refloader_helpers import CLANG, INCLUDE, REPO
 
+from harness.runner import REPO_ROOT
+
 VALUES = REPO / "bpf-src" / "values"
 DATA_IN = bytes(64)
 
@@ -52,7 +54,12 @@ def test_unfilled_prog_array_slots_make_the_tail_calls_fall_through(tmp_path: Pa
 def test_slots_closed_up_from_zero_run_a_target_through_the_hole(tmp_path: Path) -> None:
     got = retvals(build(tmp_path, "prog_array"), ["values_hole_zero"],
                   ("values.prog_array.hole",))
-    assert got == [0x100]  # tail_one reached through slot 0, expected_slot is 0
+    # tail_one reached through slot 0 (expected_slot is 0): it returns the caller's line of
+    # that tail call, the one WRITE_ONCE(tail_fail_line, __LINE__) recorded before it
+    src = (REPO_ROOT / "bpf-src" / "values" / "prog_array.bpf.c").read_text().splitlines()
+    start = next(i for i, line in enumerate(src) if line.startswith("int values_hole_zero("))
+    line = next(i + 1 for i in range(start, len(src)) if "tail_fail_line, __LINE__" in src[i])
+    assert got == [line]
 
 
 @pytest.mark.parametrize("name", ["array_of_maps", "hash_of_maps"])
