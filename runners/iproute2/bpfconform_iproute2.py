@@ -204,6 +204,14 @@ class Sandbox:
         self.globals = f"{self.mnt}/tc/globals"
         os.makedirs(self.globals, mode=0o700)
         self.env = {**os.environ, "TC_BPF_MNT": self.mnt}
+        # No traffic may reach the attached program but the test run's: without IPv6 the
+        # veth pair sends nothing of its own (no DAD, router solicitation or MLD), which would
+        # run a tc program on bpfc0's ingress and change its maps (the namespace's own sysctl).
+        for conf in ("all", "default"):
+            knob = f"/proc/sys/net/ipv6/conf/{conf}/disable_ipv6"
+            if os.path.exists(knob):  # absent on a kernel booted without IPv6: nothing sent
+                with open(knob, "w") as fh:
+                    fh.write("1")
         for args in (["link", "set", "lo", "up"],
                      ["link", "add", DEV, "type", "veth", "peer", "name", PEER],
                      ["link", "set", DEV, "up"], ["link", "set", PEER, "up"]):
