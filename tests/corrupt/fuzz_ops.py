@@ -10,6 +10,7 @@ but a LoaderError or takes more than a second.
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import traceback
 from collections.abc import Callable, Sequence
@@ -69,9 +70,16 @@ class Crash:
     target: str
     type: str
     summary: str  # the exception and its innermost frame
+    #: for a hang: sha256 prefix of the input (a hang has no frame to tell two bugs apart)
+    digest: str = ""
 
     def signature(self) -> str:
-        """Type plus innermost frame: the same bug found twice has the same signature."""
+        """Type plus innermost frame: the same bug found twice has the same signature. A hang
+        is its own signature, the target and the input's hash (bench/fuzz.py names a kept
+        input `fuzz-<target>-<digest>.o`): every hang fails unless that exact input is
+        listed, instead of all hangs sharing one signature that one listed entry excused."""
+        if self.type == "Timeout":
+            return f"{self.target}:Timeout:{self.digest}"
         return signature(self.target, self.type, self.summary)
 
 
@@ -118,7 +126,9 @@ def check(raw: bytes, target: str = "open", limit: float = 1.0) -> Crash | None:
     except LoaderError:
         return None
     except Timeout:
-        return Crash(target, "Timeout", f"no verdict within {limit:g} s at hang:0 in alarm")
+        digest = hashlib.sha256(raw).hexdigest()[:12]
+        return Crash(target, "Timeout", f"no verdict within {limit:g} s on input {digest}",
+                     digest)
     except Exception as exc:
         return _crash(target, exc)
     return None

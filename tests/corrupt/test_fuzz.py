@@ -54,3 +54,13 @@ def test_mutated_objects_never_crash_the_parser(target: str) -> None:
 
     with bounded_memory():
         prop()
+
+
+def test_every_hang_has_its_own_signature() -> None:
+    from fuzz_ops import Crash
+
+    a = Crash("open", "Timeout", "no verdict within 1 s on input aaaa", "aaaa")
+    b = Crash("open", "Timeout", "no verdict within 1 s on input bbbb", "bbbb")
+    assert a.signature() != b.signature()  # one listed hang excuses no other
+    assert a.signature() == "open:Timeout:aaaa"
+    assert "open:Timeout:9913bef9adc3" in KNOWN  # the one listed hang, by its input's hash
