@@ -23,5 +23,9 @@ int extern_unresolved(void *ctx)
 {
 	if (extern_switch)
 		return conform_no_such_function(3);  /* unpatched (poisoned like a weak kfunc): loads, never runs */
+#ifdef CONFORM_CONTROL
+	/* the control also calls the body it has: the loader linked the call to it */
+	ASSERT_EQ(conform_no_such_function(0x1234abcc), 0x1234abcd);  /* control unpatched (call not relocated): refused by the verifier */
+#endif
 	PASS();
 }

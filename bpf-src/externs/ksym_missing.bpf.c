@@ -26,5 +26,14 @@ int ksym_missing(void *ctx)
 		barrier_var(a);  /* keeps the reference: clang folds &strong_extern != 0 */
 		return a >> 32;  /* unpatched (address 0): loads, passes */
 	}
+#ifdef CONFORM_CONTROL
+	{
+		/* the control also reads the address it has: the loader resolved it from kallsyms */
+		__u64 a = (__u64)&KSYM;
+
+		barrier_var(a);
+		ASSERT_NE(a, 0);  /* control unpatched (ld_imm64 left 0): 0 */
+	}
+#endif
 	PASS();
 }
