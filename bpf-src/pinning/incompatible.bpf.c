@@ -25,6 +25,7 @@ int pin_incompatible(void *ctx)
 #ifdef CONFORM_CONTROL
 	__u64 *got = bpf_map_lookup_elem(&conform_pinned, &k);
 
+	/* control unpatched (a fresh map, not the pin): slot 1 exists, holds 0 */
 	ASSERT_NOT_NULL(got);
 	ASSERT_EQ(*got, 0x5eed1234cafeULL);  /* PIN_MAGIC of by_name.bpf.c; control unpatched (a fresh map, not the pin): 0 */
 	return 0;
