@@ -338,6 +338,82 @@ def _insn(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> 
     return struct.pack("<BBhi", code, dst | (src << 4), off, imm)
 
 
+BPF_BTF_LOAD = 18
+_BTF_STRINGS = b"\0int\0p\0f\0m\0"  # name offsets: int 1, p 5, f 7, m 9
+
+
+def _btf_type(name_off: int, kind: int, vlen: int, size_or_type: int) -> bytes:
+    return struct.pack("<III", name_off, (kind << 24) | vlen, size_or_type)
+
+
+# Documentation/bpf/btf.rst: 1 int, 2 int *, 3 int (int *p), 4 global f of 3,
+# 5 int (void), 6 static m of 5 (the main program's func_info)
+_GLOBAL_PTR_ARG_BTF_TYPES = b"".join((
+    _btf_type(1, 1, 0, 4) + struct.pack("<I", (1 << 24) | 32),   # INT "int" signed 32
+    _btf_type(0, 2, 0, 1),                                        # PTR -> 1
+    _btf_type(0, 13, 1, 1) + struct.pack("<II", 5, 2),            # FUNC_PROTO (int *p)
+    _btf_type(7, 12, 1, 3),                                       # FUNC f, global
+    _btf_type(0, 13, 0, 1),                                       # FUNC_PROTO (void)
+    _btf_type(9, 12, 0, 5),                                       # FUNC m, static
+))
+# m: *(u32 *)(r10 - 8) = 0; r1 = r10 - 8; call f; r0 = 0; exit
+# f: if r1 == 0 goto +2; r0 = *(u32 *)(r1 + 0); exit; r0 = 0; exit
+_GLOBAL_PTR_ARG_PROG = b"".join((
+    _insn(0x62, dst=10, off=-8, imm=0),
+    _insn(0xBF, dst=1, src=10),
+    _insn(0x07, dst=1, imm=-8),
+    _insn(0x85, src=1, imm=2),       # BPF_PSEUDO_CALL to insn 6
+    _insn(0xB7, dst=0),
+    _insn(0x95),
+    _insn(0x15, dst=1, off=2),
+    _insn(0x61, dst=0, src=1),
+    _insn(0x95),
+    _insn(0xB7, dst=0),
+    _insn(0x95),
+))
+
+
+def probe_global_func_ptr_arg() -> ProbeResult:
+    """A global function's pointer argument is verified (as possibly NULL memory): the
+    kernel loads `global f(int *p)` that checks p for NULL (5.12+; older kernels refuse
+    every non-context pointer argument of a global function: "is not supported yet")."""
+    name = "global_func_ptr_arg"
+    header = struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(_GLOBAL_PTR_ARG_BTF_TYPES),
+                         len(_GLOBAL_PTR_ARG_BTF_TYPES), len(_BTF_STRINGS))
+    blob = ctypes.create_string_buffer(header + _GLOBAL_PTR_ARG_BTF_TYPES + _BTF_STRINGS)
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<QQII", attr, 0, ctypes.addressof(blob), 0, len(blob.raw) - 1, 0)
+    btf_fd, err = _bpf(BPF_BTF_LOAD, attr)
+    if btf_fd < 0:
+        return failed(name, "BPF_BTF_LOAD of the probe's BTF", err)
+    try:
+        insns = ctypes.create_string_buffer(_GLOBAL_PTR_ARG_PROG, len(_GLOBAL_PTR_ARG_PROG))
+        func_info = ctypes.create_string_buffer(struct.pack("<IIII", 0, 6, 6, 4))
+        license_buf = ctypes.create_string_buffer(b"GPL")
+        log = ctypes.create_string_buffer(4096)
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<IIQQIIQ", attr, 0, BPF_PROG_TYPE_SOCKET_FILTER,
+                         len(_GLOBAL_PTR_ARG_PROG) // 8, ctypes.addressof(insns),
+                         ctypes.addressof(license_buf), 1, len(log), ctypes.addressof(log))
+        struct.pack_into("<IIQI", attr, 72, btf_fd, 8, ctypes.addressof(func_info), 2)
+        fd, err = _bpf(BPF_PROG_LOAD, attr)
+    finally:
+        os.close(btf_fd)
+    if fd >= 0:
+        os.close(fd)
+        return ProbeResult(name, True, "a global function with a pointer argument loads")
+    text = log.value.decode(errors="replace")
+    if "not supported yet" in text:
+        last = next((ln for ln in text.splitlines() if "not supported yet" in ln), text)
+        return ProbeResult(name, False, f"the verifier refuses it: {last.strip()}")
+    if not text:
+        return failed(name, "BPF_PROG_LOAD of a global function with a pointer argument", err)
+    lines = [ln for ln in text.splitlines()
+             if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+    return ProbeResult(name, False, f"refused ({os.strerror(err)}): {lines[-1] if lines else ''}",
+                       error=True)  # not the known refusal: the probe cannot tell
+
+
 # BPF_STX | BPF_ATOMIC | BPF_DW on the stack slot at r10-8, r2 the operand.
 _ATOMIC_FETCH_PROG = b"".join((
     _insn(0xB7, dst=1),                                     # r1 = 0
@@ -465,6 +541,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "prog_run_flow_dissector_retval": probe_prog_run_flow_dissector_retval,
     "map_bloom_filter": probe_map_bloom_filter,
     "sk_lookup_test_run": probe_sk_lookup_test_run,
+    "global_func_ptr_arg": probe_global_func_ptr_arg,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

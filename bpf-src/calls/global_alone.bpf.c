@@ -12,6 +12,7 @@ __noinline __u32 deref_unchecked(__u32 *p)
 
 TEST(global_verified_alone, "calls.global.linkage", "load_error", "required");
 CONFORM(global_verified_alone, "control", "define");
+CONFORM(global_verified_alone, "requires", "global_func_ptr_arg");
 CONFORM(global_verified_alone, "desc", "a global function that dereferences its pointer argument without a NULL check is refused, although the caller passes a stack pointer");
 CONFORM(global_verified_alone, "ref", "kernel btf_prepare_func_args (global func pointer args are PTR_TO_MEM_OR_NULL), BTF_FUNC_GLOBAL in func_info; libbpf keeps the linkage");
 SEC("socket")

@@ -35,6 +35,9 @@ FACTS = {
     "bpf_map_lookup_percpu_elem": (
         lambda: enumerator("BPF_FUNC_map_lookup_percpu_elem", "bpf_func_id"), (5, 18)),
     "bpf_loop": (lambda: enumerator("BPF_FUNC_loop", "bpf_func_id"), (5, 17)),
+    "bpf_snprintf": (lambda: enumerator("BPF_FUNC_snprintf", "bpf_func_id"), (5, 13)),
+    # "bpf: Support pointers in global func args" (5.12): before it, "is not supported yet"
+    "global_func_ptr_arg": (lambda: None, (5, 12)),
     "bpf_per_cpu_ptr": (lambda: enumerator("BPF_FUNC_per_cpu_ptr", "bpf_func_id"), (5, 10)),
     "atomic_fetch": (lambda: None, (5, 12)),
     # net/bpf/test_run.c reports the program's own retval since BPF_FLOW_DISSECTOR_CONTINUE
