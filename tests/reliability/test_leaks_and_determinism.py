@@ -115,7 +115,21 @@ SETTLE_S = 60.0
 
 
 def _pins() -> list[str]:
-    return sorted(str(p) for p in BPFFS.rglob("*")) if BPFFS.exists() else []
+    # os.walk ignores directories that vanish meanwhile (another test's pin root)
+    return sorted(os.path.join(d, n) for d, dirs, files in os.walk(BPFFS) for n in dirs + files)
+
+
+def _ours(path: str, pid: int) -> bool:
+    """Whether a new path under bpffs can be this run's: its own pin roots
+    (`PIN_BASE/<pid>-<n>`), or anything outside PIN_BASE and outside the private roots other
+    tests make at the same time under pytest-xdist (`bpfconform-*`); the shared PIN_BASE
+    directory itself stays while another run uses it."""
+    p = Path(path)
+    if p == PIN_BASE:
+        return False
+    if PIN_BASE in p.parents:
+        return p.relative_to(PIN_BASE).parts[0].startswith(f"{pid}-")
+    return not p.relative_to(BPFFS).parts[0].startswith("bpfconform-")
 
 
 def full_run(adapter: str, out: Path) -> FullRun:
@@ -124,9 +138,11 @@ def full_run(adapter: str, out: Path) -> FullRun:
     pins_before = set(_pins())
     before = ko.snapshot()
     env = dict(os.environ, BPFCONFORM_LEAK_TOKEN=token.split("=", 1)[1])
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--adapter", adapter,
-                           "--out", str(out)], cwd=runner.REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
+    child = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--adapter", adapter,
+                              "--out", str(out)], cwd=runner.REPO_ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = child.communicate(timeout=600)
+    proc = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     names = _suite_names()
     deadline = time.monotonic() + SETTLE_S
     while True:
@@ -143,7 +159,7 @@ def full_run(adapter: str, out: Path) -> FullRun:
     verdicts = {f"{r['file']}::{r['program']}": r["verdict"] for r in results}
     return FullRun(verdicts, proc.returncode, proc.stdout + proc.stderr, leaked_progs,
                    leaked_maps, ko.processes_with_env(token),
-                   sorted(set(_pins()) - pins_before))
+                   sorted(p for p in set(_pins()) - pins_before if _ours(p, child.pid)))
 
 
 ADAPTERS = sorted(MANIFESTS)
