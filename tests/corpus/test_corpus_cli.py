@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 from corpus_helpers import MIXED, Compile
 
@@ -58,6 +59,8 @@ def test_each_program_is_loaded_alone_and_judged(
                                                "bpfconform.corpus.python"]
     assert "mixed.bpf.o: <b>seven" in (out / "corpus.html").read_text()
     assert "python       4 programs: 4 agree" in captured.out
+    schema = json.loads((REPO_ROOT / "docs" / "schema" / "corpus.schema.json").read_text())
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
 
 
 def test_an_empty_selection_exits_2_with_one_line(
