@@ -46,6 +46,9 @@ def add_matrix_args(p: argparse.ArgumentParser) -> None:
                    help="an out-of-tree adapter.toml (repeatable; run in every cell)")
     p.add_argument("--adapter-command", action="append", default=[], metavar="NAME=CMD",
                    help="an adapter given as a command line (repeatable; run in every cell)")
+    p.add_argument("--corpus", action="append", default=[], metavar="PATH",
+                   help="also run the corpus lane (bpfconform corpus) on these objects on every "
+                        "kernel (repeatable; docs/corpus.md)")
     p.add_argument("--out", metavar="DIR", default="results", help="default: results/")
     p.add_argument("-k", dest="keyword", metavar="SUBSTR", help="only items whose id has it")
     p.add_argument("--timeout", type=float, default=60.0, metavar="S",
@@ -145,6 +148,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         compilers=tuple(args.compiler or ["clang-19"]),
         adapters=tuple(dict.fromkeys([*named, *sources])),
         adapter_sources=sources,
+        corpus=tuple(str(Path(c).resolve()) for c in args.corpus),
         out=Path(args.out).resolve(),
         vm=VmConfig(accel=args.accel, memory=args.vm_memory, timeout=args.vm_timeout),
         cache=Path(args.cache) if args.cache else default_cache(),
@@ -197,6 +201,15 @@ def summarise(doc: dict[str, object], out: TextIO) -> None:
               + (f", ERROR: {err}" if err else ""), file=out)
         for flag in rec.get("probe_flags", []):
             print(f"  probe flag: {flag}", file=out)
+        lane = rec.get("corpus")
+        if lane is not None and lane.get("error"):
+            print(f"  corpus: ERROR: {lane['error']}", file=out)
+        elif lane is not None:
+            for adapter, s in lane.get("summary", {}).items():
+                print(f"  corpus {adapter:>12}: {s.get('programs')} programs: {s.get('agree')} "
+                      f"agree, {s.get('stricter')} stricter, {s.get('looser')} looser, "
+                      f"{s.get('retval_differs')} retval differs, {s.get('errors')} errors",
+                      file=out)
     rows = doc["results"]
     assert isinstance(rows, list)
     for (adapter, kernel), n in sorted(merge.counts(rows).items()):

@@ -81,6 +81,9 @@ class MatrixSpec:
     #: out-of-tree adapters: name -> the `run` options that define it in every cell
     #: (`--adapter-manifest PATH` or `--adapter-command NAME=CMD`)
     adapter_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: `--corpus PATH`: directories/objects the corpus lane (`bpfconform corpus`) runs on
+    #: every kernel too, with the matrix's adapters (harness/corpus.py, docs/corpus.md)
+    corpus: tuple[str, ...] = ()
     #: the Python each cell runs `-m harness.cli run` with
     python: str = sys.executable
     #: where `/lib/modules/<release>` symlinks to cached module trees go
@@ -113,6 +116,8 @@ class KernelRecord:
     probes: dict[str, Any] = field(default_factory=dict)
     probe_flags: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
+    #: the corpus lane on this kernel: exit status and per-adapter summary, or its error
+    corpus: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -133,6 +138,34 @@ def cell_command(python: str, compiler: str, adapter: str, out: Path,
     return cmd
 
 
+def corpus_command(spec: MatrixSpec, out: Path) -> list[str]:
+    """The `bpfconform corpus` command the corpus lane runs on one kernel (into `out`)."""
+    cmd = [spec.python, "-m", "harness.cli", "corpus", *spec.corpus, "--out", str(out),
+           "--timeout", f"{spec.request_timeout:g}"]
+    for a in spec.adapters:
+        cmd += ["--adapter", a, *spec.adapter_sources.get(a, ())]
+    return cmd
+
+
+def read_corpus(d: Path, run_id: str) -> dict[str, Any]:
+    """The corpus lane's outcome in `d` (fresh_cell'd by this run): its exit status and
+    per-adapter summary, or why there is none (never another run's corpus.json)."""
+    if _read(d / "run_id").strip() != run_id:
+        return {"error": "the corpus directory is not this run's"}
+    rc_text = _read(d / "rc").strip()
+    if not rc_text.lstrip("-").isdigit():
+        return {"error": "the corpus lane did not finish (no exit status)",
+                "log": _tail_lines(_read(d / "run.log"))}
+    rc = int(rc_text)
+    try:
+        doc = json.loads((d / "corpus.json").read_text())
+        summary = doc["summary"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return {"rc": rc, "error": f"no corpus.json: {exc}",
+                "log": _tail_lines(_read(d / "run.log"))}
+    return {"rc": rc, "summary": summary, "json": str(d / "corpus.json")}
+
+
 def guest_script(spec: MatrixSpec, share: Path) -> str:
     """The shell script a VM runs: every (compiler, adapter) cell, one after the other."""
     # the guest's PATH is a default one: give it the host's, this Python's folder first,
@@ -148,6 +181,10 @@ def guest_script(spec: MatrixSpec, share: Path) -> str:
             q = shlex.quote(str(d))
             lines += [f"mkdir -p {q}",
                       f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
+    if spec.corpus:
+        q = shlex.quote(str(share / "corpus"))
+        cmd = corpus_command(spec, share / "corpus")
+        lines += [f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
     return "\n".join(lines) + "\n"
 
 
@@ -390,6 +427,16 @@ class Matrix:
                 (d / "rc").write_text(f"{rc}\n")
                 live += self._cell_items(c)
         self._collect(rec, cells)
+        if self.spec.corpus:
+            d = cells / "corpus"
+            fresh_cell(d, self.run_id)
+            self._say(rec.label, "running the corpus lane")
+            with (d / "run.log").open("w") as log:
+                rc = subprocess.run(corpus_command(self.spec, d), cwd=self.spec.paths.repo_root,
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    check=False).returncode
+            (d / "rc").write_text(f"{rc}\n")
+            rec.corpus = read_corpus(d, self.run_id)
         self._say(rec.label, "done")
         return rec
 
@@ -417,6 +464,8 @@ class Matrix:
         for c in self.spec.compilers:
             for a in self.spec.adapters:
                 fresh_cell(share / "cells" / c / a, self.run_id)
+        if self.spec.corpus:
+            fresh_cell(share / "corpus", self.run_id)
         script = guest_script(self.spec, share.resolve())
         self._say(rec.label, "booting")
         cells = [(c, a) for c in self.spec.compilers for a in self.spec.adapters]
@@ -442,6 +491,8 @@ class Matrix:
         rec.boot = result.to_json()
         before = self.done
         self._collect(rec, share / "cells", _boot_reason(rec.label, result))
+        if self.spec.corpus:
+            rec.corpus = read_corpus(share / "corpus", self.run_id)
         self.vm_seconds += time.monotonic() - t0
         self.vm_done += self.done - before
         self._say(rec.label, "done" if result.ok else f"ERROR: {result.reason}")
@@ -505,5 +556,11 @@ def _clear(share: Path) -> None:
 
 
 def bad(doc: Mapping[str, Any]) -> bool:
-    """True when any row is FAIL, ERROR or XPASS."""
-    return any(r.get("verdict") in {str(v) for v in BAD_VERDICTS} for r in doc["results"])
+    """True when any row is FAIL, ERROR or XPASS, or a kernel's corpus lane failed (an
+    adapter crashed or hung, a retval differs from the reference, or it gave no result)."""
+    if any(r.get("verdict") in {str(v) for v in BAD_VERDICTS} for r in doc["results"]):
+        return True
+    kernels = doc.get("meta", {}).get("kernels", {})
+    return any(isinstance(k, Mapping) and k.get("corpus") is not None
+               and (k["corpus"].get("error") or k["corpus"].get("rc") != 0)
+               for k in kernels.values())

@@ -260,3 +260,32 @@ def test_vm_cells_are_read_only_when_complete(tmp_path: Path, monkeypatch: pytes
     if guest == "dies":
         assert "kernel 9.9.1-x: kernel panic\n--- console tail ---\nKernel panic" in \
             m.rows[0]["reason"]
+
+
+def test_the_corpus_lane_runs_once_per_kernel_with_the_matrix_adapters(tmp_path: Path) -> None:
+    spec = MatrixSpec(("5.10",), ("clang-19",), ("python", "libbpf"), tmp_path,
+                      corpus=("/objs",))
+    script = guest_script(spec, tmp_path / "share")
+    lanes = [line for line in script.splitlines() if " harness.cli corpus " in line]
+    assert len(lanes) == 1
+    assert "corpus /objs --out" in lanes[0] and "--adapter python --adapter libbpf" in lanes[0]
+    assert not [line for line in guest_script(MatrixSpec(("5.10",), ("clang-19",), ("python",),
+                                                         tmp_path), tmp_path).splitlines()
+                if " harness.cli corpus " in line]
+
+
+def test_a_corpus_result_is_read_only_when_this_run_wrote_it(tmp_path: Path) -> None:
+    from harness.matrix.matrix import read_corpus
+
+    d = tmp_path / "corpus"
+    fresh_cell(d, "run-1")
+    assert "did not finish" in read_corpus(d, "run-1")["error"]
+    (d / "rc").write_text("0\n")
+    (d / "corpus.json").write_text(json.dumps({"summary": {"python": {"programs": 2}}}))
+    assert read_corpus(d, "run-1") == {"rc": 0, "summary": {"python": {"programs": 2}},
+                                       "json": str(d / "corpus.json")}
+    assert "not this run's" in read_corpus(d, "run-2")["error"]  # a stale lane is never read
+    doc: dict[str, Any] = {"results": [], "meta": {"kernels": {"k": {"corpus": {"rc": 1}}}}}
+    assert bad(doc)  # a failed lane fails the matrix
+    doc["meta"]["kernels"]["k"]["corpus"] = {"rc": 0, "summary": {}}
+    assert not bad(doc)
