@@ -118,5 +118,19 @@ def test_an_out_of_tree_adapter_runs_in_every_cell_with_its_manifest(
     capsys.readouterr()
     rows = json.loads((out / "matrix.json").read_text())["results"]
     assert {r["adapter"] for r in rows} == {"refcopy"}  # alone: no default adapters added
+    _valid_against_the_schema(json.loads((out / "matrix.json").read_text()))
     assert {r["verdict"] for r in rows} == {"PASS"}
     assert rc == 0
+
+
+def _valid_against_the_schema(doc: dict[str, Any]) -> None:
+    """docs/schema/matrix.schema.json (its rows are results.schema.json's) holds for `doc`."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    schemas = REPO_ROOT / "docs" / "schema"
+    rows = json.loads((schemas / "results.schema.json").read_text())
+    matrix = json.loads((schemas / "matrix.schema.json").read_text())
+    registry = Registry().with_resource(rows["$id"], Resource.from_contents(rows))
+    jsonschema.Draft202012Validator.check_schema(matrix)
+    jsonschema.Draft202012Validator(matrix, registry=registry).validate(doc)
