@@ -29,15 +29,24 @@ from harness.matrix.kernels import (
     render_pins,
     resolve_mirror,
 )
-from harness.matrix.matrix import HOST, Matrix, MatrixError, MatrixSpec, Progress, bad
+from harness.matrix.matrix import (
+    HOST,
+    Matrix,
+    MatrixError,
+    MatrixSpec,
+    Progress,
+    bad,
+    is_image,
+)
 from harness.matrix.vm import VmConfig
 
 
 def add_matrix_args(p: argparse.ArgumentParser) -> None:
     """Arguments of `bpfconform matrix`."""
     p.add_argument("--kernel", action="append", metavar="K",
-                   help="host or a kernel id of harness/matrix/kernels.toml (5.10, 6.1, "
-                        "6.12, sid, ...; repeatable; default: host)")
+                   help="host, a kernel id of harness/matrix/kernels.toml (5.10, 6.1, "
+                        "6.12, sid, ...), or the path of a kernel image (bzImage) of your own, "
+                        "with --modules; repeatable; default: host")
     p.add_argument("--compiler", action="append", metavar="ID",
                    help="compiler id, e.g. clang-14 (repeatable; default: clang-19)")
     p.add_argument("--adapter", action="append", metavar="NAME",
@@ -46,6 +55,9 @@ def add_matrix_args(p: argparse.ArgumentParser) -> None:
                    help="an out-of-tree adapter.toml (repeatable; run in every cell)")
     p.add_argument("--adapter-command", action="append", default=[], metavar="NAME=CMD",
                    help="an adapter given as a command line (repeatable; run in every cell)")
+    p.add_argument("--modules", metavar="DIR",
+                   help="the module tree (lib/modules/<release>) of --kernel PATH images; "
+                        "omit when the image has 9p/virtio built in")
     p.add_argument("--corpus", action="append", default=[], metavar="PATH",
                    help="also run the corpus lane (bpfconform corpus) on these objects on every "
                         "kernel (repeatable; docs/corpus.md)")
@@ -149,6 +161,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         adapters=tuple(dict.fromkeys([*named, *sources])),
         adapter_sources=sources,
         corpus=tuple(str(Path(c).resolve()) for c in args.corpus),
+        modules=Path(args.modules).resolve() if args.modules else None,
         out=Path(args.out).resolve(),
         vm=VmConfig(accel=args.accel, memory=args.vm_memory, timeout=args.vm_timeout),
         cache=Path(args.cache) if args.cache else default_cache(),
@@ -182,7 +195,11 @@ def _unknown_kernels(spec: MatrixSpec) -> str | None:
         pins = load_pins(spec.pins)
     except PinsError as exc:
         return str(exc)
-    unknown = [k for k in spec.kernels if k != HOST and k not in pins]
+    images = [k for k in spec.kernels if is_image(k)]
+    missing = [k for k in images if not Path(k).is_file()]
+    if missing:
+        return f"no kernel image at {', '.join(missing)}"
+    unknown = [k for k in spec.kernels if k != HOST and k not in pins and not is_image(k)]
     if not unknown:
         return None
     return (f"unknown kernel {', '.join(unknown)}: {spec.pins} pins {', '.join(pins)} "

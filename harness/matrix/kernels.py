@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import subprocess
 import time
 import tomllib
@@ -568,6 +569,53 @@ class KernelCache:
         tmp.rename(root)
         (root / ".complete").write_text(f"{package} {version}\n")
         return Kernel(spec, release, root, package, version)
+
+
+class KernelImageError(Exception):
+    """A `--kernel PATH` that is no bootable x86 kernel image (bzImage) or lacks a version."""
+
+
+def image_release(image: Path) -> str:
+    """The `uname -r` of an x86 bzImage, read from its boot header (Documentation/arch/x86/
+    boot.rst: "HdrS" at 0x202, kernel_version at 0x20e points 0x200 before the version
+    string, whose first word is the release)."""
+    try:
+        with image.open("rb") as fh:
+            head = fh.read(0x10000)
+    except OSError as exc:
+        raise KernelImageError(f"{image}: {exc}") from exc
+    if len(head) < 0x210 or head[0x202:0x206] != b"HdrS":
+        raise KernelImageError(f"{image}: not an x86 bzImage (no HdrS boot header)")
+    (pointer,) = struct.unpack_from("<H", head, 0x20E)
+    text = head[pointer + 0x200:pointer + 0x200 + 256].split(b"\0", 1)[0]
+    release = text.decode("ascii", "replace").split(" ", 1)[0]
+    if not pointer or not release or "/" in release:
+        raise KernelImageError(f"{image}: the boot header names no kernel version")
+    return release
+
+
+def local_kernel(image: Path, modules: Path | None, cache: Path) -> Kernel:
+    """A kernel the user built or downloaded (`--kernel PATH`, `--modules DIR`): a tree under
+    `cache/local/<release>` whose boot/vmlinuz-<release> and lib/modules/<release> link to
+    them, so it boots like a pinned Debian kernel. Without `--modules` the module tree is
+    empty: the image must have 9p/virtio built in."""
+    release = image_release(image)
+    root = cache / "local" / release
+    boot = root / "boot"
+    mods = root / "lib" / "modules"
+    boot.mkdir(parents=True, exist_ok=True)
+    mods.mkdir(parents=True, exist_ok=True)
+    for link, target in ((boot / f"vmlinuz-{release}", image.resolve()),
+                         (mods / release, modules.resolve() if modules else None)):
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.is_dir():
+            shutil.rmtree(link)
+        if target is None:
+            link.mkdir()
+        else:
+            link.symlink_to(target)
+    return Kernel(str(image), release, root, package=str(image))
 
 
 def link_modules(kernel: Kernel, modules_root: Path = Path("/lib/modules")) -> Path:

@@ -36,7 +36,9 @@ from harness.matrix.kernels import (
     Kernel,
     KernelCache,
     KernelFetchError,
+    KernelImageError,
     link_modules,
+    local_kernel,
 )
 from harness.matrix.vm import BootResult, VmConfig, boot
 from harness.toolchain import ToolchainError
@@ -81,6 +83,8 @@ class MatrixSpec:
     #: out-of-tree adapters: name -> the `run` options that define it in every cell
     #: (`--adapter-manifest PATH` or `--adapter-command NAME=CMD`)
     adapter_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: `--modules DIR`: the module tree of the `--kernel PATH` images (None: built in)
+    modules: Path | None = None
     #: `--corpus PATH`: directories/objects the corpus lane (`bpfconform corpus`) runs on
     #: every kernel too, with the matrix's adapters (harness/corpus.py, docs/corpus.md)
     corpus: tuple[str, ...] = ()
@@ -136,6 +140,11 @@ def cell_command(python: str, compiler: str, adapter: str, out: Path,
     if keyword:
         cmd += ["-k", keyword]
     return cmd
+
+
+def is_image(kernel: str) -> bool:
+    """Whether a `--kernel` value is a path to a kernel image rather than a pinned id."""
+    return "/" in kernel
 
 
 def corpus_command(spec: MatrixSpec, out: Path) -> list[str]:
@@ -444,10 +453,13 @@ class Matrix:
         rec = KernelRecord(spec_name, spec_name)
         self._say(spec_name, "fetching kernel")
         try:
-            kernel = KernelCache(self.spec.cache, self.spec.mirror,
-                                 self.spec.pins).fetch(spec_name)
+            if is_image(spec_name):  # --kernel PATH: a kernel image of the user's
+                kernel = local_kernel(Path(spec_name), self.spec.modules, self.spec.cache)
+            else:
+                kernel = KernelCache(self.spec.cache, self.spec.mirror,
+                                     self.spec.pins).fetch(spec_name)
             link_modules(kernel, self.spec.modules_root)
-        except (KernelFetchError, OSError) as exc:
+        except (KernelFetchError, KernelImageError, OSError) as exc:
             rec.fetch_error = str(exc)
             detail = getattr(exc, "output", "")
             for c in self.spec.compilers:

@@ -280,3 +280,21 @@ def test_a_pinned_kernel_whose_debs_are_cached_needs_no_mirror(
 
 def test_the_repo_pins_file_is_the_default() -> None:
     assert KernelCache(Path("/nonexistent")).pins == PINS_FILE
+
+
+def test_a_kernel_image_of_ones_own_is_read_by_its_boot_header(
+        kernel_510: Kernel, tmp_path: Path) -> None:
+    from harness.matrix.kernels import KernelImageError, image_release, local_kernel
+
+    image = tmp_path / "bzImage"  # any name: the release comes from the image itself
+    shutil.copyfile(kernel_510.vmlinuz, image)
+    assert image_release(image) == kernel_510.release
+    local = local_kernel(image, kernel_510.modules, tmp_path / "cache")
+    assert local.release == kernel_510.release
+    assert local.vmlinuz.resolve() == image.resolve()
+    assert local.modules.resolve() == kernel_510.modules.resolve()
+    assert local_kernel(image, None, tmp_path / "cache2").modules.is_dir()  # built-in drivers
+    not_a_kernel = tmp_path / "notes.txt"
+    not_a_kernel.write_text("hello")
+    with pytest.raises(KernelImageError, match="not an x86 bzImage"):
+        image_release(not_a_kernel)
