@@ -77,6 +77,24 @@ class LoadedProgram:
     insn_cnt: int = 0
 
 
+#: BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_USER_RINGBUF: max_entries is the ring's size in bytes
+RINGBUF_TYPES = frozenset({27, 31})
+
+
+def adjust_ringbuf_size(size: int, page: int) -> int:
+    """libbpf adjust_ringbuf_sz: the smallest power-of-two number of pages holding `size`
+    (a size that already is one, and 0, pass through; an impossible one is left for the
+    kernel to refuse)."""
+    if size == 0 or (size % page == 0 and ((size // page) & (size // page - 1)) == 0):
+        return size
+    mul = 1
+    while mul * page <= 0xFFFFFFFF:
+        if mul * page > size:
+            return mul * page
+        mul <<= 1
+    return size
+
+
 @dataclass
 class BpfObject:
     """An opened object: its parsed parts, and after ``load`` its kernel objects."""
@@ -292,7 +310,10 @@ class BpfObject:
         flags = m.map_flags
         if m.origin == "data" and m.mmapable and f.mmapable_maps:
             flags |= BPF_F_MMAPABLE
-        args = sc.MapCreate(m.map_type, m.key_size, m.value_size, m.max_entries, flags,
+        max_entries = m.max_entries
+        if m.map_type in RINGBUF_TYPES and self.plan.adjust_ringbuf_size:
+            max_entries = adjust_ringbuf_size(max_entries, os.sysconf("SC_PAGE_SIZE"))
+        args = sc.MapCreate(m.map_type, m.key_size, m.value_size, max_entries, flags,
                             m.name if f.prog_name else "", inner_fd, m.numa_node,
                             map_extra=m.map_extra)
         if self.btf_fd >= 0 and (m.btf_key_type_id or m.btf_value_type_id):

@@ -47,6 +47,8 @@ class Plan:
     check_map_linkage: bool = True
     map_force_type: int | None = None
     map_force_max_entries: int | None = None
+    #: round a RINGBUF/USER_RINGBUF max_entries up to a power-of-two number of pages
+    adjust_ringbuf_size: bool = True
     fail_on_map_create_error: bool = True
     call_use_st_value: bool = True
     #: .text code that no function symbol covers kept as functions (link.funcs)
@@ -197,6 +199,10 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(map_reloc_by_symbol=False)),
     Mutation("maps.max_entries", "`max_entries` ignored: every BTF map gets 4096",
              _set(map_force_max_entries=4096)),
+    Mutation("maps.ringbuf.size", "a ring buffer's max_entries passed as written, not rounded "
+             "up to a power-of-two number of pages (aya before the review of aya-rs/aya#629, "
+             "cilium/ebpf v0.22.0: the kernel refuses the map)",
+             _set(adjust_ringbuf_size=False)),
     Mutation("maps.flags", "`map_flags` ignored: every BTF map gets flags 0",
              _add("map_ignore_members", "map_flags")),
     Mutation("maps.map_extra", "`map_extra` ignored: every BTF map gets map_extra 0",
