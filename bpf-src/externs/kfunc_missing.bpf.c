@@ -2,8 +2,10 @@
 #include "conformance.h"
 
 #ifdef CONFORM_CONTROL
-/* Positive control: a kfunc vmlinux BTF has (6.2+), called in the same dead branch. */
+/* Positive control: a kfunc vmlinux BTF has (6.2+; the item requires kfunc_iter_num, which
+ * probes for it), called in the same dead branch. */
 extern void bpf_rcu_read_lock(void) __ksym;
+extern void bpf_rcu_read_unlock(void) __ksym;
 #define KFUNC bpf_rcu_read_lock
 #else
 extern void bpfconform_no_such_kfunc(void) __ksym;
@@ -23,5 +25,11 @@ int kfunc_missing(void *ctx)
 {
 	if (kfunc_switch)
 		KFUNC();  /* unpatched (poisoned like a weak one): loads, never runs */
+#ifdef CONFORM_CONTROL
+	/* the control also calls the kfunc it has, live (and its unlock): the loader resolved
+	 * both to their vmlinux BTF ids; loading is the proof, as nothing is returned */
+	bpf_rcu_read_lock();  /* control unpatched (call left to BTF id 0 or poisoned): refused by the verifier */
+	bpf_rcu_read_unlock();
+#endif
 	PASS();
 }
