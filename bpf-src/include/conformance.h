@@ -159,7 +159,21 @@ static void *(*const bpf_map_lookup_percpu_elem)(void *map, const void *key, __u
  *   btf_control_path control BTF the program must NOT pass against
  *   role       fixture: part of the object (a never-loaded SEC("?...") program, a
  *              tail-call target) but not test-run itself; needs no other key
+ *   control    define: the positive control of a negative (load_error/open_error)
+ *              program, mandatory for those; see "Positive controls" below
  * Values must not contain double quotes or backslashes.
+ *
+ * Positive controls: a negative program's refusal proves something only when the loader
+ * refuses the defect and nothing else, so its source has an `#ifdef CONFORM_CONTROL`
+ * variant that removes exactly the defect and declares
+ *     CONFORM(prog, "control", "define");
+ * The toolchain builds any source whose text names CONFORM_CONTROL a second time with
+ * -DCONFORM_CONTROL into <name>.control.bpf.o (always -target bpfel: a *.bpfeb.bpf.c
+ * source's defect is its byte order), and the item PASSes only when the loader refuses
+ * the object AND loads the control and its program of the same name returns 0. The
+ * control asserts like any test, with a `control unpatched (...): value` note beside each
+ * assertion; bpf-src/externs/kconfig_missing.bpf.c is the example and
+ * docs/writing-tests.md ("Negative tests") the rules.
  */
 #define CONFORM(prog, key, value)                                                        \
 	asm(".pushsection .conform,\"\",@progbits\n\t"                                   \
