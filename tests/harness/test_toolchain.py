@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from require import require
 
-from harness import toolchain
+from harness import ccprobes, toolchain
 from harness.runner import REPO_ROOT
 
 WriteSource = Callable[[str, str], Path]
@@ -168,3 +168,99 @@ def test_a_big_endian_sources_control_is_little_endian() -> None:
     assert big.target == "bpfeb"
     ctl = replace(big, control=True)
     assert (ctl.target, ctl.object_rel()) == ("bpfel", "e/x.bpfeb.control.bpf.o")
+
+
+CONTROL_BROKEN = """/* toolchain test: a control variant that does not compile */
+#include "conformance.h"
+TEST(neg, "data.data", "load_error", "required");
+CONFORM(neg, "control", "define");
+#ifdef CONFORM_CONTROL
+SEC("socket") int neg(void *ctx) { return control_only_undeclared; }
+#else
+SEC("socket") int neg(void *ctx) { return *(volatile int *)0; }
+#endif
+"""
+
+
+def test_a_failed_control_compile_is_reported_like_a_build_and_keeps_the_object(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    write_source("d/neg.bpf.c", CONTROL_BROKEN)
+    (res,) = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert res.ok, res.diagnostics  # the defective object itself builds
+    assert res.control is not None and not res.control.ok and res.control.compiled
+    assert "control_only_undeclared" in res.control.diagnostics
+    assert "neg.bpf.c:6" in res.control.diagnostics  # the line of the control variant
+    assert not res.control.obj.exists()
+
+
+def test_an_edit_of_the_control_variant_alone_rebuilds_the_control(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    src = write_source("d/neg.bpf.c", NEGATIVE)
+    (cold,) = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert cold.control is not None and cold.control.ok and cold.control.compiled
+    before = cold.control.obj.read_bytes()
+    src.write_text(NEGATIVE.replace("{ return 0; }", "{ return 7; }"))  # control only
+    (again,) = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert again.control is not None and again.control.ok and again.control.compiled
+    assert again.control.obj == cold.control.obj
+    assert again.control.obj.read_bytes() != before  # keyed by the source's content
+
+
+def test_the_control_gets_the_compilers_cc_probe_defines(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    present = ccprobes.defines(toolchain.cc_probes(compiler, tmp_path / "build"))
+    require(present, f"{compiler.id} has no present cc probe",
+            ".ci/install (clang-19, which has cc:type_matches)")
+    macro = present[0].removeprefix("-D")
+    write_source("d/neg.bpf.c", NEGATIVE.replace(
+        "#ifdef CONFORM_CONTROL\n",
+        f"#ifdef CONFORM_CONTROL\n#ifndef {macro}\n#error no {macro}\n#endif\n"))
+    (res,) = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert res.ok and res.control is not None and res.control.ok, (
+        res.control.diagnostics if res.control else res.diagnostics)
+
+
+def _ei_data(obj: Path) -> int:
+    return obj.read_bytes()[5]  # e_ident[EI_DATA]: 1 = ELFDATA2LSB, 2 = ELFDATA2MSB
+
+
+def test_a_big_endian_sources_control_object_is_built_little_endian(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    write_source("e/be.bpfeb.bpf.c", NEGATIVE.replace("int neg(void *ctx) { return *(volatile "
+                                                      "int *)0; }", "int neg(void *ctx) "
+                                                      "{ return 0; }"))
+    (res,) = toolchain.build_all(compiler, bpf_src, tmp_path / "build")
+    assert res.ok and res.control is not None and res.control.ok, res.diagnostics
+    assert res.control.obj.name == "be.bpfeb.control.bpf.o"
+    assert (_ei_data(res.obj), _ei_data(res.control.obj)) == (2, 1)
+
+
+def test_stubs_links_and_controls_have_no_control_of_their_own(tmp_path: Path) -> None:
+    part = tmp_path / "a.part.c"
+    part.write_text("/* mentions CONFORM_CONTROL */\n")
+    stub = tmp_path / "t.btf.c"
+    stub.write_text("/* mentions CONFORM_CONTROL */\n")
+    link = toolchain.Source(part, "l/a.part.c", tmp_path / "ab.link", "l/ab.link", (part,))
+    assert toolchain.control_of(link) is None
+    assert toolchain.control_of(toolchain.Source(stub, "c/t.btf.c")) is None
+    plain = toolchain.Source(part, "d/a.bpf.c")
+    control = toolchain.control_of(plain)
+    assert control is not None and control.control
+    assert toolchain.control_of(control) is None
+
+
+def test_control_objects_are_not_sources(
+    compiler: toolchain.Compiler, bpf_src: Path, write_source: WriteSource, tmp_path: Path
+) -> None:
+    write_source("d/neg.bpf.c", NEGATIVE)
+    out = tmp_path / "build"
+    (res,) = toolchain.build_all(compiler, bpf_src, out)
+    assert res.control is not None and res.control.ok
+    # discovery walks the build results' main objects: one result per source, the control
+    # hangs off it; a second build still sees one source
+    assert [s.rel for s in toolchain.find_sources(bpf_src)] == ["d/neg.bpf.c"]
+    assert len(toolchain.build_all(compiler, bpf_src, out)) == 1
