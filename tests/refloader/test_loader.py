@@ -238,3 +238,15 @@ def test_unparsable_btf_is_dropped_and_reported_when_the_object_can_do_without(
         assert obj.btf is None and obj.btf_status.startswith("dropped: .BTF unusable")
         obj.load()
         assert obj.test_run("check", bytes(64)).retval == 10
+
+
+def test_a_kernel_without_memcg_accounting_gets_the_memlock_limit_raised(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import resource
+
+    from refloader import loader
+
+    calls: list[tuple[int, tuple[int, int]]] = []
+    monkeypatch.setattr(resource, "setrlimit", lambda what, lim: calls.append((what, lim)))
+    loader.bump_rlimit_memlock()
+    assert calls == [(resource.RLIMIT_MEMLOCK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))]

@@ -31,6 +31,9 @@ FACTS: dict[str, tuple[Callable[[], bool | None], tuple[int, int]]] = {
     "mmapable_maps": (lambda: enumerator("BPF_F_MMAPABLE"), (5, 5)),
     "prog_name": (lambda: None, (4, 15)),
     "prog_bind_map": (lambda: enumerator("BPF_PROG_BIND_MAP", "bpf_cmd"), (5, 10)),
+    # memcg accounting of BPF memory and bpf_ktime_get_coarse_ns both came in 5.11
+    "memcg_account": (lambda: enumerator("BPF_FUNC_ktime_get_coarse_ns", "bpf_func_id"),
+                      (5, 11)),
 }
 
 

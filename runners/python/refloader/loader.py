@@ -19,8 +19,10 @@ Use as a context manager: every fd is closed on exit.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import resource
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -75,6 +77,16 @@ class LoadedProgram:
     spec: ProgramSpec
     fd: int = -1
     insn_cnt: int = 0
+
+
+def bump_rlimit_memlock() -> None:
+    """libbpf bump_rlimit_memlock: on a kernel that charges BPF memory to RLIMIT_MEMLOCK
+    (before 5.11, no memcg accounting) raise the limit to infinity, as libbpf 1.x does on its
+    first load, so that maps a libbpf user can create (a 16 KiB ring buffer on Debian's
+    5.10) are not refused with EPERM. A limit the process may not raise is left as it is."""
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_MEMLOCK,
+                           (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
 
 #: BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_USER_RINGBUF: max_entries is the ring's size in bytes
@@ -190,6 +202,8 @@ class BpfObject:
             from refloader.probes import probe_features
             features = probe_features()
         self.features = features
+        if not features.memcg_account:
+            bump_rlimit_memlock()
         if self.externs.externs:
             if facts is None:
                 from refloader.kernel import kernel_facts

@@ -181,6 +181,13 @@ def probe_prog_bind_map() -> bool:
         sc.close(mfd)
 
 
+def probe_memcg_account() -> bool:
+    """BPF memory is charged to the memory cgroup, not to RLIMIT_MEMLOCK (5.11+): libbpf's
+    probe_memcg_account loads a socket filter calling bpf_ktime_get_coarse_ns (helper 160),
+    which came in the same release."""
+    return _prog_ok(struct.pack("<BBhi", 0x85, 0, 0, 160) + EXIT_0)[0]
+
+
 PROBES: dict[str, Callable[[], bool]] = {
     "btf": probe_btf,
     "btf_func": probe_btf_func,
@@ -196,6 +203,7 @@ PROBES: dict[str, Callable[[], bool]] = {
     "mmapable_maps": probe_mmapable_maps,
     "prog_name": probe_prog_name,
     "prog_bind_map": probe_prog_bind_map,
+    "memcg_account": probe_memcg_account,
 }
 
 

@@ -57,6 +57,8 @@ class KernelFeatures:
     mmapable_maps: bool = True
     prog_name: bool = True
     prog_bind_map: bool = True
+    #: BPF memory is charged to the memory cgroup (5.11+), not to RLIMIT_MEMLOCK
+    memcg_account: bool = True
 
 
 #: the features whose absence makes ``sanitize`` rewrite something
