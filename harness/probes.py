@@ -522,6 +522,69 @@ def probe_sk_lookup_test_run() -> ProbeResult:
     return ProbeResult(name, True, "sk_lookup loads and test-runs with a ctx_in")
 
 
+BPF_MAP_CREATE = 0
+BPF_MAP_UPDATE_ELEM = 2
+BPF_MAP_TYPE_PROG_ARRAY = 3
+BPF_PROG_TYPE_XDP = 6
+BPF_XDP = 37
+BPF_F_XDP_HAS_FRAGS = 1 << 5
+XDP_FRAGS_PROBE_LEN = 4000  # more than a page holds after XDP headroom and tailroom
+
+
+def _prog_array_insert(map_fd: int, slot: int, prog_fd: int) -> tuple[int, int]:
+    key, value = ctypes.c_uint32(slot), ctypes.c_uint32(prog_fd)
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIQQQ", attr, 0, map_fd, 0, ctypes.addressof(key),
+                     ctypes.addressof(value), 0)
+    return _bpf(BPF_MAP_UPDATE_ELEM, attr)
+
+
+def probe_xdp_frags() -> ProbeResult:
+    """BPF_F_XDP_HAS_FRAGS (5.18+) as the xdp.frags tests need it: an XDP program loaded with
+    it test-runs a 4000-byte (multi-buffer) frame, and a PROG_ARRAY holding it refuses a
+    program without it (bpf_prog_map_compatible compares xdp_has_frags). Loads
+    `r0 = 2 (XDP_PASS); exit` with and without the flag."""
+    name = "xdp_frags"
+    fd, err = _load_typed(BPF_PROG_TYPE_XDP, BPF_F_XDP_HAS_FRAGS, r0=2, attach_type=BPF_XDP)
+    if fd < 0:
+        return failed(name, "cannot load an XDP program with BPF_F_XDP_HAS_FRAGS", err)
+    fds = [fd]
+    try:
+        data = ctypes.create_string_buffer(XDP_FRAGS_PROBE_LEN)
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<IIIIQQI", attr, 0, fd, 0, XDP_FRAGS_PROBE_LEN, 0,
+                         ctypes.addressof(data), 0, 1)
+        ret, err = _bpf(BPF_PROG_TEST_RUN, attr)
+        if ret < 0:
+            return failed(name, f"BPF_PROG_TEST_RUN of a {XDP_FRAGS_PROBE_LEN}-byte XDP frame",
+                          err)
+        plain, err = _load_typed(BPF_PROG_TYPE_XDP, 0, r0=2, attach_type=BPF_XDP)
+        if plain < 0:
+            return failed(name, "cannot load an XDP program", err)
+        fds.append(plain)
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<IIII", attr, 0, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2)
+        map_fd, err = _bpf(BPF_MAP_CREATE, attr)
+        if map_fd < 0:
+            return failed(name, "BPF_MAP_CREATE of a PROG_ARRAY", err)
+        fds.append(map_fd)
+        ret, err = _prog_array_insert(map_fd, 0, fd)
+        if ret < 0:
+            return failed(name, "PROG_ARRAY update with an xdp.frags program", err)
+        ret, err = _prog_array_insert(map_fd, 1, plain)
+        if ret == 0:
+            return ProbeResult(name, False, "a PROG_ARRAY holding an xdp.frags program accepts "
+                               "one without BPF_F_XDP_HAS_FRAGS (no xdp_has_frags in "
+                               "bpf_prog_map_compatible)")
+        if err != errno.EINVAL:
+            return failed(name, "PROG_ARRAY update with a plain XDP program", err)
+    finally:
+        for f in fds:
+            os.close(f)
+    return ProbeResult(name, True, f"xdp.frags test-runs a {XDP_FRAGS_PROBE_LEN}-byte frame; "
+                       "its PROG_ARRAY refuses a plain XDP program (EINVAL)")
+
+
 PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_loop": probe_bpf_loop,
     "prog_test_run": probe_prog_test_run,
@@ -542,6 +605,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "map_bloom_filter": probe_map_bloom_filter,
     "sk_lookup_test_run": probe_sk_lookup_test_run,
     "global_func_ptr_arg": probe_global_func_ptr_arg,
+    "xdp_frags": probe_xdp_frags,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

@@ -107,6 +107,36 @@ def adjust_ringbuf_size(size: int, page: int) -> int:
     return size
 
 
+#: BPF_MAP_TYPE_PERF_EVENT_ARRAY: max_entries 0 means one slot per possible CPU
+BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4
+POSSIBLE_CPUS = "/sys/devices/system/cpu/possible"
+
+
+def parse_cpu_list(text: str) -> list[int]:
+    """The CPUs of a kernel cpu list (``0-3,5``, as in /sys/devices/system/cpu/possible),
+    libbpf parse_cpu_mask_str; ParseError on anything else."""
+    cpus: list[int] = []
+    for part in text.strip().split(","):
+        lo, sep, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi if sep else lo)
+        except ValueError:
+            raise ParseError(f"bad cpu list {text.strip()!r}") from None
+        if last < first:
+            raise ParseError(f"bad cpu list {text.strip()!r}")
+        cpus.extend(range(first, last + 1))
+    return cpus
+
+
+def perf_event_array_size(cpu_list: str, plan: Plan) -> int:
+    """libbpf map_set_def_max_entries: a PERF_EVENT_ARRAY declared with max_entries 0 gets
+    libbpf_num_possible_cpus() (the CPUs of /sys/devices/system/cpu/possible, counted)."""
+    cpus = parse_cpu_list(cpu_list)
+    if not plan.perf_event_array_possible_cpus:  # mutation maps.perf_event_array.size
+        return max(cpus)
+    return len(cpus)
+
+
 @dataclass
 class BpfObject:
     """An opened object: its parsed parts, and after ``load`` its kernel objects."""
@@ -327,6 +357,9 @@ class BpfObject:
         max_entries = m.max_entries
         if m.map_type in RINGBUF_TYPES and self.plan.adjust_ringbuf_size:
             max_entries = adjust_ringbuf_size(max_entries, os.sysconf("SC_PAGE_SIZE"))
+        if m.map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY and max_entries == 0:
+            with open(POSSIBLE_CPUS) as cpu_file:
+                max_entries = perf_event_array_size(cpu_file.read(), self.plan)
         args = sc.MapCreate(m.map_type, m.key_size, m.value_size, max_entries, flags,
                             m.name if f.prog_name else "", inner_fd, m.numa_node,
                             map_extra=m.map_extra)
@@ -363,9 +396,9 @@ class BpfObject:
         lp = link_program(p, self.programs, relos, self.plan)
         apply_data_relos(lp, self.map_fds, self.plan, self.externs)
         flags = 0
-        if sec_flags & _SEC_SLEEPABLE:
+        if sec_flags & _SEC_SLEEPABLE and self.plan.sleepable_flag:  # progtype.sleepable
             flags |= BPF_F_SLEEPABLE
-        if sec_flags & _SEC_XDP_FRAGS:
+        if sec_flags & _SEC_XDP_FRAGS and self.plan.xdp_frags_flag:  # progtype.xdp.frags
             flags |= BPF_F_XDP_HAS_FRAGS
         # libbpf: func_info/line_info only when the kernel knows BTF_KIND_FUNC (without it
         # the sanitised BTF has TYPEDEFs where func_info needs FUNCs)

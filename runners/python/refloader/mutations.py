@@ -97,6 +97,13 @@ class Plan:
     extern_skip: set[str] = field(default_factory=set)
     #: CO-RE behaviours the CO-RE engine (refloader.core) must not perform
     core_skip: set[str] = field(default_factory=set)
+    #: maps.perf_event_array.size: a PERF_EVENT_ARRAY without max_entries gets the number of
+    #: possible CPUs (False: the highest possible CPU's index, the count without its +1)
+    perf_event_array_possible_cpus: bool = True
+    #: progtype.sleepable / progtype.xdp.frags: the SEC() definition's SEC_SLEEPABLE and
+    #: SEC_XDP_FRAGS become BPF_F_SLEEPABLE and BPF_F_XDP_HAS_FRAGS in prog_flags
+    sleepable_flag: bool = True
+    xdp_frags_flag: bool = True
     # `bpfconform new` adds a scaffolded behaviour's knob above this line
     #: ids in effect, for reports
     active: tuple[str, ...] = ()
@@ -343,6 +350,17 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         "core.flavour", "core.ambiguous", "core.guarded", "core.poison", "core.modifiers",
         "core.array", "core.array.pointer", "core.subprog.static", "core.subprog.global",
         "core.subprog.callback", "core.vmlinux", "core.not_autoloaded")),
+    # oxidebpf#45's fix is `max_possible_index() + 1`: a loader that takes the last number
+    # of /sys/devices/system/cpu/possible for the count sizes the array one CPU short
+    Mutation("maps.perf_event_array.size", "a PERF_EVENT_ARRAY declared without max_entries "
+             "gets the highest possible CPU's index (one short of the number of possible "
+             "CPUs; 0, refused by the kernel, on a 1-CPU machine)",
+             _set(perf_event_array_possible_cpus=False)),
+    Mutation("progtype.sleepable", "a sleepable SEC() definition (SEC_SLEEPABLE: syscall, "
+             "*.s) is loaded without BPF_F_SLEEPABLE: a sleepable-only helper is refused",
+             _set(sleepable_flag=False)),
+    Mutation("progtype.xdp.frags", "SEC(\"xdp.frags\") is loaded without BPF_F_XDP_HAS_FRAGS, "
+             "as plain SEC(\"xdp\")", _set(xdp_frags_flag=False)),
     # `bpfconform new` adds a scaffolded behaviour's entry above this line
 )}
 
