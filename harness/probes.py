@@ -450,6 +450,40 @@ def probe_atomic_fetch() -> ProbeResult:
                        f"verifier refuses atomic fetch/xchg/cmpxchg: {last}")
 
 
+# Documentation/bpf/standardization/instruction-set.rst, cpu v4: one of each new encoding.
+_INSN_SET_V4_PROG = b"".join((
+    _insn(0xB7, dst=1),                              # r1 = 0
+    _insn(0x7B, dst=10, src=1, off=-8),              # *(u64 *)(r10 - 8) = r1
+    _insn(0x81, dst=0, src=10, off=-8),              # r0 = *(s32 *)(r10 - 8)  (BPF_MEMSX)
+    _insn(0xBF, dst=0, src=0, off=8),                # r0 = (s8)r0             (MOVSX)
+    _insn(0xD7, dst=0, imm=64),                      # r0 = bswap64 r0         (BPF_ALU64 END)
+    _insn(0x37, dst=0, off=1, imm=3),                # r0 s/= 3                (SDIV)
+    _insn(0x06, imm=0),                              # gotol +0                (JMP32 | JA)
+    _MOV64_R0_0,
+    _EXIT,
+))
+
+
+def probe_insn_set_v4() -> ProbeResult:
+    """The verifier accepts cpu v4 instructions (6.6+): a sign-extending load and mov, an
+    unconditional bswap, a signed division and a gotol, as `clang -mcpu=v4` emits them.
+    Older kernels refuse the unknown encodings ("unknown opcode", "BPF_LDX uses reserved
+    fields")."""
+    name = "insn_set_v4"
+    log = ctypes.create_string_buffer(4096)
+    fd, err = _prog_load(_INSN_SET_V4_PROG, log)
+    if fd >= 0:
+        os.close(fd)
+        return ProbeResult(name, True, "ldsx, movsx, bswap, sdiv and gotol accepted")
+    text = log.value.decode(errors="replace").strip()
+    if not text:
+        return failed(name, "BPF_PROG_LOAD of cpu v4 instructions", err)
+    lines = [ln for ln in text.splitlines()
+             if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+    return ProbeResult(name, False, f"verifier refuses cpu v4 instructions: "
+                       f"{lines[-1] if lines else text.splitlines()[-1]}")
+
+
 def probe_prog_test_run() -> ProbeResult:
     """BPF_PROG_TEST_RUN works for a socket filter."""
     log = ctypes.create_string_buffer(4096)
@@ -487,6 +521,20 @@ def probe_map_bloom_filter() -> ProbeResult:
         return failed("map_bloom_filter", "BPF_MAP_CREATE of a bloom filter", err)
     os.close(fd)
     return ProbeResult("map_bloom_filter", True, "bloom filter map created")
+
+
+BPF_MAP_TYPE_USER_RINGBUF = 31
+
+
+def probe_map_user_ringbuf() -> ProbeResult:
+    """BPF_MAP_TYPE_USER_RINGBUF (6.1+): a 4096-byte one is created."""
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIII", attr, 0, BPF_MAP_TYPE_USER_RINGBUF, 0, 0, 4096)
+    fd, err = _bpf(0, attr)  # BPF_MAP_CREATE
+    if fd < 0:
+        return failed("map_user_ringbuf", "BPF_MAP_CREATE of a USER_RINGBUF", err)
+    os.close(fd)
+    return ProbeResult("map_user_ringbuf", True, "user ring buffer map created")
 
 
 BPF_PROG_TYPE_SK_LOOKUP = 30
@@ -606,6 +654,8 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "sk_lookup_test_run": probe_sk_lookup_test_run,
     "global_func_ptr_arg": probe_global_func_ptr_arg,
     "xdp_frags": probe_xdp_frags,
+    "insn_set_v4": probe_insn_set_v4,
+    "map_user_ringbuf": probe_map_user_ringbuf,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

@@ -150,6 +150,18 @@ def _zig_available() -> bool:
     return importlib.util.find_spec("ziglang") is not None
 
 
+#: `-mcpu=v4` (sign-extending loads and movs, bswap, gotol, sdiv/smod): LLVM 18+
+V4_MIN_MAJOR = 18
+V4_SUFFIX = "-v4"
+
+
+def v4_variant(compiler: Compiler) -> Compiler:
+    """`compiler` building with `-mcpu=v4` (id `clang-NN-v4`, kind `<kind>-v4`: never the
+    default compiler), so that loaders meet cpu v4 instructions in relocation and linking."""
+    return replace(compiler, id=compiler.id + V4_SUFFIX, argv=(*compiler.argv, "-mcpu=v4"),
+                   kind=compiler.kind + V4_SUFFIX)
+
+
 def discover_compilers() -> list[Compiler]:
     """Every usable clang: clang-NN on PATH, plain `clang`, and the ziglang wheel's clang."""
     found: list[Compiler] = []
@@ -162,6 +174,7 @@ def discover_compilers() -> list[Compiler]:
         if probed is not None:
             found.append(Compiler(f"clang-{probed[1]}", (exe,), probed[0], probed[1], "debian"))
             seen_paths.add(os.path.realpath(exe))
+    found += [v4_variant(c) for c in list(found) if c.major >= V4_MIN_MAJOR]
     plain = shutil.which("clang")
     if plain is not None and os.path.realpath(plain) not in seen_paths:
         probed = _probe_version([plain])

@@ -47,6 +47,9 @@ FACTS = {
     # XDP multi-buffer (BPF_F_XDP_HAS_FRAGS, frags in test runs and in
     # bpf_prog_map_compatible) came with bpf_xdp_get_buff_len
     "xdp_frags": (lambda: enumerator("BPF_FUNC_xdp_get_buff_len", "bpf_func_id"), (5, 18)),
+    # "bpf: Support new sign-extension load insns" and the rest of cpu v4 (6.6)
+    "insn_set_v4": (lambda: None, (6, 6)),
+    "map_user_ringbuf": (lambda: enumerator("BPF_MAP_TYPE_USER_RINGBUF", "bpf_map_type"), (6, 1)),
 }
 
 
@@ -81,6 +84,18 @@ def test_an_atomic_op_the_verifier_refuses_is_absent_with_its_log_line(
     assert not result.ok
     assert result.reason.startswith("verifier refuses atomic fetch/xchg/cmpxchg: ")
     assert "invalid atomic opcode" in result.reason  # the log line, not the stats line
+
+
+def test_a_v4_instruction_the_verifier_refuses_is_absent_with_its_log_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bad = probes._insn(0xE1, dst=0, src=10, off=-8)  # BPF_LDX | BPF_MEMSX, size 0x60: no such
+    prog = probes._INSN_SET_V4_PROG
+    monkeypatch.setattr(probes, "_INSN_SET_V4_PROG", prog[:16] + bad + prog[24:])
+    result = probes.probe_insn_set_v4()
+    assert not result.ok and not result.error
+    assert result.reason.startswith("verifier refuses cpu v4 instructions: ")
+    assert "processed" not in result.reason
 
 
 def _btf(types: bytes, strings: bytes) -> bytes:

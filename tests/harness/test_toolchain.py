@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from elftools.elf.elffile import ELFFile
 from require import require
 
 from harness import ccprobes, toolchain
@@ -129,6 +131,30 @@ def test_the_default_compiler_is_the_newest_debian_clang() -> None:
              c("zig-clang-22", 22, "zig")]
     assert toolchain.default_compiler(found).id == "clang-19"
     assert toolchain.default_compiler(found[2:]).id == "zig-clang-22"
+
+
+def test_a_v4_variant_builds_with_mcpu_v4_and_is_never_the_default() -> None:
+    clang = toolchain.Compiler("clang-19", ("/usr/bin/clang-19",), "19.1.7", 19, "debian")
+    v4 = toolchain.v4_variant(clang)
+    assert (v4.id, v4.argv, v4.major) == ("clang-19-v4", ("/usr/bin/clang-19", "-mcpu=v4"), 19)
+    assert toolchain.default_compiler([v4, clang]).id == "clang-19"
+    assert toolchain.select_compiler([clang, v4], "clang-19-v4") is v4
+
+
+def test_the_v4_build_emits_cpu_v4_instructions(tmp_path: Path) -> None:
+    """clang-NN-v4's argv really gives `-mcpu=v4`: a signed division is BPF_SDIV (off 1)."""
+    v4 = next((c for c in toolchain.discover_compilers() if c.id.endswith("-v4")), None)
+    if v4 is None:
+        pytest.fail("no clang 18+ found: install clang-19 (.ci/install)")
+    src = tmp_path / "sdiv.c"
+    src.write_text("long f(long a, long b) { return a / b; }\n")
+    obj = tmp_path / "sdiv.o"
+    subprocess.run([*v4.argv, "-target", "bpfel", "-O2", "-c", str(src), "-o", str(obj)],
+                   check=True, capture_output=True)
+    with obj.open("rb") as f:
+        text = ELFFile(f).get_section_by_name(".text").data()
+    insns = [text[i:i + 8] for i in range(0, len(text), 8)]
+    assert any(i[0] == 0x3F and int.from_bytes(i[2:4], "little") == 1 for i in insns)
 
 
 NEGATIVE = """/* toolchain test: a negative program with a positive control */
