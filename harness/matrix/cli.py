@@ -40,6 +40,11 @@ from harness.matrix.matrix import (
 )
 from harness.matrix.vm import VmConfig
 
+#: VMs at once and CPUs per VM: two single-CPU guests beat one two-CPU guest on the
+#: project's 2-core machine under TCG (bench/README.md, "matrix")
+DEFAULT_VMS = 2
+DEFAULT_VM_CPUS = 1
+
 
 def add_matrix_args(p: argparse.ArgumentParser) -> None:
     """Arguments of `bpfconform matrix`."""
@@ -68,6 +73,11 @@ def add_matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vm-timeout", type=float, default=1500.0, metavar="S",
                    help="wall time allowed for one VM boot with all its cells")
     p.add_argument("--vm-memory", default="2G", metavar="SIZE")
+    p.add_argument("--vms", type=int, default=DEFAULT_VMS, metavar="N",
+                   help=f"VM kernels booted at once (default {DEFAULT_VMS}: under TCG each "
+                        "guest keeps one host core busy; bench/README.md)")
+    p.add_argument("--vm-cpus", type=int, default=DEFAULT_VM_CPUS, metavar="N",
+                   help=f"CPUs per VM, one cell driver each (default {DEFAULT_VM_CPUS})")
     p.add_argument("--accel", choices=("tcg", "kvm", "auto"), default="tcg",
                    help="qemu accelerator; auto: KVM only if a probe boot with it works "
                         "(KVM hangs at boot on the project's machines)")
@@ -163,7 +173,9 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         corpus=tuple(str(Path(c).resolve()) for c in args.corpus),
         modules=Path(args.modules).resolve() if args.modules else None,
         out=Path(args.out).resolve(),
-        vm=VmConfig(accel=args.accel, memory=args.vm_memory, timeout=args.vm_timeout),
+        vm=VmConfig(accel=args.accel, memory=args.vm_memory, timeout=args.vm_timeout,
+                    cpus=max(1, args.vm_cpus)),
+        vms=max(1, args.vms),
         cache=Path(args.cache) if args.cache else default_cache(),
         keyword=args.keyword,
         request_timeout=args.timeout,

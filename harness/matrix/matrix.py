@@ -1,16 +1,21 @@
 """Orchestrate a kernel x compiler x adapter matrix: host runs, one VM boot per kernel.
 
-Objects are built on the host first (per compiler, cached by harness.toolchain), so a VM
-only loads and runs. Each (kernel, compiler, adapter) cell is one `bpfconform run`; on a
-VM kernel all cells run in a single boot and their results.json come back through the
-shared folder. A kernel that cannot be fetched, does not boot, panics or hangs turns every
-item of its cells into ERROR carrying the console tail; the rest of the matrix goes on.
+Objects are built and their items discovered on the host first (per compiler, cached by
+harness.toolchain), so a VM only loads and runs. Each kernel gets a manifest
+(harness.matrix.guest: items, expectations, the compilers' probes, the cells, this run's
+id) and one driver process, `python3 -m harness.matrix.guest MANIFEST`, runs all its
+(compiler, adapter) cells, each adapter started once (on a VM with several CPUs, one driver
+per CPU sharing the cells). On a VM kernel everything runs in a single boot and the cells
+come back through the shared folder; up to `MatrixSpec.vms` VMs boot at once. A kernel
+that cannot be fetched, does not boot, panics or hangs turns every item of its cells into
+ERROR carrying the console tail; the rest of the matrix goes on.
 
 The matrix never reads a result it did not just produce: every cell directory is removed
 and made anew with this run's id in `run_id` before the cell runs. A cell is read only when
 its `run_id` is this run's, it wrote its exit status, exited 0 or 1, and its results.json
-is complete (one row per selected item, its compiler and adapter) and agrees with the exit
-status; anything else turns the cell's items into ERROR rows carrying the cell's log tail.
+carries this run's id, is complete (one row per selected item, its compiler and adapter)
+and agrees with the exit status; anything else turns the cell's items into ERROR rows
+carrying the cell's log tail (and the driver's, when the driver died).
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +38,7 @@ from typing import Any
 from harness import runner
 from harness.discovery import DiscoveryError, Item
 from harness.matrix import merge
+from harness.matrix.guest import MANIFEST_NAME, Cell, CompilerPlan, GuestManifest
 from harness.matrix.kernels import (
     PINS_FILE,
     Kernel,
@@ -53,8 +61,9 @@ PROBE_SINCE: dict[str, tuple[int, int]] = {
     "bpf_loop": (5, 17),
 }
 TAIL_LINES = 40
-#: Exit statuses of `bpfconform run` whose results.json is read: 0 (all good), 1 (a FAIL,
-#: ERROR or XPASS row). Anything else (2: usage, unusable adapter; a signal) is an ERROR.
+#: Exit statuses of a cell whose results.json is read: 0 (all good), 1 (a FAIL, ERROR or
+#: XPASS row). Anything else (2: unusable adapter or expectations table; 70: the driver
+#: broke in the cell) is an ERROR.
 CELL_READABLE_EXITS = (0, 1)
 BAD = frozenset(str(v) for v in BAD_VERDICTS)
 
@@ -88,8 +97,11 @@ class MatrixSpec:
     #: `--corpus PATH`: directories/objects the corpus lane (`bpfconform corpus`) runs on
     #: every kernel too, with the matrix's adapters (harness/corpus.py, docs/corpus.md)
     corpus: tuple[str, ...] = ()
-    #: the Python each cell runs `-m harness.cli run` with
+    #: the Python the cell driver (`-m harness.matrix.guest`) runs with
     python: str = sys.executable
+    #: VM kernels booted at once (each with `vm.cpus` CPUs); the machine-wide VM lock has
+    #: this many slots
+    vms: int = 1
     #: where `/lib/modules/<release>` symlinks to cached module trees go
     modules_root: Path = Path("/lib/modules")
 
@@ -122,6 +134,8 @@ class KernelRecord:
     wall_seconds: float = 0.0
     #: the corpus lane on this kernel: exit status and per-adapter summary, or its error
     corpus: dict[str, Any] | None = None
+    #: the cell drivers' timings by worker: start-up, probes, seconds per cell
+    driver: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -131,15 +145,21 @@ class KernelRecord:
 ProgressFn = Callable[[Progress], None]
 
 
-def cell_command(python: str, compiler: str, adapter: str, out: Path,
-                 keyword: str | None, timeout: float, source: Sequence[str] = ()) -> list[str]:
-    """The `bpfconform run` command of one (kernel, compiler, adapter) cell; `source`
-    defines an out-of-tree adapter."""
-    cmd = [python, "-m", "harness.cli", "run", "--compiler", compiler, "--adapter", adapter,
-           *source, "--out", str(out), "--timeout", f"{timeout:g}"]
-    if keyword:
-        cmd += ["-k", keyword]
-    return cmd
+def driver_command(python: str, manifest: Path, worker: int = 0) -> list[str]:
+    """The cell driver of one kernel (worker `worker` of the drivers sharing `manifest`);
+    it writes its timings next to the manifest."""
+    return [python, "-m", "harness.matrix.guest", str(manifest), "--worker", str(worker),
+            "--timings", str(manifest.parent / f"timings-{worker}.json")]
+
+
+def guest_manifest(spec: MatrixSpec, plans: Mapping[str, CompilerPlan], run_id: str,
+                   cells: Path) -> GuestManifest:
+    """The manifest of one kernel's cells under `cells` (`<cells>/<compiler>/<adapter>`)."""
+    return GuestManifest(
+        run_id, dict(plans),
+        tuple(Cell(c, a, cells / c / a) for c in spec.compilers for a in spec.adapters),
+        spec.request_timeout, spec.paths.suite_dir, spec.paths.repo_root,
+        dict(spec.adapter_sources))
 
 
 def is_image(kernel: str) -> bool:
@@ -175,25 +195,25 @@ def read_corpus(d: Path, run_id: str) -> dict[str, Any]:
     return {"rc": rc, "summary": summary, "json": str(d / "corpus.json")}
 
 
-def guest_script(spec: MatrixSpec, share: Path) -> str:
-    """The shell script a VM runs: every (compiler, adapter) cell, one after the other."""
+def guest_script(spec: MatrixSpec, share: Path, workers: int = 1) -> str:
+    """The shell script a VM runs: `workers` cell drivers over the share's manifest (all
+    cells, each adapter started once per driver), then the corpus lane if asked."""
     # the guest's PATH is a default one: give it the host's, this Python's folder first,
     # so adapters started as `python3 -m ...` get the same interpreter and site-packages
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     lines = [f"cd {shlex.quote(str(spec.paths.repo_root))}",
              f"export PATH={shlex.quote(path)}"]
-    for c in spec.compilers:
-        for a in spec.adapters:
-            d = share / "cells" / c / a
-            cmd = cell_command(spec.python, c, a, d, spec.keyword, spec.request_timeout,
-                               spec.adapter_sources.get(a, ()))
-            q = shlex.quote(str(d))
-            lines += [f"mkdir -p {q}",
-                      f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
+    manifest = share / MANIFEST_NAME
+    for w in range(workers):
+        log = shlex.quote(str(share / f"driver-{w}.log"))
+        cmd = shlex.join(driver_command(spec.python, manifest, w))
+        lines.append(f"(read up _ < /proc/uptime; {cmd} --started $up > {log} 2>&1; "
+                     f"echo $? > {shlex.quote(str(share / f'driver-{w}.rc'))}) &")
+    lines.append("wait")
     if spec.corpus:
         q = shlex.quote(str(share / "corpus"))
-        cmd = corpus_command(spec, share / "corpus")
-        lines += [f"{shlex.join(cmd)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
+        lane = corpus_command(spec, share / "corpus")
+        lines += [f"{shlex.join(lane)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
     return "\n".join(lines) + "\n"
 
 
@@ -225,8 +245,9 @@ def fresh_cell(d: Path, run_id: str) -> None:
 def read_cell(d: Path, run_id: str, items: Sequence[Item], adapter: str, kernel: str,
               compiler: str) -> CellRead:
     """The rows of one cell, checked: written by this run, finished with 0 or 1, a
-    results.json with one row per item of `items` for this compiler and adapter whose
-    verdicts agree with the exit status. Items without a row get ERROR rows."""
+    results.json of this run (its meta's `run_id`) with one row per item of `items` for
+    this compiler and adapter whose verdicts agree with the exit status. Items without a
+    row get ERROR rows."""
     log = _tail_lines(_read(d / "run.log"))
     if _read(d / "run_id").strip() != run_id:
         return CellRead(problem=f"{d} was not made by this matrix run (its run_id is not "
@@ -235,12 +256,11 @@ def read_cell(d: Path, run_id: str, items: Sequence[Item], adapter: str, kernel:
     if rc is None:
         return CellRead(problem="the cell never finished (no exit status)", log=log)
     if rc not in CELL_READABLE_EXITS:
-        return CellRead(problem=f"bpfconform run exited {rc}", log=log)
+        return CellRead(problem=f"the cell exited {rc}", log=log)
     try:
         doc = json.loads((d / "results.json").read_text())
     except OSError:
-        return CellRead(problem=f"bpfconform run exited {rc} and wrote no results.json",
-                        log=log)
+        return CellRead(problem=f"the cell exited {rc} and wrote no results.json", log=log)
     except ValueError as exc:
         return CellRead(problem=f"results.json is not JSON ({exc})", log=log)
     meta = doc.get("meta") if isinstance(doc, dict) else None
@@ -248,6 +268,9 @@ def read_cell(d: Path, run_id: str, items: Sequence[Item], adapter: str, kernel:
     if not isinstance(meta, dict) or not isinstance(rows, list) or not all(
             isinstance(r, dict) for r in rows):
         return CellRead(problem="results.json has no meta object and results list", log=log)
+    if meta.get("run_id") != run_id:
+        return CellRead(problem=f"results.json is of run {meta.get('run_id')!r}, not this "
+                                f"matrix run's {run_id}: nothing in it is read", log=log)
     declared = meta.get("compiler")
     if isinstance(declared, dict) and declared.get("id") != compiler:
         return CellRead(problem=f"results.json is of compiler {declared.get('id')}, "
@@ -264,15 +287,15 @@ def read_cell(d: Path, run_id: str, items: Sequence[Item], adapter: str, kernel:
     missing = [i for k, i in wanted.items()
                if k not in {(r.get("file"), r.get("program")) for r in rows}]
     if rc == 0 and has_bad:
-        return CellRead(problem="bpfconform run exited 0 but results.json has FAIL, ERROR "
-                                "or XPASS rows", log=log)
+        return CellRead(problem="the cell exited 0 but results.json has FAIL, ERROR or "
+                                "XPASS rows", log=log)
     if rc == 1 and not has_bad and not missing:
-        return CellRead(problem="bpfconform run exited 1 but results.json has no FAIL, "
-                                "ERROR or XPASS row (it failed after writing it)", log=log)
+        return CellRead(problem="the cell exited 1 but results.json has no FAIL, ERROR or "
+                                "XPASS row (it failed after writing it)", log=log)
     out = [{**r, "kernel": kernel, "compiler": compiler} for r in rows]
     if missing:
         reason = f"the cell's results.json has no row for this item (exit {rc})" + (
-            f"\n--- bpfconform run log (tail) ---\n{log}" if log else "")
+            f"\n--- cell log (tail) ---\n{log}" if log else "")
         out += error_rows(missing, [adapter], kernel, compiler, reason)
     return CellRead(out, dict(meta), log=log)
 
@@ -303,6 +326,8 @@ class Matrix:
         self.spec = spec
         self.progress = progress
         self.items: dict[str, list[Item]] = {}
+        #: compiler -> what the cell drivers get of it (items, its cc probes, its version)
+        self.plans: dict[str, CompilerPlan] = {}
         self.rows: list[dict[str, Any]] = []
         self.kernels: list[KernelRecord] = []
         self.done = 0
@@ -314,6 +339,10 @@ class Matrix:
         self.run_id = uuid.uuid4().hex
         #: adapter -> its hello (library and version) from the cells' results.json meta
         self.adapter_versions: dict[str, Any] = {}
+        #: VMs may run in threads (spec.vms): every shared field above changes under it
+        self._lock = threading.RLock()
+        #: items of the VMs now running (label -> finished items), for the progress line
+        self._live: dict[str, int] = {}
 
     @property
     def per_kernel(self) -> int:
@@ -329,15 +358,21 @@ class Matrix:
         """Report progress; `running` seconds and `live` items of the VM now running."""
         if self.progress is None:
             return
-        elapsed = time.monotonic() - self.start
-        done = self.done + live
-        # VMs run at TCG speed: estimate from VM time per VM item only (host items are
-        # almost free), counting the booting overhead of the VMs still to come
-        vm_time, vm_items = self.vm_seconds + running, self.vm_done + live
-        eta = None
-        if vm_items:
-            eta = vm_time / vm_items * max(0, self.total - done)
-        self.progress(Progress(kernel, stage, done, self.total, elapsed, eta))
+        with self._lock:
+            if live:
+                self._live[kernel] = live
+            else:
+                self._live.pop(kernel, None)
+            elapsed = time.monotonic() - self.start
+            live_all = sum(self._live.values())
+            done = self.done + live_all
+            # VMs run at TCG speed: estimate from VM time per VM item only (host items are
+            # almost free), counting the booting overhead of the VMs still to come
+            vm_time, vm_items = self.vm_seconds + running, self.vm_done + live_all
+            eta = None
+            if vm_items:
+                eta = vm_time / vm_items * max(0, self.total - done) / max(1, self.spec.vms)
+            self.progress(Progress(kernel, stage, done, self.total, elapsed, eta))
 
     def _cell_items(self, compiler: str) -> int:
         return len(self.items[compiler])
@@ -348,24 +383,39 @@ class Matrix:
         for c in self.spec.compilers:
             self._say("-", f"building objects with {c}")
             try:
-                items = runner.prepare(self.spec.paths, c, self.spec.keyword).items
+                prepared = runner.prepare(self.spec.paths, c, self.spec.keyword)
             except (ToolchainError, DiscoveryError) as exc:
                 raise MatrixError(str(exc)) from exc
-            if not items:
+            if not prepared.items:
                 what = (f"-k {self.spec.keyword!r} selects" if self.spec.keyword
                         else "the suite has")
                 raise MatrixError(f"{what} no item with {c}: nothing to run")
-            self.items[c] = items
+            self.items[c] = prepared.items
+            self.plans[c] = CompilerPlan.of(prepared)
 
     def run(self) -> dict[str, Any]:
         """The whole matrix; returns (and writes) matrix.json."""
         self.spec.out.mkdir(parents=True, exist_ok=True)
         self.prepare()
-        for k in self.spec.kernels:
+        records: dict[str, KernelRecord] = {}
+
+        def one(k: str) -> None:
             t0 = time.monotonic()
             rec = self._host(k) if k == HOST else self._vm(k)
             rec.wall_seconds = round(time.monotonic() - t0, 3)
-            self.kernels.append(rec)
+            with self._lock:
+                records[k] = rec
+
+        for k in self.spec.kernels:  # the host first: it is quick and needs no VM slot
+            if k == HOST:
+                one(k)
+        vms = [k for k in self.spec.kernels if k != HOST]
+        with ThreadPoolExecutor(max_workers=max(1, self.spec.vms)) as pool:
+            for f in [pool.submit(one, k) for k in vms]:
+                f.result()
+        self.kernels = [records[k] for k in self.spec.kernels]
+        order = {r.label: n for n, r in enumerate(self.kernels)}
+        self.rows.sort(key=lambda r: order.get(r.get("kernel", ""), len(order)))
         doc = self.document()
         merge.write_outputs(self.spec.out, doc)
         return doc
@@ -380,6 +430,8 @@ class Matrix:
                 "adapter_versions": dict(self.adapter_versions),
                 "wall_seconds": round(time.monotonic() - self.start, 3),
                 "accel": self.accel,
+                "vms": self.spec.vms,
+                "cpus_per_vm": self.spec.vm.cpus,
             },
             "results": self.rows,
             "compiler_differences": merge.compiler_differences(self.rows),
@@ -397,45 +449,81 @@ class Matrix:
             self.adapter_versions[adapter] = dict(hello)
 
     def _collect(self, rec: KernelRecord, cells: Path, context: str = "") -> None:
-        """Read every cell of `rec` (see read_cell); `context` (why a VM died, with its
-        console tail) is added to the reason of a cell that could not be read."""
-        for c in self.spec.compilers:
-            for a in self.spec.adapters:
-                got = read_cell(cells / c / a, self.run_id, self.items[c], a, rec.label, c)
-                if got.problem is not None:
-                    reason = f"cell {rec.label} {c} x {a}: {got.problem}" + (
-                        f"\n{context}" if context else "") + (
-                        f"\n--- bpfconform run log (tail) ---\n{got.log}" if got.log else "")
-                    rows = error_rows(self.items[c], [a], rec.label, c, reason)
-                else:
-                    rows = got.rows
-                    rec.probes = got.meta.get("probes", rec.probes)
-                    self._keep_version(a, got.meta)
-                self.rows.extend(rows)
-                self.done += self._cell_items(c)
+        """Read every cell of `rec` (see read_cell); `context` (why a VM or the cell driver
+        died, with its tail) is added to the reason of a cell that could not be read."""
+        with self._lock:
+            for c in self.spec.compilers:
+                for a in self.spec.adapters:
+                    got = read_cell(cells / c / a, self.run_id, self.items[c], a, rec.label, c)
+                    if got.problem is not None:
+                        reason = f"cell {rec.label} {c} x {a}: {got.problem}" + (
+                            f"\n{context}" if context else "") + (
+                            f"\n--- cell log (tail) ---\n{got.log}" if got.log else "")
+                        rows = error_rows(self.items[c], [a], rec.label, c, reason)
+                    else:
+                        rows = got.rows
+                        rec.probes = got.meta.get("probes", rec.probes)
+                        self._keep_version(a, got.meta)
+                    self.rows.extend(rows)
+                    self.done += self._cell_items(c)
         if rec.probes:
             major_minor = Kernel(rec.spec, rec.release, Path()).major_minor
             rec.probe_flags = probe_flags(major_minor, rec.probes)
+
+    def _write_manifest(self, manifest: Path, cells: Path) -> GuestManifest:
+        """Fresh cell directories under `cells` and the drivers' manifest at `manifest`."""
+        plan = guest_manifest(self.spec, self.plans, self.run_id, cells.resolve())
+        for cell in plan.cells:
+            fresh_cell(cell.out, self.run_id)
+        plan.write(manifest)
+        return plan
+
+    def _ticker(self, label: str, plan: GuestManifest, share: Path | None
+                ) -> Callable[[float], None]:
+        """A progress callback for the cells of `plan` (`share`: a VM's, to tell booting)."""
+        last = [-1.0]
+
+        def tick(elapsed: float) -> None:
+            if elapsed - last[0] < 5:
+                return
+            last[0] = elapsed
+            finished = [c for c in plan.cells if (c.out / "rc").exists()]
+            live = sum(self._cell_items(c.compiler) for c in finished)
+            running = [c for c in plan.cells if (c.out / "claimed").exists()
+                       and c not in finished]
+            if share is not None and not (share / "booted").exists():
+                stage = "booting"
+            elif len(finished) == len(plan.cells):
+                stage = "powering off" if share is not None else "finishing"
+            elif running:
+                stage = "adapter " + ", ".join(f"{c.adapter} ({c.compiler})" for c in running)
+            else:
+                stage = "starting the cell driver"
+            self._say(label, stage, elapsed, live)
+
+        return tick
 
     def _host(self, spec_name: str) -> KernelRecord:
         release = os.uname().release
         rec = KernelRecord(spec_name, runner.kernel_id(), release)
         cells = self.spec.out / "cells" / rec.label
         shutil.rmtree(cells, ignore_errors=True)
-        live = 0
-        for c in self.spec.compilers:
-            for a in self.spec.adapters:
-                d = cells / c / a
-                fresh_cell(d, self.run_id)
-                self._say(rec.label, f"running {c} x {a}", live=live)
-                cmd = cell_command(self.spec.python, c, a, d, self.spec.keyword,
-                                   self.spec.request_timeout, self.spec.adapter_sources.get(a, ()))
-                with (d / "run.log").open("w") as log:
-                    rc = subprocess.run(cmd, cwd=self.spec.paths.repo_root, stdout=log,
-                                        stderr=subprocess.STDOUT, check=False).returncode
-                (d / "rc").write_text(f"{rc}\n")
-                live += self._cell_items(c)
-        self._collect(rec, cells)
+        cells.mkdir(parents=True)
+        manifest = cells / MANIFEST_NAME
+        plan = self._write_manifest(manifest, cells)
+        tick = self._ticker(rec.label, plan, None)
+        self._say(rec.label, "starting the cell driver")
+        t0 = time.monotonic()
+        with (cells / "driver-0.log").open("w") as log:
+            proc = subprocess.Popen(driver_command(self.spec.python, manifest.resolve()),
+                                    cwd=self.spec.paths.repo_root, stdout=log,
+                                    stderr=subprocess.STDOUT)
+            while proc.poll() is None:
+                tick(time.monotonic() - t0)
+                time.sleep(0.2)
+        (cells / "driver-0.rc").write_text(f"{proc.returncode}\n")
+        self._collect(rec, cells, driver_context(cells, 1))
+        rec.driver = driver_timings(cells, 1)
         if self.spec.corpus:
             d = cells / "corpus"
             fresh_cell(d, self.run_id)
@@ -462,67 +550,80 @@ class Matrix:
         except (KernelFetchError, KernelImageError, OSError) as exc:
             rec.fetch_error = str(exc)
             detail = getattr(exc, "output", "")
-            for c in self.spec.compilers:
-                reason = f"kernel {spec_name} unavailable: {exc}" + (
-                    f"\n{_tail_lines(detail)}" if detail else "")
-                self.rows.extend(error_rows(self.items[c], self.spec.adapters, spec_name, c,
-                                            reason))
-                self.done += self._cell_items(c) * len(self.spec.adapters)
+            with self._lock:
+                for c in self.spec.compilers:
+                    reason = f"kernel {spec_name} unavailable: {exc}" + (
+                        f"\n{_tail_lines(detail)}" if detail else "")
+                    self.rows.extend(error_rows(self.items[c], self.spec.adapters, spec_name,
+                                                c, reason))
+                    self.done += self._cell_items(c) * len(self.spec.adapters)
             return rec
         rec.label, rec.release = kernel.release, kernel.release
         rec.package, rec.version = kernel.package, kernel.version
         share = self.spec.out / "vm" / rec.label
         _clear(share)
-        for c in self.spec.compilers:
-            for a in self.spec.adapters:
-                fresh_cell(share / "cells" / c / a, self.run_id)
+        plan = self._write_manifest(share / MANIFEST_NAME, share / "cells")
         if self.spec.corpus:
             fresh_cell(share / "corpus", self.run_id)
-        script = guest_script(self.spec, share.resolve())
+        workers = max(1, self.spec.vm.cpus)
+        script = guest_script(self.spec, share.resolve(), workers)
         self._say(rec.label, "booting")
-        cells = [(c, a) for c in self.spec.compilers for a in self.spec.adapters]
-        last = [-1.0]
-
-        def tick(elapsed: float) -> None:
-            if elapsed - last[0] < 5:
-                return
-            last[0] = elapsed
-            finished = [(c, a) for c, a in cells if (share / "cells" / c / a / "rc").exists()]
-            live = sum(self._cell_items(c) for c, _ in finished)
-            running = next(((c, a) for c, a in cells if (c, a) not in finished), None)
-            if not (share / "booted").exists():
-                stage = "booting"
-            elif running is None:
-                stage = "powering off"
-            else:
-                stage = f"adapter {running[1]}, {running[0]}"
-            self._say(rec.label, stage, elapsed, live)
-
         t0 = time.monotonic()
-        result = boot(kernel, script, share, self._vm_config(kernel), on_tick=tick)
+        result = boot(kernel, script, share, self._vm_config(kernel),
+                      on_tick=self._ticker(rec.label, plan, share))
         rec.boot = result.to_json()
+        rec.driver = driver_timings(share, workers)
         before = self.done
-        self._collect(rec, share / "cells", _boot_reason(rec.label, result))
+        context = "\n".join(x for x in (_boot_reason(rec.label, result),
+                                        driver_context(share, workers) if result.ok else "")
+                            if x)
+        self._collect(rec, share / "cells", context)
         if self.spec.corpus:
             rec.corpus = read_corpus(share / "corpus", self.run_id)
-        self.vm_seconds += time.monotonic() - t0
-        self.vm_done += self.done - before
+        with self._lock:
+            self.vm_seconds += time.monotonic() - t0
+            self.vm_done += self.done - before
         self._say(rec.label, "done" if result.ok else f"ERROR: {result.reason}")
         return rec
-
 
     def _vm_config(self, kernel: Kernel) -> VmConfig:
         spec = self.spec
         root = str(spec.paths.repo_root)
         vm = spec.vm
         overlays = vm.overlay_dirs if root in vm.overlay_dirs else (*vm.overlay_dirs, root)
-        vm = replace(vm, overlay_dirs=overlays, cwd=spec.paths.repo_root)
+        vm = replace(vm, overlay_dirs=overlays, cwd=spec.paths.repo_root,
+                     lock_slots=max(vm.lock_slots, spec.vms))
         if vm.accel == "auto":
-            if "chosen" not in self.accel:
-                self._say(kernel.release, "probing KVM (a short boot)")
-                self.accel.update(probe_kvm(kernel, vm, spec.out / "vm" / "kvm-probe"))
+            with self._lock:  # one probe boot, whichever VM comes first
+                if "chosen" not in self.accel:
+                    self._say(kernel.release, "probing KVM (a short boot)")
+                    self.accel.update(probe_kvm(kernel, vm, spec.out / "vm" / "kvm-probe"))
             vm = replace(vm, accel=self.accel["chosen"])
         return vm
+
+
+def driver_context(d: Path, workers: int) -> str:
+    """Why the cell drivers under `d` did not all exit 0 (status and log tail), or ""."""
+    parts = []
+    for w in range(workers):
+        rc = _read(d / f"driver-{w}.rc").strip()
+        if rc == "0":
+            continue
+        status = f"exited {rc}" if rc else "never finished"
+        parts.append(f"--- the cell driver {w} {status}; its log (tail) ---\n"
+                     f"{_tail_lines(_read(d / f'driver-{w}.log'))}")
+    return "\n".join(parts)
+
+
+def driver_timings(d: Path, workers: int) -> dict[str, Any] | None:
+    """The drivers' own timings (start-up, probes, each cell), if they wrote them."""
+    found: dict[str, Any] = {}
+    for w in range(workers):
+        try:
+            found[str(w)] = json.loads((d / f"timings-{w}.json").read_text())
+        except (OSError, ValueError):
+            continue
+    return found or None
 
 
 #: Seconds a KVM probe boot may take before KVM counts as hanging.

@@ -26,7 +26,8 @@ from harness.matrix.kernels import Kernel
 
 #: Bytes of the console log kept in a BootResult (and so in ERROR items).
 CONSOLE_TAIL = 4000
-#: Machine-wide lock: TCG eats a core, so only one guest runs at a time on this machine.
+#: Machine-wide lock: TCG eats a core, so only one guest runs at a time on this machine
+#: unless a caller asks for more slots (`VmConfig.lock_slots`: `<lock>`, `<lock>.1`, ...).
 LOCK = Path("/tmp/bpfconform-vm.lock")
 
 
@@ -43,6 +44,8 @@ class VmConfig:
     overlay_dirs: tuple[str, ...] = ("/boot", "/root")
     cwd: Path = field(default_factory=Path.cwd)
     lock: Path = LOCK
+    #: guests allowed at once (the matrix's `vms`): slot 0 is `lock`, slot n `lock.n`
+    lock_slots: int = 1
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def boot(
     wrapper.write_text(guest_wrapper(kernel, share, user))
     console = share / "console.log"
     cmd = vng_command(kernel, share, config, wrapper)
-    with _one_vm_at_a_time(config.lock), console.open("wb") as out:
+    with _vm_slot(config.lock, config.lock_slots), console.open("wb") as out:
         start = time.monotonic()
         timed_out = False
         try:
@@ -155,13 +158,29 @@ def boot(
 
 
 @contextlib.contextmanager
-def _one_vm_at_a_time(lock: Path) -> Iterator[None]:
-    with lock.open("a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+def _vm_slot(lock: Path, slots: int) -> Iterator[None]:
+    """Hold one of `slots` machine-wide VM slots (blocking until one is free)."""
+    paths = [lock if n == 0 else lock.with_name(f"{lock.name}.{n}") for n in range(slots)]
+    files = [p.open("a") for p in paths]
+    try:
+        held = None
+        while held is None:
+            for f in files:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | (fcntl.LOCK_NB if slots > 1 else 0))
+                except BlockingIOError:
+                    continue
+                held = f
+                break
+            else:
+                time.sleep(0.5)
         try:
             yield
         finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+            fcntl.flock(held, fcntl.LOCK_UN)
+    finally:
+        for f in files:
+            f.close()
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from harness import html_report, runner
 from harness.discovery import Item
+from harness.matrix.guest import CompilerPlan
 from harness.matrix.kernels import Kernel, KernelPin, render_pins
 from harness.matrix.matrix import (
     KernelRecord,
@@ -23,6 +24,7 @@ from harness.matrix.matrix import (
     read_cell,
 )
 from harness.matrix.vm import VmConfig
+from harness.toolchain import Compiler
 
 
 def test_a_probe_disagreeing_with_the_kernel_version_is_flagged() -> None:
@@ -36,14 +38,15 @@ def test_a_probe_disagreeing_with_the_kernel_version_is_flagged() -> None:
     assert probe_flags((6, 1), {"bpf_loop": {"ok": True}, "btf_vmlinux": {"ok": True}}) == []
 
 
-def test_the_guest_runs_one_bpfconform_run_per_compiler_and_adapter(tmp_path: Path) -> None:
+def test_the_guest_runs_one_driver_per_cpu_over_one_manifest(tmp_path: Path) -> None:
     spec = MatrixSpec(("5.10",), ("clang-14", "clang-19"), ("python", "libbpf"), tmp_path)
-    script = guest_script(spec, tmp_path / "share")
-    runs = [line for line in script.splitlines() if " harness.cli run " in line]
-    assert len(runs) == 4
-    assert "--compiler clang-14 --adapter python" in runs[0]
-    assert "--compiler clang-19 --adapter libbpf" in runs[3]
-    assert f"--out {tmp_path}/share/cells/clang-19/libbpf " in runs[3]
+    script = guest_script(spec, tmp_path / "share", workers=2)
+    drivers = [line for line in script.splitlines() if " -m harness.matrix.guest " in line]
+    assert len(drivers) == 2  # not one `bpfconform run` per cell
+    assert f"harness.matrix.guest {tmp_path}/share/manifest.json --worker 1" in drivers[1]
+    assert all(line.endswith(") &") for line in drivers)
+    assert script.splitlines()[-1] == "wait"
+    assert " harness.cli run " not in script
     assert "export PATH=" in script  # adapters started as `python3 -m` find this Python
 
 
@@ -87,7 +90,8 @@ def test_the_matrix_page_heads_adapters_with_their_library_versions(tmp_path: Pa
         row = {"file": "data/bss.bpf.c", "program": "p", "behaviour": "b", "adapter": a,
                "verdict": "PASS", "reason": None}
         (d / "results.json").write_text(json.dumps(
-            {"meta": {"adapters": {a: hello}, "probes": {}}, "results": [row]}))
+            {"meta": {"adapters": {a: hello}, "probes": {}, "run_id": m.run_id},
+             "results": [row]}))
     m._collect(KernelRecord("host", "6.1.0"), cells)
     doc = m.document()
     assert doc["meta"]["adapter_versions"] == hellos
@@ -100,27 +104,36 @@ def test_the_matrix_page_heads_adapters_with_their_library_versions(tmp_path: Pa
 FAKE_PYTHON = '''\
 import json, os, sys
 args = sys.argv[1:]
-out = args[args.index("--out") + 1]
-adapter = args[args.index("--adapter") + 1]
-compiler = args[args.index("--compiler") + 1]
+assert args[:2] == ["-m", "harness.matrix.guest"], args
+plan = json.load(open(args[2]))
 mode = os.environ["FAKE_CELL"]
-items = json.loads(os.environ["FAKE_ITEMS"])
-rows = [{"file": f, "program": p, "adapter": adapter, "verdict": "PASS", "reason": None}
-        for f, p in items]
-meta = {"compiler": {"id": compiler}, "adapters": {adapter: {"name": adapter}}, "probes": {}}
-print("fake cell", mode, "running")
-if mode == "usage":
-    print("bpfconform: -k 'x' selects no item: nothing to run", file=sys.stderr)
-    sys.exit(2)
-if mode == "garbage":
-    open(os.path.join(out, "results.json"), "w").write("{")
-    sys.exit(0)
-if mode == "partial":
-    rows = rows[:1]
-doc = {"meta": meta, "results": rows}
-open(os.path.join(out, "results.json"), "w").write(json.dumps(doc))
-if mode == "crash_after_writing":
-    raise RuntimeError("boom after results.json")
+print("fake driver", mode, "running")
+if mode == "driver_dies":
+    print("Traceback (most recent call last): fake driver crash", file=sys.stderr)
+    sys.exit(1)
+for cell in plan["cells"]:
+    out, adapter, compiler = cell["out"], cell["adapter"], cell["compiler"]
+    items = plan["compilers"][compiler]["items"]
+    rows = [{"file": i["rel"], "program": i["program"], "adapter": adapter, "verdict": "PASS",
+             "reason": None} for i in items]
+    run_id = "an-old-run" if mode == "stale_run_id" else plan["run_id"]
+    meta = {"compiler": {"id": compiler}, "adapters": {adapter: {"name": adapter}},
+            "probes": {}, "run_id": run_id}
+    open(os.path.join(out, "run.log"), "w").write(f"fake cell {mode}\\n")
+    rc = 0
+    if mode == "usage":
+        open(os.path.join(out, "run.log"), "a").write("bpfconform: unknown adapter\\n")
+        rc = 2
+    elif mode == "garbage":
+        open(os.path.join(out, "results.json"), "w").write("{")
+    else:
+        if mode == "partial":
+            rows = rows[:1]
+        if mode == "crash_after_writing":
+            rc = 1
+        doc = {"meta": meta, "results": rows}
+        open(os.path.join(out, "results.json"), "w").write(json.dumps(doc))
+    open(os.path.join(out, "rc"), "w").write(f"{rc}\\n")
 '''
 
 FAKE_VNG = '''\
@@ -139,6 +152,7 @@ open(os.path.join(share, "exit_code"), "w").write(f"{rc}\\n")
 
 ITEMS = [Item(Path("/x/a.o"), Path("/x/a.c"), "data/a.bpf.c", "p1"),
          Item(Path("/x/a.o"), Path("/x/a.c"), "data/a.bpf.c", "p2")]
+COMPILER = Compiler("clang-19", ("clang-19",), "19.1.7", 19, "debian")
 
 
 def script(tmp_path: Path, name: str, body: str) -> str:
@@ -151,10 +165,10 @@ def script(tmp_path: Path, name: str, body: str) -> str:
 def fake_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str,
                 kernels: tuple[str, ...] = ("host",), **spec: Any) -> Matrix:
     monkeypatch.setenv("FAKE_CELL", mode)
-    monkeypatch.setenv("FAKE_ITEMS", json.dumps([[i.rel, i.program] for i in ITEMS]))
     m = Matrix(MatrixSpec(kernels, ("clang-19",), ("python",), tmp_path / "out",
                           python=script(tmp_path, "python", FAKE_PYTHON), **spec))
     m.items = {"clang-19": list(ITEMS)}
+    m.plans = {"clang-19": CompilerPlan(COMPILER, {}, tuple(ITEMS))}
     return m
 
 
@@ -181,14 +195,16 @@ def test_a_stale_results_json_is_never_read_and_a_failing_cell_is_error(
     assert not (stale / "results.json").exists()
     assert verdicts(m) == ["ERROR", "ERROR"]
     reason = m.rows[0]["reason"]
-    assert "clang-19 x python: bpfconform run exited 2" in reason
-    assert "selects no item" in reason  # the cell's log tail
+    assert "clang-19 x python: the cell exited 2" in reason
+    assert "unknown adapter" in reason  # the cell's log tail
     assert bad(m.document())
 
 
 @pytest.mark.parametrize(("mode", "problem"), [
     ("garbage", "results.json is not JSON"),
     ("crash_after_writing", "exited 1 but results.json has no FAIL"),
+    ("stale_run_id", "results.json is of run 'an-old-run', not this matrix run's"),
+    ("driver_dies", "the cell never finished"),
 ])
 def test_unreadable_or_contradicted_results_are_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, problem: str) -> None:
@@ -196,6 +212,9 @@ def test_unreadable_or_contradicted_results_are_error(
     m._host("host")
     assert verdicts(m) == ["ERROR", "ERROR"]
     assert problem in m.rows[0]["reason"]
+    if mode == "driver_dies":  # the driver's own status and log tail say why
+        assert "the cell driver 0 exited 1; its log (tail)" in m.rows[0]["reason"]
+        assert "fake driver crash" in m.rows[0]["reason"]
 
 
 def test_an_item_missing_from_the_results_is_error(tmp_path: Path,
@@ -211,7 +230,7 @@ def test_a_cell_of_another_run_or_compiler_is_not_read(tmp_path: Path) -> None:
     d = tmp_path / "cell"
     fresh_cell(d, "run-a")
     (d / "rc").write_text("0\n")
-    doc = {"meta": {"compiler": {"id": "clang-19"}}, "results": [
+    doc = {"meta": {"compiler": {"id": "clang-19"}, "run_id": "run-a"}, "results": [
         {"file": i.rel, "program": i.program, "adapter": "python", "verdict": "PASS"}
         for i in ITEMS]}
     (d / "results.json").write_text(json.dumps(doc))
@@ -240,7 +259,7 @@ def fake_kernel(tmp_path: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("mode", "guest", "want", "why"), [
     ("pass", "runs", ["PASS", "PASS"], None),
-    ("usage", "runs", ["ERROR", "ERROR"], "bpfconform run exited 2"),
+    ("usage", "runs", ["ERROR", "ERROR"], "the cell exited 2"),
     ("pass", "dies", ["ERROR", "ERROR"], "the cell never finished"),
 ])
 def test_vm_cells_are_read_only_when_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

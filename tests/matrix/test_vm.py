@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from harness.matrix.kernels import Kernel
 from harness.matrix.vm import VmConfig, boot
 
@@ -45,3 +47,17 @@ def test_a_missing_vng_is_a_failed_boot_not_a_crash(kernel_510: Kernel, share: P
     result = boot(kernel_510, "true\n", share, VmConfig(vng="/nonexistent/vng"))
     assert not result.ok
     assert result.reason is not None and result.reason.startswith("cannot start /nonexistent")
+
+
+def test_two_lock_slots_let_two_guests_run_and_hold_back_a_third(tmp_path: Path) -> None:
+    import fcntl
+
+    from harness.matrix.vm import _vm_slot
+
+    lock = tmp_path / "vm.lock"
+    with _vm_slot(lock, 2), _vm_slot(lock, 2):
+        for path in (lock, tmp_path / "vm.lock.1"):  # both slots are held now
+            with path.open("a") as f, pytest.raises(BlockingIOError):
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with lock.open("a") as f:  # released on exit
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
