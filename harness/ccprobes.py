@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 CACHE_NAME = "cc-probes.json"
 CACHE_FORMAT = 3
 PROBE_FLAGS: tuple[str, ...] = ("-target", "bpfel", "-O2", "-g")
+#: gcc-bpf's (toolchain.GCC_FLAGS, little-endian): a missing builtin is an error
+GCC_PROBE_FLAGS: tuple[str, ...] = ("-O2", "-gbtf", "-mco-re",
+                                    "-Werror=implicit-function-declaration", "-mlittle-endian")
+
+
+def probe_flags(compiler: Compiler) -> tuple[str, ...]:
+    """The flags the probes compile with: the suite's own for this kind of compiler."""
+    return GCC_PROBE_FLAGS if compiler.kind == "gcc" else PROBE_FLAGS
 
 # Documentation/bpf/btf.rst: BTF_KIND_* and the bytes following each `struct btf_type`.
 BTF_MAGIC = 0xEB9F
@@ -103,6 +111,10 @@ def _has_enum64(obj: Path) -> str | None:
     return "no BTF_KIND_ENUM64 in the snippet's BTF"
 
 
+def _no_check(_obj: Path) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class CcProbe:
     """One compiler probe: a snippet, and a check of the object when it compiled."""
@@ -128,13 +140,33 @@ CC_PROBES: tuple[CcProbe, ...] = (
         "enum cc_big { CC_BIG = 0x100000001ULL };\nenum cc_big cc_anchor;\n",
         _has_enum64,
     ),
+    CcProbe(
+        # libbpf's bpf_helper_defs.h: `static long (* const bpf_x)(...) = (void *) N;`,
+        # called twice in one function: GCC 12 keeps the address in a register and refuses
+        # ("indirect call in function, which are not supported by eBPF"); once compiles
+        "cc:helper_call", "CONFORM_CC_HELPER_CALL",
+        "a BPF helper called twice through libbpf's `(void *) <helper id>` function pointer",
+        "static long (*const cc_h)(void *m, const void *k) = (void *) 1;\nint cc_m;\n"
+        "int cc_probe(void) { int k = 0; long a = cc_h(&cc_m, &k); k = 1;\n"
+        "  return (int)(a + cc_h(&cc_m, &k)); }\n",
+        _no_check,
+    ),
+    CcProbe(
+        # bpf_core_read.h's bpf_core_field_exists/_size and bitfield reads
+        "cc:field_info", "CONFORM_CC_FIELD_INFO",
+        "__builtin_preserve_field_info(...) (CO-RE field existence, size, offset)",
+        "struct cc_s { int a; int b; } __attribute__((preserve_access_index));\n"
+        "int cc_probe(struct cc_s *s) { return __builtin_preserve_field_info(s->b, 2); }\n",
+        _has_core_relos,
+    ),
 )
 CC_PROBE_NAMES: tuple[str, ...] = tuple(p.name for p in CC_PROBES)
 
 
 def _cache_key(compiler: Compiler) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([CACHE_FORMAT, compiler.id, compiler.version, list(PROBE_FLAGS),
+    h.update(json.dumps([CACHE_FORMAT, compiler.id, compiler.version,
+                         list(probe_flags(compiler)),
                          [(p.name, p.source) for p in CC_PROBES]]).encode())
     return h.hexdigest()
 
@@ -150,7 +182,7 @@ def run_one(compiler: Compiler, probe: CcProbe, workdir: Path) -> ProbeResult:
     """Compile one probe's snippet in workdir and judge the result."""
     src, obj = workdir / f"{probe.macro}.c", workdir / f"{probe.macro}.o"
     src.write_text(probe.source)
-    argv = [*compiler.argv, *PROBE_FLAGS, "-c", str(src), "-o", str(obj)]
+    argv = [*compiler.argv, *probe_flags(compiler), "-c", str(src), "-o", str(obj)]
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.SubprocessError) as exc:

@@ -36,6 +36,12 @@ DEBIAN_MAJORS = range(14, 26)
 CACHE_FORMAT = 1
 LINK_SUFFIX = ".link"
 LINK_ARGV: tuple[str, ...] = ("gen", "object")  # bpftool gen object OUT IN...
+#: Debian's `gcc-bpf` (bookworm: GCC 12) installs these; its compiler id is gcc-bpf-<major>
+GCC_BPF_NAMES: tuple[str, ...] = ("bpf-gcc", "bpf-unknown-none-gcc")
+#: GCC's flags for the suite's clang `-target bpfel -O2 -g`: BTF (`-gbtf`) and CO-RE
+#: relocations (`-mco-re`); a missing builtin is an error, never a call to nothing
+GCC_FLAGS: tuple[str, ...] = ("-O2", "-gbtf", "-mco-re",
+                              "-Werror=implicit-function-declaration")
 NO_CLANG_HINT = (
     "no clang found: install one with `apt-get install clang-19` (or `pip install ziglang`)"
 )
@@ -53,7 +59,7 @@ class Compiler:
     argv: tuple[str, ...]
     version: str
     major: int
-    kind: str  # "debian" (clang-NN or plain clang) or "zig"
+    kind: str  # "debian" (clang-NN or plain clang), "zig" or "gcc" (gcc-bpf, never default)
 
 
 @dataclass(frozen=True)
@@ -129,19 +135,21 @@ class BuildResult:
 
 
 _VERSION_RE = re.compile(r"clang version (\d+)\.(\d+)\.(\d+)")
+#: `bpf-gcc (12.2.0-14+deb12u1+) 12.2.0`: the version after the parenthesis
+_GCC_VERSION_RE = re.compile(r"^\S*gcc\S* \([^)]*\) (\d+)\.(\d+)\.(\d+)", re.M)
 
 
-def _probe_version(argv: Sequence[str]) -> tuple[str, int] | None:
+def _probe_version(argv: Sequence[str], gcc: bool = False) -> tuple[str, int] | None:
     try:
         proc = subprocess.run(
             [*argv, "--version"], capture_output=True, text=True, timeout=60, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    match = _VERSION_RE.search(proc.stdout)
+    match = (_GCC_VERSION_RE if gcc else _VERSION_RE).search(proc.stdout)
     if proc.returncode != 0 or match is None:
         return None
-    return match.group(0).removeprefix("clang version "), int(match.group(1))
+    return ".".join(match.group(i) for i in (1, 2, 3)), int(match.group(1))
 
 
 def _zig_available() -> bool:
@@ -185,13 +193,20 @@ def discover_compilers() -> list[Compiler]:
         probed = _probe_version(argv)
         if probed is not None:
             found.append(Compiler(f"zig-clang-{probed[1]}", argv, probed[0], probed[1], "zig"))
+    for name in GCC_BPF_NAMES:
+        exe = shutil.which(name)
+        probed = _probe_version([exe], gcc=True) if exe is not None else None
+        if exe is not None and probed is not None and all(
+                c.id != f"gcc-bpf-{probed[1]}" for c in found):
+            found.append(Compiler(f"gcc-bpf-{probed[1]}", (exe,), probed[0], probed[1], "gcc"))
     return found
 
 
 def default_compiler(compilers: Sequence[Compiler]) -> Compiler:
-    """The newest Debian clang, else the zig clang; ToolchainError when there is none."""
+    """The newest Debian clang, else the zig clang (never gcc-bpf); ToolchainError when
+    there is none."""
     debian = [c for c in compilers if c.kind == "debian"]
-    pool = debian or list(compilers)
+    pool = debian or [c for c in compilers if c.kind == "zig"]
     if not pool:
         raise ToolchainError(NO_CLANG_HINT)
     return max(pool, key=lambda c: c.major)
@@ -235,9 +250,13 @@ def link_source(manifest: Path, bpf_src: Path) -> Source:
 
 
 def compile_flags(source: Source, include_dir: Path,
-                  defines: Sequence[str] = ()) -> tuple[str, ...]:
-    """The flags one source compiles with (the cache key includes them)."""
+                  defines: Sequence[str] = (), kind: str = "debian") -> tuple[str, ...]:
+    """The flags one source compiles with (the cache key includes them); `kind` "gcc":
+    GCC_FLAGS with `-mlittle-endian`/`-mbig-endian` for the target."""
     extra = BTF_STUB_FLAGS if source.is_btf_stub else ()
+    if kind == "gcc":
+        endian = "-mbig-endian" if source.target == "bpfeb" else "-mlittle-endian"
+        return (*GCC_FLAGS, endian, *extra, *defines, "-I", str(include_dir))
     base = tuple(source.target if f == "bpfel" else f for f in BASE_FLAGS)
     return (*base, *extra, *defines, "-I", str(include_dir))
 
@@ -351,7 +370,7 @@ def build_one(compiler: Compiler, source: Source, out_dir: Path, include_dir: Pa
     if source.control:
         defines = (*defines, f"-D{CONTROL_DEFINE}")
     obj = out_dir / compiler.id / source.object_rel()
-    flags = compile_flags(source, include_dir, defines)
+    flags = compile_flags(source, include_dir, defines, compiler.kind)
     if _is_fresh(obj, compiler, flags):
         return BuildResult(source, obj, ok=True, compiled=False)
     obj.parent.mkdir(parents=True, exist_ok=True)

@@ -152,3 +152,19 @@ def test_run_records_compiler_probes_in_meta_next_to_kernel_probes(
     probes = json.loads((out / "results.json").read_text())["meta"]["probes"]
     assert {"cc:type_matches", "cc:enum64", "prog_test_run"} <= set(probes)
     assert all(isinstance(p["ok"], bool) and p["reason"] for p in probes.values())
+
+
+def test_gcc_probes_compile_with_gccs_own_flags() -> None:
+    gcc = toolchain.Compiler("gcc-bpf-12", ("bpf-gcc",), "12.2.0", 12, "gcc")
+    clang = toolchain.Compiler("clang-19", ("clang-19",), "19.1.7", 19, "debian")
+    assert ccprobes.probe_flags(gcc) == ccprobes.GCC_PROBE_FLAGS
+    assert "-Werror=implicit-function-declaration" in ccprobes.GCC_PROBE_FLAGS
+    assert ccprobes.probe_flags(clang) == ccprobes.PROBE_FLAGS
+    assert ccprobes._cache_key(gcc) != ccprobes._cache_key(replace(gcc, kind="debian"))
+
+
+def test_every_clang_calls_a_helper_twice_and_has_field_info(
+        compiler: toolchain.Compiler, tmp_path: Path) -> None:
+    got = ccprobes.probe_compiler(compiler, tmp_path)
+    assert got["cc:helper_call"].ok, got["cc:helper_call"].reason
+    assert got["cc:field_info"].ok, got["cc:field_info"].reason

@@ -290,3 +290,31 @@ def test_control_objects_are_not_sources(
     # hangs off it; a second build still sees one source
     assert [s.rel for s in toolchain.find_sources(bpf_src)] == ["d/neg.bpf.c"]
     assert len(toolchain.build_all(compiler, bpf_src, out)) == 1
+
+
+def test_gcc_bpf_is_found_as_gcc_bpf_major_and_never_the_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "bpf-gcc"
+    fake.write_text("#!/bin/sh\necho 'bpf-gcc (12.2.0-14+deb12u1+) 12.2.0'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no clang: only the fake gcc-bpf
+    monkeypatch.setattr(toolchain, "_zig_available", lambda: False)
+    found = toolchain.discover_compilers()
+    assert [(c.id, c.version, c.major, c.kind) for c in found] == [
+        ("gcc-bpf-12", "12.2.0", 12, "gcc")]
+    with pytest.raises(toolchain.ToolchainError, match="no clang found"):
+        toolchain.default_compiler(found)  # GCC is never picked without --compiler
+    assert toolchain.select_compiler(found, "gcc-bpf-12") is found[0]
+
+
+def test_gcc_compiles_with_btf_core_and_the_sources_byte_order() -> None:
+    inc = Path("/inc")
+    little = toolchain.compile_flags(toolchain.Source(Path("/a.bpf.c"), "a.bpf.c"), inc,
+                                     ("-DX",), "gcc")
+    assert little == (*toolchain.GCC_FLAGS, "-mlittle-endian", "-DX", "-I", "/inc")
+    assert "-gbtf" in little and "-mco-re" in little and "-target" not in little
+    big = toolchain.compile_flags(toolchain.Source(Path("/b.bpfeb.bpf.c"), "b.bpfeb.bpf.c"),
+                                  inc, (), "gcc")
+    assert "-mbig-endian" in big
+    clang = toolchain.compile_flags(toolchain.Source(Path("/a.bpf.c"), "a.bpf.c"), inc)
+    assert clang[:2] == ("-target", "bpfel")  # clang's flags unchanged
