@@ -159,6 +159,30 @@ CC_PROBES: tuple[CcProbe, ...] = (
         "int cc_probe(struct cc_s *s) { return __builtin_preserve_field_info(s->b, 2); }\n",
         _has_core_relos,
     ),
+    CcProbe(
+        # bpf_core_type_exists/_size: every CO-RE type-based relocation
+        "cc:type_info", "CONFORM_CC_TYPE_INFO",
+        "__builtin_preserve_type_info(..., BPF_TYPE_EXISTS) (CO-RE type relocation)",
+        "struct cc_s { int a; } __attribute__((preserve_access_index));\n"
+        "int cc_probe(void) { return __builtin_preserve_type_info(*(struct cc_s *)0, 0); }\n",
+        _has_core_relos,
+    ),
+    CcProbe(
+        # bpf_core_enum_value_exists/bpf_core_enum_value
+        "cc:enum_value", "CONFORM_CC_ENUM_VALUE",
+        "__builtin_preserve_enum_value(...) (CO-RE enumerator relocation)",
+        "enum cc_e { CC_A = 1 };\n"
+        "int cc_probe(void) { return __builtin_preserve_enum_value(*(enum cc_e *)CC_A, 1); }\n",
+        _has_core_relos,
+    ),
+    CcProbe(
+        # bpf_core_type_id_local/_kernel
+        "cc:btf_type_id", "CONFORM_CC_BTF_TYPE_ID",
+        "__builtin_btf_type_id(...) (a BTF type id relocation)",
+        "struct cc_s { int a; };\n"
+        "int cc_probe(void) { return __builtin_btf_type_id(*(struct cc_s *)0, 0); }\n",
+        _has_core_relos,
+    ),
 )
 CC_PROBE_NAMES: tuple[str, ...] = tuple(p.name for p in CC_PROBES)
 
