@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import mmap
 import os
 import platform
 import struct
@@ -537,6 +538,69 @@ def probe_map_user_ringbuf() -> ProbeResult:
     return ProbeResult("map_user_ringbuf", True, "user ring buffer map created")
 
 
+BPF_MAP_TYPE_ARENA = 33
+BPF_F_MMAPABLE = 1 << 10
+BPF_PSEUDO_MAP_VALUE = 2
+
+
+def _creates_cap_bpf_map() -> bool:
+    """Whether this process may create a map only CAP_BPF may create (a 4096-byte RINGBUF,
+    kernel map_create): an EPERM for another map type is then about that type, not about
+    this process's privileges."""
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIII", attr, 0, 27, 0, 0, 4096)  # BPF_MAP_TYPE_RINGBUF
+    fd, _err = _bpf(0, attr)
+    if fd < 0:
+        return False
+    os.close(fd)
+    return True
+
+
+def probe_map_arena() -> ProbeResult:
+    """BPF_MAP_TYPE_ARENA (6.9+, JIT only) as a program uses it: a one-page arena is created
+    and mapped (which fixes its user address), and a socket filter loads that takes an
+    address in it (ld_imm64 BPF_PSEUDO_MAP_VALUE), casts it (addr_space_cast) and reads."""
+    name = "map_arena"
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIIII", attr, 0, BPF_MAP_TYPE_ARENA, 0, 0, 1, BPF_F_MMAPABLE)
+    map_fd, err = _bpf(0, attr)  # BPF_MAP_CREATE
+    if map_fd < 0 and err == errno.EPERM and _creates_cap_bpf_map():
+        return ProbeResult(name, False, "BPF_MAP_CREATE of an ARENA: Operation not permitted, "
+                           "while this process creates other CAP_BPF-only maps (a RINGBUF): "
+                           "the kernel refuses arenas to this process (a policy: privileges "
+                           "are not the cause)")
+    if map_fd < 0:
+        return failed(name, "BPF_MAP_CREATE of an ARENA", err)
+    try:
+        try:
+            area = mmap.mmap(map_fd, mmap.PAGESIZE, mmap.MAP_SHARED,
+                             mmap.PROT_READ | mmap.PROT_WRITE)
+        except OSError as exc:
+            return failed(name, "mmap of the ARENA", exc.errno or errno.EINVAL)
+        try:
+            insns = b"".join((
+                _insn(0x18, dst=1, src=BPF_PSEUDO_MAP_VALUE, imm=map_fd), _insn(0),
+                _insn(0xBF, dst=1, src=1, off=1, imm=1),  # r1 = addr_space_cast(r1, 0, 1)
+                _insn(0x61, dst=0, src=1),                # r0 = *(u32 *)(r1 + 0)
+                _MOV64_R0_0, _EXIT))
+            log = ctypes.create_string_buffer(4096)
+            fd, err = _prog_load(insns, log)
+        finally:
+            area.close()
+    finally:
+        os.close(map_fd)
+    if fd >= 0:
+        os.close(fd)
+        return ProbeResult(name, True, "an arena is created, mapped and read by a socket filter")
+    text = log.value.decode(errors="replace").strip()
+    if not text:
+        return failed(name, "BPF_PROG_LOAD of a socket filter reading the arena", err)
+    lines = [ln for ln in text.splitlines()
+             if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+    return ProbeResult(name, False, f"the verifier refuses a read of the arena: "
+                       f"{lines[-1] if lines else text}")
+
+
 BPF_PROG_TYPE_SK_LOOKUP = 30
 BPF_SK_LOOKUP = 36
 SK_LOOKUP_CTX_SIZE = 64  # struct bpf_sk_lookup up to local_port (ingress_ifindex is 5.17+)
@@ -656,6 +720,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "xdp_frags": probe_xdp_frags,
     "insn_set_v4": probe_insn_set_v4,
     "map_user_ringbuf": probe_map_user_ringbuf,
+    "map_arena": probe_map_arena,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

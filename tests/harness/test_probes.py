@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ctypes
+import errno
 import struct
 
 import pytest
@@ -96,6 +98,27 @@ def test_a_v4_instruction_the_verifier_refuses_is_absent_with_its_log_line(
     assert not result.ok and not result.error
     assert result.reason.startswith("verifier refuses cpu v4 instructions: ")
     assert "processed" not in result.reason
+
+
+@pytest.mark.parametrize(("ringbuf_ok", "error"), [(True, False), (False, True)],
+                         ids=["other CAP_BPF maps created: absent",
+                              "no CAP_BPF map either: cannot decide"])
+def test_an_arena_refused_with_eperm_is_absent_only_when_privileges_are_not_the_cause(
+    monkeypatch: pytest.MonkeyPatch, ringbuf_ok: bool, error: bool,
+) -> None:
+    real_bpf = probes._bpf
+
+    def fake_bpf(cmd: int, attr: ctypes.Array[ctypes.c_char]) -> tuple[int, int]:
+        (map_type,) = struct.unpack_from("<I", attr, 0)
+        if cmd == 0 and map_type == probes.BPF_MAP_TYPE_ARENA:
+            return -1, errno.EPERM
+        if cmd == 0 and not ringbuf_ok:
+            return -1, errno.EPERM
+        return real_bpf(cmd, attr)
+    monkeypatch.setattr(probes, "_bpf", fake_bpf)
+    result = probes.probe_map_arena()
+    assert not result.ok and result.error is error
+    assert "Operation not permitted" in result.reason
 
 
 def _btf(types: bytes, strings: bytes) -> bytes:

@@ -1,6 +1,6 @@
-"""Sizes the loader decides at map creation (PERF_EVENT_ARRAY without max_entries) and the
-SEC() flags that reach BPF_PROG_LOAD (BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS), each with the
-mutation that skips it."""
+"""Sizes the loader decides at map creation (PERF_EVENT_ARRAY without max_entries), the
+ARENA's image (.addr_space.1) and the SEC() flags that reach BPF_PROG_LOAD
+(BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS), each with the mutation that skips it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from refloader.loader import (
     perf_event_array_size,
 )
 from refloader.mutations import Plan, plan_for
+from refloader.reloc import RelocKind
 from refloader_helpers import Compile
 
 
@@ -96,3 +97,32 @@ def test_sec_flags_reach_prog_load_unless_skipped(
             with pytest.raises(_Recorded):
                 obj.load()
     assert seen == want
+
+
+ARENA = r"""
+struct {
+	__uint(type, 33); __uint(map_flags, 1U << 10); __uint(max_entries, 2);
+} arena SEC(".maps");
+int first SEC(".addr_space.1") = 0x11;
+int second SEC(".addr_space.1") = 0x22;
+SEC("socket") int reads(void *ctx) { return *(volatile int *)&second; }
+"""
+
+
+def test_addr_space_1_is_the_arena_maps_image_and_its_globals_relocate_into_it(
+    compile_bpf: Compile,
+) -> None:
+    with open_object(str(compile_bpf("arena", ARENA))) as obj:
+        arena = obj.map("arena")
+        assert bytes(arena.arena_image or b"") == (0x11).to_bytes(4, "little") + \
+            (0x22).to_bytes(4, "little")
+        (relo,) = obj.relocations()["reads"]
+        assert (relo.kind, relo.sym_off, obj.maps[relo.map_index].name) == (
+            RelocKind.RELO_DATA, 4, "arena")
+
+
+def test_arena_globals_without_an_arena_map_fail_the_open(compile_bpf: Compile) -> None:
+    path = str(compile_bpf("no_arena", ARENA.replace("__uint(type, 33)", "__uint(type, 2)")
+                           .replace("__uint(map_flags, 1U << 10); ", "")))
+    with pytest.raises(ParseError, match="ARENA map should be explicitly declared"):
+        open_object(path)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import mmap
 import os
 import resource
 import struct
@@ -43,11 +44,13 @@ from refloader.externs import (
 )
 from refloader.maps_spec import (
     BPF_F_MMAPABLE,
+    BPF_MAP_TYPE_ARENA,
     BPF_MAP_TYPE_ARRAY_OF_MAPS,
     BPF_MAP_TYPE_HASH_OF_MAPS,
     BPF_MAP_TYPE_PROG_ARRAY,
     LIBBPF_PIN_BY_NAME,
     MapSpec,
+    attach_arena_data,
     btf_maps,
     data_maps,
     legacy_maps,
@@ -158,6 +161,8 @@ class BpfObject:
     loaded: dict[str, LoadedProgram] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     _fds: list[int] = field(default_factory=list)
+    #: the mapped ARENA maps (libbpf map->mmaped): unmapped on close
+    _mmaps: list[mmap.mmap] = field(default_factory=list)
     externs: ExternTable = field(default_factory=ExternTable)
     features: KernelFeatures = _ALL_FEATURES  # frozen: one shared default
     _relos: dict[str, list[Reloc]] = field(default_factory=dict)
@@ -325,6 +330,8 @@ class BpfObject:
                 return fd
             os.unlink(pin_path)  # mutation pinning.reuse: a new map pinned over it
         fd = self._make_template(m, f)
+        if m.map_type == BPF_MAP_TYPE_ARENA:
+            self._map_arena(m, fd)
         if m.origin == "data" and (m.data is not None or m.nobits_fill is not None):
             if any(m.section == s for s in self.plan.skip_init_of):
                 pass  # mutation: created, value not written
@@ -338,6 +345,29 @@ class BpfObject:
             os.makedirs(self.pin_root, exist_ok=True)  # libbpf: make_parent_dir
             sc.obj_pin(fd, pin_path)
         return fd
+
+    def _map_arena(self, m: MapSpec, fd: int) -> None:
+        """libbpf bpf_object__create_maps for an ARENA: mmap it at once (the mapping fixes
+        the arena's user address, which the verifier needs before any program using it
+        loads) and copy the .addr_space.1 image to its start (libbpf 1.4 init_arena_map_data;
+        libbpf after 1.7 places it at the end of the arena instead)."""
+        if m.map_extra:
+            raise LoaderError(f"map '{m.name}': an ARENA at a fixed user address (map_extra "
+                              f"{m.map_extra:#x}) is not supported by the reference loader",
+                              symbol=m.name)
+        size = m.max_entries * mmap.PAGESIZE
+        image = m.arena_image or b""
+        if len(image) > size:
+            raise LoaderError(f"map '{m.name}': .addr_space.1 ({len(image)} bytes) does not "
+                              f"fit the {size}-byte arena", symbol=m.name, errno=errno.E2BIG)
+        try:
+            area = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        except OSError as exc:
+            raise KernelError(f"map '{m.name}': mmap of the ARENA failed: {exc.strerror}",
+                              exc.errno or errno.EINVAL, symbol=m.name) from exc
+        self._mmaps.append(area)
+        if image and self.plan.copy_arena_image:  # mutation maps.arena: not copied
+            area[:len(image)] = bytes(image)
 
     def _make_template(self, m: MapSpec, f: KernelFeatures) -> int:
         """Create ``m``, first its inner map template (only for the create call: closed
@@ -489,7 +519,9 @@ class BpfObject:
     # -- close --------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close every fd this object opened (maps, programs, BTF)."""
+        """Close every fd this object opened (maps, programs, BTF), unmap the arenas."""
+        while self._mmaps:
+            self._mmaps.pop().close()
         while self._fds:
             sc.close(self._fds.pop())
         self._state = "closed"
@@ -548,6 +580,7 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
     obj_name = _obj_name(path)
     maps = legacy_maps(elf, plan) + btf_maps(elf, btf, plan) + data_maps(
         elf, btf, obj_name, plan)
+    attach_arena_data(elf, maps)
     kcfg = kconfig_map(externs, obj_name)
     if kcfg is not None:
         externs.kconfig_map = len(maps)

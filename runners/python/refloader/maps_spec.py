@@ -80,6 +80,10 @@ class MapSpec:
     init_slots: list[tuple[int, str]] = field(default_factory=list)
     #: byte offset of the ``values`` member inside the definition struct
     values_offset: int = 0
+    #: an ARENA map's initial image: the bytes of section .addr_space.1 (its `__arena`
+    #: globals), copied into the mapped arena after creation; None for other maps
+    arena_image: bytearray | None = None
+    arena_shndx: int = 0
 
     def materialize(self) -> bytearray | None:
         """The initial value as bytes (allocating a .bss image on first use), or None."""
@@ -328,6 +332,30 @@ def legacy_maps(elf: ElfObject, plan: Plan | None = None) -> list[MapSpec]:
         specs.append(MapSpec(s.name, t, ks, vs, me, fl, origin="legacy", section="maps",
                              sec_index=sec.index, sec_offset=s.st_value))
     return specs
+
+
+BPF_MAP_TYPE_ARENA = 33
+#: libbpf ARENA_SEC: where clang puts globals of address space 1 (`__arena`)
+ARENA_SEC = ".addr_space.1"
+
+
+def attach_arena_data(elf: ElfObject, maps: list[MapSpec]) -> None:
+    """libbpf init_arena_map_data: the bytes of .addr_space.1 become the initial image of
+    the object's ARENA map (one only); __arena globals without an ARENA map are an error."""
+    sec = elf.section_by_name(ARENA_SEC)
+    if sec is None or sec.sh_size == 0:
+        return
+    arenas = [m for m in maps if m.map_type == BPF_MAP_TYPE_ARENA and m.origin == "btf"]
+    if not arenas:
+        raise ParseError(f"elf: sec '{ARENA_SEC}': to use global __arena variables the "
+                         "ARENA map should be explicitly declared in SEC(\".maps\")",
+                         section=ARENA_SEC)
+    if len(arenas) > 1:
+        raise ParseError(f"elf: sec '{ARENA_SEC}': only a single ARENA map is supported, "
+                         f"found {', '.join(m.name for m in arenas)}", section=ARENA_SEC)
+    arenas[0].arena_image = bytearray(sec.data) if sec.sh_type != SHT_NOBITS \
+        else bytearray(sec.sh_size)
+    arenas[0].arena_shndx = sec.index
 
 
 def is_data_section(name: str, custom: bool = True) -> bool:

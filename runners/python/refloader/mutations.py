@@ -104,6 +104,8 @@ class Plan:
     #: SEC_XDP_FRAGS become BPF_F_SLEEPABLE and BPF_F_XDP_HAS_FRAGS in prog_flags
     sleepable_flag: bool = True
     xdp_frags_flag: bool = True
+    #: maps.arena: the .addr_space.1 image copied into the mapped ARENA
+    copy_arena_image: bool = True
     # `bpfconform new` adds a scaffolded behaviour's knob above this line
     #: ids in effect, for reports
     active: tuple[str, ...] = ()
@@ -361,6 +363,9 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(sleepable_flag=False)),
     Mutation("progtype.xdp.frags", "SEC(\"xdp.frags\") is loaded without BPF_F_XDP_HAS_FRAGS, "
              "as plain SEC(\"xdp\")", _set(xdp_frags_flag=False)),
+    Mutation("maps.arena", "the ARENA is created and mapped but the initial image of "
+             ".addr_space.1 is not copied into it: every __arena global reads 0",
+             _set(copy_arena_image=False)),
     # `bpfconform new` adds a scaffolded behaviour's entry above this line
 )}
 

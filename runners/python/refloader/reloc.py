@@ -32,7 +32,7 @@ from refloader.elf import (
 )
 from refloader.errors import RelocationError
 from refloader.externs import ExternTable
-from refloader.maps_spec import MapSpec, is_data_section
+from refloader.maps_spec import ARENA_SEC, MapSpec, is_data_section
 from refloader.mutations import Plan
 from refloader.programs import ProgramSpec
 
@@ -184,6 +184,12 @@ def _record(elf: ElfObject, prog: ProgramSpec, maps: list[MapSpec], idx: int,
                 return Reloc(RelocKind.RELO_LD64, idx, sym_name, 0, mi)
         raise RelocationError(f"prog '{prog.name}': map relo failed to find map for section "
                               f"'{tsec.name}', off {sym.st_value}",
+                              **where)
+    if tsec.name == ARENA_SEC:  # libbpf: RELO_DATA against the arena map (arena_map_idx)
+        for mi, m in enumerate(maps):
+            if m.arena_image is not None and m.arena_shndx == sym.shndx:
+                return Reloc(RelocKind.RELO_DATA, idx, sym_name, sym.st_value, mi)
+        raise RelocationError(f"prog '{prog.name}': no ARENA map for section '{tsec.name}'",
                               **where)
     if plan.weak_data_as_extern and sym.bind == STB_WEAK:
         raise RelocationError(f"prog '{prog.name}': unresolved extern '{sym_name}' "
