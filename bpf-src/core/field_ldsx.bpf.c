@@ -15,6 +15,9 @@ CONFORM(field_ldsx, "ref", "libbpf bpf_core_patch_insn (class BPF_LDX, mode BPF_
 CONFORM(field_ldsx, "desc", "signed char, short and int fields read as long (BPF_MEMSX loads under -mcpu=v4, loads and shifts before) through CO-RE-relocated offsets give their negative target-layout values");
 CONFORM(field_ldsx, "btf_custom_path", "btf/ldsx_a.btf.o");
 CONFORM(field_ldsx, "btf_control_path", "btf/ldsx_b.btf.o");
+#if defined(__BPF_CPU_VERSION__) && __BPF_CPU_VERSION__ >= 4
+CONFORM(field_ldsx, "requires", "insn_set_v4"); /* a cpu v4 build: kernels before 6.6 refuse it */
+#endif
 SEC("socket")
 int field_ldsx(void *ctx)
 {
