@@ -166,7 +166,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
                     for name in [spec.partition("=")[0]]})
     named = list(args.adapter or ([] if sources else ["python", "libbpf"]))
     spec = MatrixSpec(
-        kernels=tuple(args.kernel or [HOST]),
+        kernels=tuple(dict.fromkeys(args.kernel or [HOST])),  # one boot per kernel
         compilers=tuple(args.compiler or ["clang-19"]),
         adapters=tuple(dict.fromkeys([*named, *sources])),
         adapter_sources=sources,

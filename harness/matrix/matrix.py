@@ -406,14 +406,14 @@ class Matrix:
             with self._lock:
                 records[k] = rec
 
-        for k in self.spec.kernels:  # the host first: it is quick and needs no VM slot
-            if k == HOST:
-                one(k)
-        vms = [k for k in self.spec.kernels if k != HOST]
+        kernels = list(dict.fromkeys(self.spec.kernels))  # a kernel named twice runs once
+        if HOST in kernels:  # the host first: it is quick and needs no VM slot
+            one(HOST)
+        vms = [k for k in kernels if k != HOST]
         with ThreadPoolExecutor(max_workers=max(1, self.spec.vms)) as pool:
             for f in [pool.submit(one, k) for k in vms]:
                 f.result()
-        self.kernels = [records[k] for k in self.spec.kernels]
+        self.kernels = [records[k] for k in kernels]
         order = {r.label: n for n, r in enumerate(self.kernels)}
         self.rows.sort(key=lambda r: order.get(r.get("kernel", ""), len(order)))
         doc = self.document()

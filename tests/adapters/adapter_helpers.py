@@ -251,9 +251,25 @@ class Adapter:
         assert reply.id == req["id"]
         return reply
 
+    def fds(self) -> list[str]:
+        """What the adapter process holds open that a request could leak, sorted: BPF
+        objects (`anon_inode:bpf-map`, `bpf-prog`, `bpf_link`, ...) and files (the ELF, a
+        BTF). A language runtime's own (Go's epoll and eventfd, pipes, pidfds) come and go
+        on the runtime's schedule and are not counted."""
+        base = f"/proc/{self.proc.pid}/fd"
+        kept: list[str] = []
+        for fd in os.listdir(base):
+            try:
+                target = os.readlink(f"{base}/{fd}")
+            except FileNotFoundError:  # closed while listing: not open
+                continue
+            if target.startswith(("anon_inode:bpf", "/")):
+                kept.append(target)
+        return sorted(kept)
+
     def fd_count(self) -> int:
-        """Open file descriptors of the adapter process."""
-        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+        """How many of `fds()` are open."""
+        return len(self.fds())
 
     def close(self) -> int:
         """Say bye and wait; returns the exit status."""

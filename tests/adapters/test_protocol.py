@@ -347,12 +347,12 @@ def no_fd_leak(ad: Adapter, objs: Objects, pin_root: Path, tmp: Path) -> None:
     if ad.supports("ctx_in"):
         requests.append(("basic", "returns_mark", {"ctx_in": CTX_MARK_42}))
     ad.run(objs["basic"], "passes", pin_root)  # warm up anything opened lazily
-    before = ad.fd_count()
+    before = ad.fds()
     for _ in range(10):
         for obj, program, extra in requests:
             ad.run(objs[obj], program, pin_root, **extra)
     ad.run(str(tmp / "absent.bpf.o"), "passes", pin_root)
-    assert ad.fd_count() == before
+    assert ad.fds() == before
 
 
 MIXED = """\

@@ -59,6 +59,17 @@ class CoreBuild:
     probes: dict[str, ProbeResult]
     #: the `cc:*` probes each object's programs require (their `requires` metadata)
     cc_requires: dict[str, frozenset[str]]
+    #: an object's own (target, control) stubs where its metadata names others
+    #: (`btf_custom_path`, `btf_control_path`), as the harness passes them to the loader
+    own_stubs: dict[str, tuple[Path, Path]]
+
+    def target_of(self, name: str) -> Path:
+        """The BTF `name` is relocated against: its `btf_custom_path`, or target A."""
+        return self.own_stubs.get(name, (self.target, self.control))[0]
+
+    def control_of(self, name: str) -> Path:
+        """`name`'s control BTF: its `btf_control_path`, or control B."""
+        return self.own_stubs.get(name, (self.target, self.control))[1]
 
     def unchecked_because(self, name: str) -> str | None:
         """Why the harness SKIPs `name` with this compiler (an absent `cc:` probe), or None."""
@@ -76,14 +87,23 @@ def find_compiler(compiler_id: str) -> Compiler | None:
     return next((c for c in discover_compilers() if c.id == compiler_id), None)
 
 
-def _cc_requires(obj: Path, source: Path, rel: str,
-                 catalogue: frozenset[str]) -> frozenset[str]:
+def _metadata(obj: Path, source: Path, rel: str,
+              catalogue: frozenset[str]) -> tuple[frozenset[str], tuple[Path, Path] | None]:
+    """The `cc:*` probes `obj` requires and its own (target, control) stubs, if any."""
     items = discover_object(obj, source, rel, catalogue)
     errors = [f"{i.id}: {i.error}" for i in items if i.error is not None]
     if errors:
         raise BuildError("; ".join(errors))
-    return frozenset(r for i in items if i.expectations is not None
-                     for r in i.expectations.requires if r in ccprobes.CC_PROBE_NAMES)
+    requires = frozenset(r for i in items if i.expectations is not None
+                         for r in i.expectations.requires if r in ccprobes.CC_PROBE_NAMES)
+    paths = {(e.btf_custom_path, e.btf_control_path) for i in items
+             if (e := i.expectations) is not None and e.btf_custom_path is not None}
+    if not paths:
+        return requires, None
+    ((target, control),) = paths  # one pair per object
+    if control is None:
+        raise BuildError(f"{rel}: btf_custom_path without btf_control_path")
+    return requires, (Path(target), Path(control))  # discovery resolved them to the stubs
 
 
 def build_core(compiler: Compiler, out: Path, jobs: int = 2) -> CoreBuild:
@@ -106,10 +126,13 @@ def build_core(compiler: Compiler, out: Path, jobs: int = 2) -> CoreBuild:
         raise BuildError(f"no CO-RE programs under {CORE_SRC}")
     catalogue = load_catalogue(CATALOGUE)
     objects = {b.obj.name.removesuffix(".bpf.o"): b.obj for b in tests}
-    cc_requires = {b.obj.name.removesuffix(".bpf.o"):
-                   _cc_requires(b.obj, b.source.path, b.source.rel, catalogue) for b in tests}
-    return CoreBuild(compiler.id, objects, stubs[TARGET_STUB], stubs[CONTROL_STUB], probes,
-                     cc_requires)
+    meta = {b.obj.name.removesuffix(".bpf.o"):
+            _metadata(b.obj, b.source.path, b.source.rel, catalogue) for b in tests}
+    target, control = stubs[TARGET_STUB], stubs[CONTROL_STUB]
+    own = {n: pair for n, (_, pair) in meta.items()
+           if pair is not None and pair != (target, control)}
+    return CoreBuild(compiler.id, objects, target, control, probes,
+                     {n: req for n, (req, _) in meta.items()}, own)
 
 
 def can_bpf() -> bool:

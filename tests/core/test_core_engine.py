@@ -54,7 +54,7 @@ def load_relocate(obj: Path, btf: Path | None, skip: tuple[str, ...] = ()) -> di
 
 
 def target_of(name: str, build: CoreBuild) -> Path | None:
-    return None if name.startswith("vmlinux_") else build.target
+    return None if name.startswith("vmlinux_") else build.target_of(name)
 
 
 def test_there_are_at_least_forty_core_programs(core_build: CoreBuild) -> None:
@@ -109,8 +109,8 @@ def test_the_control_btf_changes_some_relocated_instruction_of_every_program(
     for name, obj in core_build.objects.items():
         if name in REFUSED or name.startswith("vmlinux_") or not core_build.checkable(name):
             continue
-        good, _ = relocate(obj, core_build.target)
-        ctl, _ = relocate(obj, core_build.control)
+        good, _ = relocate(obj, core_build.target_of(name))
+        ctl, _ = relocate(obj, core_build.control_of(name))
         assert good != ctl, f"{name}: target A and control B relocate identically"
 
 
