@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import struct
 import subprocess
 import tempfile
@@ -111,6 +113,23 @@ def _has_enum64(obj: Path) -> str | None:
     return "no BTF_KIND_ENUM64 in the snippet's BTF"
 
 
+def _links(obj: Path) -> str | None:
+    """`bpftool gen object` (the suite's static linker, toolchain.LINK_ARGV) accepts the
+    object's global function and variable: it needs their BTF (FUNC, VAR in a DATASEC)."""
+    bpftool = shutil.which("bpftool")
+    if bpftool is None:
+        return "bpftool not found (static linking needs `bpftool gen object`)"
+    out = obj.with_suffix(".linked.o")
+    try:
+        proc = subprocess.run([bpftool, "gen", "object", str(out), str(obj)],
+                              capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return "bpftool gen object timed out"
+    if proc.returncode != 0:
+        return f"bpftool gen object refuses it: {_first_error(proc.stderr + proc.stdout)}"
+    return None
+
+
 def _no_check(_obj: Path) -> str | None:
     return None
 
@@ -124,6 +143,9 @@ class CcProbe:
     what: str
     source: str
     check: Callable[[Path], str | None]  # why the feature is absent, or None
+    #: the compile error a test source using the construct gets from a compiler that lacks
+    #: it (a regex over the diagnostics): such a failed build is a SKIP by this probe
+    failure: str | None = None
 
 
 CC_PROBES: tuple[CcProbe, ...] = (
@@ -150,6 +172,7 @@ CC_PROBES: tuple[CcProbe, ...] = (
         "int cc_probe(void) { int k = 0; long a = cc_h(&cc_m, &k); k = 1;\n"
         "  return (int)(a + cc_h(&cc_m, &k)); }\n",
         _no_check,
+        r"indirect call in function",
     ),
     CcProbe(
         # bpf_core_read.h's bpf_core_field_exists/_size and bitfield reads
@@ -158,6 +181,7 @@ CC_PROBES: tuple[CcProbe, ...] = (
         "struct cc_s { int a; int b; } __attribute__((preserve_access_index));\n"
         "int cc_probe(struct cc_s *s) { return __builtin_preserve_field_info(s->b, 2); }\n",
         _has_core_relos,
+        r"implicit declaration of function .__builtin_preserve_field_info\b",
     ),
     CcProbe(
         # bpf_core_type_exists/_size: every CO-RE type-based relocation
@@ -166,6 +190,7 @@ CC_PROBES: tuple[CcProbe, ...] = (
         "struct cc_s { int a; } __attribute__((preserve_access_index));\n"
         "int cc_probe(void) { return __builtin_preserve_type_info(*(struct cc_s *)0, 0); }\n",
         _has_core_relos,
+        r"implicit declaration of function .__builtin_preserve_type_info\b",
     ),
     CcProbe(
         # bpf_core_enum_value_exists/bpf_core_enum_value
@@ -174,6 +199,7 @@ CC_PROBES: tuple[CcProbe, ...] = (
         "enum cc_e { CC_A = 1 };\n"
         "int cc_probe(void) { return __builtin_preserve_enum_value(*(enum cc_e *)CC_A, 1); }\n",
         _has_core_relos,
+        r"implicit declaration of function .__builtin_preserve_enum_value\b",
     ),
     CcProbe(
         # bpf_core_type_id_local/_kernel
@@ -182,9 +208,35 @@ CC_PROBES: tuple[CcProbe, ...] = (
         "struct cc_s { int a; };\n"
         "int cc_probe(void) { return __builtin_btf_type_id(*(struct cc_s *)0, 0); }\n",
         _has_core_relos,
+        r"implicit declaration of function .__builtin_btf_type_id\b",
+    ),
+    CcProbe(
+        # bpf-src/link/: the parts' globals and externs are resolved by `bpftool gen object`
+        # from their BTF; gcc-bpf-12 emits none for a global function or variable
+        "cc:static_link", "CONFORM_CC_STATIC_LINK",
+        "an object with a global function and variable that `bpftool gen object` links",
+        "int cc_counter;\n"
+        "__attribute__((noinline)) int cc_choose(int x) { return x + cc_counter; }\n"
+        "int cc_probe(void) { return cc_choose(1); }\n",
+        _links,
+        r"failed to find (BTF info for global/extern symbol|symbol for variable)",
     ),
 )
 CC_PROBE_NAMES: tuple[str, ...] = tuple(p.name for p in CC_PROBES)
+
+
+def explain_failure(diagnostics: str, results: Mapping[str, ProbeResult]
+                    ) -> list[ProbeResult]:
+    """The absent `cc:*` probes whose construct's compile error `diagnostics` shows: a
+    build failure they explain is a SKIP by probe. Empty when no probe explains it, or
+    when one that matches is present (then the failure is this project's or the
+    compiler's bug, not a missing feature: an ERROR)."""
+    matched = [p for p in CC_PROBES
+               if p.failure is not None and re.search(p.failure, diagnostics)]
+    found = [results.get(p.name) for p in matched]
+    if not found or any(r is None or r.ok or r.error for r in found):
+        return []
+    return [r for r in found if r is not None]
 
 
 def _cache_key(compiler: Compiler) -> str:

@@ -88,6 +88,9 @@ class Item:
     error: str | None = None
     #: the positive control object (`control=define`: the CONFORM_CONTROL build), if built
     control_obj: Path | None = None
+    #: the object was not built because the compiler lacks a construct it uses: the
+    #: absent `cc:*` probe and why (a SKIP by probe; see ccprobes.explain_failure)
+    unbuilt: tuple[str, str] | None = None
 
     @property
     def id(self) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness import discovery, toolchain
+from harness import ccprobes, discovery, toolchain
 from harness.client import AdapterError
 from harness.discovery import Item
 from harness.expectations import KnownFailure
@@ -186,12 +186,17 @@ def prepare(paths: Paths, compiler_id: str | None, keyword: str | None = None,
     tests = [b for b in builds if not b.source.is_btf_stub]
     if not tests:
         raise discovery.DiscoveryError(f"no test objects: {paths.bpf_src}/**/*.bpf.c is empty")
+    cc = toolchain.cc_probes(compiler, paths.build_dir)
     items: list[Item] = []
     for b in tests:
         if b.ok:
             found_items = discovery.discover_object(b.obj, b.source.path, b.source.rel,
                                                     catalogue)
             items.extend(_with_control(i, b) for i in found_items)
+        elif absent := ccprobes.explain_failure(b.diagnostics, cc):
+            why = "; ".join(f"{p.name}: {p.reason}" for p in absent)
+            items.append(Item(b.obj, b.source.path, b.source.rel, "<object>", unbuilt=(
+                absent[0].name, f"{compiler.id} cannot build it ({why})")))
         else:
             items.append(Item(b.obj, b.source.path, b.source.rel, "<object>",
                               error=f"compile failed ({compiler.id}): {b.diagnostics}"))
@@ -201,7 +206,7 @@ def prepare(paths: Paths, compiler_id: str | None, keyword: str | None = None,
                           error=f"compile failed ({compiler.id}): {b.diagnostics}"))
     if keyword:
         items = [i for i in items if keyword in i.id]
-    return Prepared(compiler, builds, items, toolchain.cc_probes(compiler, paths.build_dir))
+    return Prepared(compiler, builds, items, cc)
 
 
 def _with_control(item: Item, build: toolchain.BuildResult) -> Item:
@@ -273,6 +278,10 @@ class AdapterRun:
 
     def run(self, item: Item) -> Result:
         """The verdict of one item."""
+        if item.unbuilt is not None:  # the compiler lacks a construct it uses
+            probe, why = item.unbuilt
+            return self._result(item, skip(SkipKind.PROBE, f"requires {probe}: {why}",
+                                           probe=probe))
         if item.error is not None or item.expectations is None:
             return self._result(item, Outcome(Verdict.ERROR, item.error or "no expectations"))
         exp = item.expectations

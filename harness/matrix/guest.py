@@ -67,6 +67,7 @@ def item_to_json(item: Item) -> dict[str, Any]:
     return {"obj": str(item.obj), "source": str(item.source), "rel": item.rel,
             "program": item.program, "error": item.error,
             "control_obj": str(item.control_obj) if item.control_obj else None,
+            "unbuilt": list(item.unbuilt) if item.unbuilt else None,
             "expectations": ({f.name: getattr(exp, f.name) for f in fields(exp)}
                              if exp is not None else None)}
 
@@ -85,8 +86,10 @@ def item_from_json(d: Mapping[str, Any]) -> Item:
         if values.get("before") is not None:
             values["before"] = tuple(values["before"])
         exp = Expectations(**values)
+    unbuilt = d.get("unbuilt")
     return Item(Path(d["obj"]), Path(d["source"]), d["rel"], d["program"], exp, d.get("error"),
-                Path(d["control_obj"]) if d.get("control_obj") else None)
+                Path(d["control_obj"]) if d.get("control_obj") else None,
+                (str(unbuilt[0]), str(unbuilt[1])) if unbuilt else None)
 
 
 def probe_to_json(p: ProbeResult) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from harness import ccprobes, cli, discovery, toolchain
 from harness.discovery import Expectations, Item
 from harness.probes import ProbeResult
 from harness.runner import AdapterRun, Context, PinRoots
-from harness.verdict import Verdict
+from harness.verdict import SkipKind, Verdict
 
 COMPILERS = {c.id: c for c in toolchain.discover_compilers()}
 
@@ -167,5 +167,34 @@ def test_every_clang_has_the_constructs_gcc_bpf_12_lacks(
         compiler: toolchain.Compiler, tmp_path: Path) -> None:
     got = ccprobes.probe_compiler(compiler, tmp_path)
     for name in ("cc:helper_call", "cc:field_info", "cc:type_info", "cc:enum_value",
-                 "cc:btf_type_id"):
+                 "cc:btf_type_id", "cc:static_link"):
         assert got[name].ok, got[name].reason
+
+
+HELPER_ERROR = "x.bpf.c:56:1: error: indirect call in function, which are not supported by eBPF"
+
+
+def test_a_build_failure_an_absent_probe_explains_is_attributed_to_it() -> None:
+    absent = {"cc:helper_call": ProbeResult("cc:helper_call", False, "indirect call")}
+    assert [r.name for r in ccprobes.explain_failure(HELPER_ERROR, absent)] == [
+        "cc:helper_call"]
+
+
+def test_a_build_failure_is_unexplained_when_the_matching_probe_is_present_or_none_match(
+) -> None:
+    present = {"cc:helper_call": ProbeResult("cc:helper_call", True, "compiles")}
+    assert ccprobes.explain_failure(HELPER_ERROR, present) == []  # our bug, not a gap
+    undecided = {"cc:helper_call": ProbeResult("cc:helper_call", False, "?", error=True)}
+    assert ccprobes.explain_failure(HELPER_ERROR, undecided) == []
+    assert ccprobes.explain_failure("error: unknown type name 'u32'", {}) == []
+
+
+def test_an_object_the_compiler_cannot_build_is_a_probe_skip_not_an_error(
+    tmp_path: Path
+) -> None:
+    item = Item(tmp_path / "x.bpf.o", tmp_path / "x.bpf.c", "d/x.bpf.c", "<object>",
+                unbuilt=("cc:helper_call", "gcc-bpf-12 cannot build it (cc:helper_call: …)"))
+    ctx = Context("host-test", "gcc-bpf-12", {}, PinRoots(tmp_path / "pins"))
+    result = AdapterRun("never-started", None, ctx).run(item)  # type: ignore[arg-type]
+    assert (result.verdict, result.outcome.skip_kind) == (Verdict.SKIP, SkipKind.PROBE)
+    assert result.outcome.reason.startswith("requires cc:helper_call: gcc-bpf-12 cannot")

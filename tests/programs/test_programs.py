@@ -12,7 +12,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 from require import require
 
-from harness import discovery, toolchain
+from harness import ccprobes, discovery, toolchain
 from harness.runner import REPO_ROOT
 
 BPF_SRC = REPO_ROOT / "bpf-src"
@@ -23,16 +23,6 @@ COMPILERS = tuple(toolchain.discover_compilers())
 CLANGS = tuple(c for c in COMPILERS if c.kind != "gcc")
 #: gcc-bpf (installed by .ci/install, never the default) builds what its `cc:*` probes allow
 GCCS = tuple(c for c in COMPILERS if c.kind == "gcc")
-#: gcc-bpf compile errors and the `cc:*` probe whose absence explains each
-GCC_FAILURES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"indirect call in function"), "cc:helper_call"),
-    *((re.compile(rf"implicit declaration of function .__builtin_{b}\b"), f"cc:{p}")
-      for b, p in (("preserve_field_info", "field_info"), ("preserve_type_info", "type_info"),
-                   ("preserve_enum_value", "enum_value"), ("btf_type_id", "btf_type_id"))),
-)
-#: `bpftool gen object` refuses gcc's static-link parts (no BTF of their globals and externs)
-GCC_LINK_REFUSAL = re.compile(r"failed to find (BTF info for global/extern symbol"
-                              r"|symbol for variable)")
 SOURCES = tuple(s for s in toolchain.find_sources(BPF_SRC) if not s.is_btf_stub)
 PURPOSE_RE = re.compile(r"^/\* \S.*\S \*/$")
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
@@ -80,19 +70,14 @@ def test_gcc_bpf_is_installed() -> None:
 def test_every_gcc_bpf_build_failure_is_explained_by_an_absent_cc_probe(
         compiler: toolchain.Compiler) -> None:
     """gcc-bpf cannot build every program: each object it refuses fails on a construct
-    one of its absent `cc:*` probes names (or is a static link bpftool refuses); an
-    error of any other kind is a new gap, or a bug in how the toolchain drives gcc."""
+    one of its absent `cc:*` probes names (ccprobes.explain_failure: the harness SKIPs it
+    by that probe); an error of any other kind is a new gap, or a bug in how the
+    toolchain drives gcc, and the harness makes it an ERROR."""
     probes = toolchain.cc_probes(compiler, BUILD)
     results = toolchain.build_all(compiler, BPF_SRC, BUILD, jobs=2)
     assert any(r.ok for r in results if not r.source.is_btf_stub), "gcc-bpf built nothing"
-    unexplained: list[str] = []
-    for r in (r for r in results if not r.ok):
-        causes = [probe for pattern, probe in GCC_FAILURES if pattern.search(r.diagnostics)]
-        if causes and all(not probes[c].ok for c in causes):
-            continue
-        if r.source.rel.startswith("link/") and GCC_LINK_REFUSAL.search(r.diagnostics):
-            continue
-        unexplained.append(f"{r.source.rel} (causes {causes}):\n{r.diagnostics[-600:]}")
+    unexplained = [f"{r.source.rel}:\n{r.diagnostics[-600:]}" for r in results
+                   if not r.ok and not ccprobes.explain_failure(r.diagnostics, probes)]
     assert not unexplained, "\n".join(unexplained)
 
 
