@@ -42,7 +42,7 @@ REQUEST_PREFIX = "request:"
 PHASES = ("open", "load", "run", "done")
 CLASSES = ("divergence", "by-design", "gap")
 FIELDS = frozenset({"verdict", "reason", "link", "kernels", "line", "phase", "match", "class",
-                    "upstream", "fixed_in"})
+                    "upstream", "fixed_in", "crash"})
 
 
 class ExpectationsError(Exception):
@@ -82,6 +82,9 @@ class KnownFailure:
     klass: str = ""  # `class` in the table
     upstream: str = ""
     fixed_in: str = ""
+    #: the library itself breaks on the item (the adapter answers error_kind "internal", e.g.
+    #: a Go panic it recovered): expected at `phase` with `match`, never taken as a refusal
+    crash: bool = False
 
     @property
     def pinned(self) -> bool:
@@ -156,7 +159,8 @@ def load_known_failures(path: Path) -> dict[str, KnownFailure]:
         table[key] = _pins(where, entry, KnownFailure(
             key, verdict, reason, str(entry.get("link", "")), kernels,
             klass=_opt_text(where, entry, "class", CLASSES), upstream=_opt_text(
-                where, entry, "upstream"), fixed_in=_opt_text(where, entry, "fixed_in")))
+                where, entry, "upstream"), fixed_in=_opt_text(where, entry, "fixed_in"),
+            crash=_crash(where, entry, verdict)))
     return table
 
 
@@ -173,6 +177,16 @@ def _opt_text(where: str, entry: dict[str, object], name: str,
         want = f"one of {allowed}" if allowed else "a string"
         raise ExpectationsError(f"{where}: {name} must be {want}, got {value!r}")
     return value
+
+
+def _crash(where: str, entry: dict[str, object], verdict: str) -> bool:
+    crash = entry.get("crash", False)
+    if not isinstance(crash, bool):
+        raise ExpectationsError(f"{where}: crash must be true or false, got {crash!r}")
+    if crash and (verdict != "xfail" or "line" in entry):
+        raise ExpectationsError(f"{where}: crash = true is an xfail pinned by phase + match "
+                                "(the library's error), never by an assertion line")
+    return crash
 
 
 def _pins(where: str, entry: dict[str, object], known: KnownFailure) -> KnownFailure:

@@ -26,6 +26,7 @@ from harness import ccprobes, discovery, toolchain
 from harness.client import AdapterError
 from harness.discovery import Item
 from harness.expectations import KnownFailure
+from harness.prebuilt import data_root
 from harness.probes import ProbeResult
 from harness.protocol import Hello, RunReply, RunRequest
 from harness.verdict import (
@@ -40,7 +41,8 @@ from harness.verdict import (
 )
 
 DEFAULT_PIN_BASE = Path("/sys/fs/bpf/bpfconform")
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: the checkout, or the tree an installed wheel carries (harness/_tree: harness.prebuilt)
+REPO_ROOT = data_root()
 
 
 class Executor(Protocol):

@@ -47,6 +47,10 @@ NO_CLANG_HINT = (
 )
 
 
+#: the kind of a Compiler that is an installed wheel's prebuilt objects (harness.prebuilt)
+PREBUILT_KIND = "prebuilt"
+
+
 class ToolchainError(Exception):
     """No usable compiler, or an unknown compiler id."""
 
@@ -59,7 +63,9 @@ class Compiler:
     argv: tuple[str, ...]
     version: str
     major: int
-    kind: str  # "debian" (clang-NN or plain clang), "zig" or "gcc" (gcc-bpf, never default)
+    #: "debian" (clang-NN or plain clang), "zig", "gcc" (gcc-bpf, never default) or
+    #: PREBUILT_KIND (no compiler here: an installed wheel's objects, harness.prebuilt)
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -213,7 +219,21 @@ def default_compiler(compilers: Sequence[Compiler]) -> Compiler:
 
 
 def select_compiler(compilers: Sequence[Compiler], wanted: str | None) -> Compiler:
-    """The compiler named `wanted` (an id such as `clang-19`), or the default one."""
+    """The compiler named `wanted` (an id such as `clang-19`), or the default one; when
+    there is no such compiler, an installed wheel's prebuilt objects of that id
+    (`harness.prebuilt`, kind PREBUILT_KIND) when it has them, else ToolchainError."""
+    try:
+        return _select_compiler(compilers, wanted)
+    except ToolchainError:
+        from harness import prebuilt  # imports this module: imported when needed
+
+        found = prebuilt.find(wanted)
+        if found is None:
+            raise
+        return found
+
+
+def _select_compiler(compilers: Sequence[Compiler], wanted: str | None) -> Compiler:
     if wanted is None:
         return default_compiler(compilers)
     for compiler in compilers:
@@ -262,7 +282,12 @@ def compile_flags(source: Source, include_dir: Path,
 
 
 def cc_probes(compiler: Compiler, out_dir: Path) -> dict[str, ProbeResult]:
-    """The compiler's capability probes (`cc:*`), cached under out_dir/<compiler-id>/."""
+    """The compiler's capability probes (`cc:*`), cached under out_dir/<compiler-id>/ (a
+    prebuilt set's: those it was built with)."""
+    if compiler.kind == PREBUILT_KIND:
+        from harness import prebuilt
+
+        return prebuilt.cc_probes(compiler)
     return ccprobes.probe_compiler(compiler, out_dir)
 
 
@@ -403,8 +428,13 @@ def build_all(
 ) -> list[BuildResult]:
     """Build every source under bpf_src (2 workers by default); failures do not stop the rest.
 
-    Every source compiles with the `-DCONFORM_CC_*` of the compiler's present probes.
+    Every source compiles with the `-DCONFORM_CC_*` of the compiler's present probes. A
+    prebuilt compiler (PREBUILT_KIND) compiles nothing: its set's objects for bpf_src.
     """
+    if compiler.kind == PREBUILT_KIND:
+        from harness import prebuilt
+
+        return prebuilt.builds(compiler, bpf_src)
     sources = find_sources(bpf_src)
     include_dir = (bpf_src / "include").resolve()
     defines = ccprobes.defines(cc_probes(compiler, out_dir))

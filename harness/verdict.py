@@ -67,6 +67,8 @@ class Outcome:
     listed: bool = False
     #: the expectations entry an XFAIL matched (its class, upstream and fixed_in)
     known: KnownFailure | None = None
+    #: an ERROR because the adapter or its library broke (`error_kind = "internal"`)
+    internal: bool = False
 
     @property
     def probe_skip(self) -> bool:
@@ -102,7 +104,8 @@ def judge(exp: Expectations, reply: RunReply, source: Path, rel: str) -> Outcome
     log = reply.verifier_log
     if reply.internal:
         return Outcome(Verdict.ERROR, f"adapter internal error (not a refusal): "
-                       f"{_failure(reply)}", verifier_log=log, phase=reply.phase)
+                       f"{_failure(reply)}", verifier_log=log, phase=reply.phase,
+                       internal=True)
     if exp.expect == "pass":
         if reply.phase != "done":
             return Outcome(Verdict.FAIL, f"loader refused a valid object: {_failure(reply)}",
@@ -171,9 +174,19 @@ def control_check(first: Outcome, control: Outcome, control_path: str) -> Outcom
 
 def apply_known_failure(outcome: Outcome, known: KnownFailure | None) -> Outcome:
     """FAIL of a listed item -> XFAIL when it is the pinned failure, else FAIL "known failure
-    changed"; PASS of a listed item -> XPASS (which fails the run)."""
+    changed"; PASS of a listed item -> XPASS (which fails the run). A `crash = true` entry
+    expects the library to break (an internal ERROR) at its pinned phase with its message:
+    that ERROR is the XFAIL, and anything else, a refusal included, does not match."""
     if known is None or known.verdict != "xfail":
         return outcome
+    if known.crash and outcome.verdict in (Verdict.FAIL, Verdict.ERROR):
+        changed = (known.mismatch(None, outcome.phase, outcome.reason) if outcome.internal
+                   else f"expected the library to crash, got {outcome.reason}")
+        if changed is not None:
+            return replace(outcome, verdict=Verdict.FAIL, reason=(
+                f"known failure changed: {changed} [listed: {known.describe()}]"))
+        return replace(outcome, verdict=Verdict.XFAIL, known=known,
+                       reason=f"{outcome.reason} [known crash: {known.describe()}]")
     if outcome.verdict is Verdict.FAIL:
         changed = known.mismatch(outcome.line, outcome.phase, outcome.reason)
         if changed is not None:

@@ -180,3 +180,48 @@ def test_an_expected_retval_replaces_zero_and_reports_no_line(
     assert outcome.verdict is verdict
     assert reason_has in outcome.reason
     assert outcome.line is None
+
+
+PANIC = "internal error: panic: runtime error: slice bounds out of range [:44] (parseMap)"
+CRASH = KnownFailure("k", "xfail", "the SDK panics on 20-byte map defs", phase="open",
+                     match=r"slice bounds out of range .*parseMap", crash=True)
+
+
+def _crash_outcome(tmp_path: Path, phase: str = "open", error: str = PANIC) -> Outcome:
+    src = tmp_path / "x.bpf.c"
+    src.write_text(SOURCE)
+    reply = RunReply(id=1, phase=phase, error=error, error_kind="internal")  # type: ignore[arg-type]
+    return judge(_exp("pass"), reply, src, "t/x.bpf.c")
+
+
+def test_a_listed_crash_is_an_xfail_only_as_the_pinned_crash(tmp_path: Path) -> None:
+    got = apply_known_failure(_crash_outcome(tmp_path), CRASH)
+    assert got.verdict is Verdict.XFAIL and "[known crash:" in got.reason
+    other = apply_known_failure(_crash_outcome(tmp_path, error="internal error: nil map"), CRASH)
+    assert other.verdict is Verdict.FAIL and "known failure changed" in other.reason
+    later = apply_known_failure(_crash_outcome(tmp_path, phase="load"), CRASH)
+    assert later.verdict is Verdict.FAIL
+
+
+def test_a_listed_crash_does_not_take_a_refusal_and_an_unlisted_crash_stays_error(
+        tmp_path: Path) -> None:
+    refused = Outcome(Verdict.FAIL, "loader refused a valid object: open failed: EINVAL",
+                      phase="open")
+    got = apply_known_failure(refused, CRASH)
+    assert got.verdict is Verdict.FAIL and "expected the library to crash" in got.reason
+    plain = KnownFailure("k", "xfail", "refused", phase="open", match="slice bounds")
+    assert apply_known_failure(_crash_outcome(tmp_path), plain).verdict is Verdict.ERROR
+
+
+def test_crash_entries_are_pinned_by_phase_and_match(tmp_path: Path) -> None:
+    from harness.expectations import ExpectationsError, load_known_failures
+    path = tmp_path / "x.toml"
+    path.write_text('["a/b.bpf.c::p"]\nreason = "r"\ncrash = true\nline = 3\n')
+    with pytest.raises(ExpectationsError, match="crash = true"):
+        load_known_failures(path)
+    path.write_text('["a/b.bpf.c::p"]\nreason = "r"\ncrash = "yes"\nphase = "open"\n'
+                    'match = "x"\n')
+    with pytest.raises(ExpectationsError, match="crash must be"):
+        load_known_failures(path)
+    path.write_text('["a/b.bpf.c::p"]\nreason = "r"\ncrash = true\nphase = "open"\nmatch = "x"\n')
+    assert load_known_failures(path)["a/b.bpf.c::p"].crash
