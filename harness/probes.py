@@ -172,6 +172,23 @@ def probe_kfunc_iter_num() -> ProbeResult:
     return ProbeResult("kfunc_iter_num", True, "bpf_iter_num_new and bpf_rcu_read_lock in BTF")
 
 
+def probe_kfunc_bpf_throw() -> ProbeResult:
+    """vmlinux BTF names the `bpf_throw` kfunc (BPF exceptions, 6.7+).
+
+    A name lookup in the BTF string table, as probe_kfunc_iter_num: the kfunc and the
+    verifier's exception callbacks (`exception_callback:` decl tag, default callback) came
+    in the same series.
+    """
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            blob = f.read()
+    except OSError as exc:
+        return ProbeResult("kfunc_bpf_throw", False, f"no vmlinux BTF: {exc}")
+    if b"\0bpf_throw\0" not in blob:
+        return ProbeResult("kfunc_bpf_throw", False, "vmlinux BTF has no kfunc bpf_throw")
+    return ProbeResult("kfunc_bpf_throw", True, "bpf_throw in vmlinux BTF")
+
+
 # Documentation/bpf/btf.rst: the bytes after each 12-byte `struct btf_type`, per kind, as
 # (fixed bytes, bytes per vlen entry). A kind missing here stops the scan (cannot skip it).
 BTF_MAGIC = 0xEB9F
@@ -709,6 +726,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "atomic_fetch": probe_atomic_fetch,
     "bpf_per_cpu_ptr": probe_bpf_per_cpu_ptr,
     "kfunc_iter_num": probe_kfunc_iter_num,
+    "kfunc_bpf_throw": probe_kfunc_bpf_throw,
     "ksym_typed_var": probe_ksym_typed_var,
     "kprobes": probe_kprobes,
     "raw_tp_test_run": probe_raw_tp_test_run,

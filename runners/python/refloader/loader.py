@@ -35,6 +35,12 @@ from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs
 from refloader.btf_ext import BpfCoreReloKind, BtfExt, marshal_func_infos, marshal_line_infos
 from refloader.elf import STB_LOCAL, STT_SECTION, ElfObject, read_elf
 from refloader.errors import BTFError, KernelError, LoaderError, ParseError, RelocationError
+from refloader.exceptions import (
+    append_exception_callback,
+    drop_exception_callback_tags,
+    exception_callback_of,
+    text_section_index,
+)
 from refloader.externs import (
     ExternTable,
     KernelFacts,
@@ -293,6 +299,8 @@ class BpfObject:
                     t = kern.type_by_id(tid)
                     if isinstance(t, Func):
                         t.linkage = 0
+        if not self.plan.exception_callbacks:  # mutation exceptions.callback
+            kern = drop_exception_callback_tags(kern)
         done: list[str] = []
         if not all(getattr(f, n) for n in SANITIZE_FEATURES):
             kern = Btf.parse(kern.marshal())  # sanitise a copy, keep the original intact
@@ -424,6 +432,10 @@ class BpfObject:
                               symbol=p.name)
         relos = self._relos_of()
         lp = link_program(p, self.programs, relos, self.plan)
+        cb = exception_callback_of(self.btf, self.elf, p, self.programs)
+        if cb is not None and self.plan.exception_callbacks:  # exceptions.callback
+            append_exception_callback(lp, cb, self.programs, relos, self.plan,
+                                      text_section_index(self.programs))
         apply_data_relos(lp, self.map_fds, self.plan, self.externs)
         flags = 0
         if sec_flags & _SEC_SLEEPABLE and self.plan.sleepable_flag:  # progtype.sleepable

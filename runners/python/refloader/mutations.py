@@ -106,6 +106,9 @@ class Plan:
     xdp_frags_flag: bool = True
     #: maps.arena: the .addr_space.1 image copied into the mapped ARENA
     copy_arena_image: bool = True
+    #: exceptions.callback: the `exception_callback:` decl tag's function appended to its
+    #: main program (False: not appended, and the tags dropped from the BTF loaded)
+    exception_callbacks: bool = True
     # `bpfconform new` adds a scaffolded behaviour's knob above this line
     #: ids in effect, for reports
     active: tuple[str, ...] = ()
@@ -139,7 +142,7 @@ HONOURED_IN: dict[str, str] = {
     "calls": "reloc.py", "core": "core.py", "data": "loader.py", "elf": "loader.py",
     "externs": "externs.py", "legacy": "maps_spec.py", "link": "reloc.py",
     "maps": "maps_spec.py", "pinning": "maps_spec.py", "prog": "loader.py",
-    "progtype": "programs.py", "values": "loader.py",
+    "progtype": "programs.py", "values": "loader.py", "exceptions": "exceptions.py",
 }
 
 
@@ -366,6 +369,15 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("maps.arena", "the ARENA is created and mapped but the initial image of "
              ".addr_space.1 is not copied into it: every __arena global reads 0",
              _set(copy_arena_image=False)),
+    Mutation("exceptions.throw.default", "the bpf_throw kfunc call is left unresolved "
+             "(poisoned as if missing), like every strong kfunc call",
+             _add("extern_skip", "externs.kfunc")),
+    # a loader that links sub-programs by calls only and drops decl tags from the BTF it
+    # loads (libbpf's sanitisation for kernels without BTF_KIND_DECL_TAG, had libbpf not
+    # read the exception_callback: tags before it): the kernel sees no callback
+    Mutation("exceptions.callback", "the exception_callback: decl tag is not honoured: the "
+             "callback is not appended and the tag is dropped from the BTF loaded, so the "
+             "verifier's default callback runs", _set(exception_callbacks=False)),
     # `bpfconform new` adds a scaffolded behaviour's entry above this line
 )}
 
