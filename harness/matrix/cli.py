@@ -50,12 +50,14 @@ def add_matrix_args(p: argparse.ArgumentParser) -> None:
     """Arguments of `bpfconform matrix`."""
     p.add_argument("--kernel", action="append", metavar="K",
                    help="host, a kernel id of harness/matrix/kernels.toml (5.10, 6.1, "
-                        "6.12, sid, ...), or the path of a kernel image (bzImage) of your own, "
-                        "with --modules; repeatable; default: host")
+                        "6.12, sid, ...), `all` (host and every pinned kernel), or the path of "
+                        "a kernel image (bzImage) of your own, with --modules; repeatable; "
+                        "default: host")
     p.add_argument("--compiler", action="append", metavar="ID",
                    help="compiler id, e.g. clang-14 (repeatable; default: clang-19)")
     p.add_argument("--adapter", action="append", metavar="NAME",
-                   help="adapter (repeatable; default: python and libbpf)")
+                   help="adapter (repeatable; `default`: every default adapter, as "
+                        "`bpfconform run` uses; default: python and libbpf)")
     p.add_argument("--adapter-manifest", action="append", default=[], metavar="PATH",
                    help="an out-of-tree adapter.toml (repeatable; run in every cell)")
     p.add_argument("--adapter-command", action="append", default=[], metavar="NAME=CMD",
@@ -150,6 +152,23 @@ def cmd_refresh(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def expand_kernels(kernels: list[str], pins_file: Path) -> list[str]:
+    """`all` is the host and every kernel pinned in `pins_file`, in its order."""
+    out: list[str] = []
+    for k in kernels:
+        out += [HOST, *load_pins(pins_file)] if k == "all" else [k]
+    return out
+
+
+def expand_adapters(named: list[str], repo_root: Path) -> list[str]:
+    """`default` is every in-tree adapter with `default = true` (what `bpfconform run`
+    uses), in place."""
+    out: list[str] = []
+    for name in named:
+        out += AdapterSet(repo_root).selected(None) if name == "default" else [name]
+    return list(dict.fromkeys(out))
+
+
 def cmd_matrix(args: argparse.Namespace) -> int:
     """Run the matrix, write matrix.json, junit per cell and report.html."""
     if args.refresh_kernels:
@@ -165,8 +184,14 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     sources.update({name: ("--adapter-command", spec) for spec in args.adapter_command
                     for name in [spec.partition("=")[0]]})
     named = list(args.adapter or ([] if sources else ["python", "libbpf"]))
+    named = expand_adapters(named, runner.REPO_ROOT)
+    try:
+        kernels = expand_kernels(args.kernel or [HOST], Path(args.kernels_file))
+    except PinsError as exc:
+        print(f"bpfconform: {exc}", file=sys.stderr)
+        return 2
     spec = MatrixSpec(
-        kernels=tuple(dict.fromkeys(args.kernel or [HOST])),  # one boot per kernel
+        kernels=tuple(dict.fromkeys(kernels)),  # one boot per kernel
         compilers=tuple(args.compiler or ["clang-19"]),
         adapters=tuple(dict.fromkeys([*named, *sources])),
         adapter_sources=sources,

@@ -134,3 +134,21 @@ def _valid_against_the_schema(doc: dict[str, Any]) -> None:
     registry = Registry().with_resource(rows["$id"], Resource.from_contents(rows))
     jsonschema.Draft202012Validator.check_schema(matrix)
     jsonschema.Draft202012Validator(matrix, registry=registry).validate(doc)
+
+
+def test_kernel_all_is_the_host_and_every_pinned_kernel_in_order() -> None:
+    from harness.matrix.cli import expand_kernels
+    from harness.matrix.kernels import PINS_FILE, load_pins
+    pinned = list(load_pins(PINS_FILE))
+    assert pinned, "harness/matrix/kernels.toml pins no kernel"
+    assert expand_kernels(["all"], PINS_FILE) == ["host", *pinned]
+    assert expand_kernels(["5.10", "all"], PINS_FILE)[:2] == ["5.10", "host"]
+
+
+def test_adapter_default_names_every_default_adapter_as_run_does() -> None:
+    from harness.manifest import AdapterSet
+    from harness.matrix.cli import expand_adapters
+    defaults = AdapterSet(REPO_ROOT).selected(None)
+    assert {"python", "libbpf"} <= set(defaults)
+    assert expand_adapters(["default"], REPO_ROOT) == defaults
+    assert expand_adapters(["mine", "default", "python"], REPO_ROOT) == ["mine", *defaults]
