@@ -22,6 +22,7 @@ from pathlib import Path
 
 from harness import adaptercheck, check, lint, oracle, probes, report, runner, scaffold, sensitivity
 from harness import corpus as corpus_lane
+from harness import versions as version_axis
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import (
@@ -430,6 +431,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("check", "lint+build+run+sensitivity+docs", check.add_arguments, check.cmd_check),
     Subcommand("corpus", "run third-party objects (or --selftests) through every loader, "
                "compared with libbpf", corpus_lane.add_arguments, corpus_lane.cmd_corpus),
+    Subcommand("versions", "run the suite over every listed release of one loader: a "
+               "behaviour x version table", version_axis.add_arguments,
+               version_axis.cmd_versions),
 )
 
 

@@ -22,6 +22,13 @@ failure changed"). `["request:<field>"]` with `verdict = "skip"` lists a request
 adapter does not support (its items are SKIP(unsupported), listed); an unsupported skip not
 listed is an ERROR under `--strict`.
 
+An optional `versions = ">=v0.16.0, <v0.20.0"` limits the entry to the loader releases it
+fails on (the same clauses, on versions such as `v0.16.0`, `0.13.1` or `1.4.7`: a leading `v`
+and anything from `-` or `+` on are ignored). The table of a versioned adapter
+`<adapter>@<version>` (docs/versions.md) is `<adapter>.toml` less the entries whose range
+excludes that version: `load_known_failures` reads a path `<adapter>@<version>.toml` that does
+not exist that way. Read without a version, a table keeps every entry.
+
 Findings fields (docs/findings.md): `class = "divergence" | "by-design" | "gap"`, `upstream =
 "<issue/PR URL>" | "unreported"`, `fixed_in = "<version>"`.
 """
@@ -42,7 +49,7 @@ REQUEST_PREFIX = "request:"
 PHASES = ("open", "load", "run", "done")
 CLASSES = ("divergence", "by-design", "gap")
 FIELDS = frozenset({"verdict", "reason", "link", "kernels", "line", "phase", "match", "class",
-                    "upstream", "fixed_in", "crash"})
+                    "upstream", "fixed_in", "versions", "crash"})
 
 
 class ExpectationsError(Exception):
@@ -53,6 +60,45 @@ _OPS: dict[str, Callable[[tuple[int, int], tuple[int, int]], bool]] = {
     "<=": operator.le, ">=": operator.ge, "==": operator.eq, "<": operator.lt, ">": operator.gt}
 _CLAUSE = re.compile(r"^\s*(<=|>=|==|<|>)\s*(\d+)\.(\d+)\s*$")
 _RELEASE = re.compile(r"(\d+)\.(\d+)")
+
+
+_VERSION_OPS: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
+    "<=": operator.le, ">=": operator.ge, "==": operator.eq, "<": operator.lt, ">": operator.gt}
+_VERSION_CLAUSE = re.compile(r"^\s*(<=|>=|==|<|>)\s*(v?\d+(?:\.\d+)*(?:[-+]\S*)?)\s*$")
+
+
+def version_key(version: str) -> tuple[int, ...] | None:
+    """`v0.16.0`, `0.13.1`, `1.4.6+v1.4.7` as (0, 16, 0, 0) ...: the numeric dotted release
+    (padded to four parts), a leading `v` and any `-pre`/`+build` suffix dropped; None if it
+    has no such form."""
+    m = re.match(r"^v?(\d+(?:\.\d+)*)(?:[-+].*)?$", version.strip())
+    if m is None:
+        return None
+    parts = tuple(int(p) for p in m.group(1).split("."))
+    return parts + (0,) * (4 - len(parts)) if len(parts) < 4 else parts
+
+
+def version_clauses(spec: str) -> list[tuple[str, tuple[int, ...]]] | None:
+    """`">=v0.16.0, <v0.20.0"` as (operator, version key) pairs; None if malformed."""
+    out = []
+    for part in spec.split(","):
+        m = _VERSION_CLAUSE.match(part)
+        key = version_key(m.group(2)) if m else None
+        if m is None or key is None:
+            return None
+        out.append((m.group(1), key))
+    return out
+
+
+def version_in(version: str, spec: str) -> bool:
+    """Whether `version` satisfies every clause of `spec` (an empty spec: always); a version
+    or spec that cannot be read satisfies nothing."""
+    if not spec:
+        return True
+    key, clauses = version_key(version), version_clauses(spec)
+    if key is None or clauses is None:
+        return False
+    return all(_VERSION_OPS[op](key, bound) for op, bound in clauses)
 
 
 def _clauses(spec: str) -> list[tuple[str, tuple[int, int]]] | None:
@@ -82,6 +128,8 @@ class KnownFailure:
     klass: str = ""  # `class` in the table
     upstream: str = ""
     fixed_in: str = ""
+    #: the loader releases the entry holds for (`versions`), "" for every release
+    versions: str = ""
     #: the library itself breaks on the item (the adapter answers error_kind "internal", e.g.
     #: a Go panic it recovered): expected at `phase` with `match`, never taken as a refusal
     crash: bool = False
@@ -122,8 +170,15 @@ class KnownFailure:
         return all(_OPS[op](version, bound) for op, bound in clauses)
 
 
-def load_known_failures(path: Path) -> dict[str, KnownFailure]:
-    """The entries of one expectations file; a missing file means none."""
+def load_known_failures(path: Path, version: str | None = None) -> dict[str, KnownFailure]:
+    """The entries of one expectations file; a missing file means none. With `version` (or
+    for a missing `<adapter>@<version>.toml`: `<adapter>.toml` and that version), only the
+    entries whose `versions` range holds it."""
+    stem, at, pinned = path.stem.partition("@")
+    if at and version is None and not path.exists():
+        return load_known_failures(path.with_name(f"{stem}{path.suffix}"), pinned)
+    if version is not None and version_key(version) is None:
+        raise ExpectationsError(f"{path}: version {version!r} is not a release like v0.16.0")
     if not path.exists():
         return {}
     try:
@@ -160,8 +215,19 @@ def load_known_failures(path: Path) -> dict[str, KnownFailure]:
             key, verdict, reason, str(entry.get("link", "")), kernels,
             klass=_opt_text(where, entry, "class", CLASSES), upstream=_opt_text(
                 where, entry, "upstream"), fixed_in=_opt_text(where, entry, "fixed_in"),
+            versions=_versions(where, entry),
             crash=_crash(where, entry, verdict)))
-    return table
+    if version is None:
+        return table
+    return {k: v for k, v in table.items() if version_in(version, v.versions)}
+
+
+def _versions(where: str, entry: dict[str, object]) -> str:
+    versions = _opt_text(where, entry, "versions")
+    if versions and version_clauses(versions) is None:
+        raise ExpectationsError(f"{where}: versions must be like \">=v0.16.0, <v0.20.0\" "
+                                f"(operators < <= > >= == on releases), got {versions!r}")
+    return versions
 
 
 def expectations_path(suite_dir: Path, adapter: str, own: Path | None = None) -> Path:

@@ -54,11 +54,11 @@ func collectInfo(coll *ebpf.Collection, prog *ebpf.Program) (*objectInfo, error)
 			return nil, fmt.Errorf("map %s: %w", name, err)
 		}
 		id, _ := info.ID()
-		btfID, _ := info.BTFID()
+		btfID := mapBTFID(m, info)
 		out.Maps = append(out.Maps, mapInfo{
 			ID: uint32(id), Name: info.Name, Type: uint32(info.Type),
 			KeySize: info.KeySize, ValueSize: info.ValueSize, MaxEntries: info.MaxEntries,
-			MapFlags: info.Flags, BTFID: uint32(btfID),
+			MapFlags: info.Flags, BTFID: btfID,
 		})
 	}
 	return out, nil

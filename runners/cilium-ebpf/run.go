@@ -61,7 +61,7 @@ func run(id *int64, p runParams) runReply {
 	// LogLevel stays 0: cilium/ebpf loads without a log and, if the kernel
 	// rejects the program, loads again with LogLevelBranch, growing the
 	// buffer from LogSizeStart until the whole log fits.
-	opts.Programs.LogSizeStart = 64 << 10
+	setLogSizeStart(&opts.Programs, 64<<10)
 	coll, err := ebpf.NewCollectionWithOptions(spec, opts)
 	reply.NS["load"] = time.Since(start).Nanoseconds()
 	if err != nil {

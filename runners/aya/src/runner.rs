@@ -6,8 +6,10 @@ use aya::{
     maps::{Map, MapData},
     programs::{Program, ProgramError},
     sys::SyscallError,
-    Btf, Ebpf, EbpfLoader, RawTracePointRunOptions, TestRun, TestRunOptions,
+    Btf, Ebpf, EbpfLoader,
 };
+#[cfg(not(aya_legacy))]
+use aya::{RawTracePointRunOptions, TestRun, TestRunOptions};
 
 use crate::{
     errors::Failure,
@@ -88,10 +90,16 @@ impl Runner {
         };
         let mut loader = EbpfLoader::new();
         if let Some(dir) = req.pin_root.as_deref().filter(|d| !d.is_empty()) {
+            #[cfg(not(aya_legacy))]
             loader.default_map_pin_directory(dir);
+            #[cfg(aya_legacy)]
+            loader.map_pin_path(dir);
         }
         if let Some(btf) = target {
+            #[cfg(not(aya_legacy))]
             loader.btf(btf);
+            #[cfg(aya_legacy)]
+            loader.btf(Some(btf));
         }
         let opened = loader.load_file(&req.elf);
         reply.ns.insert("open", elapsed_ns(start));
@@ -164,6 +172,7 @@ fn load_all(
             Program::UProbe(p) => p.load(),
             Program::TracePoint(p) => p.load(),
             Program::SocketFilter(p) => p.load(),
+            #[cfg(not(aya_legacy))]
             Program::ReusePortSocketFilter(p) => p.load(),
             Program::Xdp(p) => p.load(),
             Program::SkMsg(p) => p.load(),
@@ -177,16 +186,20 @@ fn load_all(
             Program::LircMode2(p) => p.load(),
             Program::PerfEvent(p) => p.load(),
             Program::RawTracePoint(p) => p.load(),
+            #[cfg(not(aya_legacy))]
             Program::FlowDissector(p) => p.load(),
             Program::SkLookup(p) => p.load(),
+            #[cfg(not(aya_legacy))]
             Program::SkReuseport(p) => p.load(),
             Program::CgroupSock(p) => p.load(),
             Program::CgroupDevice(p) => p.load(),
             Program::Lsm(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
+            #[cfg(not(aya_legacy))]
             Program::LsmCgroup(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
             Program::BtfTracePoint(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
             Program::FEntry(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
             Program::FExit(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
+            #[cfg(not(aya_legacy))]
             Program::Iter(p) => target().and_then(|(t, btf)| p.load(&t, btf)),
             Program::Extension(_) => {
                 // freplace needs a target program an aya user opens first; there is none.
@@ -246,6 +259,7 @@ fn run_one(
             Some(libc::ENOENT),
         )
     })?;
+    #[cfg(not(aya_legacy))]
     let opts = || TestRunOptions {
         data_in: Some(data_in),
         // empty: no ctx_in (the protocol field is absent)
@@ -254,14 +268,21 @@ fn run_one(
         ..TestRunOptions::default()
     };
     let result = match program {
+        #[cfg(not(aya_legacy))]
         Program::SocketFilter(p) => p.test_run(opts()).map(|r| r.return_value),
+        #[cfg(not(aya_legacy))]
         Program::ReusePortSocketFilter(p) => p.test_run(opts()).map(|r| r.return_value),
+        #[cfg(not(aya_legacy))]
         Program::SchedClassifier(p) => p.test_run(opts()).map(|r| r.return_value),
+        #[cfg(not(aya_legacy))]
         Program::Xdp(p) => p.test_run(opts()).map(|r| r.return_value),
+        #[cfg(not(aya_legacy))]
         Program::CgroupSkb(p) => p.test_run(opts()).map(|r| r.return_value),
+        #[cfg(not(aya_legacy))]
         Program::FlowDissector(p) => p.test_run(opts()).map(|r| r.return_value),
         // aya's raw_tp test run takes no data: with data (or a ctx) the request goes to the
         // kernel as sent below, which refuses data for raw_tp as it does for libbpf
+        #[cfg(not(aya_legacy))]
         Program::RawTracePoint(p) if data_in.is_empty() && ctx_in.is_empty() => p
             .test_run(RawTracePointRunOptions::new())
             .map(|r| r.return_value),
@@ -293,6 +314,7 @@ fn collect_info(ebpf: &Ebpf, name: &str) -> Option<Info> {
 }
 
 /// The `MapData` every `Map` variant wraps.
+#[cfg(not(aya_legacy))]
 const fn map_data(map: &Map) -> &MapData {
     match map {
         Map::Array(m)
@@ -321,6 +343,34 @@ const fn map_data(map: &Map) -> &MapData {
         | Map::SockHash(m)
         | Map::SockMap(m)
         | Map::SkStorage(m)
+        | Map::Stack(m)
+        | Map::StackTraceMap(m)
+        | Map::Unsupported(m)
+        | Map::XskMap(m) => m,
+    }
+}
+
+/// The `MapData` every `Map` variant of aya before 0.14 wraps.
+#[cfg(aya_legacy)]
+const fn map_data(map: &Map) -> &MapData {
+    match map {
+        Map::Array(m)
+        | Map::BloomFilter(m)
+        | Map::CpuMap(m)
+        | Map::DevMap(m)
+        | Map::DevMapHash(m)
+        | Map::HashMap(m)
+        | Map::LpmTrie(m)
+        | Map::LruHashMap(m)
+        | Map::PerCpuArray(m)
+        | Map::PerCpuHashMap(m)
+        | Map::PerCpuLruHashMap(m)
+        | Map::PerfEventArray(m)
+        | Map::ProgramArray(m)
+        | Map::Queue(m)
+        | Map::RingBuf(m)
+        | Map::SockHash(m)
+        | Map::SockMap(m)
         | Map::Stack(m)
         | Map::StackTraceMap(m)
         | Map::Unsupported(m)

@@ -13,7 +13,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
-use libbpf_rs::{AsRawLibbpf, ObjectBuilder, PrintLevel, ProgramInput};
+mod compat;
+
+use libbpf_rs::{AsRawLibbpf, PrintLevel, ProgramInput};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -216,15 +218,11 @@ fn run(req: RunRequest) -> Reply {
     };
 
     let start = Instant::now();
-    let mut builder = ObjectBuilder::default();
-    let mut opened = Ok(&mut builder);
-    if let Some(root) = &req.pin_root {
-        opened = opened.and_then(|b| b.pin_root_path(root));
-    }
-    if let Some(btf) = &req.btf_custom_path {
-        opened = opened.and_then(|b| b.btf_custom_path(btf));
-    }
-    let open = opened.and_then(|b| b.open_file(&req.elf));
+    let open = compat::open_file(
+        req.pin_root.as_deref(),
+        req.btf_custom_path.as_deref(),
+        &req.elf,
+    );
     reply.ns.insert("open", start.elapsed().as_nanos());
     let mut open = match open {
         Ok(obj) => obj,
@@ -282,14 +280,19 @@ fn run(req: RunRequest) -> Reply {
         let msg = format!("program '{}' not found in object {}", req.program, req.elf);
         return reply.fail("run", Some(ENOENT), msg);
     };
+    let repeat = req.repeat.unwrap_or(1);
+    if repeat > 1 && !compat::SUPPORTS.contains(&"repeat") {
+        let msg = format!("bad request: repeat {repeat} not supported by this libbpf-rs");
+        return reply.failed("run", INTERNAL, None, msg);
+    }
     let input = ProgramInput {
         // empty: no data at all (protocol "No data"), NULL rather than a dangling pointer
         data_in: if data.is_empty() { None } else { Some(&data) },
         // ctx_in (sk_lookup's struct bpf_sk_lookup): the kernel may write it back
         context_in: ctx.as_deref_mut().filter(|c| !c.is_empty()),
-        repeat: req.repeat.unwrap_or(1),
         ..Default::default()
     };
+    let input = compat::with_repeat(input, repeat);
     let result = prog.test_run(input);
     reply.ns.insert("run", start.elapsed().as_nanos());
     match result {
@@ -327,7 +330,7 @@ fn hello() -> Value {
         "library_runtime_version": format!("{major}.{minor}"),
         "libbpf_rs_version": LIBBPF_RS_VERSION,
         "libbpf_sys_version": LIBBPF_SYS_VERSION,
-        "supports": ["pin_root", "btf_custom_path", "data_in", "repeat", "no_data", "ctx_in", "autoload_only"],
+        "supports": compat::SUPPORTS,
     })
 }
 
