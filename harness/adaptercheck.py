@@ -31,7 +31,7 @@ from harness.protocol import Hello, ProtocolError, RunReply, RunRequest
 BPFFS = Path("/sys/fs/bpf")
 #: request fields an adapter may list in `supports` (docs/adapter-protocol.md)
 KNOWN_FIELDS = frozenset({"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info",
-                          "no_data", "ctx_in", "autoload_only"})
+                          "no_data", "ctx_in", "autoload_only", "attach"})
 REQUIRED_FIELDS = frozenset({"pin_root", "data_in", "repeat"})
 DATA_IN = "00" * 64
 PINNED_MAP = "adapter_check_pin"

@@ -33,6 +33,7 @@ LEVELS = ("required", "optional", "implementation-defined")
 KEYS = (
     "behaviour", "expect", "level", "requires", "ref", "desc", "data_in",
     "btf_custom_path", "btf_control_path", "role", "before", "ctx_in", "retval", "control",
+    "attach", "trigger",
 )
 #: `control=define`: a negative program's positive control is the same source compiled with
 #: `-DCONFORM_CONTROL` (for a `*.bpfeb.bpf.c` source, as a little-endian object): the program
@@ -74,6 +75,11 @@ class Expectations:
     retval: int = 0
     #: how a negative program's positive control is built (`define`), or None
     control: str | None = None
+    #: programs of the object the adapter attaches (its library's attach call) after the
+    #: load, and the program it test-runs then, before this one (docs/adapter-protocol.md,
+    #: "Attach"): `attach=a,b`, `trigger=a`
+    attach: tuple[str, ...] = ()
+    trigger: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,9 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
         obj, sep, prog = value.rpartition(":")
         if not (sep and obj and prog):
             return f"before={value!r} is not '<object path>:<program>'"
+    if key in ("attach", "trigger") and not all(
+            p.isidentifier() for p in (_split_list(value) if key == "attach" else [value])):
+        return f"{key}={value!r} is not a comma-separated list of program names"
     if key == "requires":
         unknown = [p for p in _split_list(value) if p not in REQUIRES_NAMES]
         if unknown:
@@ -211,6 +220,8 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
     missing = [k for k in MANDATORY_KEYS if k not in raw.values]
     if missing:
         raw.problems.append(f"missing .conform key(s): {', '.join(missing)}")
+    if "trigger" in raw.values and "attach" not in raw.values:
+        raw.problems.append("trigger= without attach= (the trigger runs what is attached)")
     if raw.problems:
         return "; ".join(raw.problems)
     v = raw.values
@@ -226,6 +237,7 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
         btf_custom_path=paths["btf_custom_path"], btf_control_path=paths["btf_control_path"],
         before=before, ctx_in=v["ctx_in"].lower() if "ctx_in" in v else None,
         retval=int(v.get("retval", "0")), control=v.get("control"),
+        attach=tuple(_split_list(v.get("attach", ""))), trigger=v.get("trigger"),
     )
 
 

@@ -714,6 +714,132 @@ def probe_xdp_frags() -> ProbeResult:
                        "its PROG_ARRAY refuses a plain XDP program (EINVAL)")
 
 
+# ---- tracing: BTF attach targets (fentry/fexit/fmod_ret, lsm) -----------------------------
+
+BTF_KIND_TYPEDEF = 8
+BTF_KIND_FUNC = 12
+BPF_PROG_TYPE_TRACING = 26
+BPF_PROG_TYPE_LSM = 29
+BPF_TRACE_RAW_TP = 23
+BPF_TRACE_FENTRY = 24
+BPF_MODIFY_RETURN = 26
+BPF_LSM_MAC = 27
+
+
+def btf_type_id(btf: bytes, kind: int, name: str) -> int | None:
+    """The id of the first type of `kind` named `name` in raw BTF (vmlinux), or None: the
+    walk of btf_has_var, counting ids from 1."""
+    magic, _ver, _flags, hdr_len, type_off, type_len, str_off, str_len = \
+        _BTF_HEADER.unpack_from(btf, 0)
+    if magic != BTF_MAGIC:
+        raise ValueError(f"not BTF (magic {magic:#x})")
+    strings = btf[hdr_len + str_off:hdr_len + str_off + str_len]
+    want = b"\0" + name.encode() + b"\0"
+    offsets: set[int] = set()
+    at = strings.find(want)
+    while at >= 0:
+        offsets.add(at + 1)
+        at = strings.find(want, at + 1)
+    if not offsets:
+        return None
+    pos, end, tid = hdr_len + type_off, hdr_len + type_off + type_len, 1
+    while pos < end:
+        name_off, info, _size = _BTF_TYPE.unpack_from(btf, pos)
+        tkind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
+        if tkind == kind and name_off in offsets:
+            return tid
+        trailer = _BTF_TRAILER.get(tkind)
+        if trailer is None:
+            raise ValueError(f"unknown BTF kind {tkind} at type offset {pos - hdr_len - type_off}")
+        pos += _BTF_TYPE.size + trailer[0] + trailer[1] * vlen
+        tid += 1
+    return None
+
+
+def _load_attach_btf(prog_type: int, attach_type: int, btf_id: int
+                     ) -> tuple[int, int, str]:
+    """Load `r0 = 0; exit` as `prog_type`/`attach_type` against vmlinux BTF id `btf_id`
+    (attach_btf_id): (fd, errno, the verifier log's last line)."""
+    insns = _MOV64_R0_0 + _EXIT
+    insn_buf = ctypes.create_string_buffer(insns, len(insns))
+    license_buf = ctypes.create_string_buffer(b"GPL")
+    log = ctypes.create_string_buffer(4096)
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIQQIIQ", attr, 0, prog_type, 2, ctypes.addressof(insn_buf),
+                     ctypes.addressof(license_buf), 1, len(log), ctypes.addressof(log))
+    struct.pack_into("<I", attr, 68, attach_type)  # expected_attach_type
+    struct.pack_into("<I", attr, 108, btf_id)  # attach_btf_id
+    fd, err = _bpf(BPF_PROG_LOAD, attr)
+    lines = [ln for ln in log.value.decode(errors="replace").splitlines() if ln.strip()]
+    return fd, err, lines[-1] if lines else ""
+
+
+def _probe_attach_btf(name: str, what: str, prog_type: int, attach_type: int,
+                      target: str, kind: int = BTF_KIND_FUNC) -> ProbeResult:
+    """Whether a `what` program loads against vmlinux BTF's `target` (a FUNC). An EPERM
+    without a verifier log while a tp_btf program (the same BPF_PROG_TYPE_TRACING
+    privileges, no trampoline) loads is the kernel refusing trampoline targets to this
+    process (this host's policy): absent, with that said; other errnos as `failed`."""
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            btf = f.read()
+    except OSError as exc:
+        return ProbeResult(name, False, f"no vmlinux BTF: {exc}")
+    try:
+        tid = btf_type_id(btf, kind, target)
+        tp_id = btf_type_id(btf, BTF_KIND_TYPEDEF, "btf_trace_bpf_test_finish")
+    except (ValueError, struct.error) as exc:
+        return ProbeResult(name, False, f"cannot parse /sys/kernel/btf/vmlinux: {exc}",
+                           error=True)
+    if tid is None:
+        return ProbeResult(name, False, f"vmlinux BTF has no FUNC {target}")
+    fd, err, last = _load_attach_btf(prog_type, attach_type, tid)
+    if fd >= 0:
+        os.close(fd)
+        return ProbeResult(name, True, f"{what} program on {target} loads")
+    if err == errno.EPERM and not last and tp_id is not None:
+        tp_fd, _tp_err, _ = _load_attach_btf(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, tp_id)
+        if tp_fd >= 0:
+            os.close(tp_fd)
+            return ProbeResult(name, False, f"BPF_PROG_LOAD of a {what} program on {target}: "
+                               "Operation not permitted (no verifier log), while a tp_btf "
+                               "program (the same program type) loads: the kernel refuses "
+                               "trampoline attach targets to this process")
+    if last:
+        return ProbeResult(name, False, f"the verifier refuses a {what} program on {target}: "
+                           f"{last}")
+    return failed(name, f"BPF_PROG_LOAD of a {what} program on {target}", err)
+
+
+def probe_tracing_fentry() -> ProbeResult:
+    """fentry/fexit (BPF trampolines, 5.5+; x86 test runs call bpf_fentry_test1..9): an
+    fentry program on bpf_fentry_test1 loads."""
+    return _probe_attach_btf("tracing_fentry", "fentry", BPF_PROG_TYPE_TRACING,
+                             BPF_TRACE_FENTRY, "bpf_fentry_test1")
+
+
+def probe_tracing_fmod_ret() -> ProbeResult:
+    """fmod_ret (5.7+): an fmod_ret program on bpf_modify_return_test (the kernel's
+    modifiable test target) loads."""
+    return _probe_attach_btf("tracing_fmod_ret", "fmod_ret", BPF_PROG_TYPE_TRACING,
+                             BPF_MODIFY_RETURN, "bpf_modify_return_test")
+
+
+def probe_bpf_lsm() -> ProbeResult:
+    """BPF LSM programs (5.7+, CONFIG_BPF_LSM): an lsm program on bpf_lsm_file_open loads.
+    Loading does not need `bpf` in the active LSMs (/sys/kernel/security/lsm, lsm=); the
+    reason says whether it is there (then attached programs also run)."""
+    result = _probe_attach_btf("bpf_lsm", "lsm", BPF_PROG_TYPE_LSM, BPF_LSM_MAC,
+                               "bpf_lsm_file_open")
+    try:
+        with open("/sys/kernel/security/lsm") as f:
+            active = f.read().strip()
+        note = f" (active LSMs: {active})"
+    except OSError:
+        note = " (/sys/kernel/security/lsm unreadable: securityfs not mounted)"
+    return ProbeResult(result.name, result.ok, result.reason + note, result.error)
+
+
 PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_loop": probe_bpf_loop,
     "prog_test_run": probe_prog_test_run,
@@ -739,6 +865,9 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "insn_set_v4": probe_insn_set_v4,
     "map_user_ringbuf": probe_map_user_ringbuf,
     "map_arena": probe_map_arena,
+    "tracing_fentry": probe_tracing_fentry,
+    "tracing_fmod_ret": probe_tracing_fmod_ret,
+    "bpf_lsm": probe_bpf_lsm,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

@@ -69,6 +69,10 @@ class RunRequest:
     skip: tuple[str, ...] = ()
     #: hex ctx_in; sent only when set (only to adapters listing `ctx_in`)
     ctx_in: str | None = None
+    #: programs to attach, and the one to test-run, before `program`; sent only when set
+    #: (only to adapters listing `attach`)
+    attach: tuple[str, ...] = ()
+    trigger: str | None = None
 
     def to_json(self) -> str:
         """Serialise as one JSON line (without the newline)."""
@@ -76,6 +80,12 @@ class RunRequest:
         obj["skip"] = list(self.skip)
         if self.ctx_in is None:
             del obj["ctx_in"]
+        if self.attach:
+            obj["attach"] = list(self.attach)
+        else:
+            del obj["attach"]
+        if self.trigger is None:
+            del obj["trigger"]
         return json.dumps(obj, separators=(",", ":"))
 
 

@@ -242,6 +242,8 @@ def required_fields(item: Item, mutate: bool) -> list[str]:
         need.append("ctx_in")
     if exp.before is not None:  # the steps share state only through pins
         need.append("pin_root")
+    if exp.attach:  # docs/adapter-protocol.md, "Attach"
+        need.append("attach")
     if mutate:
         need.append("skip")
     return need
@@ -382,7 +384,7 @@ class AdapterRun:
                 pin_root=str(pin_root), data_in=exp.data_in, btf_custom_path=btf,
                 skip=(exp.behaviour,) if self.ctx.mutate and obj == item.obj else (),
                 repeat=0 if exp.data_in == "" else 1,  # no-data test runs refuse repeat > 0
-                ctx_in=exp.ctx_in,
+                ctx_in=exp.ctx_in, attach=exp.attach, trigger=exp.trigger,
             )
             reply = self.executor.run(req)
         except AdapterError as exc:

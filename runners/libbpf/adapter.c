@@ -306,7 +306,8 @@ static json_t *maps_info(struct bpf_object *obj)
 static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 			  const char *pin_root, const char *btf_custom_path,
 			  const unsigned char *data, size_t data_len, const unsigned char *ctx,
-			  size_t ctx_len, unsigned int repeat, int want_info, int autoload_only)
+			  size_t ctx_len, unsigned int repeat, int want_info, int autoload_only,
+			  json_t *attach, const char *trigger)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root,
 		    .btf_custom_path = btf_custom_path);
@@ -317,6 +318,8 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		    .ctx_size_in = ctx_len, .repeat = repeat);
 	struct bpf_object *obj;
 	struct bpf_program *prog;
+	struct bpf_link **links = NULL;
+	size_t n_links = 0, i;
 	char btf_buf[600];
 	long long start;
 	int err, fd;
@@ -359,6 +362,56 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		goto out;
 	}
 
+	/* docs/adapter-protocol.md "Attach": the library's attach call for each listed
+	 * program (a refusal is a load failure of that program), then one test run of the
+	 * trigger with the request's data, before the checked program runs */
+	if (attach && json_array_size(attach)) {
+		links = calloc(json_array_size(attach), sizeof(*links));
+		if (!links) {
+			fail(reply, "load", INTERNAL, ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; attach && i < json_array_size(attach); i++) {
+		const char *name = json_string_value(json_array_get(attach, i));
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
+		struct bpf_link *link;
+
+		if (!p) {
+			fail(reply, "load", REFUSED, ENOENT, "program '%s' to attach not found in %s",
+			     name, elf);
+			goto out;
+		}
+		link = bpf_program__attach(p);
+		if (!link) {
+			err = errno;
+			fail(reply, "load", REFUSED, err, "bpf_program__attach(%s): %s%s%s", name,
+			     strerror(err), capture.first_warning[0] ? "; " : "",
+			     capture.first_warning);
+			json_object_set_new(reply, "failed_program", json_string(name));
+			goto out;
+		}
+		links[n_links++] = link;
+	}
+	if (trigger) {
+		LIBBPF_OPTS(bpf_test_run_opts, trig_opts, .data_in = run_opts.data_in,
+			    .data_size_in = run_opts.data_size_in, .ctx_in = run_opts.ctx_in,
+			    .ctx_size_in = run_opts.ctx_size_in, .repeat = run_opts.repeat);
+		struct bpf_program *t = bpf_object__find_program_by_name(obj, trigger);
+
+		if (!t || bpf_program__fd(t) < 0) {
+			fail(reply, "run", REFUSED, ENOENT, "trigger program '%s' not loaded in %s",
+			     trigger, elf);
+			goto out;
+		}
+		err = bpf_prog_test_run_opts(bpf_program__fd(t), &trig_opts);
+		if (err) {
+			fail(reply, "run", REFUSED, -err, "bpf_prog_test_run_opts(trigger %s): %s",
+			     trigger, strerror(-err));
+			goto out;
+		}
+	}
+
 	start = now_ns();
 	prog = bpf_object__find_program_by_name(obj, prog_name);
 	if (!prog) {
@@ -388,6 +441,9 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 	json_object_set_new(reply, "phase", json_string("done"));
 	json_object_set_new(reply, "retval", json_integer(run_opts.retval));
 out:
+	for (i = 0; i < n_links; i++)
+		bpf_link__destroy(links[i]);
+	free(links);
 	bpf_object__close(obj);
 	return reply;
 }
@@ -409,7 +465,8 @@ static json_t *handle_run(json_t *req)
 	json_t *skip = json_object_get(req, "skip");
 	json_t *repeat_v = json_object_get(req, "repeat");
 	json_t *autoload_v = json_object_get(req, "autoload_only");
-	const char *elf, *prog, *pin_root, *btf_path, *hex, *ctx_hex;
+	const char *elf, *prog, *pin_root, *btf_path, *hex, *ctx_hex, *trigger;
+	json_t *attach;
 	unsigned char *data, *ctx = NULL;
 	size_t data_len = DEFAULT_DATA_IN_LEN, ctx_len = 0;
 	json_int_t repeat = 1;
@@ -436,6 +493,17 @@ static json_t *handle_run(json_t *req)
 	}
 	if (autoload_v && !json_is_null(autoload_v) && !json_is_boolean(autoload_v))
 		return bad_request(id, "'autoload_only' must be a boolean");
+	attach = json_object_get(req, "attach");
+	if (attach && json_is_null(attach))
+		attach = NULL;
+	if (attach && !json_is_array(attach))
+		return bad_request(id, "'attach' must be a list of program names");
+	for (size_t i = 0; attach && i < json_array_size(attach); i++)
+		if (!json_is_string(json_array_get(attach, i)))
+			return bad_request(id, "'attach' must be a list of program names");
+	trigger = opt_string(req, "trigger", &bad);
+	if (bad)
+		return bad_request(id, "'trigger' must be a program name");
 	if (ctx_hex) {
 		ctx = hex_decode(ctx_hex, &ctx_len);
 		if (!ctx)
@@ -458,7 +526,8 @@ static json_t *handle_run(json_t *req)
 	json_t *reply =
 		run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len, ctx,
 			   ctx_len, (unsigned int)repeat,
-			   json_is_true(json_object_get(req, "info")), json_is_true(autoload_v));
+			   json_is_true(json_object_get(req, "info")), json_is_true(autoload_v),
+			   attach, trigger);
 	free(data);
 	free(ctx);
 	return reply;
@@ -476,12 +545,12 @@ static json_t *handle_hello(void)
 		snprintf(library_version, sizeof(library_version), "%s", LIBBPF_PKG_VERSION);
 	else
 		snprintf(library_version, sizeof(library_version), "%s", runtime);
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s,s,s]}", "op",
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s,s,s,s]}", "op",
 			 "hello", "protocol", 1, "name", "libbpf", "adapter_version",
 			 ADAPTER_VERSION, "library", "libbpf", "library_version", library_version,
 			 "library_runtime_version", runtime, "library_build_version",
 			 LIBBPF_PKG_VERSION, "supports", "pin_root", "btf_custom_path", "data_in",
-			 "repeat", "info", "no_data", "ctx_in", "autoload_only");
+			 "repeat", "info", "no_data", "ctx_in", "autoload_only", "attach");
 }
 
 /* One request line in, one reply out; returns 0 when the adapter should exit. */

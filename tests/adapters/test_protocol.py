@@ -29,7 +29,7 @@ from harness.protocol import Hello, RunReply
 from harness.runner import required_fields
 
 KNOWN_FIELDS = {"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
-                "ctx_in", "autoload_only"}
+                "ctx_in", "autoload_only", "attach"}
 CTX_MARK_42 = "00000000" "00000000" "2a000000"  # struct __sk_buff: len, pkt_type, mark=42
 EXIT_INSN = "9500000000000000"  # BPF_JMP | BPF_EXIT, as xlated hex
 PINNED = "adapter_test_pinned"

@@ -24,7 +24,7 @@ from refloader.sanitize import KernelFeatures
 
 PROTOCOL = 1
 SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
-            "ctx_in", "autoload_only"]
+            "ctx_in", "autoload_only", "attach"]
 DEFAULT_DATA_IN = bytes(64)
 ELF_BACKEND_ENV = "REFLOADER_ELF"  # "struct" (default) or "pyelftools"
 
@@ -149,6 +149,11 @@ def run(req: dict[str, Any], session: Session) -> Reply:
             ctx_in = bytes.fromhex(ctx_hex) if isinstance(ctx_hex, str) else None
         except ValueError as exc:
             raise BadRequest(f"'ctx_in' is not hex: {exc}") from exc
+        attach, trigger = req.get("attach") or [], req.get("trigger")
+        if not isinstance(attach, list) or not all(isinstance(a, str) for a in attach):
+            raise BadRequest(f"'attach' must be a list of program names, not {attach!r}")
+        if trigger is not None and not isinstance(trigger, str):
+            raise BadRequest(f"'trigger' must be a program name, not {trigger!r}")
         autoload_only = req.get("autoload_only")
         if autoload_only is not None and not isinstance(autoload_only, bool):
             raise BadRequest(f"'autoload_only' must be a boolean, not {autoload_only!r}")
@@ -184,7 +189,17 @@ def run(req: dict[str, Any], session: Session) -> Reply:
             for w in obj.warnings:
                 print(f"refloader: {w}", file=sys.stderr)
         t2 = time.perf_counter_ns()
+        try:  # docs/adapter-protocol.md "Attach": a refused attach is a load failure
+            for name in attach:
+                obj.attach(name)
+        except Exception as exc:
+            _log_exc(exc)
+            if isinstance(exc, LoaderError) and exc.program is None:
+                exc.program = exc.symbol
+            return _fail(reply, "load", exc)
         try:
+            if trigger is not None:
+                obj.test_run(trigger, data_in, repeat, ctx_in)
             if req.get("info") is True:
                 reply.info = kernel_info(obj, prog)
             res = obj.test_run(prog, data_in, repeat, ctx_in)

@@ -31,7 +31,8 @@ from operator import attrgetter
 from types import TracebackType
 
 from refloader import syscall as sc
-from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs
+from refloader.attach import attach_trace, family, resolve_target
+from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs, index_names
 from refloader.btf_ext import BpfCoreReloKind, BtfExt, marshal_func_infos, marshal_line_infos
 from refloader.elf import STB_LOCAL, STT_SECTION, ElfObject, read_elf
 from refloader.errors import BTFError, KernelError, LoaderError, ParseError, RelocationError
@@ -172,6 +173,9 @@ class BpfObject:
     externs: ExternTable = field(default_factory=ExternTable)
     features: KernelFeatures = _ALL_FEATURES  # frozen: one shared default
     _relos: dict[str, list[Reloc]] = field(default_factory=dict)
+    #: vmlinux BTF {(kind, name): id} of FUNCs and TYPEDEFs, read for the first BTF attach
+    #: target (refloader.attach)
+    _vmlinux_targets: dict[tuple[int, str], int] | None = None
     _state: str = "opened"
 
     # -- inspection ---------------------------------------------------------------------
@@ -426,10 +430,18 @@ class BpfObject:
                               f"name '{p.section}'", section=p.section, symbol=p.name)
         sd = p.kind.sec_def
         sec_flags = int(sd.flags)  # plain int tests: IntFlag's & is a Python-level call
-        if sec_flags & _SEC_ATTACH_BTF:
-            raise LoaderError(f"prog '{p.name}': BTF attach targets ({sd.sec}) are not "
-                              "supported by the reference loader", section=p.section,
-                              symbol=p.name)
+        attach_btf_id = 0
+        if sec_flags & _SEC_ATTACH_BTF:  # libbpf libbpf_prepare_prog_load
+            target = resolve_target(sd, p.kind.name, self._vmlinux_id, self.plan)
+            if target.btf_id is None:
+                if self.plan.tracing_missing_unloaded:  # mutation tracing.target.missing
+                    self.warnings.append(f"prog '{p.name}': no target '{target.name}': "
+                                         "left unloaded (mutation)")
+                    return LoadedProgram(p)
+                raise LoaderError(f"prog '{p.name}': failed to find kernel BTF type ID of "
+                                  f"'{target.name}' ({target.kind.name})", section=p.section,
+                                  symbol=p.name, errno=errno.ESRCH)
+            attach_btf_id = target.btf_id
         relos = self._relos_of()
         lp = link_program(p, self.programs, relos, self.plan)
         cb = exception_callback_of(self.btf, self.elf, p, self.programs)
@@ -453,7 +465,7 @@ class BpfObject:
             8,
             marshal_line_infos(sorted(lp.line_info, key=_INSN_OFF))
             if use_btf else b"",
-            16, section=p.section)
+            16, attach_btf_id, section=p.section)
         fd = self._own(sc.prog_load(args))
         if self.features.prog_bind_map:
             self._bind_rodata(p, fd)
@@ -470,6 +482,37 @@ class BpfObject:
                 sc.prog_bind_map(prog_fd, self.map_fds[i])
             except KernelError as exc:
                 self.warnings.append(f"prog '{p.name}': failed to bind map '{m.name}': {exc}")
+
+    def _vmlinux_id(self, kind: int, name: str) -> int | None:
+        if self._vmlinux_targets is None:
+            try:
+                with open(VMLINUX_BTF, "rb") as f:
+                    raw = f.read()
+            except OSError as exc:
+                raise LoaderError(f"BTF attach targets need vmlinux BTF: {exc}",
+                                  errno=exc.errno) from exc
+            self._vmlinux_targets = index_names(raw, frozenset({BtfKind.FUNC,
+                                                                BtfKind.TYPEDEF}))
+        return self._vmlinux_targets.get((kind, name))
+
+    def attach(self, name: str) -> None:
+        """Attach loaded tracing program ``name`` to its load-time target (libbpf
+        ``bpf_program__attach`` of a SEC_ATTACH_BTF program); the link is closed with the
+        object."""
+        lp = self.loaded.get(name)
+        if lp is None or lp.spec.is_subprog:
+            raise LoaderError(f"{self.path}: no program '{name}'", symbol=name,
+                              errno=errno.ENOENT)
+        sd = lp.spec.kind.sec_def
+        if lp.fd < 0 and self.plan.tracing_missing_unloaded and lp.spec.autoload:
+            return  # mutation tracing.target.missing: the program left out is not attached
+        if lp.fd < 0 or sd is None or not int(sd.flags) & _SEC_ATTACH_BTF:
+            raise LoaderError(f"program '{name}' is not a loaded tracing program: cannot "
+                              "attach it", section=lp.spec.section, symbol=name,
+                              errno=errno.EINVAL)
+        if family(sd) in self.plan.tracing_attach_skip:  # mutation tracing.<family>
+            return
+        self._own(attach_trace(lp.fd, name, sd))
 
     def relocations(self) -> dict[str, list[Reloc]]:
         """The recorded relocations of every function, by function name."""

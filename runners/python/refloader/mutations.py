@@ -109,6 +109,10 @@ class Plan:
     #: exceptions.callback: the `exception_callback:` decl tag's function appended to its
     #: main program (False: not appended, and the tags dropped from the BTF loaded)
     exception_callbacks: bool = True
+    #: tracing.*: the tracing families (refloader.attach.family) whose programs the adapter's
+    #: attach request leaves unattached; a missing target leaves its program unloaded
+    tracing_attach_skip: set[str] = field(default_factory=set)
+    tracing_missing_unloaded: bool = False
     # `bpfconform new` adds a scaffolded behaviour's knob above this line
     #: ids in effect, for reports
     active: tuple[str, ...] = ()
@@ -378,6 +382,13 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("exceptions.callback", "the exception_callback: decl tag is not honoured: the "
              "callback is not appended and the tag is dropped from the BTF loaded, so the "
              "verifier's default callback runs", _set(exception_callbacks=False)),
+    *(Mutation(f"tracing.{fam}", f"{fam} programs are loaded (target resolved, attach type "
+               "set) but the attach request leaves them unattached: no link, they never run",
+               _add("tracing_attach_skip", fam)) for fam in ("fentry", "fexit", "fmod_ret",
+                                                             "tp_btf")),
+    Mutation("tracing.target.missing", "a program whose target vmlinux BTF lacks is left "
+             "unloaded (as if not autoloaded) and the rest of the object loads",
+             _set(tracing_missing_unloaded=True)),
     # `bpfconform new` adds a scaffolded behaviour's entry above this line
 )}
 
