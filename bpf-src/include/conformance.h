@@ -154,13 +154,23 @@ static void *(*const bpf_map_lookup_percpu_elem)(void *map, const void *key, __u
  *   requires   comma-separated feature probes
  *   ref        spec reference (libbpf function, kernel doc section, ...)
  *   desc       one line: what the program checks
- *   data_in    hex bytes handed to BPF_PROG_TEST_RUN (default: 64 zero bytes)
+ *   data_in    hex bytes handed to BPF_PROG_TEST_RUN (default: 64 zero bytes), or none
+ *   ctx_in     hex bytes of BPF_PROG_TEST_RUN's ctx_in (the context struct, host order)
+ *   retval     the return value that means PASS (default 0), for types whose verifier
+ *              limits the return (sk_lookup: SK_PASS)
  *   btf_custom_path  target BTF for CO-RE, relative to the object's directory
  *   btf_control_path control BTF the program must NOT pass against
  *   role       fixture: part of the object (a never-loaded SEC("?...") program, a
  *              tail-call target) but not test-run itself; needs no other key
  *   control    define: the positive control of a negative (load_error/open_error)
  *              program, mandatory for those; see "Positive controls" below
+ *   before     <object path relative to this object's directory>:<program>: a setup
+ *              step run first, sharing state through pins
+ *   attach     comma-separated programs of the object the adapter attaches (its
+ *              library's attach call) after the load (tracing programs)
+ *   trigger    the program test-run after attaching, before this one (needs attach)
+ * tests/programs checks that this list and docs/writing-tests.md name every key the
+ * harness accepts (harness/discovery.py KEYS).
  * Values must not contain double quotes or backslashes.
  *
  * Positive controls: a negative program's refusal proves something only when the loader

@@ -204,3 +204,16 @@ def test_every_catalogue_entry_is_tested_and_negative_tests_exist() -> None:
     untested = sorted(set(_catalogue()) - set(used))
     assert not untested, f"catalogue entries no program tests: {untested}"
     assert len(used.get("load_error", [])) >= 3, "fewer than 3 negative (load_error) programs"
+
+
+def test_every_conform_key_is_documented_in_conformance_h_and_writing_tests() -> None:
+    """conformance.h's key list and docs/writing-tests.md's table name exactly the keys
+    harness/discovery.py accepts: a key added to one place is added to all three."""
+    header = (BPF_SRC / "include" / "conformance.h").read_text()
+    listed = header[header.index(" * Keys ("):header.index(" * Values must not contain")]
+    in_header = set(re.findall(r"^ \*   ([a-z_]+)\s", listed, re.MULTILINE))
+    table = (REPO_ROOT / "docs" / "writing-tests.md").read_text()
+    in_doc = set(re.findall(r"^\| `([a-z_]+)` \|", table, re.MULTILINE))
+    keys = set(discovery.KEYS)
+    assert in_header == keys, (sorted(keys - in_header), sorted(in_header - keys))
+    assert keys <= in_doc, sorted(keys - in_doc)
