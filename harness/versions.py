@@ -93,37 +93,39 @@ class Row:
         return ", ".join(f"{c or 'not run'} {a}" + (f"..{b}" if b != a else "")
                          for c, a, b in runs)
 
+    def _ran(self, versions: Sequence[str]) -> list[tuple[str, str]]:
+        """(version, state) of the versions that ran the item, oldest first."""
+        return [(v, state(c)) for v, c in zip(versions, self.cells, strict=True) if c]
+
     def varies(self) -> bool:
-        """Whether the item's result (pass/fail/other) differs between versions."""
-        return len({state(c) for c in self.cells}) > 1
+        """Whether the item's result (pass/fail/other) differs between the versions that ran
+        it."""
+        return len({state(c) for c in self.cells if c}) > 1
 
     def first_failing(self, versions: Sequence[str]) -> str:
         """The first version in which the item fails (FAIL or XFAIL), "" if none."""
-        return next((v for v, c in zip(versions, self.cells, strict=True)
-                     if state(c) == "fail"), "")
+        return next((v for v, s in self._ran(versions) if s == "fail"), "")
+
+    def _newest_run(self, versions: Sequence[str], now: str, before: str) -> str:
+        """The first version of the newest run of `now` states, if a `before` state precedes
+        that run; else ""."""
+        ran = self._ran(versions)
+        if not ran or ran[-1][1] != now:
+            return ""
+        first = len(ran) - 1
+        while first > 0 and ran[first - 1][1] == now:
+            first -= 1
+        return ran[first][0] if first > 0 and ran[first - 1][1] == before else ""
 
     def fixed_in(self, versions: Sequence[str]) -> str:
-        """The first version of the newest run of passing versions that follows a failing
-        one: the release that fixed it; "" when the newest version does not pass or it never
-        failed."""
-        states = [state(c) for c in self.cells]
-        if not states or states[-1] != "pass" or "fail" not in states:
-            return ""
-        last_fail = max(i for i, s in enumerate(states) if s == "fail")
-        later = [i for i in range(last_fail + 1, len(states)) if states[i] == "pass"]
-        return versions[later[0]] if later and all(
-            states[i] == "pass" for i in range(later[0], len(states))) else ""
+        """The release that fixed it: the first of the newest passing versions, right after a
+        failing one; "" when the newest version does not pass or it failed nowhere before."""
+        return self._newest_run(versions, "pass", "fail")
 
     def broke_in(self, versions: Sequence[str]) -> str:
-        """The first version of the newest run of failing versions that follows a passing
-        one: the release that broke it; "" otherwise."""
-        states = [state(c) for c in self.cells]
-        if not states or states[-1] != "fail" or "pass" not in states:
-            return ""
-        first = len(states) - 1
-        while first > 0 and states[first - 1] == "fail":
-            first -= 1
-        return versions[first] if first > 0 and states[first - 1] == "pass" else ""
+        """The release that broke it: the first of the newest failing versions, right after a
+        passing one; "" otherwise."""
+        return self._newest_run(versions, "fail", "pass")
 
 
 @dataclass(frozen=True)
