@@ -55,3 +55,9 @@ def test_each_default_build_reports_the_release_its_manifest_names() -> None:
         manifest = AdapterSet(REPO_ROOT).find(name)
         with AdapterClient(manifest, REPO_ROOT) as client:
             assert client.hello().library_version == manifest.version, name
+
+
+def test_adapter_check_takes_a_versioned_adapter_for_its_base_name() -> None:
+    done = _bpfconform("adapter-check", "cilium-ebpf@v0.16.0")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "adapter cilium-ebpf@v0.16.0: fit to be judged" in done.stdout
