@@ -151,8 +151,18 @@ def _embed(data: Mapping[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def render(doc: Mapping[str, Any], title: str = "bpfconform report") -> str:
-    """The whole page for a results.json or matrix.json document."""
+def _versions(pages: Sequence[str]) -> str:
+    """Links to the loader-version tables (`bpfconform versions`, docs/versions.md)."""
+    e = html.escape
+    links = "".join(f'<li><a href="versions/{e(p)}">{e(p.removesuffix(".html"))}</a></li>'
+                    for p in pages)
+    return f"<h2>Loader versions</h2><ul>{links}</ul>" if pages else ""
+
+
+def render(doc: Mapping[str, Any], title: str = "bpfconform report",
+           version_pages: Sequence[str] = ()) -> str:
+    """The whole page for a results.json or matrix.json document; `version_pages` are the
+    version tables (`versions/<loader>.html`) beside it, linked."""
     e = html.escape
     data = page_data(doc)
     rows: list[Mapping[str, Any]] = list(doc.get("results", []))
@@ -175,6 +185,7 @@ def render(doc: Mapping[str, Any], title: str = "bpfconform report") -> str:
     if is_matrix:
         parts.append(_kernel_overview(rows, data["adapters"], data["kernels"]))
         parts.append(_differences(doc.get("compiler_differences", [])))
+    parts.append(_versions(version_pages))
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width"><title>{e(title)}</title>'
             f"<style>{CSS}</style></head><body>{''.join(parts)}"
@@ -187,8 +198,11 @@ def render(doc: Mapping[str, Any], title: str = "bpfconform report") -> str:
 
 
 def write(path: Path, doc: Mapping[str, Any], title: str = "bpfconform report") -> Path:
-    """Write report.html for a document; returns the path."""
-    path.write_text(render(doc, title))
+    """Write report.html for a document, linking the version tables a `bpfconform versions
+    --out` of the same directory wrote (`versions/*.html`); returns the path."""
+    tables = path.parent / "versions"
+    pages = sorted(p.name for p in tables.glob("*.html")) if tables.is_dir() else []
+    path.write_text(render(doc, title, pages))
     return path
 
 

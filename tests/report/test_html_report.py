@@ -119,3 +119,12 @@ def test_libbpf_and_the_reference_loader_come_first() -> None:
                   row("a", "bpftool", "SKIP"))
     doc["meta"]["adapters"] = {"aya": {}, "bpftool": {}, "libbpf": {}, "python": {}}
     assert html_report.page_data(doc)["adapters"] == ["libbpf", "python", "aya", "bpftool"]
+
+
+def test_the_report_links_the_version_tables_beside_it(tmp_path: Path) -> None:
+    doc = run_doc(row("a", "libbpf", "PASS"))
+    assert "Loader versions" not in html_report.write(tmp_path / "report.html", doc).read_text()
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "versions" / "cilium-ebpf.html").write_text("<html></html>")
+    page = html_report.write(tmp_path / "report.html", doc).read_text()
+    assert '<a href="versions/cilium-ebpf.html">cilium-ebpf</a>' in page
