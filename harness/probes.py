@@ -189,6 +189,24 @@ def probe_kfunc_bpf_throw() -> ProbeResult:
     return ProbeResult("kfunc_bpf_throw", True, "bpf_throw in vmlinux BTF")
 
 
+def probe_struct_ops_dummy() -> ProbeResult:
+    """vmlinux BTF has `struct bpf_struct_ops_bpf_dummy_ops`: the kernel's test struct_ops
+    (net/bpf/bpf_dummy_struct_ops.c, 5.16+), whose programs BPF_PROG_TEST_RUN runs.
+
+    A name lookup in the BTF string table, as probe_kfunc_iter_num: the value type exists
+    exactly when bpf_dummy_ops is registered (CONFIG_BPF_JIT and CONFIG_NET).
+    """
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            blob = f.read()
+    except OSError as exc:
+        return ProbeResult("struct_ops_dummy", False, f"no vmlinux BTF: {exc}")
+    if b"\0bpf_struct_ops_bpf_dummy_ops\0" not in blob:
+        return ProbeResult("struct_ops_dummy", False,
+                           "vmlinux BTF has no struct bpf_struct_ops_bpf_dummy_ops")
+    return ProbeResult("struct_ops_dummy", True, "bpf_struct_ops_bpf_dummy_ops in vmlinux BTF")
+
+
 # Documentation/bpf/btf.rst: the bytes after each 12-byte `struct btf_type`, per kind, as
 # (fixed bytes, bytes per vlen entry). A kind missing here stops the scan (cannot skip it).
 BTF_MAGIC = 0xEB9F
@@ -853,6 +871,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_per_cpu_ptr": probe_bpf_per_cpu_ptr,
     "kfunc_iter_num": probe_kfunc_iter_num,
     "kfunc_bpf_throw": probe_kfunc_bpf_throw,
+    "struct_ops_dummy": probe_struct_ops_dummy,
     "ksym_typed_var": probe_ksym_typed_var,
     "kprobes": probe_kprobes,
     "raw_tp_test_run": probe_raw_tp_test_run,

@@ -67,6 +67,7 @@ from refloader.programs import ProgramSpec, collect_programs
 from refloader.reloc import Reloc, apply_data_relos, collect_relos, link_program
 from refloader.sanitize import SANITIZE_FEATURES, KernelFeatures, sanitize
 from refloader.sections import SecFlags
+from refloader.struct_ops_kern import StructOpsLoad, prepare_struct_ops
 
 BPF_F_SLEEPABLE = 1 << 4
 BPF_F_XDP_HAS_FRAGS = 1 << 5
@@ -172,6 +173,8 @@ class BpfObject:
     _mmaps: list[mmap.mmap] = field(default_factory=list)
     externs: ExternTable = field(default_factory=ExternTable)
     features: KernelFeatures = _ALL_FEATURES  # frozen: one shared default
+    #: struct_ops maps and their programs' attach ids (refloader.struct_ops), at load
+    struct_ops: StructOpsLoad = field(default_factory=StructOpsLoad)
     _relos: dict[str, list[Reloc]] = field(default_factory=dict)
     #: vmlinux BTF {(kind, name): id} of FUNCs and TYPEDEFs, read for the first BTF attach
     #: target (refloader.attach)
@@ -258,6 +261,8 @@ class BpfObject:
         self._core_relocate()
         self._load_btf(features)
         self._create_maps(features)
+        self.struct_ops = prepare_struct_ops(self.elf, self.btf, self.programs, self.plan,
+                                             self.btf_fd, VMLINUX_BTF, self._own)
         for p in self.programs:
             if p.is_subprog or not p.autoload:
                 self.loaded[p.name] = LoadedProgram(p)
@@ -466,6 +471,9 @@ class BpfObject:
             marshal_line_infos(sorted(lp.line_info, key=_INSN_OFF))
             if use_btf else b"",
             16, attach_btf_id, section=p.section)
+        st_ops = self.struct_ops.attach.get(p.name)
+        if st_ops is not None:  # the kernel struct and member it implements
+            args = args._replace(attach_btf_id=st_ops[0], expected_attach_type=st_ops[1])
         fd = self._own(sc.prog_load(args))
         if self.features.prog_bind_map:
             self._bind_rodata(p, fd)

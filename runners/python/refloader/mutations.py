@@ -113,6 +113,13 @@ class Plan:
     #: attach request leaves unattached; a missing target leaves its program unloaded
     tracing_attach_skip: set[str] = field(default_factory=set)
     tracing_missing_unloaded: bool = False
+    #: struct_ops.*: .struct_ops.link read as struct_ops; programs get the member's index in
+    #: the kernel struct; referenced programs autoloaded; unknown structs / members refused
+    struct_ops_link_section: bool = True
+    struct_ops_kernel_member_index: bool = True
+    struct_ops_autoload: bool = True
+    struct_ops_check_struct: bool = True
+    struct_ops_check_members: bool = True
     # `bpfconform new` adds a scaffolded behaviour's knob above this line
     #: ids in effect, for reports
     active: tuple[str, ...] = ()
@@ -147,6 +154,7 @@ HONOURED_IN: dict[str, str] = {
     "externs": "externs.py", "legacy": "maps_spec.py", "link": "reloc.py",
     "maps": "maps_spec.py", "pinning": "maps_spec.py", "prog": "loader.py",
     "progtype": "programs.py", "values": "loader.py", "exceptions": "exceptions.py",
+    "struct_ops": "struct_ops.py",
 }
 
 
@@ -389,6 +397,21 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("tracing.target.missing", "a program whose target vmlinux BTF lacks is left "
              "unloaded (as if not autoloaded) and the rest of the object loads",
              _set(tracing_missing_unloaded=True)),
+    # libbpf before "tie struct_ops programs to kernel BTF ids, not to local ids" (1.4)
+    Mutation("struct_ops.map", "a struct_ops program's expected_attach_type is its member's "
+             "index in the LOCAL struct, not in the kernel's (members matched by position)",
+             _set(struct_ops_kernel_member_index=False)),
+    Mutation("struct_ops.link", "the .struct_ops.link section is not read as struct_ops: its "
+             "map is not created and its programs load without a struct to attach to",
+             _set(struct_ops_link_section=False)),
+    Mutation("struct_ops.autoload", "a SEC(\"?struct_ops/...\") program a struct_ops map "
+             "points to keeps autoload off: it is not loaded", _set(struct_ops_autoload=False)),
+    Mutation("struct_ops.unknown_struct", "a struct_ops map of a struct vmlinux BTF lacks is "
+             "dropped, with the programs it points to, instead of failing the load",
+             _set(struct_ops_check_struct=False)),
+    Mutation("struct_ops.missing_member", "a set member the kernel struct lacks is skipped, "
+             "its program not loaded, instead of failing the load",
+             _set(struct_ops_check_members=False)),
     # `bpfconform new` adds a scaffolded behaviour's entry above this line
 )}
 
