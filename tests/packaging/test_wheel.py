@@ -3,13 +3,14 @@
 `pip wheel .` of this checkout, installed into a fresh virtualenv, run from another
 directory with no clang (nor gcc-bpf) on PATH: the same verdict for every item as the
 checkout's own `bpfconform run --adapter python`, from the prebuilt objects, and
-results.json says so.
+results.json says so; `pytest <installed suite/> --adapter python` passes as many.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,11 +44,30 @@ def verdicts(results: Path) -> dict[tuple[str, str, str], str]:
     return {(r["file"], r["program"], r["adapter"]): r["verdict"] for r in doc["results"]}
 
 
+#: what a wheel is built from (pyproject.toml, setup.py, MANIFEST.in) and a checkout runs
+SNAPSHOT = ("harness", "runners/python", "bpf-src", "suite", "pyproject.toml", "setup.py",
+            "MANIFEST.in", "README.md")
+
+
+def snapshot(dest: Path) -> Path:
+    """A copy of the checkout's working tree (others may edit it while the test runs): the
+    wheel and the checkout run are made from the same files."""
+    for rel in SNAPSHOT:
+        src = REPO_ROOT / rel
+        if src.is_dir():
+            shutil.copytree(src, dest / rel, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
+
+
 @pytest.mark.slow
 def test_the_wheel_runs_the_suite_without_a_compiler(tmp_path: Path) -> None:
-    checkout_cli = require_tool("bpfconform")
+    require_tool("clang-19", ".ci/install (clang-19)")
+    tree = snapshot(tmp_path / "checkout")
     wheel_dir = tmp_path / "wheel"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(REPO_ROOT),
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(tree),
                     "-w", str(wheel_dir)], check=True, timeout=1800)
     (wheel,) = wheel_dir.glob("bpfconform-*.whl")
     print(f"wheel {wheel.name}: {wheel.stat().st_size} bytes")
@@ -81,9 +101,18 @@ def test_the_wheel_runs_the_suite_without_a_compiler(tmp_path: Path) -> None:
         ["bpfconform", "run", "--adapter", "python", "--out", str(tmp_path / "w")],
         cwd=elsewhere, env={**env, "PATH": path}, capture_output=True, text=True,
         timeout=1800, check=False)
+    # the checkout's run: the snapshot's harness and refloader (their build/ is warm: the
+    # wheel's objects were built there)
+    in_tree = {**env, "PYTHONPATH": f"{tree}:{tree / 'runners/python'}"}
     checkout = subprocess.run(
-        [checkout_cli, "run", "--adapter", "python", "--out", str(tmp_path / "c")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800, check=False)
+        [sys.executable, "-m", "harness.cli", "run", "--adapter", "python", "--out",
+         str(tmp_path / "c")], cwd=tree, capture_output=True, text=True, timeout=1800,
+        env=in_tree, check=False)
+    where = subprocess.run(
+        [sys.executable, "-c", "import harness, refloader; print(harness.__file__); "
+         "print(refloader.__file__)"], cwd=tree, env=in_tree, capture_output=True, text=True,
+        check=True).stdout.split()
+    assert all(w.startswith(f"{tree}/") for w in where), where
     for proc in (installed, checkout):
         assert (proc.returncode in (0, 1)), proc.stdout[-2000:] + proc.stderr[-2000:]
 
@@ -99,6 +128,18 @@ def test_the_wheel_runs_the_suite_without_a_compiler(tmp_path: Path) -> None:
               if from_checkout.get(k) != v}
     assert from_wheel.keys() == from_checkout.keys() and not differ, differ
     assert installed.returncode == checkout.returncode
+    # the same items as pytest tests, from the installed tree
+    suite = subprocess.run(
+        ["python3", "-c", "import harness.runner as r; print(r.REPO_ROOT / 'suite')"],
+        cwd=elsewhere, env={**env, "PATH": path}, capture_output=True, text=True,
+        check=True).stdout.strip()
+    assert suite.startswith(str(venv)), suite
+    pytest_run = subprocess.run(
+        ["python3", "-m", "pytest", suite, "--adapter", "python", "-q", "-p",
+         "no:cacheprovider"], cwd=elsewhere, env={**env, "PATH": path},
+        capture_output=True, text=True, timeout=1800, check=False)
+    assert re.search(rf"^{counts['PASS']} passed\b", pytest_run.stdout, re.M), \
+        pytest_run.stdout[-3000:]
 
 
 # ---- the prebuilt set's rules, on a one-program tree -------------------------------------------
