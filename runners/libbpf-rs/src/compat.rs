@@ -78,4 +78,5 @@ pub const SUPPORTS: &[&str] = &[
     "no_data",
     "ctx_in",
     "autoload_only",
+    "attach",
 ];

@@ -114,6 +114,12 @@ struct RunRequest {
     /// Load only `program`: every other program's autoload off (set_autoload).
     #[serde(default)]
     autoload_only: bool,
+    /// Programs to attach with `Program::attach` after the load (protocol "Attach").
+    #[serde(default)]
+    attach: Option<Vec<String>>,
+    /// A program test-run once after attaching, before `program`.
+    #[serde(default)]
+    trigger: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -129,6 +135,9 @@ struct Reply {
     ns: BTreeMap<&'static str, u128>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_kind: Option<&'static str>,
+    /// The program whose attach was refused (protocol "Attach").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed_program: Option<String>,
 }
 
 impl Reply {
@@ -143,6 +152,7 @@ impl Reply {
             btf: None,
             ns: BTreeMap::new(),
             error_kind: None,
+            failed_program: None,
         }
     }
 
@@ -274,17 +284,51 @@ fn run(req: RunRequest) -> Reply {
         }
     };
 
+    // docs/adapter-protocol.md "Attach": the library's attach call for each listed program
+    // (a refusal is a load failure of that program); the links live until the request ends
+    let mut links = Vec::new();
+    for name in req.attach.as_deref().unwrap_or_default() {
+        let Some(p) = obj.progs_mut().find(|p| p.name() == name.as_str()) else {
+            let msg = format!("program '{name}' to attach not found in {}", req.elf);
+            return reply.fail("load", Some(ENOENT), msg);
+        };
+        match p.attach() {
+            Ok(link) => links.push(link),
+            Err(e) => {
+                let warning = capture().first_warning.clone();
+                let msg = describe(&format!("attach({name})"), &e, warning.as_deref());
+                reply.failed_program = Some(name.clone());
+                return reply.fail("load", errno_of(&e), msg);
+            }
+        }
+    }
+    let repeat = req.repeat.unwrap_or(1);
+    if repeat > 1 && !compat::SUPPORTS.contains(&"repeat") {
+        let msg = format!("bad request: repeat {repeat} not supported by this libbpf-rs");
+        return reply.failed("run", INTERNAL, None, msg);
+    }
+    if let Some(trigger) = req.trigger.as_deref() {
+        let Some(t) = obj.progs_mut().find(|p| p.name() == trigger) else {
+            let msg = format!("trigger program '{trigger}' not found in {}", req.elf);
+            return reply.fail("run", Some(ENOENT), msg);
+        };
+        let input = ProgramInput {
+            data_in: if data.is_empty() { None } else { Some(&data) },
+            context_in: ctx.as_deref_mut().filter(|c| !c.is_empty()),
+            ..Default::default()
+        };
+        if let Err(e) = t.test_run(compat::with_repeat(input, repeat)) {
+            let msg = describe(&format!("test_run(trigger {trigger})"), &e, None);
+            return reply.fail("run", errno_of(&e), msg);
+        }
+    }
+
     let start = Instant::now();
     let Some(prog) = obj.progs_mut().find(|p| p.name() == req.program.as_str()) else {
         reply.ns.insert("run", start.elapsed().as_nanos());
         let msg = format!("program '{}' not found in object {}", req.program, req.elf);
         return reply.fail("run", Some(ENOENT), msg);
     };
-    let repeat = req.repeat.unwrap_or(1);
-    if repeat > 1 && !compat::SUPPORTS.contains(&"repeat") {
-        let msg = format!("bad request: repeat {repeat} not supported by this libbpf-rs");
-        return reply.failed("run", INTERNAL, None, msg);
-    }
     let input = ProgramInput {
         // empty: no data at all (protocol "No data"), NULL rather than a dangling pointer
         data_in: if data.is_empty() { None } else { Some(&data) },
@@ -295,6 +339,7 @@ fn run(req: RunRequest) -> Reply {
     let input = compat::with_repeat(input, repeat);
     let result = prog.test_run(input);
     reply.ns.insert("run", start.elapsed().as_nanos());
+    drop(links);
     match result {
         Ok(out) => {
             reply.phase = "done";
