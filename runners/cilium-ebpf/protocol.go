@@ -31,6 +31,8 @@ type request struct {
 	Skip          []string `json:"skip"`
 	Info          bool     `json:"info"`
 	AutoloadOnly  bool     `json:"autoload_only"`
+	Attach        []string `json:"attach"`
+	Trigger       *string  `json:"trigger"`
 }
 
 // runParams are the checked inputs of a run request.
@@ -43,13 +45,15 @@ type runParams struct {
 	ctxIn         []byte // nil: no ctx_in
 	repeat        uint32
 	info          bool
-	autoloadOnly  bool // load only this program (the others' ProgramSpecs left out)
+	autoloadOnly  bool     // load only this program (the others' ProgramSpecs left out)
+	attach        []string // programs to attach after the load (protocol "Attach")
+	trigger       string   // a program test-run once after attaching ("": none)
 }
 
 // params validates a run request.
 func (r *request) params() (runParams, error) {
 	p := runParams{elf: r.ELF, program: r.Program, pinRoot: r.PinRoot, dataIn: defaultDataIn, repeat: 1,
-		info: r.Info, autoloadOnly: r.AutoloadOnly}
+		info: r.Info, autoloadOnly: r.AutoloadOnly, attach: r.Attach}
 	if r.ID == nil {
 		return p, errors.New("run request without id")
 	}
@@ -84,6 +88,12 @@ func (r *request) params() (runParams, error) {
 			p.ctxIn = ctx // sk_lookup's struct bpf_sk_lookup
 		}
 	}
+	if r.Trigger != nil {
+		if *r.Trigger == "" {
+			return p, errors.New("trigger must be a program name")
+		}
+		p.trigger = *r.Trigger
+	}
 	if r.Repeat != nil {
 		p.repeat = *r.Repeat // 0 is the kernel's "once"; no-data runs need it
 	}
@@ -117,6 +127,8 @@ type runReply struct {
 	// kernel through it) returned the error, errInternal when the adapter
 	// could not serve the request (bad request, panic).
 	ErrorKind *string `json:"error_kind,omitempty"`
+	// FailedProgram names the program whose attach was refused.
+	FailedProgram *string `json:"failed_program,omitempty"`
 }
 
 // The values of a failed reply's error_kind.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
 )
 
 // maxVerifierLog caps the verifier log in a reply; the tail is kept, since
@@ -69,6 +70,41 @@ func run(id *int64, p runParams) runReply {
 	}
 	defer coll.Close()
 
+	// docs/adapter-protocol.md "Attach": cilium/ebpf's attach call for each
+	// listed program (a refusal is a load failure of that program), then one
+	// test run of the trigger; the links stay open until the checked program ran
+	links, failed := attachAll(spec, coll, p.attach)
+	defer func() {
+		for _, l := range links {
+			l.Close()
+		}
+	}()
+	if failed != nil && failed.internal {
+		r := internalError(id, failed.err.Error())
+		r.Phase, r.NS = "load", reply.NS
+		return r
+	}
+	if failed != nil {
+		r := reply.fail("load", failed.err)
+		r.FailedProgram = failed.program
+		return r
+	}
+	runOpts := ebpf.RunOptions{Data: p.dataIn, Repeat: p.repeat}
+	if p.ctxIn != nil {
+		runOpts.Context = p.ctxIn // binary.Append of a []byte: the bytes as they are
+	}
+	if p.trigger != "" {
+		trigger := coll.Programs[p.trigger]
+		if trigger == nil {
+			return reply.fail("run", fmt.Errorf("%s: trigger program %q not in collection: %w",
+				p.elf, p.trigger, syscall.ENOENT))
+		}
+		triggerOpts := runOpts
+		if _, err := trigger.Run(&triggerOpts); err != nil {
+			return reply.fail("run", fmt.Errorf("trigger program %q: %w", p.trigger, err))
+		}
+	}
+
 	start = time.Now()
 	prog := coll.Programs[p.program]
 	if prog == nil {
@@ -86,10 +122,6 @@ func run(id *int64, p runParams) runReply {
 		reply.Info = info
 	}
 	start = time.Now()
-	runOpts := ebpf.RunOptions{Data: p.dataIn, Repeat: p.repeat}
-	if p.ctxIn != nil {
-		runOpts.Context = p.ctxIn // binary.Append of a []byte: the bytes as they are
-	}
 	retval, err := prog.Run(&runOpts)
 	reply.NS["run"] = (runNS + time.Since(start)).Nanoseconds()
 	if err != nil {
@@ -101,6 +133,47 @@ func run(id *int64, p runParams) runReply {
 		reply.BTF = btfState(prog)
 	}
 	return reply
+}
+
+// attachFailure is a refused attach (the program and cilium/ebpf's error),
+// or, internal, a program type the adapter has no attach call for.
+type attachFailure struct {
+	program  *string
+	err      error
+	internal bool
+}
+
+// attachAll attaches each named program of coll with cilium/ebpf's attach
+// call for its type: link.AttachTracing for Tracing programs (fentry, fexit,
+// fmod_ret and tp_btf, with the attach type and the target ProgramSpec
+// resolved at load), link.AttachLSM for LSM programs. It returns the links
+// made so far and the first failure.
+func attachAll(spec *ebpf.CollectionSpec, coll *ebpf.Collection, names []string) ([]link.Link, *attachFailure) {
+	var links []link.Link
+	for _, name := range names {
+		name := name
+		prog, ps := coll.Programs[name], spec.Programs[name]
+		if prog == nil || ps == nil {
+			return links, &attachFailure{nil, fmt.Errorf("program %q to attach not in collection: %w",
+				name, syscall.ENOENT), false}
+		}
+		var l link.Link
+		var err error
+		switch prog.Type() {
+		case ebpf.Tracing:
+			l, err = link.AttachTracing(link.TracingOptions{Program: prog, AttachType: ps.AttachType})
+		case ebpf.LSM:
+			l, err = link.AttachLSM(link.LSMOptions{Program: prog})
+		default:
+			return links, &attachFailure{&name, fmt.Errorf("the adapter attaches Tracing and LSM programs only, not %q (%s)",
+				name, prog.Type()), true}
+		}
+		if err != nil {
+			return links, &attachFailure{&name, fmt.Errorf("attach %q (%s): %w", name, ps.SectionName, err), false}
+		}
+		links = append(links, l)
+	}
+	return links, nil
 }
 
 // btfState says whether the kernel holds the object's BTF for the program
