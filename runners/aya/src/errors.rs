@@ -22,6 +22,8 @@ pub struct Failure {
     pub verifier_log: Option<String>,
     /// A refusal by aya or the kernel, or an internal error of the adapter.
     pub kind: ErrorKind,
+    /// The program whose attach was refused (protocol "Attach").
+    pub failed_program: Option<String>,
 }
 
 impl Failure {
@@ -33,6 +35,19 @@ impl Failure {
             errno: None,
             verifier_log: None,
             kind: ErrorKind::Internal,
+            failed_program: None,
+        }
+    }
+
+    /// A request the adapter cannot serve in `phase`: never a refusal.
+    pub fn internal(phase: Phase, error: impl Into<String>) -> Self {
+        Self {
+            phase,
+            error: one_line(&error.into()),
+            errno: None,
+            verifier_log: None,
+            kind: ErrorKind::Internal,
+            failed_program: None,
         }
     }
 
@@ -44,6 +59,7 @@ impl Failure {
             errno,
             verifier_log: None,
             kind: ErrorKind::Refused,
+            failed_program: None,
         }
     }
 
@@ -80,6 +96,18 @@ impl Failure {
         )
     }
 
+    /// A refused `attach()` of program `name`: a load failure of that program.
+    pub fn from_attach(name: &str, err: &ProgramError) -> Self {
+        let mut failure = Self::with_chain(
+            Phase::Load,
+            &format!("attaching program {name}: "),
+            err,
+            None,
+        );
+        failure.failed_program = Some(name.to_owned());
+        failure
+    }
+
     /// A failure of a test run (or of finding the program's fd).
     pub fn from_run(name: &str, err: &ProgramError) -> Self {
         Self::with_chain(
@@ -109,6 +137,7 @@ impl Failure {
             errno: errno(err),
             verifier_log: verifier_log.map(|log| tail(&log)),
             kind: ErrorKind::Refused,
+            failed_program: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::info::Info;
 
 /// Request fields this adapter honours (reported in `hello`).
-pub const SUPPORTS: [&str; 8] = [
+pub const SUPPORTS: [&str; 9] = [
     "pin_root",
     "btf_custom_path",
     "data_in",
@@ -16,6 +16,7 @@ pub const SUPPORTS: [&str; 8] = [
     "no_data",
     "ctx_in",
     "autoload_only",
+    "attach",
 ];
 
 /// One `run` request: load the whole object, test-run one program.
@@ -51,6 +52,12 @@ pub struct RunRequest {
     /// Load only `program` (the object's other programs are not loaded).
     #[serde(default)]
     pub autoload_only: bool,
+    /// Programs to attach after the load, with aya's attach call (protocol "Attach").
+    #[serde(default)]
+    pub attach: Vec<String>,
+    /// A program test-run once after attaching, before `program`.
+    #[serde(default)]
+    pub trigger: Option<String>,
 }
 
 const fn one() -> u32 {
@@ -107,6 +114,9 @@ pub struct RunReply {
     /// Set on every failure (`phase` other than `done`), absent when done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<ErrorKind>,
+    /// The program whose attach was refused (protocol "Attach").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_program: Option<String>,
 }
 
 impl RunReply {
@@ -128,6 +138,7 @@ impl RunReply {
             ns: BTreeMap::new(),
             info: None,
             error_kind: Some(kind),
+            failed_program: None,
         }
     }
 }

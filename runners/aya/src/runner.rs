@@ -52,6 +52,7 @@ impl Runner {
                 reply.errno = failure.errno;
                 reply.verifier_log = failure.verifier_log;
                 reply.error_kind = Some(failure.kind);
+                reply.failed_program = failure.failed_program;
             }
         }
         reply.btf = match LOGGER.take_dropped_btf() {
@@ -122,6 +123,15 @@ impl Runner {
         let loaded = load_all(&mut ebpf, target, Path::new(&req.elf), only);
         reply.ns.insert("load", elapsed_ns(start));
         loaded?;
+
+        // docs/adapter-protocol.md "Attach": aya's attach() of each listed program (a refusal
+        // is a load failure of that program; the link belongs to the program, so it lives
+        // until `ebpf` is dropped), then one test run of the trigger
+        attach_all(&mut ebpf, &req.elf, &req.attach)?;
+        if let Some(trigger) = req.trigger.as_deref() {
+            self.current = Some(Phase::Run);
+            run_one(&ebpf, &req.elf, trigger, &data_in, &ctx_in, req.repeat)?;
+        }
 
         if req.info {
             // After load, before the test run; not part of any timed phase.
@@ -208,6 +218,38 @@ fn load_all(
             }
         };
         result.map_err(|e| Failure::from_program_load(name, &e))?;
+    }
+    Ok(())
+}
+
+/// `attach()` each program in `names` with the call of its aya program type (the target was
+/// resolved by its `load(target, btf)` in `load_all`).
+fn attach_all(ebpf: &mut Ebpf, elf: &str, names: &[String]) -> Result<(), Failure> {
+    for name in names {
+        let program = ebpf.program_mut(name).ok_or_else(|| {
+            Failure::refused(
+                Phase::Load,
+                format!("{elf}: no program named {name} to attach in the object"),
+                Some(libc::ENOENT),
+            )
+        })?;
+        let attached = match program {
+            Program::FEntry(p) => p.attach().map(drop),
+            Program::FExit(p) => p.attach().map(drop),
+            Program::BtfTracePoint(p) => p.attach().map(drop),
+            Program::Lsm(p) => p.attach().map(drop),
+            other => {
+                return Err(Failure::internal(
+                    Phase::Load,
+                    format!(
+                        "the aya adapter attaches fentry, fexit, tp_btf and lsm programs only, \
+                         not {name} ({:?})",
+                        other.prog_type()
+                    ),
+                ))
+            }
+        };
+        attached.map_err(|e| Failure::from_attach(name, &e))?;
     }
     Ok(())
 }
