@@ -120,7 +120,8 @@ KNOWN_GAPS: dict[str, frozenset[str]] = {
         "maps/lru_percpu_hash.bpf.c", "maps/max_entries.bpf.c", "maps/percpu.bpf.c",
         "pinning/by_name.bpf.c", "pinning/reuse_compat.bpf.c",
         "progtype/flow_dissector.bpf.c", "progtype/raw_tp.bpf.c", "progtype/socket.bpf.c",
-        "progtype/syscall.bpf.c", "progtype/xdp.bpf.c", "values/array_of_maps.bpf.c", "values/hash_of_maps.bpf.c",
+        "progtype/syscall.bpf.c", "progtype/xdp.bpf.c", "values/array_of_maps.bpf.c",
+        "values/hash_of_maps.bpf.c",
     }),
     # catalogue ids without upstream evidence of a loader getting the behaviour wrong
     "evidence": frozenset({

@@ -5,6 +5,7 @@
  * Build: cc -O2 -o minimal-libbpf minimal-libbpf.c -lbpf -ljansson
  * Check: bpfconform adapter-check --adapter-command "minimal=./minimal-libbpf"
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,16 @@
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap); /* logs go to stderr */
+}
+
+/* even-length hex only: anything else is a bad request, never zeroed data */
+static int is_hex(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (*s && isxdigit((unsigned char)*s))
+		s++;
+	return !*s && n % 2 == 0;
 }
 
 static long long now_ns(void)
@@ -57,7 +68,7 @@ static json_t *run(json_t *req)
 
 	json_object_set(reply, "id", json_object_get(req, "id"));
 	json_object_set_new(reply, "ns", ns);
-	if (!elf || !prog_name || !hex || strlen(hex) / 2 > sizeof(data))
+	if (!elf || !prog_name || !hex || !is_hex(hex) || strlen(hex) / 2 > sizeof(data))
 		return failure(reply, "open", 0, "internal", "bad request: elf, program, data_in");
 	if (json_array_size(skip))
 		return failure(reply, "open", 0, "internal", "bad request: skip not supported");

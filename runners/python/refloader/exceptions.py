@@ -19,9 +19,7 @@ from refloader.elf import STB_LOCAL, STT_FUNC, ElfObject
 from refloader.errors import LoaderError
 from refloader.mutations import Plan
 from refloader.programs import ProgramSpec
-from refloader.reloc import LinkedProgram, Reloc
-from refloader.reloc import _place as place_function  # the linker's own bookkeeping
-from refloader.reloc import _reloc_code as reloc_function_code
+from refloader.reloc import LinkedProgram, Reloc, place_function, reloc_function_code
 
 EXCEPTION_CB_TAG = "exception_callback:"
 

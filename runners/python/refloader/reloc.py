@@ -229,7 +229,7 @@ def link_program(main: ProgramSpec, progs: list[ProgramSpec],
                  relos: dict[str, list[Reloc]], plan: Plan | None = None) -> LinkedProgram:
     """Append called sub-programs to ``main`` and fix call/function-address immediates."""
     lp = LinkedProgram(main, bytearray(main.insns))
-    _place(lp, main, 0, relos)
+    place_function(lp, main, 0, relos)
     subs: list[ProgramSpec] = []
     text_idx: int | None = None  # the first .text function's section
     for p in progs:
@@ -237,11 +237,13 @@ def link_program(main: ProgramSpec, progs: list[ProgramSpec],
             subs.append(p)
         if text_idx is None and p.section == ".text":
             text_idx = p.sec_index
-    _reloc_code(lp, main, subs, relos, plan or Plan(), -1 if text_idx is None else text_idx)
+    reloc_function_code(lp, main, subs, relos, plan or Plan(), -1 if text_idx is None else text_idx)
     return lp
 
 
-def _place(lp: LinkedProgram, p: ProgramSpec, at: int, relos: dict[str, list[Reloc]]) -> None:
+def place_function(lp: LinkedProgram, p: ProgramSpec, at: int,
+                   relos: dict[str, list[Reloc]]) -> None:
+    """Record `p` as placed at instruction `at` of `lp`, with its relocations shifted there."""
     lp.placed[p.name] = at
     lp.relos += [Reloc(r.kind, r.insn_idx + at, r.sym_name, r.sym_off, r.map_index,
                        r.sym_is_section, r.sym_shndx, r.ext_index, p.is_subprog)
@@ -282,8 +284,10 @@ _SUBPROG_ADDR, _EXTERN_POISON = RelocKind.RELO_SUBPROG_ADDR, RelocKind.RELO_EXTE
 _EXTERN_LD64, _EXTERN_CALL = RelocKind.RELO_EXTERN_LD64, RelocKind.RELO_EXTERN_CALL
 
 
-def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
-                relos: dict[str, list[Reloc]], plan: Plan, text_idx: int) -> None:
+def reloc_function_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
+                        relos: dict[str, list[Reloc]], plan: Plan, text_idx: int) -> None:
+    """Resolve the calls of `prog` (placed in `lp`): append each subprogram it calls
+    (libbpf bpf_object__reloc_code) and relocate that one's calls in turn."""
     base = lp.placed[prog.name]
     by_idx = {r.insn_idx: r for r in relos.get(prog.name, [])}
     image = lp.image
@@ -338,8 +342,8 @@ def _reloc_code(lp: LinkedProgram, prog: ProgramSpec, subs: list[ProgramSpec],
         if brought_in:
             at = len(lp.image) // 8
             lp.image += sub.insns
-            _place(lp, sub, at, relos)
-            _reloc_code(lp, sub, subs, relos, plan, text_idx)
+            place_function(lp, sub, at, relos)
+            reloc_function_code(lp, sub, subs, relos, plan, text_idx)
         if relocless and (not plan.patch_relocationless_calls
                           or (not brought_in and not plan.patch_repeated_calls)):
             continue  # mutations calls.pcrel / calls.repeated: clang's imm kept
