@@ -101,15 +101,6 @@ KNOWN_GAPS: dict[str, frozenset[str]] = {
     # test sources (relative to bpf-src) with assertions that say nothing of what an
     # unpatched loader gives
     "unpatched": frozenset({
-        "calls/callback_for_each.bpf.c", "calls/static.bpf.c", "core/ambiguous.bpf.c",
-        "core/array_of_structs.bpf.c", "core/enumval_exists.bpf.c",
-        "core/enumval_flavour.bpf.c", "core/field_exists.bpf.c",
-        "core/field_exists_nested.bpf.c", "core/field_mem_size.bpf.c",
-        "core/field_mem_size_signed.bpf.c", "core/field_offset_union.bpf.c",
-        "core/flavour_struct.bpf.c", "core/subprog_callback.bpf.c",
-        "core/subprog_global.bpf.c", "core/subprog_static.bpf.c", "core/type_exists.bpf.c",
-        "core/type_id_local.bpf.c", "core/type_matches.bpf.c",
-        "core/type_matches_enum.bpf.c", "core/vmlinux_types.bpf.c",
         "externs/kconfig_string.bpf.c", "externs/kconfig_weak.bpf.c", "externs/kfunc.bpf.c",
         "externs/ksym_percpu.bpf.c", "externs/ksym_typed.bpf.c", "externs/ksym_weak.bpf.c",
         "link/funcs_a.part.c", "link/funcs_weak_first_a.part.c", "link/maps_a.part.c",

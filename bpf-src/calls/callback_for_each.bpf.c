@@ -46,9 +46,9 @@ int callback_for_each(void *ctx)
 	long n;
 
 	n = bpf_for_each_map_elem(&cb_array, count_elem, &count, 0);
-	ASSERT_EQ(n, 4);
-	ASSERT_EQ(count, 4);
-	ASSERT_EQ(bpf_map_update_elem(&cb_array, &k, &v, BPF_ANY), 0);
+	ASSERT_EQ(n, 4);  /* unpatched (callback addend dropped): 4, unchanged: count_elem is .text's first function */
+	ASSERT_EQ(count, 4);  /* unpatched (callback addend dropped): 4, unchanged (count_elem still called) */
+	ASSERT_EQ(bpf_map_update_elem(&cb_array, &k, &v, BPF_ANY), 0);  /* unpatched (callback addend dropped): 0, unchanged (no callback) */
 	n = bpf_for_each_map_elem(&cb_array, sum_elem, &sum, 0);  /* unpatched (no BPF_PSEUDO_FUNC): load error */
 	ASSERT_EQ(n, 4);
 	/* 4 * 0x1234abcd + 0x1000 * (0 + 1 + 2 + 3) + 0x10 */

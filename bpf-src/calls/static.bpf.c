@@ -21,7 +21,7 @@ int call_static(void *ctx)
 	volatile __u32 seed = 0x100;
 
 	/* clang emits static functions in order of first call: static_first lands at offset 0. */
-	ASSERT_EQ(static_first(seed), 0xdec0dfc0);
+	ASSERT_EQ(static_first(seed), 0xdec0dfc0);  /* unpatched (addend lost, offset 0): 0xdec0dfc0, unchanged: the precondition of the next line */
 	ASSERT_EQ(static_second(seed), 0x1234accd);  /* unpatched (addend lost, offset 0): 0xdec0dfc0 */
 	PASS();
 }

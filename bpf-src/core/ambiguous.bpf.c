@@ -23,7 +23,7 @@ int ambiguous(void *ctx)
 	struct cr_amb *p = 0;
 
 	/* a loader that takes the first candidate loads this and returns 0 or this line */
-	ASSERT_EQ(bpf_core_field_offset(p->b), 4);
+	ASSERT_EQ(bpf_core_field_offset(p->b), 4);  /* unpatched (first candidate wins, cr_amb___x): 4, loads and returns 0 */
 #endif
 	PASS();
 }

@@ -13,8 +13,8 @@ int array_of_structs(void *ctx)
 {
 	struct cr_arr *p = CORE_PTR(struct cr_arr, cr_items_mem);
 
-	ASSERT_EQ(bpf_core_field_offset(p->items[1].b), __builtin_offsetof(IMG(cr_arr), items[1].b));
-	ASSERT_EQ(p->items[1].b, 4); /* unpatched: local offset 56 -> 0 */
+	ASSERT_EQ(bpf_core_field_offset(p->items[1].b), __builtin_offsetof(IMG(cr_arr), items[1].b));  /* unpatched (array accessor not relocated): the local 60 */
+	ASSERT_EQ(p->items[1].b, 4);  /* unpatched: a read at the local offset 60, 0 */
 	ASSERT_EQ(p->items[2 - 1].a, 3);
 	PASS();
 }

@@ -9,7 +9,7 @@ int field_exists(void *ctx)
 {
 	struct cr_fields *p = 0;
 
-	ASSERT_EQ(bpf_core_field_exists(p->kept), 1);
+	ASSERT_EQ(bpf_core_field_exists(p->kept), 1);  /* unpatched (left at clang's 1): 1, unchanged */
 	/* unpatched: the compiler's 1 for each of these; control B has all three as int */
 	ASSERT_EQ(bpf_core_field_exists(p->old_name), 0);
 	ASSERT_EQ(bpf_core_field_exists(p->removed), 0);

@@ -11,12 +11,12 @@ int field_exists_nested(void *ctx)
 	struct cr_arr *a = 0;
 	struct cr_anon *an = 0;
 
-	ASSERT_EQ(bpf_core_field_exists(n->in.b), 1);
-	ASSERT_EQ(bpf_core_field_exists(a->items[1].b), 1);
-	ASSERT_EQ(bpf_core_field_exists(an->b), 1);
+	ASSERT_EQ(bpf_core_field_exists(n->in.b), 1);  /* unpatched (left at clang's 1): 1, unchanged */
+	ASSERT_EQ(bpf_core_field_exists(a->items[1].b), 1);  /* unpatched (left at clang's 1): 1, unchanged */
+	ASSERT_EQ(bpf_core_field_exists(an->b), 1);  /* unpatched (left at clang's 1): 1, unchanged */
 	/* missing one step down: unpatched 1; control B has it */
-	ASSERT_EQ(bpf_core_field_exists(n->in.gone), 0);
-	ASSERT_EQ(bpf_core_field_exists(a->items[1].gone), 0);
+	ASSERT_EQ(bpf_core_field_exists(n->in.gone), 0);  /* unpatched (left at clang's 1): 1 */
+	ASSERT_EQ(bpf_core_field_exists(a->items[1].gone), 0);  /* unpatched (left at clang's 1): 1 */
 	/* the existence check alone passes unpatched: the offsets make it sensitive */
 	ASSERT_EQ(bpf_core_field_offset(a->items[1].b), __builtin_offsetof(IMG(cr_arr), items[1].b));
 	ASSERT_EQ(bpf_core_field_offset(an->b), __builtin_offsetof(IMG(cr_anon), b));

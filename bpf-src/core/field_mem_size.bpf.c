@@ -16,7 +16,7 @@ int field_mem_size(void *ctx)
 	__u32 w = p->w;
 
 	/* width not adjusted: an 8-byte load -> 0xdeadbeef55667788 */
-	ASSERT_EQ(big, 0x55667788);
-	ASSERT_EQ(w, 0x99aabbcc);
+	ASSERT_EQ(big, 0x55667788);  /* unpatched (8-byte load kept): 0xdeadbeef55667788 */
+	ASSERT_EQ(w, 0x99aabbcc);  /* unpatched (4-byte load of the target u64 kept): 0x99aabbcc, unchanged: the value fits in the low half */
 	PASS();
 }

@@ -22,7 +22,7 @@ int field_mem_size_signed(void *ctx)
 	int sg = p->sg;
 
 	/* a loader that patches the offset and keeps the 4-byte width loads and reads -2 */
-	ASSERT_EQ(sg, -2);
+	ASSERT_EQ(sg, -2);  /* unpatched (width neither adjusted nor checked): loads, -2, returns 0 */
 #endif
 	PASS();
 }

@@ -9,11 +9,11 @@ int field_offset_union(void *ctx)
 {
 	union cr_un *p = 0;
 
-	ASSERT_EQ(bpf_core_field_offset(p->i), 0);
-	ASSERT_EQ(bpf_core_field_offset(p->c), 0);
+	ASSERT_EQ(bpf_core_field_offset(p->i), 0);  /* unpatched (BYTE_SIZE unapplied, offsets applied): 0, unchanged */
+	ASSERT_EQ(bpf_core_field_offset(p->c), 0);  /* unpatched (BYTE_SIZE unapplied, offsets applied): 0, unchanged */
 	/* unpatched: 4 (char c[4]); control: 5 */
 	ASSERT_EQ(bpf_core_field_size(p->c), sizeof(((union cr_un__img *)0)->c));
-	/* unpatched: 4; control: 6 */
+	/* unpatched (BYTE_SIZE unapplied, TYPE_SIZE applied): 16, unchanged; TYPE_SIZE unapplied: 4; control: 6 */
 	ASSERT_EQ(bpf_core_type_size(union cr_un), sizeof(union cr_un__img));
 	PASS();
 }

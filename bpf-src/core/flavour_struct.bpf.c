@@ -11,7 +11,7 @@ int flavour_struct(void *ctx)
 	struct cr_flav___old *o = 0;
 
 	/* a loader that keeps the ___suffix finds no candidate: exists 0, offsets unpatched */
-	ASSERT_EQ(bpf_core_field_exists(n->new_name), 1);      /* control B: 0 */
+	ASSERT_EQ(bpf_core_field_exists(n->new_name), 1);  /* unpatched (___new kept, no candidate): 0; control B: 0 */
 	ASSERT_EQ(bpf_core_field_exists(o->old_name), 0);      /* unpatched: 1; control B: 1 */
 	ASSERT_EQ(bpf_core_field_offset(n->new_name), __builtin_offsetof(IMG(cr_flav), new_name));
 	ASSERT_EQ(bpf_core_field_offset(o->common), __builtin_offsetof(IMG(cr_flav), common));

@@ -10,11 +10,11 @@ int type_id_local(void *ctx)
 	__u64 la = bpf_core_type_id_local(struct cr_tid_a);
 	__u64 lb = bpf_core_type_id_local(struct cr_tid_b);
 
-	ASSERT_NE(la, lb);
+	ASSERT_NE(la, lb);  /* unpatched (target ids written): 111 != 114, unchanged */
 	/* a loader that resolves TYPE_ID_LOCAL against the target gets the target id (>= CR_TID_MIN) */
-	ASSERT_LT(la, CR_TID_MIN);
-	ASSERT_LT(lb, CR_TID_MIN);
-	ASSERT_NE(la, bpf_core_type_id_target(struct cr_tid_a));
-	ASSERT_GE(bpf_core_type_id_target(struct cr_tid_a), CR_TID_MIN); /* control B: early ids */
+	ASSERT_LT(la, CR_TID_MIN);  /* unpatched (target id written): cr_tid_a's target id, 111 */
+	ASSERT_LT(lb, CR_TID_MIN);  /* unpatched (target id written): cr_tid_b's target id, 114 */
+	ASSERT_NE(la, bpf_core_type_id_target(struct cr_tid_a));  /* unpatched (target id written): equal, both 111 */
+	ASSERT_GE(bpf_core_type_id_target(struct cr_tid_a), CR_TID_MIN);  /* unpatched (TYPE_ID_TARGET still applied): 111, unchanged; control B: early ids */
 	PASS();
 }

@@ -8,7 +8,7 @@ CONFORM(type_matches_enum, "requires", "cc:type_matches");
 SEC("socket")
 int type_matches_enum(void *ctx)
 {
-	ASSERT_EQ(bpf_core_type_matches(enum cr_match_enum), 1); /* control: 0 */
+	ASSERT_EQ(bpf_core_type_matches(enum cr_match_enum), 1);  /* unpatched (left at clang's 1): 1, unchanged; control: 0 */
 	ASSERT_EQ(bpf_core_type_matches(enum cr_color), 0);      /* CR_GONE missing; unpatched: 1 */
 	PASS();
 }

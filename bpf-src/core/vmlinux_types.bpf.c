@@ -19,8 +19,8 @@ int vmlinux_types(void *ctx)
 {
 	struct task_struct *t = 0;
 
-	ASSERT_EQ(bpf_core_type_exists(struct task_struct), 1);           /* control B: 0 */
-	ASSERT_EQ(bpf_core_field_exists(t->pid), 1);
+	ASSERT_EQ(bpf_core_type_exists(struct task_struct), 1);  /* unpatched (left at clang's 1): 1, unchanged; control B: 0 */
+	ASSERT_EQ(bpf_core_field_exists(t->pid), 1);  /* unpatched (left at clang's 1): 1, unchanged */
 	ASSERT_EQ(bpf_core_field_exists(t->cr_no_such_field), 0);         /* unpatched: 1 */
 	ASSERT_EQ(bpf_core_type_exists(struct bpfconform_no_such_type), 0); /* unpatched: 1 */
 	ASSERT_GT(bpf_core_type_size(struct task_struct), 1000);          /* unpatched: 8 */
