@@ -101,16 +101,12 @@ KNOWN_GAPS: dict[str, frozenset[str]] = {
     # test sources (relative to bpf-src) with assertions that say nothing of what an
     # unpatched loader gives
     "unpatched": frozenset({
-        "externs/kconfig_string.bpf.c", "externs/kconfig_weak.bpf.c", "externs/kfunc.bpf.c",
-        "externs/ksym_percpu.bpf.c", "externs/ksym_typed.bpf.c", "externs/ksym_weak.bpf.c",
-        "link/funcs_a.part.c", "link/funcs_weak_first_a.part.c", "link/maps_a.part.c",
-        "link/vars_a.part.c", "maps/bloom_filter.bpf.c", "maps/distinct.bpf.c",
-        "maps/flags.bpf.c", "maps/flags_rdonly_prog.bpf.c", "maps/lru_hash.bpf.c",
-        "maps/lru_percpu_hash.bpf.c", "maps/max_entries.bpf.c", "maps/percpu.bpf.c",
-        "pinning/by_name.bpf.c", "pinning/reuse_compat.bpf.c",
-        "progtype/flow_dissector.bpf.c", "progtype/raw_tp.bpf.c", "progtype/socket.bpf.c",
-        "progtype/syscall.bpf.c", "progtype/xdp.bpf.c", "values/array_of_maps.bpf.c",
-        "values/hash_of_maps.bpf.c",
+        "maps/bloom_filter.bpf.c", "maps/distinct.bpf.c", "maps/flags.bpf.c",
+        "maps/flags_rdonly_prog.bpf.c", "maps/lru_hash.bpf.c", "maps/lru_percpu_hash.bpf.c",
+        "maps/max_entries.bpf.c", "maps/percpu.bpf.c", "pinning/by_name.bpf.c",
+        "pinning/reuse_compat.bpf.c", "progtype/flow_dissector.bpf.c",
+        "progtype/raw_tp.bpf.c", "progtype/socket.bpf.c", "progtype/syscall.bpf.c",
+        "progtype/xdp.bpf.c", "values/array_of_maps.bpf.c", "values/hash_of_maps.bpf.c",
     }),
     # catalogue ids without upstream evidence of a loader getting the behaviour wrong
     "evidence": frozenset({

@@ -26,7 +26,7 @@ int kconfig_string(void *ctx)
 		     CONFIG_CC_VERSION_TEXT[i + 2] == 'a'))
 			found = 1;
 	}
-	ASSERT_EQ(CONFIG_CC_VERSION_TEXT[63], 0);  /* always NUL-terminated, even when truncated */
+	ASSERT_EQ(CONFIG_CC_VERSION_TEXT[63], 0);  /* always NUL-terminated, even when truncated; unpatched (.kconfig map not written): 0, unchanged */
 	ASSERT_EQ(found, 1);                       /* unpatched: no compiler name */
 	PASS();
 }

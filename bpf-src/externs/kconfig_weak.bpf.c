@@ -12,8 +12,8 @@ SEC("socket")
 int kconfig_weak(void *ctx)
 {
 	/* a loader treating weak like strong: the object fails to load */
-	ASSERT_EQ(CONFIG_BPFCONFORM_NO_SUCH_OPTION, 0);
-	ASSERT_EQ(CONFIG_BPFCONFORM_NO_SUCH_BOOL, 0);
+	ASSERT_EQ(CONFIG_BPFCONFORM_NO_SUCH_OPTION, 0);  /* unpatched (weak treated as strong): never reached, the loader refuses the load */
+	ASSERT_EQ(CONFIG_BPFCONFORM_NO_SUCH_BOOL, 0);  /* unpatched (weak treated as strong): never reached, the loader refuses the load */
 	ASSERT_EQ(CONFIG_BPF, 1);  /* unpatched (.kconfig map not written): 0 */
 	PASS();
 }

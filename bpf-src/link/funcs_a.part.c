@@ -21,7 +21,7 @@ CONFORM(link_funcs, "ref", "libbpf linker.c (linker_append_elf_syms: strong beat
 SEC("socket")
 int link_funcs(void *ctx)
 {
-	ASSERT_EQ(link_triple(5), 15);  /* a loader ignoring the callee offset: link_choose(), 2 */
-	ASSERT_EQ(link_choose_via_b(), 2);  /* the weak body called: 1 */
+	ASSERT_EQ(link_triple(5), 15);  /* unpatched (callee st_value ignored: .text's start runs): link_choose(), 2 */
+	ASSERT_EQ(link_choose_via_b(), 2);  /* unpatched (callee st_value ignored): 2, unchanged: .text's start is the strong link_choose; the weak body called: 1 */
 	PASS();
 }

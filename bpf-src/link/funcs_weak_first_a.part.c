@@ -14,7 +14,7 @@ CONFORM(link_funcs_weak_first, "ref", "libbpf linker.c (strong beats weak; the w
 SEC("socket")
 int link_funcs_weak_first(void *ctx)
 {
-	ASSERT_EQ(link_wf_choose(), 2);    /* the weak body called: 1 */
-	ASSERT_EQ(link_wf_triple(5), 15);  /* a loader ignoring the callee offset: the weak body, 1 */
+	ASSERT_EQ(link_wf_choose(), 2);  /* unpatched (callee st_value ignored): the weak body at .text's start, 1 */
+	ASSERT_EQ(link_wf_triple(5), 15);  /* unpatched (callee st_value ignored): the weak body at .text's start, 1 */
 	PASS();
 }

@@ -35,15 +35,15 @@ int link_maps(void *ctx)
 	__u32 key = 0;
 	__u64 *v;
 
-	ASSERT_EQ(link_store(0x51, 0x77), 0);
+	ASSERT_EQ(link_store(0x51, 0x77), 0);  /* unpatched (maps by section only): 0, unchanged: both stores land in link_a_first */
 	v = bpf_map_lookup_elem(&link_shared, &key);
-	ASSERT_NOT_NULL(v);
-	ASSERT_EQ(*v, 0x51);  /* the extern made a second map: 0 */
+	ASSERT_NOT_NULL(v);  /* unpatched (maps by section only): link_a_first's slot, unchanged */
+	ASSERT_EQ(*v, 0x51);  /* unpatched (maps by section only): 0x77; the extern made a second map: 0 */
 	v = bpf_map_lookup_elem(&link_weak_map, &key);
-	ASSERT_NOT_NULL(v);
-	ASSERT_EQ(*v, 0x77);  /* the weak definition duplicated: 0 */
+	ASSERT_NOT_NULL(v);  /* unpatched (maps by section only): link_a_first's slot, unchanged */
+	ASSERT_EQ(*v, 0x77);  /* unpatched (maps by section only): 0x77, unchanged; the weak definition duplicated: 0 */
 	v = bpf_map_lookup_elem(&link_a_first, &key);
-	ASSERT_NOT_NULL(v);
-	ASSERT_EQ(*v, 0);     /* a loader resolving by section (first map wins): 0x77 */
+	ASSERT_NOT_NULL(v);  /* unpatched (maps by section only): link_a_first's slot, unchanged */
+	ASSERT_EQ(*v, 0);  /* unpatched (maps by section only, first map wins): 0x77 */
 	PASS();
 }
