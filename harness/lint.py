@@ -100,14 +100,7 @@ class LintResult:
 KNOWN_GAPS: dict[str, frozenset[str]] = {
     # test sources (relative to bpf-src) with assertions that say nothing of what an
     # unpatched loader gives
-    "unpatched": frozenset({
-        "maps/bloom_filter.bpf.c", "maps/distinct.bpf.c", "maps/flags.bpf.c",
-        "maps/flags_rdonly_prog.bpf.c", "maps/lru_hash.bpf.c", "maps/lru_percpu_hash.bpf.c",
-        "maps/max_entries.bpf.c", "maps/percpu.bpf.c", "pinning/by_name.bpf.c",
-        "pinning/reuse_compat.bpf.c", "progtype/flow_dissector.bpf.c",
-        "progtype/raw_tp.bpf.c", "progtype/socket.bpf.c", "progtype/syscall.bpf.c",
-        "progtype/xdp.bpf.c", "values/array_of_maps.bpf.c", "values/hash_of_maps.bpf.c",
-    }),
+    "unpatched": frozenset(),
     # catalogue ids without upstream evidence of a loader getting the behaviour wrong
     "evidence": frozenset({
         "calls.global", "calls.global.linkage", "calls.hidden", "calls.other_section",

@@ -17,9 +17,9 @@ int maps_distinct(void *ctx)
 	__u32 key = 1, va = 0x0aaaaaaa, vb = 0x1234abcd;
 	__u32 *got;
 
-	ASSERT_EQ(bpf_map_update_elem(&twin_b, &key, &vb, BPF_ANY), 0);
+	ASSERT_EQ(bpf_map_update_elem(&twin_b, &key, &vb, BPF_ANY), 0);  /* unpatched (both references on twin_a): 0, unchanged */
 	got = bpf_map_lookup_elem(&twin_a, &key);
-	ASSERT_NOT_NULL(got);
+	ASSERT_NOT_NULL(got);  /* unpatched (both references on twin_a): twin_a's slot, unchanged */
 	ASSERT_EQ(*got, 0);             /* unpatched (both references on twin_a): 0x1234abcd */
 	ASSERT_EQ(bpf_map_update_elem(&twin_a, &key, &va, BPF_ANY), 0);
 	got = bpf_map_lookup_elem(&twin_b, &key);

@@ -47,10 +47,10 @@ int flags_no_prealloc(void *ctx)
 	bpf_map_delete_elem(&lpm, &k8);
 	bpf_map_delete_elem(&lpm, &k16);
 
-	ASSERT_EQ(bpf_map_update_elem(&noprealloc_hash, &hk, &v8, BPF_NOEXIST), 0);
+	ASSERT_EQ(bpf_map_update_elem(&noprealloc_hash, &hk, &v8, BPF_NOEXIST), 0);  /* unpatched (map_flags 0): never reached, the LPM trie is refused (load error) */
 	got = bpf_map_lookup_elem(&noprealloc_hash, &hk);
-	ASSERT_NOT_NULL(got);
-	ASSERT_EQ(*got, 0x0a000008);
-	ASSERT_EQ(bpf_map_delete_elem(&noprealloc_hash, &hk), 0);
+	ASSERT_NOT_NULL(got);  /* unpatched (map_flags 0): never reached, the LPM trie is refused (load error) */
+	ASSERT_EQ(*got, 0x0a000008);  /* unpatched (map_flags 0): never reached, the LPM trie is refused (load error) */
+	ASSERT_EQ(bpf_map_delete_elem(&noprealloc_hash, &hk), 0);  /* unpatched (map_flags 0): never reached, the LPM trie is refused (load error) */
 	PASS();
 }

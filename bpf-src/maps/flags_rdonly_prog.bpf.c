@@ -20,7 +20,7 @@ int flags_rdonly_prog_write(void *ctx)
 {
 	__u32 key = 0, *got = bpf_map_lookup_elem(&ro_map, &key);
 
-	ASSERT_NOT_NULL(got);
+	ASSERT_NOT_NULL(got);  /* unpatched (map_flags 0): a slot; it loads and returns 0 */
 	*got = 0x1234abcd;  /* unpatched (map_flags 0): loads and runs */
 	got = bpf_map_lookup_elem(&ro_map, &key);
 	ASSERT_NOT_NULL(got);

@@ -35,16 +35,16 @@ int map_lru_hash(void *ctx)
 	}
 	key = 0x10000 + (LRU_INSERTS - 1) * 7;
 	got = bpf_map_lookup_elem(&lru_map, &key);
-	ASSERT_NOT_NULL(got);                              /* the newest key is never the one evicted */
-	ASSERT_EQ(*got, 0xab00000000ULL + LRU_INSERTS - 1);
+	ASSERT_NOT_NULL(got);  /* the newest key is never the one evicted; unpatched (created as an array): NULL */
+	ASSERT_EQ(*got, 0xab00000000ULL + LRU_INSERTS - 1);  /* unpatched (created as an array): never reached */
 
 	for (i = 0; i < LRU_ENTRIES; i++) {
 		key = 0x20000 + i;
-		ASSERT_EQ((int)bpf_map_update_elem(&plain_map, &key, &v, BPF_ANY), 0);
+		ASSERT_EQ((int)bpf_map_update_elem(&plain_map, &key, &v, BPF_ANY), 0);  /* unpatched (plain_map created as an array): -E2BIG */
 	}
 	key = 0x20000 + LRU_ENTRIES;
 	/* (int): before 6.4 ("bpf: return long from bpf_map_ops funcs") the program gets
 	 * htab_map_update_elem's int zero-extended: -E2BIG is right only in the low 32 bits */
-	ASSERT_EQ((int)bpf_map_update_elem(&plain_map, &key, &v, BPF_ANY), -E2BIG);  /* created as LRU: 0 */
+	ASSERT_EQ((int)bpf_map_update_elem(&plain_map, &key, &v, BPF_ANY), -E2BIG);  /* unpatched (created as an array): -E2BIG, unchanged; created as LRU: 0 */
 	PASS();
 }

@@ -24,9 +24,9 @@ int max_entries_hash(void *ctx)
 	__u32 k1 = 0x101, k2 = 0x202, k3 = 0x303, k4 = 0x404, v = 0x1234abcd;
 	int ret;
 
-	ASSERT_EQ(bpf_map_update_elem(&small_hash, &k1, &v, BPF_NOEXIST), 0);
-	ASSERT_EQ(bpf_map_update_elem(&small_hash, &k2, &v, BPF_NOEXIST), 0);
-	ASSERT_EQ(bpf_map_update_elem(&small_hash, &k3, &v, BPF_NOEXIST), 0);
+	ASSERT_EQ(bpf_map_update_elem(&small_hash, &k1, &v, BPF_NOEXIST), 0);  /* unpatched (max_entries 4096): 0, unchanged */
+	ASSERT_EQ(bpf_map_update_elem(&small_hash, &k2, &v, BPF_NOEXIST), 0);  /* unpatched (max_entries 4096): 0, unchanged */
+	ASSERT_EQ(bpf_map_update_elem(&small_hash, &k3, &v, BPF_NOEXIST), 0);  /* unpatched (max_entries 4096): 0, unchanged */
 	ret = bpf_map_update_elem(&small_hash, &k4, &v, BPF_NOEXIST);
 	/* Empty the map again so a repeated run starts from the same state. */
 	bpf_map_delete_elem(&small_hash, &k1);
@@ -45,7 +45,7 @@ int max_entries_array(void *ctx)
 {
 	__u32 k = 4;
 
-	ASSERT_NOT_NULL(bpf_map_lookup_elem(&small_array, &k));
+	ASSERT_NOT_NULL(bpf_map_lookup_elem(&small_array, &k));  /* unpatched (max_entries 4096): a slot, unchanged */
 	k = 5;
 	ASSERT_NULL(bpf_map_lookup_elem(&small_array, &k));  /* unpatched (max_entries ignored): a slot */
 	PASS();

@@ -18,7 +18,7 @@ int map_percpu_array(void *ctx)
 	__u32 key = 1, cpu = bpf_get_smp_processor_id();
 	__u64 v = 0x1234abcd8badf00dULL, *got;
 
-	ASSERT_EQ(bpf_map_update_elem(&pcpu_array, &key, &v, BPF_ANY), 0);
+	ASSERT_EQ(bpf_map_update_elem(&pcpu_array, &key, &v, BPF_ANY), 0);  /* unpatched (plain array): never reached, the verifier refuses the load */
 	got = bpf_map_lookup_percpu_elem(&pcpu_array, &key, cpu);  /* unpatched (plain array): verifier rejects the helper */
 	ASSERT_NOT_NULL(got);
 	ASSERT_EQ(*got, 0x1234abcd8badf00dULL);

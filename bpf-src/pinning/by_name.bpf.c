@@ -21,9 +21,9 @@ int pin_write(void *ctx)
 	__u64 v = PIN_MAGIC, *cur;
 
 	cur = bpf_map_lookup_elem(&conform_pinned, &k);
-	ASSERT_NOT_NULL(cur);
-	ASSERT_EQ(*cur, 0); /* a stale pin from another run: the pin root was not fresh */
-	ASSERT_EQ(bpf_map_update_elem(&conform_pinned, &k, &v, BPF_ANY), 0);
+	ASSERT_NOT_NULL(cur);  /* unpatched (not pinned): a fresh map's slot, unchanged */
+	ASSERT_EQ(*cur, 0);  /* a stale pin from another run: the pin root was not fresh; unpatched (not pinned): 0, unchanged */
+	ASSERT_EQ(bpf_map_update_elem(&conform_pinned, &k, &v, BPF_ANY), 0);  /* unpatched (not pinned): 0, unchanged */
 	PASS();
 }
 
@@ -38,7 +38,7 @@ int pin_read(void *ctx)
 	__u64 *got;
 
 	got = bpf_map_lookup_elem(&conform_pinned, &k);
-	ASSERT_NOT_NULL(got);
+	ASSERT_NOT_NULL(got);  /* unpatched (not pinned): a fresh map's slot, unchanged */
 	ASSERT_EQ(*got, PIN_MAGIC); /* unpatched (not pinned, or pinned elsewhere): a fresh map, 0 */
 	PASS();
 }

@@ -23,7 +23,7 @@ int pin_reuse_other_object(void *ctx)
 	__u64 *got;
 
 	got = bpf_map_lookup_elem(&conform_pinned, &k);
-	ASSERT_NOT_NULL(got);
+	ASSERT_NOT_NULL(got);  /* unpatched (a new map pinned over the old one): its slot, unchanged */
 	ASSERT_EQ(*got, PIN_MAGIC); /* unpatched (a new map created and pinned over the old one): 0 */
 	PASS();
 }

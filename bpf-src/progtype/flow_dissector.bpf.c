@@ -12,7 +12,7 @@ int progtype_flow_dissector(struct __sk_buff *skb)
 {
 	struct bpf_flow_keys *keys = skb->flow_keys;  /* a loader typing it otherwise: the verifier refuses, load error */
 
-	ASSERT_EQ(keys->nhoff, CONFORM_ETH_HLEN);
-	ASSERT_EQ(keys->thoff, CONFORM_ETH_HLEN);
+	ASSERT_EQ(keys->nhoff, CONFORM_ETH_HLEN);  /* unpatched (typed SOCKET_FILTER): never reached, the verifier refuses the load */
+	ASSERT_EQ(keys->thoff, CONFORM_ETH_HLEN);  /* unpatched (typed SOCKET_FILTER): never reached, the verifier refuses the load */
 	PASS();  /* 0 is BPF_OK */
 }

@@ -8,6 +8,6 @@ CONFORM(progtype_socket, "ref", "libbpf section_defs (socket: SOCKET_FILTER); ke
 SEC("socket")
 int progtype_socket(struct __sk_buff *skb)
 {
-	ASSERT_EQ(skb->len, CONFORM_DATA_LEN - CONFORM_ETH_HLEN);  /* a loader typing it SCHED_CLS (tc): 64 */
+	ASSERT_EQ(skb->len, CONFORM_DATA_LEN - CONFORM_ETH_HLEN);  /* unpatched (typed SCHED_CLS, tc): 64 */
 	PASS();
 }

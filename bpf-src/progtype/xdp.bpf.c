@@ -12,8 +12,8 @@ int progtype_xdp(struct xdp_md *ctx)
 	unsigned char *data = (unsigned char *)(long)ctx->data;
 	unsigned char *data_end = (unsigned char *)(long)ctx->data_end;
 
-	ASSERT_EQ(data_end - data, CONFORM_DATA_LEN);
-	ASSERT(data + 1 <= data_end);  /* the bounds check the verifier needs */
-	ASSERT_EQ(data[0], 0);
+	ASSERT_EQ(data_end - data, CONFORM_DATA_LEN);  /* unpatched (typed SOCKET_FILTER): never reached, the verifier refuses the load */
+	ASSERT(data + 1 <= data_end);  /* unpatched (typed SOCKET_FILTER): never reached, the verifier refuses the load */
+	ASSERT_EQ(data[0], 0);  /* unpatched (typed SOCKET_FILTER): never reached, the verifier refuses the load */
 	PASS();  /* 0 is XDP_ABORTED: the test run reports it as the return value */
 }

@@ -14,8 +14,8 @@ static __always_inline int check(void *outer, void *a, void *b)
 	__u64 va = 0xa11ce, vb = 0xb0b, *got;
 	void *inner;
 
-	ASSERT_EQ(bpf_map_update_elem(a, &zero, &va, BPF_ANY), 0);
-	ASSERT_EQ(bpf_map_update_elem(b, &zero, &vb, BPF_ANY), 0);
+	ASSERT_EQ(bpf_map_update_elem(a, &zero, &va, BPF_ANY), 0);  /* unpatched (slots not filled): 0, unchanged */
+	ASSERT_EQ(bpf_map_update_elem(b, &zero, &vb, BPF_ANY), 0);  /* unpatched (slots not filled): 0, unchanged */
 	k = 1;
 	inner = bpf_map_lookup_elem(outer, &k);
 	ASSERT_NOT_NULL(inner);               /* unpatched (slots not filled): NULL */
