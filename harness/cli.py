@@ -33,6 +33,7 @@ from harness.expectations import (
 )
 from harness.manifest import AdapterSet, AdapterUnavailable, Manifest, load_manifests
 from harness.matrix import cli as matrix_cli
+from harness.prebuilt import results_root
 from harness.probes import PROBE_NAMES, run_probes
 from harness.toolchain import ToolchainError
 from harness.verdict import BAD_VERDICTS
@@ -195,7 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     results, hellos = runner.run_items(
         prepared.items, [m.name for m in manifests],
         _factory(manifests, paths.repo_root, args.timeout), ctx, known, progress)
-    out = Path(args.out) if args.out else paths.repo_root / "results"
+    out = Path(args.out) if args.out else results_root(paths.repo_root)
     try:
         causes = load_causes(paths.suite_dir / "findings.toml")
     except ExpectationsError as exc:

@@ -32,6 +32,7 @@ from harness import corpus_html, runner
 from harness.client import AdapterClient, AdapterError
 from harness.discovery import DEFAULT_DATA_IN, entry_programs
 from harness.manifest import AdapterSet, AdapterUnavailable, Manifest
+from harness.prebuilt import results_root
 from harness.protocol import Hello, RunRequest
 from harness.toolchain import ToolchainError
 
@@ -485,7 +486,7 @@ def _cmd(args: argparse.Namespace) -> int:
                 total_seconds=round(time.monotonic() - t_start, 1),
                 programs=len(targets), objects=len({t.name for t in targets}))
     doc = document(meta, outcomes, names, targets)
-    out = Path(args.out) if args.out else runner.REPO_ROOT / "results" / "corpus"
+    out = Path(args.out) if args.out else results_root(runner.REPO_ROOT) / "corpus"
     write_reports(out, doc, outcomes)
     for name, s in doc["summary"].items():
         ann = s["annotated"]

@@ -27,6 +27,7 @@ from harness import html_report, report, runner
 from harness.client import DEFAULT_TIMEOUT, AdapterClient
 from harness.manifest import Manifest
 from harness.oracle_disasm import PSEUDO, decode, text
+from harness.prebuilt import results_root
 from harness.protocol import Hello, ProtocolError, RunReply, RunRequest
 from harness.verdict import BAD_VERDICTS
 
@@ -311,7 +312,7 @@ def cmd_oracle(args: argparse.Namespace) -> int:
     oracle = collect(results, clients)
     references = [r for r in (LIBBPF, REFERENCE) if r in by_name]
     oracle.judge(results, references)
-    out = Path(args.out) if args.out else paths.repo_root / "results" / "oracle"
+    out = Path(args.out) if args.out else results_root(paths.repo_root) / "oracle"
     report.write_reports(out, report.meta(ctx.kernel, prepared.compiler, ctx.probes, hellos),
                          results)
     annotate(out / "results.json", oracle, order, references)

@@ -49,6 +49,12 @@ def data_root(package_dir: Path = PACKAGE_DIR) -> Path:
     return installed
 
 
+def results_root(root: Path) -> Path:
+    """Where reports go without --out: the checkout's results/, or ./results when `root`
+    is an installed wheel's tree (never into site-packages)."""
+    return Path.cwd() / "results" if root.name == INSTALLED_TREE.name else root / "results"
+
+
 def tree_digest(bpf_src: Path) -> str:
     """sha256 over every file under bpf_src (relative path and content, sorted)."""
     h = hashlib.sha256()

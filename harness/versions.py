@@ -39,6 +39,7 @@ from harness.expectations import (
     version_key,
 )
 from harness.manifest import AdapterUnavailable, Manifest
+from harness.prebuilt import results_root
 from harness.verdict import Verdict
 
 #: how a verdict counts for "where did it start to pass or fail"
@@ -353,7 +354,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
     behaviours = {i.id: i.expectations.behaviour for i in prepared.items if i.expectations}
     result = build_table(base.name, runs, behaviours, causes, recorded, ctx.kernel,
                          prepared.compiler.id)
-    out = Path(args.out) if args.out else paths.repo_root / "results" / "versions"
+    out = Path(args.out) if args.out else results_root(paths.repo_root) / "versions"
     written = write_table(result, out)
     for r in result.runs:
         state_ = r.error or ", ".join(f"{n} {v}" for v, n in r.counts().items())

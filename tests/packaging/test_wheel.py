@@ -196,3 +196,11 @@ def test_an_installed_tree_is_found_beside_the_package(tmp_path: Path) -> None:
     assert prebuilt.data_root(package) == package / "_tree"
     (tmp_path / "site-packages/bpf-src").mkdir()  # a checkout's layout wins
     assert prebuilt.data_root(package) == tmp_path / "site-packages"
+
+
+def test_reports_of_an_installed_tree_go_to_the_current_directory(tmp_path: Path,
+                                                                   monkeypatch: Any) -> None:
+    from harness.prebuilt import INSTALLED_TREE, results_root
+    monkeypatch.chdir(tmp_path)
+    assert results_root(INSTALLED_TREE) == tmp_path / "results"
+    assert results_root(Path("/src/bpfconform")) == Path("/src/bpfconform/results")
