@@ -3,7 +3,7 @@
 #include "dummy_ops.h"
 
 TEST(link_test_1, "struct_ops.link", "pass", "required");
-CONFORM(link_test_1, "requires", "struct_ops_dummy");
+CONFORM(link_test_1, "requires", "struct_ops_dummy,struct_ops_link");
 CONFORM(link_test_1, "data_in", "none");
 CONFORM(link_test_1, "ctx_in", DUMMY_TEST_1_CTX_IN);
 CONFORM(link_test_1, "desc", "the struct_ops program of member test_1 of a .struct_ops.link map is test-run through bpf_dummy_ops with test_1's one argument, a NULL state");
