@@ -85,6 +85,7 @@ def item_from_json(d: Mapping[str, Any]) -> Item:
         values["requires"] = tuple(values.get("requires", ()))
         if values.get("before") is not None:
             values["before"] = tuple(values["before"])
+        values["attach"] = tuple(values.get("attach", ()))
         exp = Expectations(**values)
     unbuilt = d.get("unbuilt")
     return Item(Path(d["obj"]), Path(d["source"]), d["rel"], d["program"], exp, d.get("error"),

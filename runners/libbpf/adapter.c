@@ -378,8 +378,8 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		struct bpf_link *link;
 
 		if (!p) {
-			fail(reply, "load", REFUSED, ENOENT, "program '%s' to attach not found in %s",
-			     name, elf);
+			fail(reply, "load", REFUSED, ENOENT,
+			     "program '%s' to attach not found in %s", name, elf);
 			goto out;
 		}
 		link = bpf_program__attach(p);
@@ -523,11 +523,10 @@ static json_t *handle_run(json_t *req)
 		}
 	}
 
-	json_t *reply =
-		run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len, ctx,
-			   ctx_len, (unsigned int)repeat,
-			   json_is_true(json_object_get(req, "info")), json_is_true(autoload_v),
-			   attach, trigger);
+	json_t *reply = run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
+				   ctx, ctx_len, (unsigned int)repeat,
+				   json_is_true(json_object_get(req, "info")),
+				   json_is_true(autoload_v), attach, trigger);
 	free(data);
 	free(ctx);
 	return reply;
