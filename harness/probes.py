@@ -96,6 +96,22 @@ def _prog_load(insns: bytes, log: ctypes.Array[ctypes.c_char]) -> tuple[int, int
     return _bpf(BPF_PROG_LOAD, attr)
 
 
+def _verifier_lines(text: str) -> list[str]:
+    """A verifier log's lines without the blank ones and its closing statistics."""
+    return [ln for ln in text.splitlines()
+            if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+
+
+def _test_run_64(fd: int) -> tuple[int, int, int]:
+    """BPF_PROG_TEST_RUN of program `fd` once with 64 zero bytes: (ret, errno, retval)."""
+    data = ctypes.create_string_buffer(64)
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIIIQQI", attr, 0, fd, 0, 64, 0, ctypes.addressof(data), 0, 1)
+    ret, err = _bpf(BPF_PROG_TEST_RUN, attr)
+    (retval,) = struct.unpack_from("<I", attr, 4)
+    return ret, err, retval
+
+
 def _probe_helper(name: str, helper: int) -> ProbeResult:
     """Whether helper `helper` exists for socket filters: a call with no arguments set.
 
@@ -361,11 +377,7 @@ def probe_prog_run_flow_dissector_retval() -> ProbeResult:
     if fd < 0:
         return failed(name, "cannot load a flow dissector", err)
     try:
-        data = ctypes.create_string_buffer(64)
-        attr = ctypes.create_string_buffer(_ATTR_SIZE)
-        struct.pack_into("<IIIIQQI", attr, 0, fd, 0, 64, 0, ctypes.addressof(data), 0, 1)
-        ret, err = _bpf(BPF_PROG_TEST_RUN, attr)
-        (retval,) = struct.unpack_from("<I", attr, 4)
+        ret, err, retval = _test_run_64(fd)
     finally:
         os.close(fd)
     if ret < 0:
@@ -461,8 +473,7 @@ def probe_global_func_ptr_arg() -> ProbeResult:
         return ProbeResult(name, False, f"the verifier refuses it: {last.strip()}")
     if not text:
         return failed(name, "BPF_PROG_LOAD of a global function with a pointer argument", err)
-    lines = [ln for ln in text.splitlines()
-             if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+    lines = _verifier_lines(text)
     return ProbeResult(name, False, f"refused ({os.strerror(err)}): {lines[-1] if lines else ''}",
                        error=True)  # not the known refusal: the probe cannot tell
 
@@ -496,8 +507,7 @@ def probe_atomic_fetch() -> ProbeResult:
     if not text:
         return ProbeResult("atomic_fetch", False,
                            f"bpf(BPF_PROG_LOAD) denied: {os.strerror(err)}", error=True)
-    lines = [ln for ln in text.splitlines()
-             if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+    lines = _verifier_lines(text)
     last = lines[-1] if lines else text.splitlines()[-1]
     return ProbeResult("atomic_fetch", False,
                        f"verifier refuses atomic fetch/xchg/cmpxchg: {last}")
@@ -531,8 +541,7 @@ def probe_insn_set_v4() -> ProbeResult:
     text = log.value.decode(errors="replace").strip()
     if not text:
         return failed(name, "BPF_PROG_LOAD of cpu v4 instructions", err)
-    lines = [ln for ln in text.splitlines()
-             if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+    lines = _verifier_lines(text)
     return ProbeResult(name, False, f"verifier refuses cpu v4 instructions: "
                        f"{lines[-1] if lines else text.splitlines()[-1]}")
 
@@ -545,10 +554,7 @@ def probe_prog_test_run() -> ProbeResult:
         return ProbeResult("prog_test_run", False,
                            f"cannot load a socket filter: {os.strerror(err)}", error=True)
     try:
-        data = ctypes.create_string_buffer(64)
-        attr = ctypes.create_string_buffer(_ATTR_SIZE)
-        struct.pack_into("<IIIIQQI", attr, 0, fd, 0, 64, 0, ctypes.addressof(data), 0, 1)
-        ret, err = _bpf(BPF_PROG_TEST_RUN, attr)
+        ret, err, _ = _test_run_64(fd)
     finally:
         os.close(fd)
     if ret < 0:
@@ -633,11 +639,7 @@ def probe_bloom_hash_layout() -> ProbeResult:
             return ProbeResult(name, False, f"the checking program does not load "
                                f"({os.strerror(err)}): {text[-1] if text else ''}", error=True)
         try:
-            data = ctypes.create_string_buffer(64)
-            run = ctypes.create_string_buffer(_ATTR_SIZE)
-            struct.pack_into("<IIIIQQI", run, 0, fd, 0, 64, 0, ctypes.addressof(data), 0, 1)
-            ret, err = _bpf(BPF_PROG_TEST_RUN, run)
-            retval = struct.unpack_from("<I", run, 4)[0]
+            ret, err, retval = _test_run_64(fd)
         finally:
             os.close(fd)
     finally:
@@ -725,8 +727,7 @@ def probe_map_arena() -> ProbeResult:
     text = log.value.decode(errors="replace").strip()
     if not text:
         return failed(name, "BPF_PROG_LOAD of a socket filter reading the arena", err)
-    lines = [ln for ln in text.splitlines()
-             if ln.strip() and not ln.startswith(("processed ", "verification time"))]
+    lines = _verifier_lines(text)
     return ProbeResult(name, False, f"the verifier refuses a read of the arena: "
                        f"{lines[-1] if lines else text}")
 
