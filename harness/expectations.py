@@ -29,6 +29,10 @@ and anything from `-` or `+` on are ignored). The table of a versioned adapter
 excludes that version: `load_known_failures` reads a path `<adapter>@<version>.toml` that does
 not exist that way. Read without a version, a table keeps every entry.
 
+An optional `compilers = "clang-14, clang-15"` limits the entry to the objects of those
+compiler ids (exact ids, comma-separated): a failure that only one compiler's code causes is
+listed for it, and the same item built by any other compiler is judged as if unlisted.
+
 Findings fields (docs/findings.md): `class = "divergence" | "by-design" | "gap"`, `upstream =
 "<issue/PR URL>" | "unreported"`, `fixed_in = "<version>"`.
 """
@@ -49,7 +53,7 @@ REQUEST_PREFIX = "request:"
 PHASES = ("open", "load", "run", "done")
 CLASSES = ("divergence", "by-design", "gap")
 FIELDS = frozenset({"verdict", "reason", "link", "kernels", "line", "phase", "match", "class",
-                    "upstream", "fixed_in", "versions", "crash"})
+                    "upstream", "fixed_in", "versions", "crash", "compilers"})
 
 
 class ExpectationsError(Exception):
@@ -133,6 +137,8 @@ class KnownFailure:
     #: the library itself breaks on the item (the adapter answers error_kind "internal", e.g.
     #: a Go panic it recovered): expected at `phase` with `match`, never taken as a refusal
     crash: bool = False
+    #: the compiler ids the entry holds for (`compilers`), "" for every compiler
+    compilers: str = ""
 
     @property
     def pinned(self) -> bool:
@@ -155,11 +161,15 @@ class KnownFailure:
     def describe(self) -> str:
         """`reason (link)` for reports, with the kernel range when there is one."""
         text = f"{self.reason} ({self.link})" if self.link else self.reason
-        return f"{text} [kernels {self.kernels}]" if self.kernels else text
+        text = f"{text} [kernels {self.kernels}]" if self.kernels else text
+        return f"{text} [compilers {self.compilers}]" if self.compilers else text
 
-    def applies_to(self, kernel: str) -> bool:
+    def applies_to(self, kernel: str, compiler: str | None = None) -> bool:
         """Whether the entry holds on `kernel` (a run's kernel id such as
-        `host-6.1.0-37-amd64`): always without `kernels`, or when no version is in it."""
+        `host-6.1.0-37-amd64`; always without `kernels`, or when no version is in it) and
+        for objects of `compiler` (always without `compilers`)."""
+        if self.compilers and compiler is not None and compiler not in _ids(self.compilers):
+            return False
         if not self.kernels:
             return True
         m = _RELEASE.search(kernel)
@@ -216,10 +226,23 @@ def load_known_failures(path: Path, version: str | None = None) -> dict[str, Kno
             klass=_opt_text(where, entry, "class", CLASSES), upstream=_opt_text(
                 where, entry, "upstream"), fixed_in=_opt_text(where, entry, "fixed_in"),
             versions=_versions(where, entry),
-            crash=_crash(where, entry, verdict)))
+            crash=_crash(where, entry, verdict), compilers=_compilers(where, entry)))
     if version is None:
         return table
     return {k: v for k, v in table.items() if version_in(version, v.versions)}
+
+
+def _ids(spec: str) -> list[str]:
+    return [part.strip() for part in spec.split(",")]
+
+
+def _compilers(where: str, entry: dict[str, object]) -> str:
+    compilers = _opt_text(where, entry, "compilers")
+    if compilers and not all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", c)
+                             for c in _ids(compilers)):
+        raise ExpectationsError(f"{where}: compilers must be compiler ids like "
+                                f"\"clang-14, clang-15\", got {compilers!r}")
+    return compilers
 
 
 def _versions(where: str, entry: dict[str, object]) -> str:

@@ -340,10 +340,10 @@ class AdapterRun:
         return self._result(item, outcome, reply)
 
     def _known(self, item: Item) -> KnownFailure | None:
-        """The item's expectations entry, when it applies to this run's kernel."""
+        """The item's expectations entry, when it applies to this run's kernel and compiler."""
         known = self.ctx.known.get(item.id)
-        if known is not None and not known.applies_to(self.ctx.kernel):
-            return None  # listed for other kernels only: judged as unlisted here
+        if known is not None and not known.applies_to(self.ctx.kernel, self.ctx.compiler):
+            return None  # listed for other kernels or compilers only: judged as unlisted here
         return known
 
     def _skip(self, item: Item, outcome: Outcome, fields: Sequence[str] = ()) -> Result:

@@ -77,6 +77,30 @@ def test_an_entry_can_be_limited_to_some_kernels(tmp_path: Path, kernels: str, k
     assert entry.describe() == (f"r [kernels {kernels}]" if kernels else "r")
 
 
+@pytest.mark.parametrize(("compilers", "compiler", "applies"), [
+    ("", "clang-14", True),
+    ("clang-14", "clang-14", True),
+    ("clang-14", "clang-19", False),
+    ("clang-14, clang-15", "clang-15", True),
+    ("clang-14", None, True),  # no compiler named: the entry is read as written
+])
+def test_compilers_limit_an_entry(tmp_path: Path, compilers: str, compiler: str | None,
+                                  applies: bool) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text(f'["data/a.bpf.c::prog"]\nreason = "r"\ncompilers = "{compilers}"\n'
+                    "line = 3\n")
+    (entry,) = load_known_failures(path).values()
+    assert entry.applies_to("host-6.18.0", compiler) is applies
+    assert entry.describe() == (f"r [compilers {compilers}]" if compilers else "r")
+
+
+def test_malformed_compilers_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text('["data/a.bpf.c::prog"]\nreason = "r"\ncompilers = "clang 14"\nline = 3\n')
+    with pytest.raises(ExpectationsError, match="compilers must be compiler ids"):
+        load_known_failures(path)
+
+
 @pytest.mark.parametrize(("pin", "line", "phase", "reason", "mismatch"), [
     ("line = 21", 21, "done", "assertion failed at x:21", None),
     ("line = 21", 30, "done", "assertion failed at x:30", "expected the assertion at line 21"),
