@@ -5,7 +5,16 @@ extern int link_triple(int x);
 extern int link_choose_via_b(void);
 
 /*
- * The strong definition.  It is not called from this unit: clang folds a call to a
+ * A decoy at .text's start (offset 0): a call resolved to the start of .text (the callee's
+ * st_value dropped) runs it and gets 7, which no assertion below accepts.
+ */
+__noinline int link_decoy(void)
+{
+	return 7;
+}
+
+/*
+ * The strong definition, not first in .text.  It is not called from this unit: clang folds a call to a
  * strong definition it can see (the call disappears, `return 2` is inlined as a
  * constant), so the call that tests the binding is in funcs_b.part.c, where
  * link_choose is __weak and the call must stay a relocation the linker resolves.
@@ -21,7 +30,7 @@ CONFORM(link_funcs, "ref", "libbpf linker.c (linker_append_elf_syms: strong beat
 SEC("socket")
 int link_funcs(void *ctx)
 {
-	ASSERT_EQ(link_triple(5), 15);  /* unpatched (callee st_value ignored: .text's start runs): link_choose(), 2 */
-	ASSERT_EQ(link_choose_via_b(), 2);  /* unpatched (callee st_value ignored): 2, unchanged: .text's start is the strong link_choose; the weak body called: 1 */
+	ASSERT_EQ(link_triple(5), 15);  /* unpatched (callee st_value ignored: .text's start runs): link_decoy(), 7 */
+	ASSERT_EQ(link_choose_via_b(), 2);  /* unpatched (callee st_value ignored): link_decoy(), 7; the weak body called: 1 */
 	PASS();
 }

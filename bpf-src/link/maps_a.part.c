@@ -27,7 +27,7 @@ struct {
 extern int link_store(__u64 shared, __u64 weak);
 
 TEST(link_maps, "link.maps", "pass", "required");
-CONFORM(link_maps, "desc", "values the other object's function stores into link_shared and link_weak_map are read here; link_a_first stays 0");
+CONFORM(link_maps, "desc", "values the other object's function adds to link_shared and link_weak_map (0x51, 0x77) are read here; link_a_first stays 0");
 CONFORM(link_maps, "ref", "libbpf linker.c (extern and weak .maps definitions resolved to one); bpf_object__init_user_btf_maps");
 SEC("socket")
 int link_maps(void *ctx)
@@ -35,15 +35,15 @@ int link_maps(void *ctx)
 	__u32 key = 0;
 	__u64 *v;
 
-	ASSERT_EQ(link_store(0x51, 0x77), 0);  /* unpatched (maps by section only): 0, unchanged: both stores land in link_a_first */
+	ASSERT_EQ(link_store(0x51, 0x77), 0);  /* unpatched (maps by section only): 0, unchanged: both additions land in link_a_first */
 	v = bpf_map_lookup_elem(&link_shared, &key);
 	ASSERT_NOT_NULL(v);  /* unpatched (maps by section only): link_a_first's slot, unchanged */
-	ASSERT_EQ(*v, 0x51);  /* unpatched (maps by section only): 0x77; the extern made a second map: 0 */
+	ASSERT_EQ(*v, 0x51);  /* unpatched (maps by section only): 0xc8, both sums in link_a_first; the extern made a second map: 0 */
 	v = bpf_map_lookup_elem(&link_weak_map, &key);
 	ASSERT_NOT_NULL(v);  /* unpatched (maps by section only): link_a_first's slot, unchanged */
-	ASSERT_EQ(*v, 0x77);  /* unpatched (maps by section only): 0x77, unchanged; the weak definition duplicated: 0 */
+	ASSERT_EQ(*v, 0x77);  /* unpatched (maps by section only): 0xc8; the weak definition duplicated: 0 */
 	v = bpf_map_lookup_elem(&link_a_first, &key);
 	ASSERT_NOT_NULL(v);  /* unpatched (maps by section only): link_a_first's slot, unchanged */
-	ASSERT_EQ(*v, 0);  /* unpatched (maps by section only, first map wins): 0x77 */
+	ASSERT_EQ(*v, 0);  /* unpatched (maps by section only, first map wins): 0xc8 */
 	PASS();
 }

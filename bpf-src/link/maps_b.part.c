@@ -1,4 +1,4 @@
-/* Static linking, maps (second object): the shared map as an extern, the same weak map, and the function that writes them. */
+/* Static linking, maps (second object): the shared map as an extern, the same weak map, and the function that adds to them. */
 #include "conformance.h"
 
 extern struct {
@@ -15,13 +15,20 @@ struct {
 	__type(value, __u64);
 } link_weak_map SEC(".maps") __weak;
 
+/* Adds, not stores: a loader sending both references to one map leaves their sum there,
+ * which neither map's expected value is. */
 __noinline int link_store(__u64 shared, __u64 weak)
 {
 	__u32 key = 0;
+	__u64 *v;
 
-	if (bpf_map_update_elem(&link_shared, &key, &shared, BPF_ANY))
+	v = bpf_map_lookup_elem(&link_shared, &key);
+	if (!v)
 		return 1;
-	if (bpf_map_update_elem(&link_weak_map, &key, &weak, BPF_ANY))
+	*v += shared;
+	v = bpf_map_lookup_elem(&link_weak_map, &key);
+	if (!v)
 		return 2;
+	*v += weak;
 	return 0;
 }
