@@ -42,9 +42,9 @@ int map_lru_hash(void *ctx)
 		key = 0x20000 + i;
 		ASSERT_EQ((int)bpf_map_update_elem(&plain_map, &key, &v, BPF_ANY), 0);  /* unpatched (plain_map created as an array): -E2BIG */
 	}
-	key = 0x20000 + LRU_ENTRIES;
+	key = 5;  /* a 33rd key, and an index an array of LRU_ENTRIES would accept */
 	/* (int): before 6.4 ("bpf: return long from bpf_map_ops funcs") the program gets
 	 * htab_map_update_elem's int zero-extended: -E2BIG is right only in the low 32 bits */
-	ASSERT_EQ((int)bpf_map_update_elem(&plain_map, &key, &v, BPF_ANY), -E2BIG);  /* unpatched (created as an array): -E2BIG, unchanged; created as LRU: 0 */
+	ASSERT_EQ((int)bpf_map_update_elem(&plain_map, &key, &v, BPF_ANY), -E2BIG);  /* unpatched (created as an array): 0, index 5 written; created as LRU: 0 */
 	PASS();
 }
