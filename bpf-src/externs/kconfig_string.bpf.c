@@ -10,6 +10,7 @@ SEC("socket")
 int kconfig_string(void *ctx)
 {
 	int found = 0, nul = 0;
+	char last = 0;  /* the character before the NUL */
 
 	ASSERT_NE(CONFIG_CC_VERSION_TEXT[0], 0);    /* unpatched (.kconfig map not written): 0 */
 	ASSERT_NE(CONFIG_CC_VERSION_TEXT[0], '"');  /* a loader keeping the quotes */
@@ -22,13 +23,15 @@ int kconfig_string(void *ctx)
 			nul = 1;
 			break;
 		}
+		last = c;
 		if ((c == 'g' && CONFIG_CC_VERSION_TEXT[i + 1] == 'c' &&
 		     CONFIG_CC_VERSION_TEXT[i + 2] == 'c') ||
 		    (c == 'c' && CONFIG_CC_VERSION_TEXT[i + 1] == 'l' &&
 		     CONFIG_CC_VERSION_TEXT[i + 2] == 'a'))
 			found = 1;
 	}
-	ASSERT_EQ(CONFIG_CC_VERSION_TEXT[63], 0);  /* always NUL-terminated, even when truncated; unpatched (.kconfig map not written): 0, unchanged */
+	/* ends in neither the closing quote nor bytes past the string (always NUL-terminated) */
+	ASSERT(last != 0 && last != '"' && CONFIG_CC_VERSION_TEXT[63] == 0);  /* unpatched (.kconfig map not written): last 0; closing quote kept: '"' */
 	ASSERT_EQ(found, 1);                       /* unpatched: no compiler name */
 	PASS();
 }
