@@ -954,6 +954,79 @@ def probe_bpf_lsm() -> ProbeResult:
     return ProbeResult(result.name, result.ok, result.reason + note, result.error)
 
 
+def probe_lsm_bpf_hook() -> ProbeResult:
+    """BPF LSM programs run (what the lsm/ tests observe): an lsm/bpf program, attached with
+    BPF_RAW_TRACEPOINT_OPEN, counts into an ARRAY; the BPF_MAP_LOOKUP_ELEM that reads the
+    count fires the hook first, so it reads >= 1. Absent when the program cannot load
+    (probe bpf_lsm's reasons) or when it attaches but never runs: `bpf` is not among the
+    active LSMs (CONFIG_LSM, lsm=), which is read by behaviour, not from securityfs."""
+    name = "lsm_bpf_hook"
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            btf = f.read()
+        tid = btf_type_id(btf, BTF_KIND_FUNC, "bpf_lsm_bpf")
+    except OSError as exc:
+        return ProbeResult(name, False, f"no vmlinux BTF: {exc}")
+    except (ValueError, struct.error) as exc:
+        return ProbeResult(name, False, f"cannot parse /sys/kernel/btf/vmlinux: {exc}",
+                           error=True)
+    if tid is None:
+        return ProbeResult(name, False, "vmlinux BTF has no FUNC bpf_lsm_bpf (no CONFIG_BPF_LSM)")
+    fds: list[int] = []
+    try:
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<IIII", attr, 0, 2, 4, 8, 1)  # ARRAY, key 4, value 8, 1 entry
+        map_fd, err = _bpf(BPF_MAP_CREATE, attr)
+        if map_fd < 0:
+            return failed(name, "BPF_MAP_CREATE of an ARRAY", err)
+        fds.append(map_fd)
+        insns = b"".join((
+            _insn(0x62, dst=10, off=-4, imm=0),                      # *(u32 *)(r10 - 4) = 0
+            _insn(0xBF, dst=2, src=10), _insn(0x07, dst=2, imm=-4),  # r2 = r10 - 4
+            _insn(0x18, dst=1, src=1, imm=map_fd), _insn(0),         # r1 = the map
+            _insn(0x85, imm=1),                                      # bpf_map_lookup_elem
+            _insn(0x15, dst=0, off=2, imm=0),                        # if r0 == 0 goto out
+            _insn(0xB7, dst=1, imm=1),                               # r1 = 1
+            _insn(0xDB, dst=0, src=1, imm=BPF_ADD),                  # lock *(u64 *)r0 += r1
+            _MOV64_R0_0, _EXIT))
+        insn_buf = ctypes.create_string_buffer(insns, len(insns))
+        license_buf = ctypes.create_string_buffer(b"GPL")
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<IIQQ", attr, 0, BPF_PROG_TYPE_LSM, len(insns) // 8,
+                         ctypes.addressof(insn_buf), ctypes.addressof(license_buf))
+        struct.pack_into("<I", attr, 68, BPF_LSM_MAC)  # expected_attach_type
+        struct.pack_into("<I", attr, 108, tid)  # attach_btf_id
+        prog_fd, err = _bpf(BPF_PROG_LOAD, attr)
+        if prog_fd < 0:
+            loads = probe_bpf_lsm()
+            if not loads.ok:
+                return ProbeResult(name, False, loads.reason, loads.error)
+            return failed(name, "BPF_PROG_LOAD of an lsm/bpf program counting into a map", err)
+        fds.append(prog_fd)
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<QI", attr, 0, 0, prog_fd)
+        link_fd, err = _bpf(17, attr)  # BPF_RAW_TRACEPOINT_OPEN, no name: the load target
+        if link_fd < 0:
+            return failed(name, "BPF_RAW_TRACEPOINT_OPEN of an lsm/bpf program", err)
+        fds.append(link_fd)
+        key = ctypes.c_uint32(0)
+        value = ctypes.c_uint64(0)
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        struct.pack_into("<IIQQ", attr, 0, map_fd, 0, ctypes.addressof(key),
+                         ctypes.addressof(value))
+        ret, err = _bpf(1, attr)  # BPF_MAP_LOOKUP_ELEM
+        if ret < 0:
+            return failed(name, "BPF_MAP_LOOKUP_ELEM of the probe's counter", err)
+    finally:
+        for fd in reversed(fds):
+            os.close(fd)
+    if value.value == 0:
+        return ProbeResult(name, False, "an lsm/bpf program loads and attaches but never runs "
+                           "on bpf(): `bpf` is not an active LSM (CONFIG_LSM / lsm=)")
+    return ProbeResult(name, True, f"an attached lsm/bpf program ran on bpf() ({value.value} "
+                       "calls counted)")
+
+
 PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_loop": probe_bpf_loop,
     "prog_test_run": probe_prog_test_run,
@@ -985,6 +1058,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "tracing_fentry": probe_tracing_fentry,
     "tracing_fmod_ret": probe_tracing_fmod_ret,
     "bpf_lsm": probe_bpf_lsm,
+    "lsm_bpf_hook": probe_lsm_bpf_hook,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 
