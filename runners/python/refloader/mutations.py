@@ -397,6 +397,14 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("tracing.target.missing", "a program whose target vmlinux BTF lacks is left "
              "unloaded (as if not autoloaded) and the rest of the object loads",
              _set(tracing_missing_unloaded=True)),
+    Mutation("lsm.attach", "lsm programs are loaded (hook resolved, BPF_LSM_MAC set) but the "
+             "attach request leaves them unattached: no link, they never run",
+             _add("tracing_attach_skip", "lsm")),
+    Mutation("lsm.sleepable", "a SEC(\"lsm.s/...\") program (SEC_SLEEPABLE) is loaded without "
+             "BPF_F_SLEEPABLE: a sleepable-only helper is refused", _set(sleepable_flag=False)),
+    Mutation("lsm.hook.missing", "an lsm program whose hook vmlinux BTF lacks is left unloaded "
+             "(as if not autoloaded) and the rest of the object loads",
+             _set(tracing_missing_unloaded=True)),
     # libbpf before "tie struct_ops programs to kernel BTF ids, not to local ids" (1.4)
     Mutation("struct_ops.map", "a struct_ops program's expected_attach_type is its member's "
              "index in the LOCAL struct, not in the kernel's (members matched by position)",
