@@ -28,15 +28,26 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from harness.probes import ProbeResult
 
-if TYPE_CHECKING:
-    from harness.toolchain import Compiler
+
+class Compiler(Protocol):
+    """What a probe needs of a compiler (harness.toolchain.Compiler has it; this module
+    sits below the toolchain, which runs the probes before its build)."""
+
+    @property
+    def id(self) -> str: ...  # noqa: D102
+    @property
+    def argv(self) -> tuple[str, ...]: ...  # noqa: D102
+    @property
+    def version(self) -> str: ...  # noqa: D102
+    @property
+    def kind(self) -> str: ...  # noqa: D102
 
 CACHE_NAME = "cc-probes.json"
 CACHE_FORMAT = 3

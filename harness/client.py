@@ -9,11 +9,13 @@ and the adapter is killed; the next request starts a fresh one.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import selectors
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -84,12 +86,22 @@ class AdapterClient:
 
     def run(self, request: RunRequest) -> RunReply:
         """Send one run request; AdapterError (and a restart next time) if the adapter broke."""
+        return self.run_raw(request)[0]
+
+    def run_raw(self, request: RunRequest, fields: Mapping[str, object] | None = None
+                ) -> tuple[RunReply, dict[str, object]]:
+        """As `run()`, with optional protocol `fields` added to the request (such as
+        `"info": true`, docs/adapter-protocol.md); the checked reply and the raw reply object
+        it was read from (for the optional reply fields the records do not hold)."""
         self._ensure_started()
-        obj = self._exchange(request.to_json())
+        line = request.to_json()
+        if fields:
+            line = json.dumps({**json.loads(line), **fields}, separators=(",", ":"))
+        obj = self._exchange(line)
         if obj.get("id") != request.id:
             self._fail(f"reply has id {obj.get('id')!r}, expected {request.id}")
         try:
-            return RunReply.from_json(obj)
+            return RunReply.from_json(obj), obj
         except ProtocolError as exc:
             self._fail(f"protocol violation: {exc}")
 

@@ -1077,3 +1077,17 @@ def run_probes(names: Iterable[str]) -> dict[str, ProbeResult]:
         except OSError as exc:
             results[name] = ProbeResult(name, False, f"probe failed: {exc}", error=True)
     return results
+
+
+def bpf_denied() -> str | None:
+    """Why this process may not use bpf(), or None: one clear message instead of every item
+    failing with EPERM (an unprivileged user, or root without capabilities)."""
+    log = ctypes.create_string_buffer(256)
+    fd, err = _prog_load(_MOV64_R0_0 + _EXIT, log)
+    if fd >= 0:
+        os.close(fd)
+        return None
+    if err not in (errno.EPERM, errno.EACCES):
+        return None  # not a privilege problem: the items will say what it is
+    return (f"bpf(BPF_PROG_LOAD) denied ({os.strerror(err)}): run as root, or grant "
+            "CAP_BPF with CAP_NET_ADMIN and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness import ccprobes, discovery, toolchain
+from harness import builder, ccprobes, discovery, toolchain
 from harness.client import AdapterError
 from harness.discovery import Item
 from harness.expectations import KnownFailure
@@ -182,13 +182,12 @@ def prepare(paths: Paths, compiler_id: str | None, keyword: str | None = None,
             compilers: Sequence[toolchain.Compiler] | None = None) -> Prepared:
     """Build bpf-src (cached) and discover items; a compile failure is an ERROR item."""
     found = toolchain.discover_compilers() if compilers is None else list(compilers)
-    compiler = toolchain.select_compiler(found, compiler_id)
-    builds = toolchain.build_all(compiler, paths.bpf_src, paths.build_dir)
+    compiler = builder.select_compiler(found, compiler_id)
+    builds, cc = builder.build(compiler, paths.bpf_src, paths.build_dir)
     catalogue = discovery.load_catalogue(paths.suite_dir / "catalogue.toml")
     tests = [b for b in builds if not b.source.is_btf_stub]
     if not tests:
         raise discovery.DiscoveryError(f"no test objects: {paths.bpf_src}/**/*.bpf.c is empty")
-    cc = toolchain.cc_probes(compiler, paths.build_dir)
     items: list[Item] = []
     for b in tests:
         if b.ok:

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -219,18 +219,10 @@ def default_compiler(compilers: Sequence[Compiler]) -> Compiler:
 
 
 def select_compiler(compilers: Sequence[Compiler], wanted: str | None) -> Compiler:
-    """The compiler named `wanted` (an id such as `clang-19`), or the default one; when
-    there is no such compiler, an installed wheel's prebuilt objects of that id
-    (`harness.prebuilt`, kind PREBUILT_KIND) when it has them, else ToolchainError."""
-    try:
-        return _select_compiler(compilers, wanted)
-    except ToolchainError:
-        from harness import prebuilt  # imports this module: imported when needed
-
-        found = prebuilt.find(wanted)
-        if found is None:
-            raise
-        return found
+    """The compiler named `wanted` (an id such as `clang-19`), or the default one;
+    ToolchainError when there is no such compiler. (`harness.builder.select_compiler` also
+    takes an installed wheel's prebuilt objects, kind PREBUILT_KIND.)"""
+    return _select_compiler(compilers, wanted)
 
 
 def _select_compiler(compilers: Sequence[Compiler], wanted: str | None) -> Compiler:
@@ -283,12 +275,15 @@ def compile_flags(source: Source, include_dir: Path,
 
 def cc_probes(compiler: Compiler, out_dir: Path) -> dict[str, ProbeResult]:
     """The compiler's capability probes (`cc:*`), cached under out_dir/<compiler-id>/ (a
-    prebuilt set's: those it was built with)."""
-    if compiler.kind == PREBUILT_KIND:
-        from harness import prebuilt
-
-        return prebuilt.cc_probes(compiler)
+    prebuilt set's: `harness.builder.cc_probes`)."""
+    _not_prebuilt(compiler)
     return ccprobes.probe_compiler(compiler, out_dir)
+
+
+def _not_prebuilt(compiler: Compiler) -> None:
+    if compiler.kind == PREBUILT_KIND:
+        raise ToolchainError(f"{compiler.id} is a prebuilt set: it compiles nothing "
+                             "(harness.builder serves its objects)")
 
 
 def parse_depfile(text: str) -> list[str]:
@@ -424,20 +419,20 @@ def build_one(compiler: Compiler, source: Source, out_dir: Path, include_dir: Pa
 
 
 def build_all(
-    compiler: Compiler, bpf_src: Path, out_dir: Path, jobs: int = 2
+    compiler: Compiler, bpf_src: Path, out_dir: Path, jobs: int = 2,
+    cc: Mapping[str, ProbeResult] | None = None,
 ) -> list[BuildResult]:
     """Build every source under bpf_src (2 workers by default); failures do not stop the rest.
 
-    Every source compiles with the `-DCONFORM_CC_*` of the compiler's present probes. A
-    prebuilt compiler (PREBUILT_KIND) compiles nothing: its set's objects for bpf_src.
+    Every source compiles with the `-DCONFORM_CC_*` of the compiler's present probes (`cc`,
+    computed here when not given). A prebuilt compiler (PREBUILT_KIND) compiles nothing:
+    `harness.builder.build` serves its set's objects.
     """
-    if compiler.kind == PREBUILT_KIND:
-        from harness import prebuilt
-
-        return prebuilt.builds(compiler, bpf_src)
+    _not_prebuilt(compiler)
     sources = find_sources(bpf_src)
     include_dir = (bpf_src / "include").resolve()
-    defines = ccprobes.defines(cc_probes(compiler, out_dir))
+    defines = ccprobes.defines(cc_probes(compiler, out_dir) if cc is None else cc)
+
     def build(source: Source) -> BuildResult:
         result = build_one(compiler, source, out_dir, include_dir, defines)
         control = control_of(source)
