@@ -28,11 +28,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 
-from harness import lint, runner, sensitivity, toolchain
-from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
+from harness import cmdargs, lint, runner, sensitivity, toolchain
+from harness.client import DEFAULT_TIMEOUT, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
 from harness.manifest import AdapterUnavailable
+from harness.session import Session, UsageError, paths_for
 from harness.verdict import BAD_VERDICTS
 
 #: the adapter whose `skip` switch proves sensitivity
@@ -57,14 +58,12 @@ class Step:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of `bpfconform check`."""
-    from harness import cli  # cli registers this module: import it when it is complete
-
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                    help="test sources to check (bpf-src/<family>/<name>.bpf.c)")
     p.add_argument("-k", dest="keyword", metavar="SUBSTR", help="only items whose id has it")
     p.add_argument("--adapter", action="append", metavar="NAME",
                    help="adapters to run (repeatable; default: manifests with default = true)")
-    cli.add_adapter_source_args(p)
+    cmdargs.add_adapter_source_args(p)
     p.add_argument("--mutation-adapter", default=MUTATION_ADAPTER, metavar="NAME",
                    help="the adapter whose skip switch proves sensitivity (default: python)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S")
@@ -96,8 +95,6 @@ def lint_step(paths: runner.Paths, sources: list[Path]) -> Step:
 def build_steps(args: argparse.Namespace, sources: set[Path]
                 ) -> tuple[Step, runner.Prepared | None]:
     """Build with every compiler; the default compiler's preparation for the next steps."""
-    from harness import cli
-
     step = Step("build")
     found = [c for c in toolchain.discover_compilers() if c.kind != "gcc"]
     if not found:
@@ -106,9 +103,9 @@ def build_steps(args: argparse.Namespace, sources: set[Path]
     chosen: runner.Prepared | None = None
     for compiler in found:
         try:
-            prepared = cli._prepare(argparse.Namespace(**{**vars(args), "compiler": compiler.id,
-                                                          "bpf_src": None}))
-        except cli.CliError as exc:
+            prepared = Session.open(paths_for(None), compiler=compiler.id,
+                                    keyword=args.keyword, known=False).prepared
+        except UsageError as exc:
             step.missing.append(f"{compiler.id}: {exc}")
             continue
         mine = _selected(prepared.items, sources)
@@ -124,11 +121,8 @@ def build_steps(args: argparse.Namespace, sources: set[Path]
 def run_step(args: argparse.Namespace, paths: runner.Paths, prepared: runner.Prepared
              ) -> Step:
     """Every item on every chosen adapter: PASS, or an expected XFAIL."""
-    from harness import cli
-
     step = Step("run")
-    manifests, unusable = cli._resolve_adapters(args.adapter, paths.repo_root,
-                                                cli.adapter_set(args))
+    manifests, unusable = cmdargs.adapters(args.adapter, cmdargs.adapter_set(args))
     if unusable:
         step.missing.append(f"{unusable} adapter(s) unusable (see above): build them")
     try:
@@ -137,9 +131,9 @@ def run_step(args: argparse.Namespace, paths: runner.Paths, prepared: runner.Pre
                  for m in manifests}
     except ExpectationsError as exc:
         return Step("run", [str(exc)])
-    results, _ = runner.run_items(prepared.items, [m.name for m in manifests],
-                                  cli._factory(manifests, paths.repo_root, args.timeout),
-                                  cli._context(prepared), known)
+    session = Session(paths, prepared, tuple(manifests), known, timeout=args.timeout)
+    results, _ = runner.run_items(prepared.items, session.names, session.factory(),
+                                  session.context(), known)
     for r in results:
         if r.verdict in BAD_VERDICTS or r.verdict.name == "SKIP":
             step.missing.append(f"{r.adapter}: {r.item.id}: {r.verdict} "
@@ -151,8 +145,6 @@ def run_step(args: argparse.Namespace, paths: runner.Paths, prepared: runner.Pre
 def sensitivity_step(args: argparse.Namespace, paths: runner.Paths,
                      prepared: runner.Prepared) -> Step:
     """The mutation check of every required item through the reference loader."""
-    from harness import cli
-
     step = Step("sensitivity")
     targets = sensitivity.targets(prepared.items)
     if not targets:
@@ -160,11 +152,12 @@ def sensitivity_step(args: argparse.Namespace, paths: runner.Paths,
                                     "the test sensitive"])
     try:
         rules = sensitivity.catalogue_rules(paths.suite_dir / "catalogue.toml")
-        manifest = cli.adapter_set(args).find(args.mutation_adapter)
+        manifest = cmdargs.adapter_set(args).find(args.mutation_adapter)
     except (DiscoveryError, AdapterUnavailable) as exc:
         return Step("sensitivity", [str(exc)])
-    ctx = cli._context(prepared, mutate=True)
-    with AdapterClient(manifest, paths.repo_root, args.timeout) as client:
+    session = Session(paths, prepared, (manifest,), timeout=args.timeout)
+    ctx = session.context(mutate=True)
+    with session.client(manifest.name) as client:
         try:
             hello = client.hello()
         except AdapterError as exc:
@@ -220,12 +213,10 @@ def docs_step(paths: runner.Paths, prepared: runner.Prepared) -> Step:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Every step; one summary; 1 when anything is missing."""
-    from harness import cli
-
     paths = runner.Paths()
     missing_paths = [str(p) for p in args.paths if not p.is_file()]
     if missing_paths:
-        raise cli.CliError(f"no such file: {', '.join(missing_paths)}")
+        raise UsageError(f"no such file: {', '.join(missing_paths)}")
     sources = {p.resolve() for p in args.paths}
     if not sources and not args.keyword:
         print("check: no PATH and no -k: checking the whole suite", file=sys.stderr)

@@ -7,8 +7,6 @@ naming a function that adds its arguments and a function that runs it.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import errno
 import json
 import os
 import shlex
@@ -20,29 +18,44 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness import adaptercheck, check, lint, oracle, probes, report, runner, scaffold, sensitivity
+from harness import adaptercheck, check, lint, oracle, report, runner, scaffold, sensitivity
 from harness import corpus as corpus_lane
 from harness import versions as version_axis
 from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
-from harness.discovery import DiscoveryError, Item
-from harness.expectations import (
-    ExpectationsError,
-    expectations_path,
-    load_causes,
-    load_known_failures,
+from harness.cmdargs import (
+    EXIT_USAGE,
+    adapter_set,
+    add_adapter_source_args,
+    open_session,
+    print_compile_errors,
+    require_bpf,
 )
-from harness.manifest import AdapterSet, AdapterUnavailable, Manifest, load_manifests
+from harness.cmdargs import (
+    UsageError as CliError,
+)
+from harness.cmdargs import adapters as _resolve_adapters
+from harness.cmdargs import add_build_args as _add_build_args
+from harness.cmdargs import paths as _paths
+from harness.discovery import DiscoveryError, Item
+from harness.expectations import ExpectationsError, load_causes
+from harness.manifest import AdapterUnavailable, load_manifests
 from harness.matrix import cli as matrix_cli
 from harness.prebuilt import results_root
-from harness.probes import PROBE_NAMES, run_probes
+from harness.probes import bpf_denied
 from harness.toolchain import ToolchainError
 from harness.verdict import BAD_VERDICTS
 
-EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """A one-line error for the user; exit status 2."""
+__all__ = [
+    "EXIT_USAGE",
+    "SUBCOMMANDS",
+    "CliError",
+    "Subcommand",
+    "adapter_set",
+    "add_adapter_source_args",
+    "bpf_denied",
+    "main",
+    "parser",
+]
 
 
 @dataclass(frozen=True)
@@ -53,39 +66,6 @@ class Subcommand:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
-
-
-def _paths(args: argparse.Namespace) -> runner.Paths:
-    root = runner.REPO_ROOT
-    bpf_src = Path(args.bpf_src).resolve() if getattr(args, "bpf_src", None) else None
-    if bpf_src is None:
-        return runner.Paths()
-    return runner.Paths(root, bpf_src, bpf_src.parent / "build", root / "suite")
-
-
-def _add_build_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--compiler", metavar="ID", help="compiler id, e.g. clang-14, zig-clang-22")
-    p.add_argument("--bpf-src", metavar="DIR", help="test sources (default: the repo's)")
-    p.add_argument("-k", dest="keyword", metavar="SUBSTR", help="only items whose id has it")
-
-
-def add_adapter_source_args(p: argparse.ArgumentParser) -> None:
-    """`--adapter-manifest PATH` and `--adapter-command NAME=CMD`: adapters outside runners/."""
-    p.add_argument("--adapter-manifest", action="append", default=[], metavar="PATH",
-                   help="an adapter.toml anywhere (command and expectations relative to it); "
-                        "repeatable; the adapter is run")
-    p.add_argument("--adapter-command", action="append", default=[], metavar="NAME=CMD",
-                   help="an adapter given as a command line; repeatable; the adapter is run")
-
-
-def adapter_set(args: argparse.Namespace) -> AdapterSet:
-    """The in-tree manifests plus this command line's out-of-tree adapters."""
-    try:
-        return AdapterSet.from_options(runner.REPO_ROOT,
-                                       getattr(args, "adapter_manifest", None) or (),
-                                       getattr(args, "adapter_command", None) or ())
-    except AdapterUnavailable as exc:
-        raise CliError(str(exc)) from exc
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
@@ -103,112 +83,34 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
                         "or a required probe that did not run, is an ERROR (CI uses this)")
 
 
-def _prepare(args: argparse.Namespace) -> runner.Prepared:
-    """Build and discover; an empty selection is a usage error, never a green run."""
-    try:
-        prepared = runner.prepare(_paths(args), args.compiler, args.keyword)
-    except (ToolchainError, DiscoveryError) as exc:
-        raise CliError(str(exc)) from exc
-    if not prepared.items:
-        what = f"-k {args.keyword!r} selects" if args.keyword else "the suite has"
-        raise CliError(f"{what} no item: nothing to run")
-    return prepared
-
-
-def _resolve_adapters(names: Sequence[str] | None, root: Path,
-                      adapters: AdapterSet | None = None) -> tuple[list[Manifest], int]:
-    """Manifests for the requested adapters (plus every out-of-tree one); unusable ones are
-    reported in one line each."""
-    adapters = adapters or AdapterSet(root)
-    names = adapters.selected(names)
-    if not names:
-        raise CliError("no adapter has default = true; pass --adapter NAME")
-    manifests: list[Manifest] = []
-    unusable = 0
-    for name in names:
-        try:
-            manifest = adapters.find(name)
-            manifest.argv(root)
-            manifests.append(manifest)
-        except AdapterUnavailable as exc:
-            print(f"bpfconform: {exc}", file=sys.stderr)
-            unusable += 1
-    return manifests, unusable
-
-
-def _factory(manifests: Sequence[Manifest], root: Path, timeout: float) -> runner.ClientFactory:
-    by_name = {m.name: m for m in manifests}
-    return lambda name: AdapterClient(by_name[name], root, timeout)
-
-
-def _context(prepared: runner.Prepared, mutate: bool = False) -> runner.Context:
-    return runner.Context(runner.kernel_id(), prepared.compiler.id,
-                          prepared.probes(run_probes(PROBE_NAMES)), runner.PinRoots(),
-                          mutate=mutate)
-
-
-def _build_errors(prepared: runner.Prepared) -> None:
-    for b in prepared.builds:
-        if not b.ok:
-            print(f"compile error: {b.source.rel} ({prepared.compiler.id}):\n{b.diagnostics}",
-                  file=sys.stderr)
-
-
-def bpf_denied() -> str | None:
-    """Why this process may not use bpf(), or None: one clear message instead of every item
-    failing with EPERM (an unprivileged user, or root without capabilities)."""
-    log = ctypes.create_string_buffer(256)
-    fd, err = probes._prog_load(probes._MOV64_R0_0 + probes._EXIT, log)
-    if fd >= 0:
-        os.close(fd)
-        return None
-    if err not in (errno.EPERM, errno.EACCES):
-        return None  # not a privilege problem: the items will say what it is
-    return (f"bpf(BPF_PROG_LOAD) denied ({os.strerror(err)}): run as root, or grant "
-            "CAP_BPF with CAP_NET_ADMIN and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)")
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Build, run every item against the adapters, write results.json and junit.xml."""
-    denied = bpf_denied()
-    if denied:
-        raise CliError(denied)
-    paths = _paths(args)
-    manifests, unusable = _resolve_adapters(args.adapter, paths.repo_root, adapter_set(args))
+    require_bpf()
+    manifests, unusable = _resolve_adapters(args.adapter, adapter_set(args))
     if not manifests:
         return EXIT_USAGE
-    prepared = _prepare(args)
-    _build_errors(prepared)
-    tables = {m.name: expectations_path(paths.suite_dir, m.name, m.expectations)
-              for m in manifests}
-    try:
-        known = {name: load_known_failures(path) for name, path in tables.items()}
-    except ExpectationsError as exc:
-        raise CliError(str(exc)) from exc
+    session = open_session(args, manifests)
+    print_compile_errors(session)
     if not args.keyword:
-        ids = {i.id for i in prepared.items}
-        for name, table in known.items():
-            for key in sorted(k for k in set(table) - ids if "::" in k):
-                print(f"bpfconform: warning: {tables[name]}: "
-                      f"entry {key!r} names no item", file=sys.stderr)
-    ctx = replace(_context(prepared), strict=args.strict)
+        for warning in session.unnamed_entries():
+            print(f"bpfconform: warning: {warning}", file=sys.stderr)
+    ctx = session.context(strict=args.strict)
     progress = report.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
-    results, hellos = runner.run_items(
-        prepared.items, [m.name for m in manifests],
-        _factory(manifests, paths.repo_root, args.timeout), ctx, known, progress)
-    out = Path(args.out) if args.out else results_root(paths.repo_root)
+    results, hellos = runner.run_items(session.items, session.names, session.factory(), ctx,
+                                       session.known, progress)
+    out = Path(args.out) if args.out else results_root(session.paths.repo_root)
     try:
-        causes = load_causes(paths.suite_dir / "findings.toml")
+        causes = load_causes(session.paths.suite_dir / "findings.toml")
     except ExpectationsError as exc:
         raise CliError(str(exc)) from exc
-    report.write_reports(out, report.meta(ctx.kernel, prepared.compiler, ctx.probes, hellos),
+    report.write_reports(out, report.meta(ctx.kernel, session.compiler, ctx.probes, hellos),
                          results, causes)
     for name, hello in hellos.items():
         lib = (f"{hello.library} {hello.library_version}" if not isinstance(hello, AdapterError)
                else f"unavailable: {hello.cause}")
         print(f"adapter {name}: {lib}")
     report.print_summary(results, sys.stdout, verbose=args.verbose)
-    print(f"kernel {ctx.kernel}, compiler {prepared.compiler.id}; reports in {out}/")
+    print(f"kernel {ctx.kernel}, compiler {session.compiler.id}; reports in {out}/")
     if unusable:
         return EXIT_USAGE
     return 1 if any(r.verdict in BAD_VERDICTS for r in results) else 0
@@ -227,12 +129,12 @@ def _add_list_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """List every item (building first)."""
-    prepared = _prepare(args)
+    session = open_session(args)
     if args.json:
-        json.dump([_item_json(i) for i in prepared.items], sys.stdout, indent=1)
+        json.dump([_item_json(i) for i in session.items], sys.stdout, indent=1)
         print()
         return 0
-    for item in prepared.items:
+    for item in session.items:
         exp = item.expectations
         desc = (f"{exp.behaviour} expect={exp.expect} level={exp.level}" if exp
                 else f"ERROR {item.error}")
@@ -275,12 +177,12 @@ def cmd_adapters(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build every test object and target-BTF stub (cached)."""
-    prepared = _prepare(args)
-    _build_errors(prepared)
-    failed = sum(not b.ok for b in prepared.builds)
-    compiled = sum(b.compiled for b in prepared.builds)
-    print(f"{len(prepared.builds)} objects with {prepared.compiler.id}: {compiled} compiled, "
-          f"{len(prepared.builds) - compiled} cached, {failed} failed")
+    session = open_session(args)
+    print_compile_errors(session)
+    failed = sum(not b.ok for b in session.builds)
+    compiled = sum(b.compiled for b in session.builds)
+    print(f"{len(session.builds)} objects with {session.compiler.id}: {compiled} compiled, "
+          f"{len(session.builds) - compiled} cached, {failed} failed")
     return 1 if failed else 0
 
 
@@ -321,20 +223,19 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     catalogue explains) and every required load_error/open_error program must load (or be
     kernel-enforced per the catalogue). A program a recorded feature probe SKIPs unmutated
     is listed as not checkable on this kernel; anything else fails the check."""
-    paths = _paths(args)
-    manifests, _ = _resolve_adapters([args.adapter], paths.repo_root, adapter_set(args))
+    manifests, _ = _resolve_adapters([args.adapter], adapter_set(args))
     manifests = [m for m in manifests if m.name == args.adapter]
     if not manifests:
         return EXIT_USAGE
     try:
-        rules = sensitivity.catalogue_rules(paths.suite_dir / "catalogue.toml")
+        rules = sensitivity.catalogue_rules(_paths(args).suite_dir / "catalogue.toml")
     except DiscoveryError as exc:
         raise CliError(str(exc)) from exc
-    prepared = _prepare(args)
-    targets = sensitivity.targets(prepared.items)
+    session = open_session(args, manifests, known=False)
+    targets = sensitivity.targets(session.items)
     if not targets:
         raise CliError("the selection holds no required program: nothing to check")
-    with AdapterClient(manifests[0], paths.repo_root, args.timeout) as client:
+    with session.client(args.adapter) as client:
         try:
             hello = client.hello()
         except AdapterError as exc:
@@ -342,7 +243,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         if "skip" not in hello.supports:
             raise CliError(f"adapter {args.adapter} does not list 'skip' in supports: "
                            "it cannot deliberately skip a behaviour")
-        ctx = _context(prepared, mutate=True)
+        ctx = session.context(mutate=True)
         plain = runner.AdapterRun(args.adapter, client, replace(ctx, mutate=False))
         mutated = runner.AdapterRun(args.adapter, client, ctx)
         checks = [sensitivity.check(item, plain, mutated, rules) for item in targets]
@@ -354,7 +255,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(line)
     if args.json:
         Path(args.json).write_text(json.dumps(
-            {"adapter": args.adapter, "kernel": ctx.kernel, "compiler": prepared.compiler.id,
+            {"adapter": args.adapter, "kernel": ctx.kernel, "compiler": session.compiler.id,
              "checks": [c.to_json() for c in checks]}, indent=1) + "\n")
     return 0 if sensitivity.proven(checks) else 1
 
@@ -370,9 +271,7 @@ def _add_adapter_check_args(p: argparse.ArgumentParser) -> None:
 def cmd_adapter_check(args: argparse.Namespace) -> int:
     """Check that an adapter speaks the protocol well enough to be judged (harness.adaptercheck):
     exit 0 only when every check holds."""
-    denied = bpf_denied()
-    if denied:
-        raise CliError(denied)
+    require_bpf()
     adapters = adapter_set(args)
     names = adapters.selected([args.adapter] if args.adapter else None)
     if not args.adapter and not adapters.extra:

@@ -33,6 +33,7 @@ from harness.client import AdapterClient, AdapterError
 from harness.discovery import DEFAULT_DATA_IN, entry_programs
 from harness.manifest import AdapterSet, AdapterUnavailable, Manifest
 from harness.prebuilt import results_root
+from harness.probes import bpf_denied
 from harness.protocol import Hello, RunRequest
 from harness.toolchain import ToolchainError
 
@@ -426,8 +427,6 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from harness.cli import bpf_denied
-
     t_start = time.monotonic()
     paths = [Path(p) for p in args.paths]
     meta: dict[str, Any] = {"kernel": runner.kernel_id(), "reference": args.reference,

@@ -23,12 +23,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import html_report, report, runner
+from harness import cmdargs, html_report, report, runner
 from harness.client import DEFAULT_TIMEOUT, AdapterClient
-from harness.manifest import Manifest
+from harness.manifest import AdapterSet, Manifest
 from harness.oracle_disasm import PSEUDO, decode, text
 from harness.prebuilt import results_root
-from harness.protocol import Hello, ProtocolError, RunReply, RunRequest
+from harness.protocol import Hello, RunReply, RunRequest
 from harness.verdict import BAD_VERDICTS
 
 LIBBPF = "libbpf"
@@ -36,17 +36,6 @@ REFERENCE = "python"
 NO_INFO = "no info"
 MAX_BLOCKS = 6  # diff blocks shown per divergence
 InfoKey = tuple[str, str, str | None]  # (elf, program, btf_custom_path)
-
-
-@dataclass(frozen=True)
-class InfoRequest(RunRequest):
-    """A run request with the optional field `"info": true`."""
-
-    def to_json(self) -> str:
-        """As RunRequest, plus `info`."""
-        obj = json.loads(super().to_json())
-        obj["info"] = True
-        return json.dumps(obj, separators=(",", ":"))
 
 
 class InfoClient(AdapterClient):
@@ -65,13 +54,7 @@ class InfoClient(AdapterClient):
         """As AdapterClient.run; the reply's `info` is kept in `infos`."""
         if not self.supports_info():
             return super().run(request)
-        obj = self._exchange(InfoRequest(**asdict(request)).to_json())
-        if obj.get("id") != request.id:
-            self._fail(f"reply has id {obj.get('id')!r}, expected {request.id}")
-        try:
-            reply = RunReply.from_json(obj)
-        except ProtocolError as exc:
-            self._fail(f"protocol violation: {exc}")
+        reply, obj = self.run_raw(request, {"info": True})
         info = obj.get("info")
         key = (request.elf, request.program, request.btf_custom_path)
         self.infos.setdefault(key, info if isinstance(info, dict) else None)
@@ -280,40 +263,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def cmd_oracle(args: argparse.Namespace) -> int:
     """Run the suite with `info`, compare every cell with libbpf and the reference loader."""
-    from harness import cli  # the subcommand registry imports this module
-
-    denied = cli.bpf_denied()
-    if denied:
-        raise cli.CliError(denied)
-    paths = cli._paths(args)
+    cmdargs.require_bpf()
     wanted = list(args.adapter or [])
     names = list(dict.fromkeys([LIBBPF, REFERENCE, *wanted])) if wanted else None
-    adapters = cli.adapter_set(args)
+    adapters = cmdargs.adapter_set(args)
     if adapters.extra and names is None:
         names = list(dict.fromkeys([LIBBPF, REFERENCE, *(m.name for m in adapters.extra)]))
-    manifests, unusable = cli._resolve_adapters(names, paths.repo_root, adapters)
+    manifests, unusable = cmdargs.adapters(names, adapters)
     if not manifests:
-        return cli.EXIT_USAGE
+        return cmdargs.EXIT_USAGE
     if names is None:
-        extra = [m for m in cli._resolve_adapters([LIBBPF, REFERENCE], paths.repo_root)[0]
+        extra = [m for m in cmdargs.adapters([LIBBPF, REFERENCE],
+                                             AdapterSet(adapters.repo_root))[0]
                  if m.name not in {x.name for x in manifests}]
         manifests = extra + manifests
-    prepared = cli._prepare(args)
-    ctx = cli._context(prepared)
-    by_name = {m.name: m for m in manifests}
+    session = cmdargs.open_session(args, manifests, known=False)
+    ctx = session.context()
     clients: dict[str, InfoClient] = {}
 
     def factory(name: str) -> InfoClient:
-        clients[name] = InfoClient(by_name[name], paths.repo_root, args.timeout)
+        clients[name] = InfoClient(session.manifest(name), session.paths.repo_root,
+                                   session.timeout)
         return clients[name]
 
     order = [m.name for m in manifests]
-    results, hellos = runner.run_items(prepared.items, order, factory, ctx)
+    results, hellos = runner.run_items(session.items, order, factory, ctx)
     oracle = collect(results, clients)
-    references = [r for r in (LIBBPF, REFERENCE) if r in by_name]
+    references = [r for r in (LIBBPF, REFERENCE) if r in session.names]
     oracle.judge(results, references)
-    out = Path(args.out) if args.out else results_root(paths.repo_root) / "oracle"
-    report.write_reports(out, report.meta(ctx.kernel, prepared.compiler, ctx.probes, hellos),
+    out = Path(args.out) if args.out else results_root(session.paths.repo_root) / "oracle"
+    report.write_reports(out, report.meta(ctx.kernel, session.compiler, ctx.probes, hellos),
                          results)
     annotate(out / "results.json", oracle, order, references)
     html_report.write_from_json(out / "results.json")  # again, with the same_as columns
@@ -329,7 +308,7 @@ def cmd_oracle(args: argparse.Namespace) -> int:
         print(f"adapter {name} ({support}): {cols or 'reference'}")
     print(f"{len(oracle.divergences)} divergences; reports in {out}/ (oracle.txt: diffs)")
     if unusable:
-        return cli.EXIT_USAGE
+        return cmdargs.EXIT_USAGE
     return 1 if any(r.verdict in BAD_VERDICTS for r in results) else 0
 
 

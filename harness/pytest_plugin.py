@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,10 @@ import pytest
 
 from harness import runner
 from harness.client import DEFAULT_TIMEOUT, AdapterClient
-from harness.discovery import DiscoveryError, Item
-from harness.expectations import ExpectationsError, expectations_path, load_known_failures
+from harness.discovery import Item
 from harness.manifest import AdapterSet, AdapterUnavailable
-from harness.probes import PROBE_NAMES, ProbeResult, run_probes
-from harness.toolchain import ToolchainError
+from harness.probes import ProbeResult
+from harness.session import Session, UsageError, paths_for
 from harness.verdict import Verdict
 
 CONTEXT_LINES = 4
@@ -55,10 +54,11 @@ class _State:
     runs: dict[str, runner.AdapterRun] = field(default_factory=dict)
     clients: list[AdapterClient] = field(default_factory=list)
 
+    #: suite directory -> the session collected from it
+    sessions: dict[Path, Session] = field(default_factory=dict)
+
     def paths(self, suite_dir: Path) -> runner.Paths:
-        src = self.config.getoption("bpf_src")
-        bpf_src = Path(src).resolve() if src else runner.REPO_ROOT / "bpf-src"
-        return runner.Paths(runner.REPO_ROOT, bpf_src, bpf_src.parent / "build", suite_dir)
+        return paths_for(self.config.getoption("bpf_src") or None, suite_dir)
 
     def adapters(self) -> AdapterSet:
         """In-tree manifests plus --adapter-manifest/--adapter-command ones."""
@@ -69,17 +69,12 @@ class _State:
     def adapter_names(self) -> list[str]:
         return self.adapters().selected(self.config.getoption("bpf_adapters") or None)
 
-    def adapter_run(self, name: str, suite_dir: Path, compiler: str,
-                    cc_probes: Mapping[str, ProbeResult]) -> runner.AdapterRun:
+    def adapter_run(self, name: str, suite_dir: Path) -> runner.AdapterRun:
         if name not in self.runs:
-            manifest = self.adapters().find(name)
-            client = AdapterClient(manifest, runner.REPO_ROOT,
-                                   self.config.getoption("bpf_timeout"))
+            session = self.sessions[suite_dir]
+            client = session.client(name)
             self.clients.append(client)
-            known = load_known_failures(expectations_path(suite_dir, name,
-                                                          manifest.expectations))
-            probes = {**run_probes(PROBE_NAMES), **cc_probes}
-            ctx = runner.Context(runner.kernel_id(), compiler, probes, runner.PinRoots(), known)
+            ctx = replace(session.context(), known=session.known[name])
             self.runs[name] = runner.AdapterRun(name, client, ctx)
         return self.runs[name]
 
@@ -121,23 +116,26 @@ class SuiteDir(pytest.Directory):
         paths = state.paths(self.path)
         try:
             names = state.adapter_names()
-            for name in names:
-                manifest = state.adapters().find(name)
+            adapters = state.adapters()
+            manifests = [adapters.find(name) for name in names]
+            for manifest in manifests:
                 manifest.argv(runner.REPO_ROOT)
-                load_known_failures(expectations_path(self.path, name, manifest.expectations))
-            prepared = runner.prepare(paths, self.config.getoption("bpf_compiler"))
-        except (AdapterUnavailable, ToolchainError, DiscoveryError, ExpectationsError) as exc:
+            session = Session.open(paths, manifests, self.config.getoption("bpf_compiler"),
+                                   timeout=self.config.getoption("bpf_timeout"),
+                                   allow_empty=True)
+        except (AdapterUnavailable, UsageError) as exc:
             raise self.CollectError(str(exc)) from exc
+        state.sessions[self.path] = session
         if not names:
             raise self.CollectError("no adapter: pass --adapter NAME")
         by_file: dict[str, list[Item]] = {}
-        for item in prepared.items:
+        for item in session.items:
             by_file.setdefault(item.rel, []).append(item)
         for rel, items in by_file.items():
             yield SourceFile.from_parent(
                 self, name=rel, path=items[0].source, nodeid=f"{self.nodeid}/{rel}",
-                items=items, adapters=names, compiler=prepared.compiler.id,
-                suite_dir=self.path, cc_probes=prepared.cc_probes)
+                items=items, adapters=names, compiler=session.compiler.id,
+                suite_dir=self.path, cc_probes=session.cc_probes)
 
 
 class SourceFile(pytest.Collector):
@@ -186,8 +184,7 @@ class ProgramItem(pytest.Item):
         parent = self.parent
         assert isinstance(parent, SourceFile)
         state = self.config.stash[_STATE]
-        run = state.adapter_run(self.adapter, parent.suite_dir, parent.compiler,
-                                parent.cc_probes)
+        run = state.adapter_run(self.adapter, parent.suite_dir)
         self.result = result = run.run(self.bpf_item)
         verdict, reason = result.verdict, result.outcome.reason
         if verdict is Verdict.SKIP:

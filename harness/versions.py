@@ -28,8 +28,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import runner
-from harness.client import DEFAULT_TIMEOUT, AdapterError
+from harness import cmdargs, runner
+from harness.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
 from harness.discovery import Item
 from harness.expectations import (
     ExpectationsError,
@@ -40,6 +40,7 @@ from harness.expectations import (
 )
 from harness.manifest import AdapterUnavailable, Manifest
 from harness.prebuilt import results_root
+from harness.session import UsageError
 from harness.verdict import Verdict
 
 #: how a verdict counts for "where did it start to pass or fail"
@@ -286,8 +287,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _run_version(base: Manifest, version: str, items: Sequence[Item], ctx: runner.Context,
                  suite_dir: Path, repo_root: Path, timeout: float) -> VersionRun:
-    from harness import cli  # cli registers this module: import it when it is complete
-
     try:
         manifest = base.at(version, repo_root)
         exe = manifest.cwd(repo_root) / manifest.command[0]
@@ -299,9 +298,11 @@ def _run_version(base: Manifest, version: str, items: Sequence[Item], ctx: runne
                                                       manifest.expectations))
     except (AdapterUnavailable, ExpectationsError) as exc:
         return VersionRun(version, error=str(exc).splitlines()[0])
-    results, hellos = runner.run_items(
-        items, [manifest.name],
-        cli._factory([manifest], repo_root, timeout), ctx, {manifest.name: known})
+    def factory(name: str) -> AdapterClient:
+        return AdapterClient(manifest, repo_root, timeout)
+
+    results, hellos = runner.run_items(items, [manifest.name], factory, ctx,
+                                       {manifest.name: known})
     hello = hellos.get(manifest.name)
     if isinstance(hello, AdapterError) or hello is None:
         cause = hello.cause if isinstance(hello, AdapterError) else "no hello"
@@ -318,26 +319,23 @@ def _run_version(base: Manifest, version: str, items: Sequence[Item], ctx: runne
 def cmd_versions(args: argparse.Namespace) -> int:
     """Run the suite over every listed (or given) version of one loader and write the table;
     exit 1 when a version could not be built or started (its row says why)."""
-    from harness import cli
-
-    denied = cli.bpf_denied()
-    if denied:
-        raise cli.CliError(denied)
-    paths = cli._paths(args)
+    cmdargs.require_bpf()
+    paths = cmdargs.paths(args)
     try:
-        base = cli.adapter_set(args).find(args.loader)
+        base = cmdargs.adapter_set(args).find(args.loader)
     except AdapterUnavailable as exc:
-        raise cli.CliError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     if "@" in base.name or not base.versions:
-        raise cli.CliError(f"adapter {args.loader!r} lists no versions in its adapter.toml "
+        raise UsageError(f"adapter {args.loader!r} lists no versions in its adapter.toml "
                            "(version = ..., versions = [...])")
     unknown = [v for v in args.version or () if v not in base.versions]
     if unknown:
-        raise cli.CliError(f"adapter {base.name!r} has no version {', '.join(unknown)} "
+        raise UsageError(f"adapter {base.name!r} has no version {', '.join(unknown)} "
                            f"(known: {', '.join(base.versions)})")
-    prepared = cli._prepare(args)
-    cli._build_errors(prepared)
-    ctx = cli._context(prepared)
+    session = cmdargs.open_session(args, known=False)
+    cmdargs.print_compile_errors(session)
+    prepared = session.prepared
+    ctx = session.context()
     runs = []
     for version in sort_versions(args.version or base.versions):
         print(f"{base.name}@{version}: running {len(prepared.items)} items", file=sys.stderr,
@@ -348,7 +346,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
         causes = load_causes(paths.suite_dir / "findings.toml")
         table = load_known_failures(expectations_path(paths.suite_dir, base.name))
     except ExpectationsError as exc:
-        raise cli.CliError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     recorded = {causes[f"{base.name}:{k}"]: e.fixed_in for k, e in table.items()
                 if e.fixed_in and f"{base.name}:{k}" in causes}
     behaviours = {i.id: i.expectations.behaviour for i in prepared.items if i.expectations}

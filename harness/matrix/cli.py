@@ -39,6 +39,7 @@ from harness.matrix.matrix import (
     is_image,
 )
 from harness.matrix.vm import VmConfig
+from harness.session import paths_for
 
 #: VMs at once and CPUs per VM: two single-CPU guests beat one two-CPU guest on the
 #: project's 2-core machine under TCG (bench/README.md, "matrix")
@@ -204,7 +205,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         cache=Path(args.cache) if args.cache else default_cache(),
         keyword=args.keyword,
         request_timeout=args.timeout,
-        paths=runner.Paths(),
+        paths=paths_for(),
         mirror=args.mirror,
         pins=Path(args.kernels_file),
     )

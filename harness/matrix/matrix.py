@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import runner
-from harness.discovery import DiscoveryError, Item
+from harness.discovery import Item
 from harness.matrix import merge
 from harness.matrix.guest import MANIFEST_NAME, Cell, CompilerPlan, GuestManifest
 from harness.matrix.kernels import (
@@ -49,7 +49,7 @@ from harness.matrix.kernels import (
     local_kernel,
 )
 from harness.matrix.vm import BootResult, VmConfig, boot
-from harness.toolchain import ToolchainError
+from harness.session import Session, UsageError
 from harness.verdict import BAD_VERDICTS, Outcome, Verdict
 
 HOST = "host"
@@ -383,8 +383,9 @@ class Matrix:
         for c in self.spec.compilers:
             self._say("-", f"building objects with {c}")
             try:
-                prepared = runner.prepare(self.spec.paths, c, self.spec.keyword)
-            except (ToolchainError, DiscoveryError) as exc:
+                prepared = Session.open(self.spec.paths, compiler=c, keyword=self.spec.keyword,
+                                        known=False, allow_empty=True).prepared
+            except UsageError as exc:
                 raise MatrixError(str(exc)) from exc
             if not prepared.items:
                 what = (f"-k {self.spec.keyword!r} selects" if self.spec.keyword

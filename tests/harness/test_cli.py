@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from require import require_adapter
 
-from harness import cli
+from harness import cli, session
 from harness.manifest import AdapterUnavailable, find_manifest
 from harness.runner import REPO_ROOT
 
@@ -170,14 +170,14 @@ def test_sensitivity_lists_probe_skipped_programs_as_not_checkable_and_still_exi
     except (AdapterUnavailable, AdapterError) as exc:
         pytest.fail(f"reference loader unavailable (run .ci/install): {exc}")
     assert "skip" in supports, "the reference loader must list 'skip' (mutation testing)"
-    real = cli.run_probes
+    real = session.run_probes
 
     def without_bpf_loop(names: tuple[str, ...]) -> dict[str, ProbeResult]:
         found = dict(real(names))
         found["bpf_loop"] = ProbeResult("bpf_loop", False, "helper 181 unknown (test)")
         return found
 
-    monkeypatch.setattr(cli, "run_probes", without_bpf_loop)
+    monkeypatch.setattr(session, "run_probes", without_bpf_loop)
     bpf_src = tmp_path / "bpf-src"
     shutil.copytree(REPO_ROOT / "bpf-src" / "include", bpf_src / "include")
     (bpf_src / "d").mkdir()

@@ -14,6 +14,7 @@ from harness.probes import ProbeResult
 from harness.protocol import Hello, RunReply, RunRequest
 from harness.runner import REPO_ROOT, AdapterRun, Context, PinRoots
 from harness.sensitivity import CatalogueRules, Kind
+from harness.session import Session, paths_for
 
 ABSENT = "no /sys/bus/event_source/devices/kprobe"
 UNKNOWN = "unknown behaviour id(s) to skip: {} (known: 40 ids in refloader.mutations)"
@@ -267,7 +268,7 @@ def test_the_reference_loader_proves_real_negative_programs_and_refuses_unknown_
     assert "0/0 required expect=pass programs sensitive" in out
     assert "2/2 required expect=load_error/open_error programs sensitive" in out, out
     assert rc == 0
-    prepared = cli._prepare(cli.parser().parse_args(["list", "--bpf-src", str(bpf_src)]))
+    prepared = Session.open(paths_for(bpf_src), known=False).prepared
     item = next(i for i in prepared.items if i.program == "writes_rodata")
     assert item.expectations is not None
     unknown = replace(item, expectations=replace(item.expectations, behaviour="no.such.id"))
