@@ -7,5 +7,5 @@ if ! command -v bpftool >/dev/null; then
   echo "[bpftool adapter] bpftool not found: apt-get install -t bookworm-backports bpftool" >&2
   exit 1
 fi
-python3 -m py_compile bpfconform_bpftool.py
+python3 -m py_compile bpfconform_bpftool.py protocol.py run.py pins.py
 echo "[bpftool adapter] $(bpftool version | head -1)" >&2

@@ -1,485 +1,94 @@
 #!/usr/bin/env python3
 """bpfconform adapter for iproute2's BPF loader, `tc` and `ip` (docs/adapter-protocol.md, v1).
 
-Each `run` request is what a tc/XDP user types, in a network namespace of this adapter
-process (a veth pair `bpfc0`/`bpfc1`, created once at start-up):
-
-* an XDP program (section `xdp...`): `ip link set dev bpfc0 xdp obj OBJ sec SEC program P`,
-  its id from `ip -j link show dev bpfc0`;
-* any other program: `tc qdisc add dev bpfc0 clsact`, then `tc filter add dev bpfc0 ingress
-  bpf da obj OBJ sec SEC program P`, its id from `tc -j filter show dev bpfc0 ingress`;
-
-then BPF_PROG_GET_FD_BY_ID and BPF_PROG_TEST_RUN on that id (raw bpf(), ctypes), then the
-filter, the qdisc and the XDP program are removed. tc/ip load only the requested program
-(and legacy `N/M` tail-call sections), with the type of the command (SCHED_CLS for tc, XDP
-for ip), whatever the section says: that is how the tools work (lib/bpf_libbpf.c,
-load_bpf_object).
-
-Pinning: tc pins under `<bpffs mount>/tc/globals` (libbpf's pin_root_path, for
-LIBBPF_PIN_BY_NAME and bpf_elf_map PIN_GLOBAL_NS alike); the mount is `$TC_BPF_MNT`, else
-/sys/fs/bpf (lib/bpf_legacy.c, bpf_get_work_dir, iproute2_get_root_path). The adapter lives
-in its own mount namespace, mounts a private bpffs instance at a temporary directory that it
-hands to tc/ip as TC_BPF_MNT, and bind-mounts the request's `pin_root` over its
-`tc/globals` while tc/ip run: by-name pins land at `pin_root/<map>`, and the host's
-/sys/fs/bpf is never written. Standalone: it does not import the harness.
+Each `run` request is what a tc/XDP user types, one tc/ip process (the loader under test):
+`tc filter add dev bpfc0 ingress bpf da obj OBJ sec SEC program P`, or for an XDP program
+`ip link set dev bpfc0 xdp obj OBJ sec SEC program P`, in the adapter's own network
+namespace; the rest (the attached program's id, its test run, its removal) is the adapter's
+own rtnetlink and bpf() calls. Parts: protocol.py (requests, replies, `hello`), run.py (the
+namespaces and the request), netlink.py (the rtnetlink requests). Standalone: it does not
+import the harness.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import errno
 import json
-import os
-import platform
-import re
-import shutil
-import struct
-import subprocess
 import sys
-import tempfile
-import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ADAPTER_VERSION = "0.1.0"
-DEV, PEER = "bpfc0", "bpfc1"
-DEFAULT_DATA_IN = bytes(64)
-TIMEOUT_S = 60.0
-VERIFIER_LOG_CAP = 64 * 1024
-
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
-MNT_DETACH = 2
-
-# include/uapi/linux/bpf.h
-BPF_PROG_TEST_RUN = 10
-BPF_PROG_GET_FD_BY_ID = 13
-SYS_BPF = {"x86_64": 321, "aarch64": 280}
-ATTR_SIZE = 128
-
-LOG_RE = re.compile(r"-- BEGIN PROG LOAD LOG --\n(?P<log>.*?)-- END PROG LOAD LOG --", re.DOTALL)
-NEG_ERRNO_RE = re.compile(r": -(\d+)\s*$", re.MULTILINE)
-# tc/ip's own messages before libbpf opened the object (lib/bpf_libbpf.c,
-# iproute2_load_libbpf and load_bpf_object): the object could not be read or parsed
-OPEN_FAILURES = ("Cannot initialize ELF context", "opening BPF object file failed",
-                 "Error fetching ELF ancillary data", "Error parsing section",
-                 "Error fixing up map structure")
-MISSING_PROGRAM = "object file doesn't contain prog"
-FAILED_PROG_RE = re.compile(r"prog '([^']+)': failed to load")
-STRERROR = {os.strerror(code): code for code in errno.errorcode}
-
-
-class BadRequest(Exception):
-    """A request this adapter cannot act on."""
-
-
-class ToolOutput(Exception):
-    """tc/ip succeeded but said something the adapter cannot read (an internal error)."""
+from protocol import Reply, hello
+from run import Libc, Sandbox, handle_run
 
 
 @dataclass
-class Reply:
-    """One `run` reply; `phase` is the failing phase or `done`."""
+class Adapter:
+    """What lives as long as the adapter process: libc, the sandbox (or why there is
+    none), and the `hello` reply (one `tc -V` process)."""
 
-    id: Any
-    phase: str = "open"
-    retval: int | None = None
-    errno: int | None = None
-    error: str | None = None
-    verifier_log: str | None = None
-    ns: dict[str, int] = field(default_factory=dict)
-    #: "refused" (tc/ip exited non-zero, or the kernel refused a bpf() call) or "internal"
-    #: (a bad request, an unsupported field, the adapter's own failure); None when done
-    error_kind: str | None = None
-    failed_program: str | None = None
+    libc: Libc = field(default_factory=Libc)
+    sandbox: Sandbox | OSError | None = None
+    hello_reply: dict[str, Any] | None = None
 
-    def fail(self, phase: str, error: str, err: int | None = None) -> Reply:
-        """Record a refusal in `phase`: tc/ip (libbpf inside them) or the kernel said no."""
-        self.phase, self.error, self.errno, self.error_kind = phase, error, err, "refused"
-        return self
-
-    def internal(self, phase: str, error: str, err: int | None = None) -> Reply:
-        """Record a failure in `phase` that is not the loader's verdict on the object."""
-        self.phase, self.error, self.errno, self.error_kind = phase, error, err, "internal"
-        return self
-
-    def to_json(self) -> str:
-        """The reply line, without the newline."""
-        return json.dumps(self.__dict__, separators=(",", ":"))
-
-
-@dataclass(frozen=True)
-class Request:
-    """A validated `run` request."""
-
-    id: Any
-    elf: str
-    program: str
-    pin_root: str
-    btf_custom_path: str | None
-    data_in: bytes
-    repeat: int
-    ctx_in: bytes | None = None
-
-    @classmethod
-    def parse(cls, obj: dict[str, Any]) -> Request:
-        """Validate a decoded request; raise BadRequest."""
-        if obj.get("skip"):
-            raise BadRequest("skip not supported")
-        for key in ("elf", "program", "pin_root", "btf_custom_path", "data_in", "ctx_in"):
-            if obj.get(key) is not None and not isinstance(obj[key], str):
-                raise BadRequest(f"bad request: '{key}' must be a string or null")
-        if not obj.get("elf") or not obj.get("program") or not obj.get("pin_root"):
-            raise BadRequest("bad request: run needs 'elf', 'program' and 'pin_root'")
-        repeat = obj.get("repeat", 1)
-        if repeat is None:
-            repeat = 1
-        if not isinstance(repeat, int) or isinstance(repeat, bool) or not 0 <= repeat < 2**32:
-            raise BadRequest("bad request: 'repeat' must be a 32-bit unsigned integer")
+    def __post_init__(self) -> None:
         try:
-            data = bytes.fromhex(obj["data_in"]) if obj.get("data_in") else DEFAULT_DATA_IN
-            ctx = bytes.fromhex(obj["ctx_in"]) if obj.get("ctx_in") else None
-        except ValueError as exc:
-            raise BadRequest(f"bad request: 'data_in'/'ctx_in' is not hex: {exc}") from exc
-        return cls(obj.get("id"), obj["elf"], obj["program"], obj["pin_root"],
-                   obj.get("btf_custom_path"), data, repeat, ctx)
+            self.sandbox = Sandbox(self.libc)
+        except OSError as exc:
+            self.sandbox = exc
+            print(f"bpfconform-iproute2: {exc}", file=sys.stderr)
 
-
-class Libc:
-    """The few libc calls the adapter makes: unshare, mount, umount2, syscall(bpf)."""
-
-    def __init__(self) -> None:
-        self.libc = ctypes.CDLL(None, use_errno=True)
-        self.libc.unshare.argtypes = [ctypes.c_int]
-        self.libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                                    ctypes.c_ulong, ctypes.c_void_p]
-        self.libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-        self.libc.syscall.restype = ctypes.c_long
-        self.sys_bpf = SYS_BPF.get(platform.machine())
-
-    def check(self, rc: int, what: str) -> None:
-        """Raise OSError(errno) when `rc` is not 0."""
-        if rc != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"{what}: {os.strerror(err)}")
-
-    def mount(self, src: str, target: str, fstype: str | None, flags: int) -> None:
-        """mount(2)."""
-        self.check(self.libc.mount(src.encode(), target.encode(),
-                                   fstype.encode() if fstype else None, flags, None),
-                   f"mount {src} {target}")
-
-    def umount(self, target: str) -> None:
-        """umount2(target, MNT_DETACH)."""
-        self.check(self.libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
-
-    def bpf(self, cmd: int, attr: bytes) -> tuple[int, int, bytes]:
-        """bpf(cmd, attr): (return value, errno, attr as the kernel left it)."""
-        if self.sys_bpf is None:
-            raise OSError(errno.ENOSYS, f"no bpf() syscall number for {platform.machine()}")
-        buf = ctypes.create_string_buffer(attr.ljust(ATTR_SIZE, b"\0"), ATTR_SIZE)
-        ret = int(self.libc.syscall(self.sys_bpf, cmd, buf, ATTR_SIZE))
-        return ret, (ctypes.get_errno() if ret < 0 else 0), buf.raw
-
-
-class Sandbox:
-    """The adapter's network and mount namespaces, its veth pair and its private bpffs.
-
-    `mnt` is handed to tc/ip as TC_BPF_MNT; tc pins under `mnt/tc/globals` (ip's xdp/ is a
-    symlink to tc/ that tc creates), where each request's `pin_root` is bind-mounted.
-    """
-
-    def __init__(self, libc: Libc) -> None:
-        self.libc = libc
-        libc.check(libc.libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare(NEWNS|NEWNET)")
-        libc.mount("none", "/", None, MS_REC | MS_PRIVATE)
-        self.mnt = tempfile.mkdtemp(prefix="bpfconform-iproute2-")
-        libc.mount("bpf", self.mnt, "bpf", 0)
-        self.globals = f"{self.mnt}/tc/globals"
-        os.makedirs(self.globals, mode=0o700)
-        self.env = {**os.environ, "TC_BPF_MNT": self.mnt}
-        # No traffic may reach the attached program but the test run's: without IPv6 the
-        # veth pair sends nothing of its own (no DAD, router solicitation or MLD), which would
-        # run a tc program on bpfc0's ingress and change its maps (the namespace's own sysctl).
-        for conf in ("all", "default"):
-            knob = f"/proc/sys/net/ipv6/conf/{conf}/disable_ipv6"
-            if os.path.exists(knob):  # absent on a kernel booted without IPv6: nothing sent
-                with open(knob, "w") as fh:
-                    fh.write("1")
-        for args in (["link", "set", "lo", "up"],
-                     ["link", "add", DEV, "type", "veth", "peer", "name", PEER],
-                     ["link", "set", DEV, "up"], ["link", "set", PEER, "up"]):
-            proc = self.tool("ip", *args)
-            if proc.returncode != 0:
-                raise OSError(errno.EIO, f"ip {' '.join(args)}: {proc.stderr.strip()}")
-
-    def tool(self, name: str, *args: str, quiet: bool = False) -> subprocess.CompletedProcess[str]:
-        """Run `tc`/`ip` with TC_BPF_MNT set; its stderr is copied to ours unless `quiet`."""
-        proc = subprocess.run([name, *args], capture_output=True, text=True,
-                              timeout=TIMEOUT_S, env=self.env)
-        if not quiet:
-            sys.stderr.write(proc.stderr)
-        return proc
-
-    def bind_pin_root(self, pin_root: str) -> None:
-        """Make `pin_root` tc's pinning root (`TC_BPF_MNT/tc/globals`)."""
-        self.libc.mount(pin_root, self.globals, None, MS_BIND)
-
-    def cleanup(self) -> None:
-        """Remove this request's tc filter, qdisc and XDP program, the pins tc left in its
-        object namespaces (`tc/<hash>/`, PIN_OBJECT_NS), and unbind the pin root."""
-        self.tool("tc", "qdisc", "del", "dev", DEV, "clsact", quiet=True)  # absent: fine
-        self.tool("ip", "link", "set", "dev", DEV, "xdp", "off", quiet=True)
-        with contextlib.suppress(OSError):  # not bound: the bind itself failed
-            self.libc.umount(self.globals)
-        for entry in Path(self.mnt, "tc").iterdir():
-            if entry.name != "globals":
-                shutil.rmtree(entry, ignore_errors=True)
+    def handle_line(self, line: str) -> str | None:
+        """One request line → its reply line, or None for `bye`."""
+        bad = Reply(None)
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return bad.internal("open", f"bad request: {exc}").to_json()
+        if not isinstance(obj, dict):
+            return bad.internal("open", "bad request: not a JSON object").to_json()
+        op = obj.get("op")
+        if op == "bye":
+            return None
+        if op == "hello":
+            if self.hello_reply is None:
+                self.hello_reply = hello()
+            return json.dumps(self.hello_reply)
+        bad.id = obj.get("id")
+        if op != "run":
+            return bad.internal("open", f"bad request: unknown op {op!r}").to_json()
+        assert self.sandbox is not None
+        try:
+            return handle_run(self.libc, self.sandbox, obj).to_json()
+        except Exception as exc:  # the adapter broke: an internal error, not a refusal
+            traceback.print_exception(exc, file=sys.stderr)
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            return bad.internal("open", f"internal error: {type(exc).__name__}: {exc} "
+                                f"(at {Path(where.filename).name}:{where.lineno} "
+                                f"in {where.name})").to_json()
 
     def close(self) -> None:
-        """Unmount the private bpffs and remove its directory."""
-        try:
-            self.libc.umount(self.mnt)
-            os.rmdir(self.mnt)
-        except OSError:
-            pass
-
-
-def program_section(elf: str, program: str) -> str | None:
-    """The ELF section of function symbol `program`, or None when the file cannot be read
-    as an ELF64 little-endian object or has no such symbol (tc/ip then say why)."""
-    try:
-        raw = Path(elf).read_bytes()
-        if raw[:4] != b"\x7fELF" or raw[4] != 2 or raw[5] != 1:
-            return None
-        shoff, = struct.unpack_from("<Q", raw, 0x28)
-        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", raw, 0x3A)
-        secs = [struct.unpack_from("<IIQQQQIIQQ", raw, shoff + i * shentsize)
-                for i in range(shnum)]
-
-        def name(strtab: int, off: int) -> str:
-            start = secs[strtab][4] + off
-            return raw[start:raw.index(b"\0", start)].decode()
-
-        for sec in secs:
-            if sec[1] != 2:  # SHT_SYMTAB
-                continue
-            for i in range(sec[5] // 24):
-                st_name, st_info, _, st_shndx = struct.unpack_from("<IBBH", raw, sec[4] + i * 24)
-                if st_info & 0xF == 2 and 0 < st_shndx < shnum and name(sec[6], st_name) == program:
-                    return name(shstrndx, secs[st_shndx][0])
-    except (OSError, ValueError, IndexError, struct.error, UnicodeDecodeError):
-        return None
-    return None
-
-
-def errno_from(text: str) -> int | None:
-    """The first errno libbpf or tc names in `text` (`: -13` or a strerror message); the
-    verifier log is left out: its own `-22`s are not the load's errno."""
-    text = LOG_RE.sub("", text)
-    match = NEG_ERRNO_RE.search(text)
-    if match:
-        return int(match.group(1))
-    for message, code in STRERROR.items():
-        if message in text:
-            return code
-    return None
-
-
-def summary(stderr: str) -> str:
-    """tc/ip's stderr without the verifier log, as one line."""
-    lines = [line.strip() for line in LOG_RE.sub("", stderr).splitlines()]
-    return "; ".join(line for line in lines if line and line != "Unable to load program")
-
-
-def verifier_log(stderr: str) -> str | None:
-    """The verifier log libbpf printed on a failed program load, tail-bounded."""
-    match = LOG_RE.search(stderr)
-    if not match:
-        return None
-    log = match.group("log")
-    if len(log) > VERIFIER_LOG_CAP:
-        log = "[... verifier log truncated ...]\n" + log[-VERIFIER_LOG_CAP:]
-    return log
-
-
-def attached_id(sandbox: Sandbox, xdp: bool) -> int:
-    """The id of the program tc/ip attached, from their JSON output."""
-    if xdp:
-        proc = sandbox.tool("ip", "-j", "link", "show", "dev", DEV)
-        try:
-            return int(json.loads(proc.stdout)[0]["xdp"]["prog"]["id"])
-        except (json.JSONDecodeError, LookupError, TypeError, ValueError) as exc:
-            raise ToolOutput(f"ip -j link show: no xdp program in {proc.stdout!r}") from exc
-    proc = sandbox.tool("tc", "-j", "filter", "show", "dev", DEV, "ingress")
-    try:
-        ids = [int(f["options"]["prog"]["id"]) for f in json.loads(proc.stdout)
-               if "prog" in f.get("options", {})]
-    except (json.JSONDecodeError, LookupError, TypeError, ValueError) as exc:
-        raise ToolOutput(f"tc -j filter show: cannot read {proc.stdout!r}") from exc
-    if len(ids) != 1:
-        raise ToolOutput(f"tc -j filter show: {len(ids)} bpf programs in {proc.stdout!r}")
-    return ids[0]
-
-
-def test_run(libc: Libc, prog_id: int, req: Request) -> tuple[int, int, int]:
-    """BPF_PROG_GET_FD_BY_ID, then BPF_PROG_TEST_RUN: (ret, errno, retval)."""
-    fd, err, _ = libc.bpf(BPF_PROG_GET_FD_BY_ID, struct.pack("<III", prog_id, 0, 0))
-    if fd < 0:
-        return fd, err, 0
-    try:
-        data = ctypes.create_string_buffer(req.data_in, len(req.data_in))
-        ctx = ctypes.create_string_buffer(req.ctx_in or b"", len(req.ctx_in or b""))
-        attr = struct.pack("<IIIIQQIIIIQQ", fd, 0, len(req.data_in), 0,
-                           ctypes.addressof(data), 0, req.repeat, 0,
-                           len(req.ctx_in or b""), 0,
-                           ctypes.addressof(ctx) if req.ctx_in else 0, 0)
-        ret, err, out = libc.bpf(BPF_PROG_TEST_RUN, attr)
-        return ret, err, struct.unpack_from("<I", out, 4)[0]
-    finally:
-        os.close(fd)
-
-
-def load_and_run(libc: Libc, sandbox: Sandbox, req: Request, reply: Reply) -> Reply:
-    """tc filter add / ip link set xdp, the attached program's id, its test run."""
-    section = program_section(req.elf, req.program)
-    xdp = section is not None and section.startswith("xdp")
-    spec = ["obj", req.elf, *(["sec", section] if section else []), "program", req.program]
-    if xdp:
-        cmd = ["ip", "link", "set", "dev", DEV, "xdp", *spec]
-    else:
-        qdisc = sandbox.tool("tc", "qdisc", "add", "dev", DEV, "clsact")
-        if qdisc.returncode != 0:
-            return reply.internal("load", f"tc qdisc add dev {DEV} clsact: "
-                                  f"{qdisc.stderr.strip()}", errno_from(qdisc.stderr))
-        cmd = ["tc", "filter", "add", "dev", DEV, "ingress", "bpf", "da", *spec]
-    start = time.monotonic_ns()
-    proc = sandbox.tool(*cmd)
-    reply.ns["load"] = time.monotonic_ns() - start
-    if proc.returncode != 0:
-        message = f"{' '.join(cmd)}: {summary(proc.stderr) or f'exit {proc.returncode}'}"
-        err = errno_from(proc.stderr)
-        if MISSING_PROGRAM in proc.stderr:  # opened; the object has no such program
-            return reply.fail("run", message, errno.ENOENT)
-        if any(m in proc.stderr for m in OPEN_FAILURES):
-            if err is None:  # tc does not say why it could not read the file: ask the OS
-                try:
-                    with open(req.elf, "rb") as f:
-                        f.read(1)
-                except OSError as exc:
-                    err = exc.errno
-                    message += f" ({exc.strerror})"
-            return reply.fail("open", message, err)
-        reply.verifier_log = verifier_log(proc.stderr)
-        failed = FAILED_PROG_RE.search(proc.stderr)  # libbpf names the program it could not load
-        reply.failed_program = failed.group(1) if failed else None
-        return reply.fail("load", message, err)
-    prog_id = attached_id(sandbox, xdp)
-    start = time.monotonic_ns()
-    ret, err, retval = test_run(libc, prog_id, req)
-    reply.ns["run"] = time.monotonic_ns() - start
-    if ret < 0:
-        return reply.fail("run", f"BPF_PROG_TEST_RUN of {req.program} (id {prog_id}): "
-                          f"{os.strerror(err)}", err)
-    reply.retval, reply.phase = retval, "done"
-    return reply
-
-
-def handle_run(libc: Libc, sandbox: Sandbox | OSError, obj: dict[str, Any]) -> Reply:
-    """One `run` request; everything it attached or pinned outside pin_root is removed."""
-    reply = Reply(obj.get("id"))
-    try:
-        req = Request.parse(obj)
-    except BadRequest as exc:
-        return reply.internal("open", str(exc))
-    if req.btf_custom_path is not None:
-        return reply.internal("open", "tc/ip have no btf_custom_path option")
-    if isinstance(sandbox, OSError):
-        return reply.internal("open", f"no namespace for tc/ip: {sandbox}", sandbox.errno)
-    try:
-        sandbox.bind_pin_root(req.pin_root)
-        return load_and_run(libc, sandbox, req, reply)
-    except OSError as exc:  # the pin root cannot be bound, bpf() is missing, ...
-        return reply.internal(reply.phase, str(exc), exc.errno)
-    except ToolOutput as exc:
-        return reply.internal("run", str(exc))
-    except subprocess.TimeoutExpired as exc:
-        return reply.internal(reply.phase, f"timed out after {exc.timeout}s: {exc.cmd}")
-    finally:
-        sandbox.cleanup()
-
-
-def hello() -> dict[str, Any]:
-    """The `hello` reply: iproute2's version and the libbpf tc was built with."""
-    try:
-        out = subprocess.run(["tc", "-V"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        out = f"unknown ({exc})"
-    version = re.search(r"iproute2-(\S+?),?\s", out + " ")
-    libbpf = re.search(r"libbpf (\S+)", out)
-    return {
-        "op": "hello", "protocol": 1, "name": "iproute2", "adapter_version": ADAPTER_VERSION,
-        "library": "iproute2", "library_version": version.group(1) if version else out.strip(),
-        "libbpf_version": libbpf.group(1) if libbpf else "none",
-        "supports": ["pin_root", "data_in", "repeat", "ctx_in"],
-    }
-
-
-def handle_line(libc: Libc, sandbox: Sandbox | OSError, line: str) -> str | None:
-    """One request line → its reply line, or None for `bye`."""
-    bad = Reply(None)
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return bad.internal("open", f"bad request: {exc}").to_json()
-    if not isinstance(obj, dict):
-        return bad.internal("open", "bad request: not a JSON object").to_json()
-    op = obj.get("op")
-    if op == "bye":
-        return None
-    if op == "hello":
-        return json.dumps(hello())
-    bad.id = obj.get("id")
-    if op != "run":
-        return bad.internal("open", f"bad request: unknown op {op!r}").to_json()
-    try:
-        return handle_run(libc, sandbox, obj).to_json()
-    except Exception as exc:  # the adapter broke: an internal error, not a refusal
-        traceback.print_exception(exc, file=sys.stderr)
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        return bad.internal("open", f"internal error: {type(exc).__name__}: {exc} "
-                            f"(at {Path(where.filename).name}:{where.lineno} "
-                            f"in {where.name})").to_json()
+        """Leave the sandbox (its namespaces go with the process)."""
+        if isinstance(self.sandbox, Sandbox):
+            self.sandbox.close()
 
 
 def main() -> int:
     """Serve requests from stdin until `bye` or EOF."""
-    libc = Libc()
-    sandbox: Sandbox | OSError
-    try:
-        sandbox = Sandbox(libc)
-    except OSError as exc:
-        sandbox = exc
-        print(f"bpfconform-iproute2: {exc}", file=sys.stderr)
+    adapter = Adapter()
     try:
         for raw in sys.stdin:
             line = raw.strip()
             if not line:
                 continue
-            reply = handle_line(libc, sandbox, line)
+            reply = adapter.handle_line(line)
             if reply is None:
                 break
             sys.stdout.write(reply + "\n")
             sys.stdout.flush()
     finally:
-        if isinstance(sandbox, Sandbox):
-            sandbox.close()
+        adapter.close()
     return 0
 
 
