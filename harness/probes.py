@@ -954,6 +954,44 @@ def probe_bpf_lsm() -> ProbeResult:
     return ProbeResult(result.name, result.ok, result.reason + note, result.error)
 
 
+def probe_tracing_sleepable() -> ProbeResult:
+    """Sleepable fentry (the secflags/ tests): an fentry program with BPF_F_SLEEPABLE on
+    bpf_fentry_test1 loads, which the kernel allows because net/bpf/test_run.c lists that
+    function KF_SLEEPABLE in its fmod_ret id set (6.0+; before, only through
+    ALLOW_ERROR_INJECTION, which Debian's kernels do not build). Absent with
+    tracing_fentry's reason when fentry itself is."""
+    name = "tracing_sleepable"
+    base = probe_tracing_fentry()
+    if not base.ok:
+        return ProbeResult(name, False, base.reason, base.error)
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            tid = btf_type_id(f.read(), BTF_KIND_FUNC, "bpf_fentry_test1")
+    except (OSError, ValueError, struct.error) as exc:
+        return ProbeResult(name, False, f"cannot read vmlinux BTF: {exc}", error=True)
+    if tid is None:
+        return ProbeResult(name, False, "vmlinux BTF has no FUNC bpf_fentry_test1")
+    insns = _MOV64_R0_0 + _EXIT
+    insn_buf = ctypes.create_string_buffer(insns, len(insns))
+    license_buf = ctypes.create_string_buffer(b"GPL")
+    log = ctypes.create_string_buffer(4096)
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIQQIIQII", attr, 0, BPF_PROG_TYPE_TRACING, 2,
+                     ctypes.addressof(insn_buf), ctypes.addressof(license_buf), 1, len(log),
+                     ctypes.addressof(log), 0, BPF_F_SLEEPABLE)
+    struct.pack_into("<I", attr, 68, BPF_TRACE_FENTRY)  # expected_attach_type
+    struct.pack_into("<I", attr, 108, tid)  # attach_btf_id
+    fd, err = _bpf(BPF_PROG_LOAD, attr)
+    if fd >= 0:
+        os.close(fd)
+        return ProbeResult(name, True, "a sleepable fentry program on bpf_fentry_test1 loads")
+    lines = _verifier_lines(log.value.decode(errors="replace"))
+    if lines:
+        return ProbeResult(name, False, "the verifier refuses a sleepable fentry program on "
+                           f"bpf_fentry_test1: {lines[-1]}")
+    return failed(name, "BPF_PROG_LOAD of a sleepable fentry program on bpf_fentry_test1", err)
+
+
 def probe_lsm_bpf_hook() -> ProbeResult:
     """BPF LSM programs run (what the lsm/ tests observe): an lsm/bpf program, attached with
     BPF_RAW_TRACEPOINT_OPEN, counts into an ARRAY; the BPF_MAP_LOOKUP_ELEM that reads the
@@ -1059,6 +1097,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "tracing_fmod_ret": probe_tracing_fmod_ret,
     "bpf_lsm": probe_bpf_lsm,
     "lsm_bpf_hook": probe_lsm_bpf_hook,
+    "tracing_sleepable": probe_tracing_sleepable,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

@@ -397,6 +397,9 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("tracing.target.missing", "a program whose target vmlinux BTF lacks is left "
              "unloaded (as if not autoloaded) and the rest of the object loads",
              _set(tracing_missing_unloaded=True)),
+    *(Mutation(f"secflags.sleepable.{kind}", f"a SEC(\"{kind}.s/...\") program (SEC_SLEEPABLE) "
+               "is loaded without BPF_F_SLEEPABLE: a sleepable-only helper is refused",
+               _set(sleepable_flag=False)) for kind in ("fentry", "fexit", "fmod_ret")),
     Mutation("lsm.attach", "lsm programs are loaded (hook resolved, BPF_LSM_MAC set) but the "
              "attach request leaves them unattached: no link, they never run",
              _add("tracing_attach_skip", "lsm")),

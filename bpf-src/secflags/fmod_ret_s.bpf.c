@@ -1,0 +1,45 @@
+/* SEC("fmod_ret.s/<func>") loads as a sleepable BPF_MODIFY_RETURN program (BPF_F_SLEEPABLE) and is attached: returning 0 it lets its target run, and it may call bpf_copy_from_user. */
+#include "conformance.h"
+#include "sleepable.h"
+
+int hits;
+int a_seen;
+long copy_ret = 1;
+
+CONFORM(fmod_ret_s_test1, "role", "fixture");
+CONFORM(fmod_ret_s_test1, "desc", "fmod_ret.s on int bpf_fentry_test1(int a) (in the kernel's fmod_ret id set, KF_SLEEPABLE): records a and what bpf_copy_from_user(NULL) gave, returns 0 (the function runs)");
+SEC("fmod_ret.s/bpf_fentry_test1")
+int fmod_ret_s_test1(__u64 *ctx)
+{
+	__u64 buf = POISON;
+
+	a_seen = (int)ctx[0];
+	copy_ret = bpf_copy_from_user(&buf, sizeof(buf), NULL);
+	hits++;
+	return 0;
+}
+
+CONFORM(fmod_ret_s_trigger, "role", "fixture");
+CONFORM(fmod_ret_s_trigger, "desc", "a plain fentry program, never attached: its test run calls bpf_fentry_test1(1) (an fmod_ret program's would call bpf_modify_return_test); the trigger");
+SEC("fentry/bpf_fentry_test1")
+int fmod_ret_s_trigger(__u64 *ctx)
+{
+	return 0;
+}
+
+TEST(fmod_ret_s, "secflags.sleepable.fmod_ret", "pass", "required");
+CONFORM(fmod_ret_s, "requires", "tracing_sleepable");
+CONFORM(fmod_ret_s, "attach", "fmod_ret_s_test1");
+CONFORM(fmod_ret_s, "trigger", "fmod_ret_s_trigger");
+CONFORM(fmod_ret_s, "desc", "a sleepable fmod_ret program on bpf_fentry_test1 attached by the library; the test run of an fentry program calls bpf_fentry_test1(1) (and checks it returned 2: the fmod_ret program returned 0): it ran, saw a = 1, and bpf_copy_from_user from address 0 gave -EFAULT");
+CONFORM(fmod_ret_s, "ref", "libbpf section_defs (fmod_ret.s+: TRACING, BPF_MODIFY_RETURN, SEC_ATTACH_BTF | SEC_SLEEPABLE), libbpf_prepare_prog_load (BPF_F_SLEEPABLE), bpf_program__attach_trace; kernel bpf_check_attach_target (btf_kfunc_is_modify_return, KF_SLEEPABLE), net/bpf/test_run.c bpf_test_modify_return_ids");
+SEC("socket")
+int fmod_ret_s(void *ctx)
+{
+	/* unpatched (no BPF_F_SLEEPABLE): bpf_copy_from_user is refused at load;
+	 * (loaded, not attached): 0 */
+	ASSERT_GE(hits, 1);
+	ASSERT_EQ(a_seen, 1);
+	ASSERT_EQ(copy_ret, -EFAULT);
+	PASS();
+}
