@@ -2,7 +2,8 @@
 """bpfconform adapter for the bpftool CLI (docs/adapter-protocol.md, version 1).
 
 Each `run` request is what a user scripts: `bpftool prog loadall OBJ DIR pinmaps BPFFS`
-(one bpftool process: the loader under test), then the pinned program's test run through
+(the loader under test; a line to one long-lived `bpftool -j batch file -` process, see
+run.Batch), then the pinned program's test run through
 the adapter's own bpf() calls (BPF_OBJ_GET, BPF_PROG_TEST_RUN with the attributes
 `bpftool prog run` passes), then the pins are removed. Parts: protocol.py (requests,
 replies, `hello`), run.py (the request), pins.py (by-name maps from the object's BTF, the
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from protocol import Reply, hello
-from run import Kernel, Namespace, handle_run
+from run import Batch, Kernel, Namespace, handle_run
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Adapter:
     (or why there is none), and the `hello` reply (one `bpftool version` process)."""
 
     kernel: Kernel = field(default_factory=Kernel)
+    batch: Batch = field(default_factory=Batch)
     ns: Namespace | OSError | None = None
     hello_reply: dict[str, Any] | None = None
 
@@ -59,7 +61,7 @@ class Adapter:
             return bad.internal("open", f"bad request: unknown op {op!r}").to_json()
         assert self.ns is not None
         try:
-            return handle_run(self.kernel, self.ns, obj).to_json()
+            return handle_run(self.kernel, self.batch, self.ns, obj).to_json()
         except Exception as exc:  # the adapter broke: an internal error, not a refusal
             traceback.print_exception(exc, file=sys.stderr)
             where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -80,6 +82,7 @@ def main() -> int:
             break
         sys.stdout.write(reply + "\n")
         sys.stdout.flush()
+    adapter.batch.close()
     return 0
 
 

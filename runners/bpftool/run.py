@@ -1,5 +1,6 @@
-"""A `run` request: one `bpftool prog loadall` process (the loader under test), then the
-test run of the pinned program with the adapter's own bpf() calls, then the cleanup.
+"""A `run` request: one `bpftool prog loadall` command (the loader under test) in the
+adapter's `bpftool batch` process, then the test run of the pinned program with the
+adapter's own bpf() calls, then the cleanup.
 
 bpftool has no pin-root option (it opens objects with libbpf's default, /sys/fs/bpf), so
 the adapter lives in its own mount namespace and bind-mounts the request's `pin_root` over
@@ -11,12 +12,14 @@ only what libbpf itself pins by name stays.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
 import os
 import platform
 import re
+import select
 import shutil
 import signal
 import struct
@@ -103,13 +106,121 @@ class Namespace:
 
 
 def bpftool(*args: str) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Run `bpftool -j ARGS`; return the process and its wall time in ns."""
+    """Run `bpftool -j ARGS` as a process of its own; return it and its wall time in ns."""
     start = time.monotonic_ns()
     proc = subprocess.run(
         ["bpftool", "-j", *args], capture_output=True, text=True, timeout=TIMEOUT_S
     )
     sys.stderr.write(proc.stderr)
     return proc, time.monotonic_ns() - start
+
+
+class Batch:
+    """One `bpftool -j batch file -` process that runs the adapter's commands one at a time
+    (bpftool's own batch mode: the same command table, `cmd_select`, as its command line).
+
+    Per command bpftool writes `{"command":[ARGS],"output":VALUE` on stdout (the closing
+    brace comes with the next command); VALUE is `null` for a `prog loadall` that worked and
+    `{"error":MSG}` for one that failed, after which bpftool ends the batch and exits 255.
+    stdout is made unbuffered with coreutils' `stdbuf -o0`, so VALUE arrives when the
+    command ends; libbpf's lines arrive on stderr (unbuffered) before it. A command answers
+    like `bpftool()`: a CompletedProcess whose returncode is 0, 255 (a refusal: the error
+    element is its stdout), or the negative signal that killed bpftool (a crash). After a
+    failed command the next one starts a fresh batch process.
+    """
+
+    UNSAFE = re.compile(r"[\s'\"\\#]")  # what bpftool's batch line parser (make_args) reads
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.out = b""
+        self.decoder = json.JSONDecoder()
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """The running batch process (started when there is none)."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.close()
+            self.proc = subprocess.Popen(
+                ["stdbuf", "-o0", "bpftool", "-j", "batch", "file", "-"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.out = b""
+        return self.proc
+
+    def run(self, *args: str) -> tuple[subprocess.CompletedProcess[str], int] | None:
+        """Run one command in the batch process; None when an argument cannot be written
+        on a batch line (whitespace, quotes, backslash, `#`): the caller runs `bpftool()`."""
+        if any(self.UNSAFE.search(arg) for arg in args):
+            return None
+        start = time.monotonic_ns()
+        proc = self.start()
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        line = " ".join(args)
+        try:
+            proc.stdin.write(line.encode() + b"\n")
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # it died: its status says how
+        err, value = b"", None
+        deadline = time.monotonic() + TIMEOUT_S
+        streams = [proc.stdout, proc.stderr]
+        while value is None and streams:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                raise subprocess.TimeoutExpired(["bpftool", "batch", line], TIMEOUT_S)
+            ready, _, _ = select.select(streams, [], [], left)
+            for stream in ready:
+                chunk = os.read(stream.fileno(), 1 << 16)
+                if not chunk:
+                    streams.remove(stream)
+                elif stream is proc.stderr:
+                    err += chunk
+                else:
+                    self.out += chunk
+                    value = self.output()
+        while streams and select.select([proc.stderr], [], [], 0)[0]:  # written before VALUE
+            chunk = os.read(proc.stderr.fileno(), 1 << 16)
+            if not chunk:
+                break
+            err += chunk
+        stderr = err.decode(errors="replace")
+        sys.stderr.write(stderr)
+        if value is None:  # stdout closed before the command's output: bpftool is gone
+            code = self.close() or 255  # exited (a status, not a signal): it said no
+            stdout = self.out.decode(errors="replace")
+        elif value == "null":
+            code, stdout = 0, value
+        else:  # {"error": ...}: bpftool ends the batch
+            code, stdout = (self.close() or 255), value
+        return (subprocess.CompletedProcess(["bpftool", "batch", line], code, stdout, stderr),
+                time.monotonic_ns() - start)
+
+    def output(self) -> str | None:
+        """The current command's output VALUE as JSON text, once complete; consumes it."""
+        mark = self.out.find(b'"output":')
+        if mark < 0:
+            return None
+        text = self.out[mark + len(b'"output":'):].decode(errors="replace")
+        try:
+            obj, end = self.decoder.raw_decode(text)
+        except json.JSONDecodeError:
+            return None
+        self.out = text[end:].encode()
+        return json.dumps(obj, separators=(",", ":"))
+
+    def close(self) -> int:
+        """End the batch process (closing its stdin ends the batch); its exit status."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return 0
+        with contextlib.suppress(OSError):
+            assert proc.stdin is not None
+            proc.stdin.close()
+        try:
+            return proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
 
 
 def json_error(stdout: str) -> str:
@@ -194,7 +305,7 @@ def test_run(kernel: Kernel, pinned: Path, req: Request, reply: Reply) -> Reply:
     return reply
 
 
-def load_and_run(kernel: Kernel, req: Request, reply: Reply) -> Reply:
+def load_and_run(kernel: Kernel, batch: Batch, req: Request, reply: Reply) -> Reply:
     """`bpftool prog loadall` inside the bind mount, then the pinned program's test run."""
     progs = f"{BPFFS}/{PROGS_DIR}"
     # `pinmaps` keeps a user reference on every map after bpftool exits: without one the
@@ -203,7 +314,8 @@ def load_and_run(kernel: Kernel, req: Request, reply: Reply) -> Reply:
     # already live, so by-name pins keep their path (any other directory makes
     # bpf_object__pin_maps refuse them: "already has pin path ... different from ...");
     # handle_run unpins the maps that are not pinned by name once the program has run.
-    proc, reply.ns["load"] = bpftool("prog", "loadall", req.elf, progs, "pinmaps", BPFFS)
+    args = ("prog", "loadall", req.elf, progs, "pinmaps", BPFFS)
+    proc, reply.ns["load"] = batch.run(*args) or bpftool(*args)
     if proc.returncode < 0:  # a crash is never a refusal
         sig = signal.Signals(-proc.returncode).name
         return reply.internal("load", f"bpftool prog loadall {req.elf}: killed by {sig}; "
@@ -228,7 +340,8 @@ def load_and_run(kernel: Kernel, req: Request, reply: Reply) -> Reply:
     return test_run(kernel, pinned, req, reply)
 
 
-def handle_run(kernel: Kernel, ns: Namespace | OSError, obj: dict[str, object]) -> Reply:
+def handle_run(kernel: Kernel, batch: Batch, ns: Namespace | OSError,
+               obj: dict[str, object]) -> Reply:
     """One `run` request; pins under the request's progs dir are removed afterwards."""
     reply = Reply(obj.get("id"))
     try:
@@ -250,7 +363,7 @@ def handle_run(kernel: Kernel, ns: Namespace | OSError, obj: dict[str, object]) 
         return reply.internal("open", f"cannot list {req.pin_root}: {exc}", exc.errno)
     by_name = pinned_by_name(req.elf)
     try:
-        return load_and_run(kernel, req, reply)
+        return load_and_run(kernel, batch, req, reply)
     except subprocess.TimeoutExpired as exc:
         return reply.internal(reply.phase, f"bpftool timed out after {exc.timeout}s: {exc.cmd}")
     finally:
