@@ -403,6 +403,10 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("lsm.attach", "lsm programs are loaded (hook resolved, BPF_LSM_MAC set) but the "
              "attach request leaves them unattached: no link, they never run",
              _add("tracing_attach_skip", "lsm")),
+    Mutation("lsm.ctx.core", "CO-RE field byte offsets are not relocated (as "
+             "core.field_byte_offset and its .ldx form): an lsm program's typed argument is "
+             "read at local offsets",
+             _add("core_skip", "core.field_byte_offset", "core.field_byte_offset.ldx")),
     Mutation("lsm.sleepable", "a SEC(\"lsm.s/...\") program (SEC_SLEEPABLE) is loaded without "
              "BPF_F_SLEEPABLE: a sleepable-only helper is refused", _set(sleepable_flag=False)),
     Mutation("lsm.hook.missing", "an lsm program whose hook vmlinux BTF lacks is left unloaded "
