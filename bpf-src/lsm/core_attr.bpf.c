@@ -25,14 +25,18 @@ int lsm_core_prog(__u64 *ctx)
 {
 	union bpf_attr___lsm *attr = (union bpf_attr___lsm *)ctx[1];
 	__u32 len;
-	__u64 magic = 0;
+	__u64 data_in = 0, magic = 0;
 
 	if ((int)ctx[0] != BPF_PROG_TEST_RUN)
 		return 0;
 	len = attr->test.data_size_in;  /* a direct load from the kernel's attr, relocated */
 	if (len != LSM_DATA_LEN)
 		return 0;
-	if (bpf_probe_read_user(&magic, sizeof(magic), (const void *)attr->test.data_in))
+	/* data_in through a relocated address (the union's first member, not `test`, is all a
+	 * 6.1 verifier lets a direct load see, and there offset 16 is the 4-byte map_flags) */
+	if (bpf_probe_read_kernel(&data_in, sizeof(data_in), &attr->test.data_in))
+		return 0;
+	if (bpf_probe_read_user(&magic, sizeof(magic), (const void *)data_in))
 		return 0;
 	seen_len = len;
 	seen_magic = magic;
