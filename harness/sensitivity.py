@@ -9,7 +9,8 @@ caught:
   catalogue entry says the behaviour can only ever show as a refusal (`sensitivity =
   "refusal"` with a one-line reason); for every other pass-program only `assert` counts;
 * `refused_other`: refused at the load of *another* program of the object (the adapter's
-  `failed_program`): it proves nothing for this one;
+  `failed_program`, when it is neither this one nor one it attaches or triggers): it proves
+  nothing for this one;
 * `loads` (negative programs): the refusal went away under the mutation: sensitive;
 * `kernel_enforced` (negative programs): still refused, and the catalogue says the kernel
   refuses it whatever the loader does (`kernel_enforced = "why"`);
@@ -187,7 +188,10 @@ def check(item: Item, plain: AdapterRun, mutated: AdapterRun, rules: CatalogueRu
             return Check(item, rule, Kind.NOT_SENSITIVE, f"returned {o.line}, which is not "
                          f"one of its assertions, with skip=[{skip}]")
         other = reply.failed_program if reply is not None else None
-        if other is not None and other != item.program:
+        # the programs the item attaches (and its trigger) are part of the item: their
+        # refusal is the item's own (a sleepable lsm/fentry program without its flag)
+        own = {item.program, *exp.attach, *([exp.trigger] if exp.trigger else [])}
+        if other is not None and other not in own:
             return Check(item, rule, Kind.REFUSED_OTHER, f"refused at the load of another "
                          f"program ({other}) with skip=[{skip}]: {_first_line(o.reason)}")
         return Check(item, rule, Kind.REFUSED, f"refused at {o.phase} with skip=[{skip}]: "

@@ -30,7 +30,7 @@ class Scripted:
     requests: list[RunRequest] = field(default_factory=list)
 
     def hello(self) -> Hello:
-        return Hello("ref", "0", "reflib", "1", ("pin_root", "data_in", "skip"))
+        return Hello("ref", "0", "reflib", "1", ("pin_root", "data_in", "skip", "attach"))
 
     def run(self, request: RunRequest) -> RunReply:
         self.requests.append(request)
@@ -279,3 +279,19 @@ def test_the_reference_loader_proves_real_negative_programs_and_refuses_unknown_
                               CatalogueRules({"no.such.id": "k"}, {}))
     assert c.kind is Kind.ERROR, c.line()
     assert "adapter refused skip=[no.such.id]" in c.reason
+
+
+def test_a_refusal_of_a_program_the_item_attaches_is_its_own(tmp_path: Path) -> None:
+    """A sleepable lsm.s program without its flag is refused when the item loads it to
+    attach it: that program is part of the item, not a sibling."""
+    item = _item(tmp_path)
+    assert item.expectations is not None
+    item = replace(item, expectations=replace(item.expectations, attach=("hook",),
+                                              trigger="kick"))
+    for program in ("hook", "kick"):
+        reply = replace(_refused("load", "EACCES"), failed_program=program)
+        c = _check(tmp_path, item, _done(0), reply, refusal={"data.data": "why"})
+        assert c.kind is Kind.REFUSED and c.sensitive, program
+    sibling = replace(_refused("load", "EACCES"), failed_program="sibling")
+    c = _check(tmp_path, item, _done(0), sibling, refusal={"data.data": "why"})
+    assert c.kind is Kind.REFUSED_OTHER
