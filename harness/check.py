@@ -23,12 +23,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 
 from harness import cmdargs, lint, runner, sensitivity, toolchain
+from harness.catalogue import read as read_catalogue
 from harness.client import DEFAULT_TIMEOUT, AdapterError
 from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
@@ -197,7 +197,7 @@ def docs_step(paths: runner.Paths, prepared: runner.Prepared) -> Step:
         return Step("docs", [f"{DOC_GENERATOR} is missing: cannot regenerate {DOC}"])
     objects = {b.source.rel: b.obj for b in prepared.builds
                if b.ok and not b.source.is_btf_stub}
-    catalogue = tomllib.loads((paths.suite_dir / "catalogue.toml").read_text())
+    catalogue = read_catalogue(paths.suite_dir / "catalogue.toml")
     text = str(gen.render(catalogue, gen.program_rows(objects)))
     doc = paths.repo_root / DOC
     if not doc.exists() or doc.read_text() != text:

@@ -10,7 +10,6 @@ catalogue, a missing `behaviour`/`expect`/`level`, an unreadable ELF. A program 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+from harness import catalogue
 from harness.ccprobes import CC_PROBE_NAMES
 from harness.probes import PROBE_NAMES
 
@@ -113,10 +113,9 @@ class _Raw:
 def load_catalogue(path: Path) -> frozenset[str]:
     """The behaviour ids of suite/catalogue.toml (a TOML table keyed by id)."""
     try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DiscoveryError(f"{path}: cannot read the behaviour catalogue: {exc}") from exc
-    return frozenset(k for k, v in data.items() if isinstance(v, dict))
+        return frozenset(k for k, v in catalogue.read(path).items() if isinstance(v, dict))
+    except catalogue.CatalogueError as exc:
+        raise DiscoveryError(str(exc)) from exc
 
 
 def read_conform(data: bytes) -> list[str]:

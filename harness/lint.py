@@ -38,11 +38,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from harness.catalogue import CatalogueError
+from harness.catalogue import parse as parse_catalogue
+from harness.catalogue import read as read_catalogue
 
 ASSERT_MACROS = frozenset({
     "ASSERT", "ASSERT_EQ", "ASSERT_NE", "ASSERT_LT", "ASSERT_LE", "ASSERT_GT", "ASSERT_GE",
@@ -475,9 +478,9 @@ def lint_catalogue(catalogue: Path, ids: Iterable[str] | None = None,
     name = shown or str(catalogue)
     text = catalogue.read_text()
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return [Finding(name, 1, "catalogue", f"not valid TOML: {exc}")]
+        data = parse_catalogue(text, name)
+    except CatalogueError as exc:
+        return [Finding(name, 1, "catalogue", f"not valid TOML: {exc.__cause__}")]
     lines = _toml_lines(text)
     out: list[Finding] = []
     for bid in sorted(data) if ids is None else sorted(set(ids)):
@@ -547,7 +550,7 @@ def run(bpf_src: Path, catalogue: Path, files: Sequence[Path] | None = None) -> 
                             if cat.is_relative_to(root.parent) else str(catalogue))
     looked_at = {"unpatched": {str(p.relative_to(root)) for p in sources
                                if p.is_relative_to(root)},
-                 "evidence": set(tomllib.loads(cat.read_text())) if ids is None else ids}
+                 "evidence": set(read_catalogue(cat)) if ids is None else ids}
     found += stale_gaps(found, looked_at)
     new, known = split_known(found)
     return LintResult(new, known, len(sources))

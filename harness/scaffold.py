@@ -17,9 +17,10 @@ import argparse
 import ast
 import re
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness.catalogue import read as read_catalogue
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FAMILY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -162,7 +163,7 @@ def scaffold(root: Path, target: str, behaviour: str | None = None) -> Scaffolde
     catalogue = root / "suite" / "catalogue.toml"
     if source.exists():
         raise ScaffoldError(f"{source.relative_to(root)} exists: not overwritten")
-    known = bid in tomllib.loads(catalogue.read_text())
+    known = bid in read_catalogue(catalogue)
     if known and behaviour is None:
         raise ScaffoldError(f"behaviour {bid!r} is already in {catalogue.relative_to(root)} "
                             f"(to add a program to it: --behaviour {bid})")

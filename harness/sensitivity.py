@@ -24,13 +24,14 @@ the check.
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from harness.catalogue import CatalogueError
+from harness.catalogue import read as read_catalogue
 from harness.discovery import DiscoveryError, Item
 from harness.runner import AdapterRun, Result
 from harness.verdict import Verdict, source_line
@@ -104,9 +105,9 @@ class CatalogueRules:
 def catalogue_rules(catalogue: Path) -> CatalogueRules:
     """`kernel_enforced` and `sensitivity = "refusal"` (with `sensitivity_reason`) per id."""
     try:
-        data = tomllib.loads(catalogue.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DiscoveryError(f"{catalogue}: cannot read the behaviour catalogue: {exc}") from exc
+        data = read_catalogue(catalogue)
+    except CatalogueError as exc:
+        raise DiscoveryError(str(exc)) from exc
     enforced = {k: str(v["kernel_enforced"]) for k, v in data.items()
                 if isinstance(v, dict) and v.get("kernel_enforced")}
     refusal: dict[str, str] = {}
