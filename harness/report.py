@@ -9,9 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from junit_xml import TestCase, TestSuite, to_xml_report_string
-
-from harness import html_report
+from harness import html_report, junit
 from harness.client import AdapterError
 from harness.expectations import FINDINGS_DOC
 from harness.probes import ProbeResult
@@ -51,35 +49,12 @@ def write_json(path: Path, meta_block: Mapping[str, Any], results: Sequence[Resu
     path.write_text(json.dumps(document(meta_block, results), indent=1) + "\n")
 
 
-def _case(r: Result) -> TestCase:
-    o = r.outcome
-    ns = sum(r.ns.values()) if r.ns else 0
-    case = TestCase(
-        name=f"{r.item.program}[{r.adapter}]", classname=r.item.rel.replace("/", "."),
-        elapsed_sec=ns / 1e9, file=r.item.rel, line=o.line, stderr=r.stderr or None,
-    )
-    detail = "\n".join(x for x in (o.source_line, o.verifier_log) if x)
-    if o.verdict is Verdict.FAIL:
-        case.add_failure_info(message=o.reason, output=detail or None)
-    elif o.verdict is Verdict.XPASS:
-        case.add_failure_info(message=f"XPASS: {o.reason}")
-    elif o.verdict is Verdict.ERROR:
-        case.add_error_info(message=o.reason.splitlines()[0] if o.reason else "error",
-                            output=o.reason)
-    elif o.verdict is Verdict.SKIP:
-        case.add_skipped_info(message=f"SKIP ({o.skip_kind}): {o.reason}")
-    elif o.verdict is Verdict.XFAIL:
-        case.add_skipped_info(message=f"XFAIL: {o.reason}")
-    return case
-
-
 def write_junit(path: Path, results: Sequence[Result]) -> None:
-    """Write junit.xml: one suite per adapter, one case per item."""
-    by_adapter: dict[str, list[TestCase]] = {}
+    """Write junit.xml: one suite per adapter, one case per item (harness.junit)."""
+    by_adapter: dict[str, list[dict[str, Any]]] = {}
     for r in results:
-        by_adapter.setdefault(r.adapter, []).append(_case(r))
-    suites = [TestSuite(f"bpfconform.{a}", cases) for a, cases in by_adapter.items()]
-    path.write_text(to_xml_report_string(suites))
+        by_adapter.setdefault(r.adapter, []).append(r.to_json())
+    junit.write(path, [(f"bpfconform.{a}", rows) for a, rows in by_adapter.items()])
 
 
 def summary_line(r: Result) -> str:

@@ -16,9 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from junit_xml import TestCase, TestSuite, to_xml_report_string
-
-from harness import html_report
+from harness import html_report, junit
 
 Row = dict[str, Any]
 VERDICTS = ("PASS", "FAIL", "ERROR", "SKIP", "XFAIL", "XPASS")
@@ -127,31 +125,17 @@ def _safe(name: str) -> str:
 
 
 def write_junit_cells(out: Path, rows: Sequence[Mapping[str, Any]]) -> list[Path]:
-    """One junit.xml per (kernel, compiler, adapter) cell under out/junit/."""
-    cells: dict[tuple[str, str, str], list[TestCase]] = {}
+    """One junit.xml per (kernel, compiler, adapter) cell under out/junit/ (harness.junit)."""
+    cells: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
     for r in rows:
-        k, c, a, f, p = row_key(r)
-        case = TestCase(name=f"{p}[{a}]", classname=f.replace("/", "."), file=f,
-                        line=r.get("line"), elapsed_sec=sum((r.get("ns") or {}).values()) / 1e9,
-                        stderr=r.get("adapter_stderr"))
-        v, reason = str(r.get("verdict")), str(r.get("reason") or "")
-        detail = "\n".join(str(x) for x in (r.get("source_line"), r.get("verifier_log")) if x)
-        if v == "FAIL":
-            case.add_failure_info(message=reason, output=detail or None)
-        elif v == "XPASS":
-            case.add_failure_info(message=f"XPASS: {reason}")
-        elif v == "ERROR":
-            case.add_error_info(message=reason.splitlines()[0] if reason else "error",
-                                output=reason)
-        elif v in ("SKIP", "XFAIL"):
-            case.add_skipped_info(message=f"{v}: {reason}")
-        cells.setdefault((k, c, a), []).append(case)
+        k, c, a, _, _ = row_key(r)
+        cells.setdefault((k, c, a), []).append(r)
     d = out / "junit"
     d.mkdir(parents=True, exist_ok=True)
     written = []
-    for (k, c, a), cases in sorted(cells.items()):
+    for (k, c, a), cell in sorted(cells.items()):
         path = d / f"{_safe(k)}__{_safe(c)}__{_safe(a)}.xml"
-        path.write_text(to_xml_report_string([TestSuite(f"bpfconform.{a}.{k}.{c}", cases)]))
+        junit.write(path, [(f"bpfconform.{a}.{k}.{c}", cell)])
         written.append(path)
     return written
 
