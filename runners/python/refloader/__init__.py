@@ -1,11 +1,8 @@
 """refloader: the bpfconform reference loader, a readable pure-Python eBPF ELF loader.
 
-Layers (each module has one concern):
-
-* parsing, no syscalls (kernel facts arrive as arguments): ``elf``, ``btf``, ``btf_ext``,
-  ``reloc``, ``sections``, ``maps_spec``, ``insn``, ``linker``, ``sanitize``, ``mutations``;
-* the one module calling ``bpf(2)``: ``syscall``; feature probes: ``probes``;
-* the library API: ``loader``; the adapter executable: ``adapter``.
+The layers are the import-linter contract in pyproject.toml (the one truth: the parsing
+modules it lists import no ``ctypes``, ``subprocess``, ``refloader.syscall`` or harness) and
+the "Layers" table of runners/python/README.md.
 """
 
 from refloader.errors import (

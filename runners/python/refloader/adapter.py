@@ -218,29 +218,12 @@ def run(req: dict[str, Any], session: Session) -> Reply:
 def kernel_info(obj: BpfObject, prog: str) -> dict[str, Any] | None:
     """The optional ``info`` reply field (BPF_OBJ_GET_INFO_BY_FD): the program's type,
     xlated instructions and map ids, and every map of the object; None if not loaded."""
-    import ctypes
-    import struct
-
     from refloader import syscall as sc
 
     lp = obj.loaded.get(prog)
     if lp is None or lp.fd < 0:
         return None
-
-    def get(buf: ctypes.Array[ctypes.c_char]) -> None:
-        sc.sys_bpf(sc.BPF_OBJ_GET_INFO_BY_FD, sc.InfoAttr(
-            bpf_fd=lp.fd, info_len=len(buf), info=ctypes.addressof(buf)))
-
-    info = ctypes.create_string_buffer(256)  # struct bpf_prog_info
-    get(info)
-    (xlen,), (nmaps,) = struct.unpack_from("<I", info, 20), struct.unpack_from("<I", info, 52)
-    xlated = ctypes.create_string_buffer(xlen + 1)
-    ids = ctypes.create_string_buffer(4 * nmaps + 4)
-    info = ctypes.create_string_buffer(256)
-    struct.pack_into("<IQ", info, 20, xlen, 0)  # xlated_prog_len, (jited_prog_insns)
-    struct.pack_into("<Q", info, 32, ctypes.addressof(xlated))  # xlated_prog_insns
-    struct.pack_into("<IQ", info, 52, nmaps, ctypes.addressof(ids))  # nr_map_ids, map_ids
-    get(info)
+    info = sc.prog_info(lp.fd)
     maps = []
     for fd in obj.map_fds:
         if fd >= 0:
@@ -249,9 +232,8 @@ def kernel_info(obj: BpfObject, prog: str) -> dict[str, Any] | None:
                          "key_size": m.key_size, "value_size": m.value_size,
                          "max_entries": m.max_entries, "map_flags": m.map_flags,
                          "btf_id": m.btf_id})
-    return {"prog": {"type": struct.unpack_from("<I", info, 0)[0],
-                     "xlated": xlated.raw[:xlen].hex(),
-                     "map_ids": list(struct.unpack_from(f"<{nmaps}I", ids))},
+    return {"prog": {"type": info.type, "xlated": info.xlated.hex(),
+                     "map_ids": list(info.map_ids)},
             "maps": maps}
 
 

@@ -124,6 +124,25 @@ class BpfMapInfo(ctypes.Structure):
                 ("btf_value_type_id", c_u32), ("btf_vmlinux_id", c_u32), ("map_extra", c_u64)]
 
 
+class BpfProgInfo(ctypes.Structure):
+    """``struct bpf_prog_info``, up to ``map_ids`` (the kernel fills what fits)."""
+
+    _fields_ = [("type", c_u32), ("id", c_u32), ("tag", ctypes.c_uint8 * 8),
+                ("jited_prog_len", c_u32), ("xlated_prog_len", c_u32),
+                ("jited_prog_insns", c_u64), ("xlated_prog_insns", c_u64),
+                ("load_time", c_u64), ("created_by_uid", c_u32), ("nr_map_ids", c_u32),
+                ("map_ids", c_u64)]
+
+
+@dataclass(frozen=True)
+class ProgInfo:
+    """What the oracle asks of a loaded program: its type, xlated code and map ids."""
+
+    type: int
+    xlated: bytes
+    map_ids: tuple[int, ...]
+
+
 def sys_bpf(cmd: int, attr: ctypes.Structure) -> int:
     """The one ``bpf(2)`` call: returns the result or raises OSError(errno)."""
     ret = int(_libc.syscall(__NR_bpf, cmd, ctypes.byref(attr), ctypes.sizeof(attr)))
@@ -358,6 +377,27 @@ def obj_get(path: str) -> int:
         return sys_bpf(BPF_OBJ_GET, ObjAttr(pathname=_addr(p)))
     except OSError as exc:
         raise _kerr(f"BPF_OBJ_GET {path}", exc) from exc
+
+
+def prog_info(fd: int) -> ProgInfo:
+    """BPF_OBJ_GET_INFO_BY_FD for a program, twice: the lengths, then the xlated
+    instructions and map ids into buffers of those lengths."""
+    def get(info: BpfProgInfo) -> None:
+        attr = InfoAttr(bpf_fd=fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
+        try:
+            sys_bpf(BPF_OBJ_GET_INFO_BY_FD, attr)
+        except OSError as exc:
+            raise _kerr("BPF_OBJ_GET_INFO_BY_FD", exc) from exc
+
+    sizes = BpfProgInfo()
+    get(sizes)
+    xlen, nmaps = sizes.xlated_prog_len, sizes.nr_map_ids
+    xlated = ctypes.create_string_buffer(xlen + 1)
+    ids = (c_u32 * (nmaps + 1))()
+    info = BpfProgInfo(xlated_prog_len=xlen, xlated_prog_insns=ctypes.addressof(xlated),
+                       nr_map_ids=nmaps, map_ids=ctypes.addressof(ids))
+    get(info)
+    return ProgInfo(info.type, xlated.raw[:xlen], tuple(ids[:nmaps]))
 
 
 def map_info(fd: int) -> BpfMapInfo:
