@@ -28,7 +28,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from harness import corpus_annotations as ca
-from harness import corpus_html, runner
+from harness import corpus_html, junit, runner
 from harness.client import AdapterClient, AdapterError
 from harness.discovery import DEFAULT_DATA_IN, entry_programs
 from harness.manifest import AdapterSet, AdapterUnavailable, Manifest
@@ -337,25 +337,25 @@ def document(meta: Mapping[str, Any], outcomes: Sequence[Outcome], adapters: Seq
 
 
 def write_junit(path: Path, outcomes: Sequence[Outcome]) -> None:
-    """junit.xml: one suite per adapter, one case per program; a broken adapter is an
-    error, a disagreement or an annotation FAIL a failure."""
-    from junit_xml import TestCase, TestSuite, to_xml_report_string
-
-    suites: dict[str, list[TestCase]] = {}
+    """junit.xml (harness.junit): one suite per adapter, one case per program; a broken
+    adapter is an error, a disagreement or an annotation FAIL a failure."""
+    suites: dict[str, list[junit.Case]] = {}
     for o in outcomes:
-        case = TestCase(name=f"{o.program}[{o.adapter}]", classname=o.object.replace("/", "."),
-                        elapsed_sec=o.seconds)
+        case = junit.Case(name=f"{o.program}[{o.adapter}]",
+                          classname=o.object.replace("/", "."), seconds=o.seconds)
         what = f"{o.phase}" + (f" retval {o.retval}" if o.phase == "done" else
                                f": {o.error or ''}")
         if o.broke:
-            case.add_error_info(message=f"adapter broke ({o.error_kind}): {o.error}")
+            case = replace(case, status=junit.Status.ERROR,
+                           message=f"adapter broke ({o.error_kind}): {o.error}")
         elif o.verdict == "FAIL":
-            case.add_failure_info(message=f"annotation: {o.verdict_why}", output=what)
+            case = replace(case, status=junit.Status.FAILURE,
+                           message=f"annotation: {o.verdict_why}", output=what)
         elif o.agrees is False:
-            case.add_failure_info(message=f"{o.relation} than the reference: {what}")
+            case = replace(case, status=junit.Status.FAILURE,
+                           message=f"{o.relation} than the reference: {what}")
         suites.setdefault(o.adapter, []).append(case)
-    path.write_text(to_xml_report_string(
-        [TestSuite(f"bpfconform.corpus.{a}", cases) for a, cases in suites.items()]))
+    junit.write_cases(path, [(f"bpfconform.corpus.{a}", cases) for a, cases in suites.items()])
 
 
 def write_reports(out: Path, doc: Mapping[str, Any], outcomes: Sequence[Outcome]) -> None:
