@@ -34,6 +34,7 @@ from harness.discovery import DiscoveryError, Item
 from harness.expectations import ExpectationsError, expectations_path, load_known_failures
 from harness.manifest import AdapterUnavailable
 from harness.session import Session, UsageError, paths_for
+from harness.subcommand import Subcommand
 from harness.verdict import BAD_VERDICTS
 
 #: the adapter whose `skip` switch proves sensitivity
@@ -240,3 +241,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"check: {len(steps) - len(bad)}/{len(steps)} steps done"
           + (f"; missing: {', '.join(bad)}" if bad else ""))
     return 1 if bad else 0
+
+
+SUBCOMMANDS = (Subcommand("check", "lint+build+run+sensitivity+docs", add_arguments, cmd_check),)

@@ -1,7 +1,7 @@
 """The `bpfconform` command line.
 
-Subcommands live in the SUBCOMMANDS registry: adding one is one `Subcommand(...)` line
-naming a function that adds its arguments and a function that runs it.
+Subcommands live in the SUBCOMMANDS registry (harness.subcommand.Subcommand records): this
+module's own, then each subcommand module's SUBCOMMANDS tuple, in help order.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from harness import adaptercheck, check, lint, oracle, report, runner, scaffold, sensitivity
@@ -42,6 +42,7 @@ from harness.manifest import AdapterUnavailable, load_manifests
 from harness.matrix import cli as matrix_cli
 from harness.prebuilt import results_root
 from harness.probes import bpf_denied
+from harness.subcommand import Subcommand
 from harness.toolchain import ToolchainError
 from harness.verdict import BAD_VERDICTS
 
@@ -56,16 +57,6 @@ __all__ = [
     "main",
     "parser",
 ]
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    """One `bpfconform <name>` subcommand."""
-
-    name: str
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
@@ -318,22 +309,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                _add_sensitivity_args, cmd_sensitivity),
     Subcommand("adapter-check", "check that an adapter speaks the protocol well enough to be "
                "judged", _add_adapter_check_args, cmd_adapter_check),
-    Subcommand("oracle", "compare what each loader put into the kernel with libbpf and "
-               "the reference loader", oracle.add_arguments, oracle.cmd_oracle),
-    Subcommand("matrix", "kernel x compiler x adapter matrix (VMs under qemu)",
-               matrix_cli.add_matrix_args, matrix_cli.cmd_matrix),
-    Subcommand("report", "report tools: `report merge DIR...`", matrix_cli.add_report_args,
-               matrix_cli.cmd_report),
-    Subcommand("new", "scaffold bpf-src/<family>/<name>.bpf.c and its catalogue entry",
-               scaffold.add_arguments, scaffold.cmd_new),
-    Subcommand("lint", "check every test source (libclang): purpose line, metadata, "
-               "returns, no libbpf headers", lint.add_arguments, lint.cmd_lint),
-    Subcommand("check", "lint+build+run+sensitivity+docs", check.add_arguments, check.cmd_check),
-    Subcommand("corpus", "run third-party objects (or --selftests) through every loader, "
-               "compared with libbpf", corpus_lane.add_arguments, corpus_lane.cmd_corpus),
-    Subcommand("versions", "run the suite over every listed release of one loader: a "
-               "behaviour x version table", version_axis.add_arguments,
-               version_axis.cmd_versions),
+    *oracle.SUBCOMMANDS,
+    *matrix_cli.SUBCOMMANDS,
+    *scaffold.SUBCOMMANDS,
+    *lint.SUBCOMMANDS,
+    *check.SUBCOMMANDS,
+    *corpus_lane.SUBCOMMANDS,
+    *version_axis.SUBCOMMANDS,
 )
 
 

@@ -35,6 +35,7 @@ from harness.manifest import AdapterSet, AdapterUnavailable, Manifest
 from harness.prebuilt import results_root
 from harness.probes import bpf_denied
 from harness.protocol import Hello, RunRequest
+from harness.subcommand import Subcommand
 from harness.toolchain import ToolchainError
 
 EXIT_USAGE = 2
@@ -497,6 +498,10 @@ def _cmd(args: argparse.Namespace) -> int:
         print(f"{len(unreadable)} objects unreadable (listed in corpus.json meta.unreadable)")
     print(f"reports in {out}/ ({meta['total_seconds']:.0f} s)")
     return exit_status(outcomes, args.strict)
+
+
+SUBCOMMANDS = (Subcommand("corpus", "run third-party objects (or --selftests) through every "
+                          "loader, compared with libbpf", add_arguments, cmd_corpus),)
 
 
 def _stderr(line: str) -> None:

@@ -46,6 +46,7 @@ from typing import Any
 from harness.catalogue import CatalogueError
 from harness.catalogue import parse as parse_catalogue
 from harness.catalogue import read as read_catalogue
+from harness.subcommand import Subcommand
 
 ASSERT_MACROS = frozenset({
     "ASSERT", "ASSERT_EQ", "ASSERT_NE", "ASSERT_LT", "ASSERT_LE", "ASSERT_GT", "ASSERT_GE",
@@ -595,3 +596,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     print(f"lint: {result.files} files, {len(result.findings)} findings"
           + (f", {len(result.known)} known gaps" if result.known else ""))
     return 1 if result.findings else 0
+
+
+SUBCOMMANDS = (Subcommand("lint", "check every test source (libclang): purpose line, metadata, "
+                          "returns, no libbpf headers", add_arguments, cmd_lint),)

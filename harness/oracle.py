@@ -29,6 +29,7 @@ from harness.manifest import AdapterSet, Manifest
 from harness.oracle_disasm import PSEUDO, decode, text
 from harness.prebuilt import results_root
 from harness.protocol import Hello, RunReply, RunRequest
+from harness.subcommand import Subcommand
 from harness.verdict import BAD_VERDICTS
 
 LIBBPF = "libbpf"
@@ -310,6 +311,10 @@ def cmd_oracle(args: argparse.Namespace) -> int:
     if unusable:
         return cmdargs.EXIT_USAGE
     return 1 if any(r.verdict in BAD_VERDICTS for r in results) else 0
+
+
+SUBCOMMANDS = (Subcommand("oracle", "compare what each loader put into the kernel with libbpf "
+                          "and the reference loader", add_arguments, cmd_oracle),)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.catalogue import read as read_catalogue
+from harness.subcommand import Subcommand
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FAMILY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -208,3 +209,7 @@ def cmd_new(args: argparse.Namespace) -> int:
               f"_set({stub.knob}=False)")
     print(f"next: edit every TODO (CONTRIBUTING.md), then\n  bpfconform check {rel}")
     return 0
+
+
+SUBCOMMANDS = (Subcommand("new", "scaffold bpf-src/<family>/<name>.bpf.c and its catalogue "
+                          "entry", add_arguments, cmd_new),)

@@ -41,6 +41,7 @@ from harness.expectations import (
 from harness.manifest import AdapterUnavailable, Manifest
 from harness.prebuilt import results_root
 from harness.session import UsageError
+from harness.subcommand import Subcommand
 from harness.verdict import Verdict
 
 #: how a verdict counts for "where did it start to pass or fail"
@@ -378,6 +379,10 @@ def gate(want: str, argv: Sequence[str]) -> int:
               f"for {want!r}: not running it", file=sys.stderr)
         return 1
     os.execv(argv[0], list(argv))
+
+
+SUBCOMMANDS = (Subcommand("versions", "run the suite over every listed release of one loader: "
+                          "a behaviour x version table", add_arguments, cmd_versions),)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 """`bpfconform matrix` and `bpfconform report merge`: arguments, progress, exit status.
 
-Registered in harness/cli.py's SUBCOMMANDS; also runnable as `python3 -m harness.matrix`.
+Its SUBCOMMANDS are listed in harness/cli.py's registry; also runnable as
+`python3 -m harness.matrix`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from harness.matrix.matrix import (
 )
 from harness.matrix.vm import VmConfig
 from harness.session import paths_for
+from harness.subcommand import Subcommand
 
 #: VMs at once and CPUs per VM: two single-CPU guests beat one two-CPU guest on the
 #: project's 2-core machine under TCG (bench/README.md, "matrix")
@@ -301,6 +303,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"conflict: {c['key']} {c['verdicts']}", file=sys.stderr)
     print(f"merged {len(args.dirs)} directories, {len(doc['results'])} rows into {out}/")
     return 1 if conflicts or bad(doc) else 0
+
+
+SUBCOMMANDS = (
+    Subcommand("matrix", "kernel x compiler x adapter matrix (VMs under qemu)",
+               add_matrix_args, cmd_matrix),
+    Subcommand("report", "report tools: `report merge DIR...`", add_report_args, cmd_report),
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -40,6 +42,23 @@ def test_the_registry_has_every_subcommand() -> None:
         with pytest.raises(SystemExit) as exit_:
             cli.main([name, "--help"])
         assert exit_.value.code == 0
+
+
+def test_every_module_s_subcommands_are_registered_once() -> None:
+    declaring = sorted(
+        ".".join(f.relative_to(REPO_ROOT).with_suffix("").parts)
+        for f in (REPO_ROOT / "harness").rglob("*.py")
+        if any(isinstance(n, ast.AnnAssign | ast.Assign) and "SUBCOMMANDS" in
+               [t.id for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                if isinstance(t, ast.Name)]
+               for n in ast.parse(f.read_text()).body))
+    assert "harness.oracle" in declaring and "harness.matrix.cli" in declaring
+    registered = [c.name for c in cli.SUBCOMMANDS]
+    assert len(registered) == len(set(registered))
+    for name in declaring:
+        module = importlib.import_module(name)
+        for cmd in module.SUBCOMMANDS:
+            assert cmd in cli.SUBCOMMANDS, f"{name}: {cmd.name} is not in cli.SUBCOMMANDS"
 
 
 def test_list_json_shows_items_and_expectations(
