@@ -9,6 +9,8 @@ import subprocess
 import tomllib
 from typing import Any
 
+import grimp
+
 from harness.runner import REPO_ROOT
 
 
@@ -32,3 +34,16 @@ def test_the_harness_layers_contract_is_kept() -> None:
 def test_the_front_ends_are_the_top_layer() -> None:
     top = {m.strip() for m in _contract()["layers"][0].split("|")}
     assert top == {"harness.cli", "harness.pytest_plugin", "harness.matrix.__main__"}
+
+
+def test_every_module_the_contract_does_not_name_is_below_a_named_row() -> None:
+    # import-linter follows a chain only from a named layer: a module reached from a row
+    # below the front-ends cannot import upwards unseen; one imported only by the front-ends
+    # could, so it must be named.
+    layers = [[m.strip() for m in row.split("|")] for row in _contract()["layers"]]
+    named = {m for row in layers for m in row}
+    graph = grimp.build_graph("harness", cache_dir=None)
+    reached = set().union(*(graph.find_upstream_modules(m) for row in layers[1:] for m in row))
+    packages = {"harness", "harness.matrix"}
+    loose = sorted(m for m in graph.modules - named - packages if m not in reached)
+    assert loose == [], f"name these in pyproject.toml's harness-layers contract: {loose}"
