@@ -1,5 +1,6 @@
-/* BPF_MAP_TYPE_PERCPU_ARRAY is created per-CPU: bpf_map_lookup_percpu_elem (per-CPU maps only) reads this CPU's slot. */
+/* BPF_MAP_TYPE_PERCPU_ARRAY is created as one: the kernel's struct bpf_map says so, and a value stored in this CPU's slot reads back. */
 #include "conformance.h"
+#include "map_type.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -9,17 +10,18 @@ struct {
 } pcpu_array SEC(".maps");
 
 TEST(map_percpu_array, "maps.type", "pass", "required");
-CONFORM(map_percpu_array, "desc", "a value stored in a per-CPU array is read back for this CPU through bpf_map_lookup_percpu_elem");
-CONFORM(map_percpu_array, "ref", "libbpf parse_btf_map_def (type); kernel bpf_map_lookup_percpu_elem (check_map_func_compatibility)");
-CONFORM(map_percpu_array, "requires", "bpf_map_lookup_percpu_elem");
+CONFORM(map_percpu_array, "desc", "a per-CPU array is created with map_type BPF_MAP_TYPE_PERCPU_ARRAY (read from the kernel's struct bpf_map) and a value stored in it reads back");
+CONFORM(map_percpu_array, "ref", "libbpf parse_btf_map_def (type); kernel check_ptr_to_map_access (struct bpf_map through the map pointer)");
+CONFORM(map_percpu_array, "requires", "btf_vmlinux");
 SEC("socket")
 int map_percpu_array(void *ctx)
 {
-	__u32 key = 1, cpu = bpf_get_smp_processor_id();
+	__u32 key = 1;
 	__u64 v = 0x1234abcd8badf00dULL, *got;
 
-	ASSERT_EQ(bpf_map_update_elem(&pcpu_array, &key, &v, BPF_ANY), 0);  /* unpatched (plain array): never reached, the verifier refuses the load */
-	got = bpf_map_lookup_percpu_elem(&pcpu_array, &key, cpu);  /* unpatched (plain array): verifier rejects the helper */
+	ASSERT_EQ(CREATED_MAP_TYPE(pcpu_array), BPF_MAP_TYPE_PERCPU_ARRAY);  /* unpatched (created as a plain array): BPF_MAP_TYPE_ARRAY */
+	ASSERT_EQ(bpf_map_update_elem(&pcpu_array, &key, &v, BPF_ANY), 0);
+	got = bpf_map_lookup_elem(&pcpu_array, &key);  /* a per-CPU map's lookup from a program: this CPU's slot */
 	ASSERT_NOT_NULL(got);
 	ASSERT_EQ(*got, 0x1234abcd8badf00dULL);
 	v = 0;
