@@ -326,7 +326,10 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         ("classifier", "classifier", "socket"), ("tcx", "tcx/ingress", "socket"),
         ("xdp", "xdp", "socket"), ("flow_dissector", "flow_dissector", "socket"),
         ("raw_tp", "raw_tp", "socket"), ("syscall", "syscall", "socket"),
-        ("lwt_in", "lwt_in", "tc"), ("lwt_xmit", "lwt_xmit", "lwt_in"),
+        # lwt_xmit as SCHED_CLS: iproute2's tc takes the type from its command, not from the
+        # section (lib/bpf_legacy.c bpf_obj_open: `tc filter ... bpf obj o sec lwt_xmit` loads
+        # it as SCHED_CLS); lwt_xmit's helpers are all SCHED_CLS's too, so it loads and runs L2
+        ("lwt_in", "lwt_in", "tc"), ("lwt_xmit", "lwt_xmit", "tc"),
         ("sk_lookup", "sk_lookup", "socket"))),
     Mutation("link.vars", "st_value ignored in data relocations of a linked object",
              _set(data_reloc_use_st_value=False)),
