@@ -114,7 +114,7 @@ KNOWN_GAPS: dict[str, frozenset[str]] = {
         "core.modifiers", "core.type_exists", "core.type_id_local", "core.type_id_target",
         "core.type_matches", "core.type_size", "core.vmlinux", "data.data",
         "data.reloc.addend", "data.reloc.symbol", "data.rodata.frozen",
-        "data.rodata.readonly", "data.weak", "data.writable", "externs.kconfig.missing",
+        "data.rodata.readonly", "data.writable", "externs.kconfig.missing",
         "externs.kfunc.missing", "externs.kfunc.weak", "link.funcs", "link.maps",
         "link.vars", "maps.btf.size", "maps.btf.type", "maps.btf.typedef",
         "maps.create_error", "maps.distinct", "maps.flags", "maps.map_extra",
