@@ -1,6 +1,8 @@
-/* The kernel's struct bpf_map, only the member the maps.type tests read back: the type the
- * map was created with. CO-RE finds its offset in vmlinux BTF; the local enum must carry the
- * kernel enum's name (bpf_map_type) for the field to be compatible (enum fields match by name). */
+/* The kernel's struct bpf_map, only the members the maps tests read back: what the map was
+ * created with (type, key and value sizes, max_entries, map_flags). CO-RE finds each
+ * member's offset in vmlinux BTF (field names as there); the local enum must carry the
+ * kernel enum's name (bpf_map_type) for the field to be compatible (enum fields match by
+ * name). */
 #ifndef BPFCONFORM_MAP_TYPE_H
 #define BPFCONFORM_MAP_TYPE_H
 
@@ -10,9 +12,40 @@ enum bpf_map_type {
 
 struct bpf_map {
 	enum bpf_map_type map_type;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+	__u32 map_flags;
 } __core_pai;
 
-/* the type a map was created with, read from the kernel's struct bpf_map behind its pointer */
+/* what a map was created with, read from the kernel's struct bpf_map behind its pointer */
 #define CREATED_MAP_TYPE(map) ((__u32)((struct bpf_map *)&(map))->map_type)
+#define CREATED_KEY_SIZE(map) (((struct bpf_map *)&(map))->key_size)
+#define CREATED_VALUE_SIZE(map) (((struct bpf_map *)&(map))->value_size)
+#define CREATED_MAX_ENTRIES(map) (((struct bpf_map *)&(map))->max_entries)
+#define CREATED_MAP_FLAGS(map) (((struct bpf_map *)&(map))->map_flags)
+
+/* map kinds and flags beyond conformance.h's (include/uapi/linux/bpf.h) */
+enum {
+	BPF_MAP_TYPE_STACK_TRACE = 7,
+	BPF_MAP_TYPE_CGROUP_ARRAY = 8,
+	BPF_MAP_TYPE_DEVMAP = 14,
+	BPF_MAP_TYPE_SOCKMAP = 15,
+	BPF_MAP_TYPE_CPUMAP = 16,
+	BPF_MAP_TYPE_XSKMAP = 17,
+	BPF_MAP_TYPE_SOCKHASH = 18,
+	BPF_MAP_TYPE_REUSEPORT_SOCKARRAY = 20,
+	BPF_MAP_TYPE_QUEUE = 22,
+	BPF_MAP_TYPE_STACK = 23,
+	BPF_MAP_TYPE_SK_STORAGE = 24,
+	BPF_MAP_TYPE_DEVMAP_HASH = 25,
+	BPF_MAP_TYPE_INODE_STORAGE = 28,
+	BPF_MAP_TYPE_TASK_STORAGE = 29,
+	BPF_MAP_TYPE_CGRP_STORAGE = 32,
+};
+
+enum {
+	BPF_F_STACK_BUILD_ID = (1U << 5),
+};
 
 #endif
