@@ -670,6 +670,56 @@ def probe_map_user_ringbuf() -> ProbeResult:
     return ProbeResult("map_user_ringbuf", True, "user ring buffer map created")
 
 
+BPF_MAP_TYPE_INODE_STORAGE = 28
+BPF_MAP_TYPE_TASK_STORAGE = 29
+BPF_MAP_TYPE_CGRP_STORAGE = 32
+BPF_F_NO_PREALLOC = 1 << 0
+_INT_BTF_TYPES = _btf_type(1, 1, 0, 4) + struct.pack("<I", (1 << 24) | 32)  # INT "int"
+
+
+def _probe_local_storage(name: str, map_type: int, what: str) -> ProbeResult:
+    """Whether a local-storage map of `map_type` is created the way the maps tests declare
+    one (int key and value in BTF, BPF_F_NO_PREALLOC, max_entries 0): an unknown map type
+    (an older kernel, or the kernel built without it) is refused with EINVAL."""
+    header = struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(_INT_BTF_TYPES),
+                         len(_INT_BTF_TYPES), len(_BTF_STRINGS))
+    blob = ctypes.create_string_buffer(header + _INT_BTF_TYPES + _BTF_STRINGS)
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<QQII", attr, 0, ctypes.addressof(blob), 0, len(blob.raw) - 1, 0)
+    btf_fd, err = _bpf(BPF_BTF_LOAD, attr)
+    if btf_fd < 0:
+        return failed(name, "BPF_BTF_LOAD of the probe's BTF", err)
+    try:
+        attr = ctypes.create_string_buffer(_ATTR_SIZE)
+        # map_type, key_size, value_size, max_entries, map_flags; btf_fd, key and value
+        # type ids at offset 48
+        struct.pack_into("<IIIII", attr, 0, map_type, 4, 4, 0, BPF_F_NO_PREALLOC)
+        struct.pack_into("<III", attr, 48, btf_fd, 1, 1)
+        fd, err = _bpf(0, attr)  # BPF_MAP_CREATE
+    finally:
+        os.close(btf_fd)
+    if fd < 0:
+        return failed(name, f"BPF_MAP_CREATE of a {what}", err)
+    os.close(fd)
+    return ProbeResult(name, True, f"{what} map created")
+
+
+def probe_map_task_storage() -> ProbeResult:
+    """BPF_MAP_TYPE_TASK_STORAGE (5.11+) with BTF, BPF_F_NO_PREALLOC, max_entries 0."""
+    return _probe_local_storage("map_task_storage", BPF_MAP_TYPE_TASK_STORAGE, "TASK_STORAGE")
+
+
+def probe_map_inode_storage() -> ProbeResult:
+    """BPF_MAP_TYPE_INODE_STORAGE (5.10+, CONFIG_BPF_LSM) with BTF, BPF_F_NO_PREALLOC."""
+    return _probe_local_storage("map_inode_storage", BPF_MAP_TYPE_INODE_STORAGE,
+                                "INODE_STORAGE")
+
+
+def probe_map_cgrp_storage() -> ProbeResult:
+    """BPF_MAP_TYPE_CGRP_STORAGE (6.2+) with BTF, BPF_F_NO_PREALLOC, max_entries 0."""
+    return _probe_local_storage("map_cgrp_storage", BPF_MAP_TYPE_CGRP_STORAGE, "CGRP_STORAGE")
+
+
 BPF_MAP_TYPE_ARENA = 33
 BPF_F_MMAPABLE = 1 << 10
 BPF_PSEUDO_MAP_VALUE = 2
@@ -1093,6 +1143,9 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "insn_set_v4": probe_insn_set_v4,
     "map_user_ringbuf": probe_map_user_ringbuf,
     "map_arena": probe_map_arena,
+    "map_task_storage": probe_map_task_storage,
+    "map_inode_storage": probe_map_inode_storage,
+    "map_cgrp_storage": probe_map_cgrp_storage,
     "tracing_fentry": probe_tracing_fentry,
     "tracing_fmod_ret": probe_tracing_fmod_ret,
     "bpf_lsm": probe_bpf_lsm,
