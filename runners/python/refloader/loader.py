@@ -20,6 +20,8 @@ Use as a context manager: every fd is closed on exit.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import dataclasses
 import errno
 import mmap
 import os
@@ -64,7 +66,7 @@ from refloader.maps_spec import (
 )
 from refloader.mutations import Plan
 from refloader.programs import ProgramSpec, collect_programs
-from refloader.reloc import Reloc, apply_data_relos, collect_relos, link_program
+from refloader.reloc import Reloc, RelocKind, apply_data_relos, collect_relos, link_program
 from refloader.sanitize import SANITIZE_FEATURES, KernelFeatures, sanitize
 from refloader.sections import SecFlags
 from refloader.struct_ops_kern import StructOpsLoad, prepare_struct_ops
@@ -88,6 +90,10 @@ class LoadedProgram:
     spec: ProgramSpec
     fd: int = -1
     insn_cnt: int = 0
+
+
+#: mmap(2): like MAP_FIXED, but fails (EEXIST) where the range is already mapped
+MAP_FIXED_NOREPLACE = 0x100000
 
 
 def bump_rlimit_memlock() -> None:
@@ -171,6 +177,8 @@ class BpfObject:
     _fds: list[int] = field(default_factory=list)
     #: the mapped ARENA maps (libbpf map->mmaped): unmapped on close
     _mmaps: list[mmap.mmap] = field(default_factory=list)
+    #: ARENAs mapped at their map_extra address: (address, size), munmapped on close
+    _fixed_mmaps: list[tuple[int, int]] = field(default_factory=list)
     externs: ExternTable = field(default_factory=ExternTable)
     features: KernelFeatures = _ALL_FEATURES  # frozen: one shared default
     #: struct_ops maps and their programs' attach ids (refloader.struct_ops), at load
@@ -364,27 +372,50 @@ class BpfObject:
         return fd
 
     def _map_arena(self, m: MapSpec, fd: int) -> None:
-        """libbpf bpf_object__create_maps for an ARENA: mmap it at once (the mapping fixes
-        the arena's user address, which the verifier needs before any program using it
-        loads) and copy the .addr_space.1 image to its start (libbpf 1.4 init_arena_map_data;
-        libbpf after 1.7 places it at the end of the arena instead)."""
-        if m.map_extra:
-            raise LoaderError(f"map '{m.name}': an ARENA at a fixed user address (map_extra "
-                              f"{m.map_extra:#x}) is not supported by the reference loader",
-                              symbol=m.name)
+        """libbpf bpf_object__create_maps for an ARENA: mmap it at once, max_entries pages
+        (bpf_map_mmap_sz), at map_extra when set (MAP_FIXED there; MAP_FIXED_NOREPLACE here,
+        so a taken address fails instead of replacing a mapping of this process): the
+        mapping fixes the arena's user range, which the verifier needs before any program
+        using it loads; then copy the .addr_space.1 image to its start (libbpf 1.4-1.6;
+        1.7 places it at the end when the kernel takes a full-range ld_imm64 offset)."""
         size = m.max_entries * mmap.PAGESIZE
         image = m.arena_image or b""
-        if len(image) > size:
-            raise LoaderError(f"map '{m.name}': .addr_space.1 ({len(image)} bytes) does not "
-                              f"fit the {size}-byte arena", symbol=m.name, errno=errno.E2BIG)
+        if len(image) > size:  # libbpf init_arena_map_data: -E2BIG
+            raise LoaderError(f"map '{m.name}': declared ARENA map size ({size}) is too small "
+                              f"to hold global __arena variables of size {len(image)}",
+                              symbol=m.name, errno=errno.E2BIG)
+        addr = m.map_extra if self.plan.arena_map_extra else 0  # mutation arena.map_extra
+        if addr:
+            self._map_arena_fixed(m, fd, addr, size, bytes(image))
+            return
         try:
             area = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         except OSError as exc:
-            raise KernelError(f"map '{m.name}': mmap of the ARENA failed: {exc.strerror}",
+            raise KernelError(f"map '{m.name}': failed to mmap arena: {exc.strerror}",
                               exc.errno or errno.EINVAL, symbol=m.name) from exc
         self._mmaps.append(area)
-        if image and self.plan.copy_arena_image:  # mutation maps.arena: not copied
+        if image and self.plan.copy_arena_image:  # mutation arena.image: not copied
             area[:len(image)] = bytes(image)
+
+    def _map_arena_fixed(self, m: MapSpec, fd: int, addr: int, size: int,
+                         image: bytes) -> None:
+        """Map an ARENA at its map_extra address (Python's mmap module takes no address)."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_int, ctypes.c_long]
+        got = libc.mmap(addr, size, mmap.PROT_READ | mmap.PROT_WRITE,
+                        mmap.MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0)
+        if got is None or got == ctypes.c_void_p(-1).value:
+            err = ctypes.get_errno() or errno.EINVAL
+            raise KernelError(f"map '{m.name}': failed to mmap arena at {addr:#x}: "
+                              f"{os.strerror(err)}", err, symbol=m.name)
+        self._fixed_mmaps.append((int(got), size))
+        if got != addr:  # a kernel without MAP_FIXED_NOREPLACE treats it as a hint
+            raise KernelError(f"map '{m.name}': arena mapped at {got:#x}, not at its "
+                              f"map_extra {addr:#x}", errno.EBUSY, symbol=m.name)
+        if image and self.plan.copy_arena_image:  # mutation arena.image: not copied
+            ctypes.memmove(addr, image, len(image))
 
     def _make_template(self, m: MapSpec, f: KernelFeatures) -> int:
         """Create ``m``, first its inner map template (only for the create call: closed
@@ -407,9 +438,12 @@ class BpfObject:
         if m.map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY and max_entries == 0:
             with open(POSSIBLE_CPUS) as cpu_file:
                 max_entries = perf_event_array_size(cpu_file.read(), self.plan)
+        extra = m.map_extra
+        if m.map_type == BPF_MAP_TYPE_ARENA and not self.plan.arena_map_extra:
+            extra = 0  # mutation arena.map_extra
         args = sc.MapCreate(m.map_type, m.key_size, m.value_size, max_entries, flags,
                             m.name if f.prog_name else "", inner_fd, m.numa_node,
-                            map_extra=m.map_extra)
+                            map_extra=extra)
         if self.btf_fd >= 0 and (m.btf_key_type_id or m.btf_value_type_id):
             with_btf = sc.MapCreate(**{**args.__dict__, "btf_fd": self.btf_fd,
                                        "btf_key_type_id": m.btf_key_type_id,
@@ -585,6 +619,11 @@ class BpfObject:
         """Close every fd this object opened (maps, programs, BTF), unmap the arenas."""
         while self._mmaps:
             self._mmaps.pop().close()
+        if self._fixed_mmaps:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+            while self._fixed_mmaps:
+                libc.munmap(*self._fixed_mmaps.pop())
         while self._fds:
             sc.close(self._fds.pop())
         self._state = "closed"
@@ -643,7 +682,7 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
     obj_name = _obj_name(path)
     maps = legacy_maps(elf, plan) + btf_maps(elf, btf, plan) + data_maps(
         elf, btf, obj_name, plan)
-    attach_arena_data(elf, maps)
+    attach_arena_data(elf, maps, plan)
     kcfg = kconfig_map(externs, obj_name)
     if kcfg is not None:
         externs.kconfig_map = len(maps)
@@ -654,6 +693,11 @@ def open_object(path: str, *, plan: Plan | None = None, pin_root: str | None = N
                     pin_root or DEFAULT_PIN_ROOT, btf_custom_path,
                     btf_problem or ("none" if btf is None else "parsed"), externs=externs)
     obj._relos = collect_relos(elf, progs, maps, plan, externs)
+    if not plan.arena_reloc_use_st_value:  # mutation arena.reloc: symbol offsets dropped
+        arena = {i for i, m in enumerate(maps) if m.arena_image is not None}
+        obj._relos = {name: [dataclasses.replace(r, sym_off=0) if r.map_index in arena
+                             and r.kind is RelocKind.RELO_DATA else r for r in relos]
+                      for name, relos in obj._relos.items()}
     return obj
 
 

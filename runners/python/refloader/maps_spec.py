@@ -339,22 +339,31 @@ BPF_MAP_TYPE_ARENA = 33
 ARENA_SEC = ".addr_space.1"
 
 
-def attach_arena_data(elf: ElfObject, maps: list[MapSpec]) -> None:
-    """libbpf init_arena_map_data: the bytes of .addr_space.1 become the initial image of
-    the object's ARENA map (one only); __arena globals without an ARENA map are an error."""
+def attach_arena_data(elf: ElfObject, maps: list[MapSpec], plan: Plan | None = None) -> None:
+    """libbpf bpf_object__init_user_btf_maps / init_arena_map_data: one ARENA map at most
+    per object; the bytes of .addr_space.1 become its initial image; __arena globals without
+    an ARENA map are an error."""
+    plan = plan or Plan()
+    arenas = [m for m in maps if m.map_type == BPF_MAP_TYPE_ARENA and m.origin == "btf"]
+    if len(arenas) > 1 and plan.arena_single:  # mutation arena.single: both created
+        raise ParseError(f"map '{arenas[1].name}': only single ARENA map is supported (map "
+                         f"'{arenas[0].name}' is also ARENA)", section=".maps",
+                         symbol=arenas[1].name)
     sec = elf.section_by_name(ARENA_SEC)
     if sec is None or sec.sh_size == 0:
         return
-    arenas = [m for m in maps if m.map_type == BPF_MAP_TYPE_ARENA and m.origin == "btf"]
+    image = bytearray(sec.data) if sec.sh_type != SHT_NOBITS else bytearray(sec.sh_size)
     if not arenas:
-        raise ParseError(f"elf: sec '{ARENA_SEC}': to use global __arena variables the "
-                         "ARENA map should be explicitly declared in SEC(\".maps\")",
-                         section=ARENA_SEC)
-    if len(arenas) > 1:
-        raise ParseError(f"elf: sec '{ARENA_SEC}': only a single ARENA map is supported, "
-                         f"found {', '.join(m.name for m in arenas)}", section=ARENA_SEC)
-    arenas[0].arena_image = bytearray(sec.data) if sec.sh_type != SHT_NOBITS \
-        else bytearray(sec.sh_size)
+        if plan.arena_require_map:
+            raise ParseError(f"elf: sec '{ARENA_SEC}': to use global __arena variables the "
+                             "ARENA map should be explicitly declared in SEC(\".maps\")",
+                             section=ARENA_SEC)
+        # mutation arena.map_required: the section made an ordinary data map (like .data)
+        maps.append(MapSpec(ARENA_SEC, BPF_MAP_TYPE_ARRAY, 4, sec.sh_size, 1, origin="data",
+                            sec_index=sec.index, section=ARENA_SEC, data=bytearray(image),
+                            arena_image=image, arena_shndx=sec.index))
+        return
+    arenas[0].arena_image = image
     arenas[0].arena_shndx = sec.index
 
 

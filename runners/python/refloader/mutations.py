@@ -104,8 +104,20 @@ class Plan:
     #: SEC_XDP_FRAGS become BPF_F_SLEEPABLE and BPF_F_XDP_HAS_FRAGS in prog_flags
     sleepable_flag: bool = True
     xdp_frags_flag: bool = True
-    #: maps.arena: the .addr_space.1 image copied into the mapped ARENA
+    # ---- arena.* (BPF_MAP_TYPE_ARENA and its __arena globals) ----
+    #: arena.image: the .addr_space.1 image copied into the mapped ARENA
     copy_arena_image: bool = True
+    #: arena.reloc: an __arena global's ld_imm64 gets its symbol offset (False: offset 0)
+    arena_reloc_use_st_value: bool = True
+    #: arena.map_extra: an ARENA's map_extra passed to BPF_MAP_CREATE and used as the fixed
+    #: address of its mapping (False: created with 0, mapped anywhere)
+    arena_map_extra: bool = True
+    #: arena.map_required: __arena globals without an ARENA map refused (False: .addr_space.1
+    #: made an ordinary data map)
+    arena_require_map: bool = True
+    #: arena.single: a second ARENA map refused (False: created as well)
+    arena_single: bool = True
+    # ---- end of arena.* ----
     #: exceptions.callback: the `exception_callback:` decl tag's function appended to its
     #: main program (False: not appended, and the tags dropped from the BTF loaded)
     exception_callbacks: bool = True
@@ -381,9 +393,23 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(sleepable_flag=False)),
     Mutation("progtype.xdp.frags", "SEC(\"xdp.frags\") is loaded without BPF_F_XDP_HAS_FRAGS, "
              "as plain SEC(\"xdp\")", _set(xdp_frags_flag=False)),
-    Mutation("maps.arena", "the ARENA is created and mapped but the initial image of "
-             ".addr_space.1 is not copied into it: every __arena global reads 0",
+    # ---- arena.* (BPF_MAP_TYPE_ARENA, the __arena globals of .addr_space.1) ----
+    Mutation("arena.image", "the ARENA is created and mapped but the initial image of "
+             ".addr_space.1 is not copied into it: every __arena global reads 0 (aya#1680's "
+             "first cut and cilium/ebpf v0.22 know no .addr_space.1 at all)",
              _set(copy_arena_image=False)),
+    # libbpf fb66fb49 fixed arena relocations resolved through a stale map pointer; the
+    # mutation is the simpler wrong answer: a data relocation without the symbol's st_value
+    Mutation("arena.reloc", "the symbol offset of an __arena global is dropped: every "
+             "reference points at offset 0 of the arena", _set(arena_reloc_use_st_value=False)),
+    Mutation("arena.map_extra", "the ARENA's map_extra is not passed to BPF_MAP_CREATE and the "
+             "arena is mapped wherever mmap puts it", _set(arena_map_extra=False)),
+    # libbpf 8e59f80a: .addr_space.1 relocations with no ARENA map were not checked
+    Mutation("arena.map_required", "__arena globals without an ARENA map are not diagnosed: "
+             ".addr_space.1 becomes an ordinary global data map", _set(arena_require_map=False)),
+    Mutation("arena.single", "a second ARENA map is accepted and created (the first holds "
+             "the globals)", _set(arena_single=False)),
+    # ---- end of arena.* ----
     Mutation("exceptions.throw.default", "the bpf_throw kfunc call is left unresolved "
              "(poisoned as if missing), like every strong kfunc call",
              _add("extern_skip", "externs.kfunc")),
