@@ -45,7 +45,7 @@ def test_harness_and_reference_loader_are_mypy_strict_clean() -> None:
 
 
 @pytest.mark.parametrize("source", sorted(p.relative_to(REPO).as_posix()
-                                          for p in (REPO / "runners").glob("*/*.c")))
+                                          for p in (REPO / "runners").glob("*/*.[ch]")))
 def test_c_adapters_are_clang_formatted(source: str) -> None:
     tool = need("clang-format-19")  # the version .ci/install pins: formats differ by version
     res = run([tool, "--dry-run", "-Werror", source])
