@@ -5,7 +5,7 @@ mod errors;
 mod info;
 mod logger;
 mod protocol;
-mod runner;
+mod run;
 mod sections;
 mod test_run;
 
@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::{
     protocol::{ErrorKind, Hello, Phase, RunReply, RunRequest},
-    runner::Runner,
+    run::Runner,
 };
 
 /// Where the last panic happened (`file:line:column`), recorded by the panic hook for the
