@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_core_modules_import_no_ctypes_and_no_syscall_layer() -> None:
-    code = ("import sys; import refloader.core, refloader.core_spec, refloader.core_target; "
+    code = ("import sys; import refloader.core, refloader.core.spec, refloader.core.target; "
             "bad = [m for m in ('ctypes', 'refloader.syscall', 'subprocess', 'fcntl', 'mmap',"
             " 'harness') if m in sys.modules]; print(','.join(bad))")
     env_path = str(REPO / "runners" / "python")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from refloader.core_spec import names_match
-from refloader.core_target import essential_name
+from refloader.core.spec import names_match
+from refloader.core.target import essential_name
 
 
 @pytest.mark.parametrize(("name", "essential"), [

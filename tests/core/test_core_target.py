@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from core_fixtures import CoreBuild
 from refloader.btf import Btf, BtfKind, Composite
-from refloader.core_target import load_target
+from refloader.core.target import load_target
 from refloader.elf import read_elf
 
 from harness.probes import run_probes

@@ -84,7 +84,7 @@ def kernel_facts() -> KernelFacts:
     def compatible(local: Btf, local_id: int, kernel_id: int) -> bool:
         """libbpf bpf_core_types_are_compat: local type vs the kernel VAR's / FUNC's type."""
         from refloader.core import target_for
-        from refloader.core_spec import types_are_compat
+        from refloader.core.spec import types_are_compat
         target = target_for(VMLINUX_BTF)
         kt = target.type_by_id(kernel_id)
         return types_are_compat(local, local_id, target, kt.size_or_type())

@@ -33,7 +33,7 @@ VALUE_PREFIX = "bpf_struct_ops_"
 
 
 class TypeSource(Protocol):
-    """What ``kernel_layout`` reads of the target BTF (``core_target.TargetBtf``)."""
+    """What ``kernel_layout`` reads of the target BTF (``core.target.TargetBtf``)."""
 
     def candidates(self, name: str) -> list[int]:
         """Type ids whose essential name is ``name``."""

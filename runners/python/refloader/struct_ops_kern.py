@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from refloader import syscall as sc
 from refloader.btf import Btf
-from refloader.core_target import load_target
+from refloader.core.target import load_target
 from refloader.elf import ElfObject
 from refloader.errors import KernelError
 from refloader.mutations import Plan

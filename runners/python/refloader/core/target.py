@@ -15,7 +15,7 @@ the local BTF uses), so the relocation engine sees one API: ``type_by_id``,
 ``skip_mods_and_typedefs``, ``resolve_size``.  Those answers, and per-record lookup tables
 (``member_index``: a composite's members by name, ``enumval_index``: an enum's
 enumerators by essential name), are memoised on the ``TargetBtf``, which lives as long as
-the file is unchanged (``refloader.core.target_for``).
+the file is unchanged (``refloader.core.relocate.target_for``).
 
 Both tables are stored on disk for a large BTF, keyed by a hash of the BTF bytes
 (``$BPFCONFORM_CACHE_DIR/core-index/``, default ``~/.cache/bpfconform``), so a warm

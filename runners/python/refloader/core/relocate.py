@@ -21,14 +21,14 @@ and ``obj.plan.active``.
 Algorithm, per relocation record (libbpf ``bpf_core_calc_relo_insn``)
 ---------------------------------------------------------------------
 1. Parse the local spec: root type + access string -> accessors and bit offset
-   (``core_spec.parse_spec``).  ``TYPE_ID_LOCAL`` is answered right here: the local id.
+   (``core.spec.parse_spec``).  ``TYPE_ID_LOCAL`` is answered right here: the local id.
 2. Candidates: every target type of a core-compatible kind whose essential name (no
    ``___flavour``) equals the local root's (``TargetBtf.candidates``; an anonymous local
    root is an error).
-3. For each candidate, match the spec (``core_spec.match_spec``: members by name through
+3. For each candidate, match the spec (``core.spec.match_spec``: members by name through
    anonymous members, arrays by bounds, field/type compatibility or type-matches rules)
    and compute (orig value, new value, poison, validate): field kinds from the field
-   location of each spec (``core_spec.field_loc``: load offset and size, bitfield width,
+   location of each spec (``core.spec.field_loc``: load offset and size, bitfield width,
    field type; computed once per spec, so the six field kinds share it) in
    ``_calc_field``, type and enumerator kinds with the table ``_CALC``.
    All matching candidates must agree on the bit offset and the value, else the load
@@ -53,7 +53,7 @@ from typing import NamedTuple, Protocol
 from refloader.btf import Btf, Enum, Int, Ptr, StringTable
 from refloader.btf_ext import BpfCoreReloKind as K
 from refloader.btf_ext import CoreRelo
-from refloader.core_spec import (
+from refloader.core.spec import (
     ENUM_TYPES,
     ENUMVAL_KINDS,
     FIELD_KINDS,
@@ -66,7 +66,7 @@ from refloader.core_spec import (
     match_spec,
     parse_spec,
 )
-from refloader.core_target import TargetBtf, essential_name, load_target
+from refloader.core.target import TargetBtf, essential_name, load_target
 from refloader.elf import ElfObject
 from refloader.errors import RelocationError
 from refloader.mutations import Plan
@@ -180,7 +180,7 @@ class _Unresolved(Exception):
 
 def _field_value(kind: int, loc: FieldLoc) -> int:
     """libbpf ``bpf_core_calc_field_relo``: the value of ``kind`` (not EXISTS) for a field
-    located by ``loc`` (``core_spec.field_loc``)."""
+    located by ``loc`` (``core.spec.field_loc``)."""
     bit_off, byte_off, byte_sz, bit_sz, _, array, _, ftype = loc
     if kind == _BYTE_OFFSET:
         return byte_off

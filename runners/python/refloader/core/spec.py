@@ -20,7 +20,7 @@ replays the accessors on a *target* candidate type, by member name, and builds t
   element; func protos by arity, parameters and return type.
 
 Pure: works on any two objects with ``type_by_id``, ``skip_mods_and_typedefs`` and
-``resolve_size`` (``refloader.btf.Btf`` and ``refloader.core_target.TargetBtf``).
+``resolve_size`` (``refloader.btf.Btf`` and ``refloader.core.target.TargetBtf``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from refloader.btf import (
     Ptr,
 )
 from refloader.btf_ext import BpfCoreReloKind as K
-from refloader.core_target import TargetBtf, essential_name
+from refloader.core.target import TargetBtf, essential_name
 from refloader.errors import RelocationError
 
 #: libbpf BPF_CORE_SPEC_MAX_LEN
