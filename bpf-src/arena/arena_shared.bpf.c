@@ -48,7 +48,7 @@ int arena_shared(void *ctx)
 {
 	__u64 *token = ARENA_PTR(__u64, sh_token), *decoy = ARENA_PTR(__u64, sh_decoy);
 
-	ASSERT_EQ(READ_ONCE(*decoy), 0xdec0);
+	ASSERT_EQ(READ_ONCE(*decoy), 0xdec0);  /* unpatched (symbol offset dropped): 0xdec0 as well, the decoy is at offset 0 */
 	WRITE_ONCE(*token, 0x70ce70ce);
 	WRITE_ONCE(sh_fail_line, __LINE__ + 1);
 	bpf_tail_call(ctx, &sh_jmp, 0); return __LINE__; /* unpatched (symbol offset dropped: both programs read the decoy's place, overwritten by the token): the tail returns this line */

@@ -31,7 +31,7 @@ int map_queue(void *ctx)
 	ASSERT_EQ(CREATED_MAX_ENTRIES(fifo), 3);  /* unpatched (max_entries ignored): 4096 */
 	for (i = 1; i <= 3; i++) {
 		v = 0x1100 + i;
-		ASSERT_EQ(bpf_map_push_elem(&fifo, &v, BPF_ANY), 0);
+		ASSERT_EQ(bpf_map_push_elem(&fifo, &v, BPF_ANY), 0);  /* unpatched (max_entries 4096): 0 as well; the fourth push below tells */
 	}
 	v = 0x1104;
 	full = bpf_map_push_elem(&fifo, &v, BPF_ANY);
@@ -40,9 +40,9 @@ int map_queue(void *ctx)
 	ASSERT_EQ(bpf_map_peek_elem(&fifo, &got), 0);
 	ASSERT_EQ(got, 0x1102);
 	for (i = 2; i <= 4; i++) {
-		ASSERT_EQ(bpf_map_pop_elem(&fifo, &got), 0);
-		ASSERT_EQ(got, 0x1100 + i);  /* first in, first out */
+		ASSERT_EQ(bpf_map_pop_elem(&fifo, &got), 0);  /* unpatched (max_entries 4096): 0 as well; the peek above fails first */
+		ASSERT_EQ(got, 0x1100 + i);  /* first in, first out; unpatched (max_entries 4096): the order differs, the peek above fails first */
 	}
-	ASSERT_EQ((int)bpf_map_pop_elem(&fifo, &got), -ENOENT);  /* empty (5.10 gives the error in the low 32 bits only) */
+	ASSERT_EQ((int)bpf_map_pop_elem(&fifo, &got), -ENOENT);  /* empty (5.10 gives the error in the low 32 bits only); unpatched (max_entries 4096): 0, the undropped element is still there */
 	PASS();
 }

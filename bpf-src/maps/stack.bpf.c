@@ -31,7 +31,7 @@ int map_stack(void *ctx)
 	ASSERT_EQ(CREATED_MAX_ENTRIES(lifo), 3);  /* unpatched (max_entries ignored): 4096 */
 	for (i = 1; i <= 3; i++) {
 		v = 0x1100 + i;
-		ASSERT_EQ(bpf_map_push_elem(&lifo, &v, BPF_ANY), 0);
+		ASSERT_EQ(bpf_map_push_elem(&lifo, &v, BPF_ANY), 0);  /* unpatched (max_entries 4096): 0 as well; the fourth push below tells */
 	}
 	v = 0x1104;
 	full = bpf_map_push_elem(&lifo, &v, BPF_ANY);
@@ -40,9 +40,9 @@ int map_stack(void *ctx)
 	ASSERT_EQ(bpf_map_peek_elem(&lifo, &got), 0);
 	ASSERT_EQ(got, 0x1104);
 	for (i = 4; i >= 2; i--) {
-		ASSERT_EQ(bpf_map_pop_elem(&lifo, &got), 0);
-		ASSERT_EQ(got, 0x1100 + i);  /* last in, first out */
+		ASSERT_EQ(bpf_map_pop_elem(&lifo, &got), 0);  /* unpatched (max_entries 4096): 0 as well; the peek above fails first */
+		ASSERT_EQ(got, 0x1100 + i);  /* last in, first out; unpatched (max_entries 4096): the order differs, the peek above fails first */
 	}
-	ASSERT_EQ((int)bpf_map_pop_elem(&lifo, &got), -ENOENT);  /* empty (5.10 gives the error in the low 32 bits only) */
+	ASSERT_EQ((int)bpf_map_pop_elem(&lifo, &got), -ENOENT);  /* empty (5.10 gives the error in the low 32 bits only); unpatched (max_entries 4096): 0, the undropped element is still there */
 	PASS();
 }

@@ -30,7 +30,7 @@ CONFORM(map_stack_trace_value_size, "requires", "btf_vmlinux");
 SEC("socket")
 int map_stack_trace_value_size(void *ctx)
 {
-	ASSERT_EQ(CREATED_MAP_TYPE(stacks), BPF_MAP_TYPE_STACK_TRACE);
+	ASSERT_EQ(CREATED_MAP_TYPE(stacks), BPF_MAP_TYPE_STACK_TRACE);  /* unpatched (value size taken from the pointee): STACK_TRACE as well; the next line tells */
 	ASSERT_EQ(CREATED_VALUE_SIZE(stacks), 128);  /* unpatched (sized as the pointed-to int[128]): 512, 64 frames */
 	PASS();
 }

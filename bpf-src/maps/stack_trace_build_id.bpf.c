@@ -20,8 +20,8 @@ CONFORM(map_stack_trace_build_id, "requires", "btf_vmlinux");
 SEC("socket")
 int map_stack_trace_build_id(void *ctx)
 {
-	ASSERT_EQ(CREATED_MAP_TYPE(build_id_stacks), BPF_MAP_TYPE_STACK_TRACE);
-	ASSERT_EQ(CREATED_VALUE_SIZE(build_id_stacks), 4 * CONFORM_BUILD_ID_FRAME);
+	ASSERT_EQ(CREATED_MAP_TYPE(build_id_stacks), BPF_MAP_TYPE_STACK_TRACE);  /* unpatched (map_flags ignored): STACK_TRACE as well */
+	ASSERT_EQ(CREATED_VALUE_SIZE(build_id_stacks), 4 * CONFORM_BUILD_ID_FRAME);  /* unpatched (map_flags ignored): the same size, valid without the flag too */
 	ASSERT_EQ(CREATED_MAP_FLAGS(build_id_stacks), BPF_F_STACK_BUILD_ID);  /* unpatched (map_flags ignored): 0, a stack of 16 instruction pointers */
 	PASS();
 }
