@@ -93,6 +93,9 @@ class KernelFacts:
     #: are local type ``lid`` (of ``local``) and vmlinux type ``kid`` compatible
     #: (libbpf ``bpf_core_types_are_compat``); None: do not check
     compatible: Callable[[Btf, int, int], bool] | None = None
+    #: kallsyms address of the first symbol (in /proc/kallsyms order) whose name starts with
+    #: the given one: mutation externs.ksym.weak only; None: the mutation cannot be performed
+    ksym_prefix: Callable[[str], int | None] | None = None
 
 
 @dataclass
@@ -277,6 +280,25 @@ def _kcfg_value(e: Extern, raw: str) -> bytes:
     return num.to_bytes(e.size, "little", signed=e.signed)
 
 
+def _kconfig_raw(name: str, facts: KernelFacts, by_prefix: bool) -> str | None:
+    """The config's value of option ``name``, or None; ``by_prefix`` (mutation
+    externs.kconfig.weak): the value of the first option whose name starts with ``name``."""
+    if not by_prefix:
+        return facts.kconfig.get(name)
+    return next((v for k, v in facts.kconfig.items() if k.startswith(name)), None)
+
+
+def _ksym_addr(name: str, facts: KernelFacts, by_prefix: bool) -> int | None:
+    """The kallsyms address of ``name``, or None; ``by_prefix`` (mutation externs.ksym.weak):
+    the address of the first symbol whose name starts with ``name``."""
+    if not by_prefix:
+        return facts.ksym_addr(name)
+    if facts.ksym_prefix is None:
+        raise LoaderError("mutation externs.ksym.weak: the kernel facts give no kallsyms "
+                          "lookup by prefix", symbol=name)
+    return facts.ksym_prefix(name)
+
+
 #: mutation ids (refloader.mutations, catalogue family ``externs``) resolve_externs honours
 _KCFG_TYPE_SKIP: dict[KcfgType, str] = {KcfgType.BOOL: "externs.kconfig.bool", KcfgType.TRISTATE:
                    "externs.kconfig.tristate", KcfgType.INT: "externs.kconfig.int",
@@ -306,9 +328,10 @@ def resolve_externs(table: ExternTable, maps: list[MapSpec], facts: KernelFacts,
                 raw = "y" if facts.has_bpf_cookie else "n"
             elif e.name.startswith("LINUX_") and not e.weak:
                 raise LoaderError(f"unrecognized virtual extern '{e.name}'", symbol=e.name)
-            elif e.name.startswith("CONFIG_") and e.name in facts.kconfig:
-                raw = facts.kconfig[e.name]
-            elif e.weak and "externs.kconfig.weak" not in skip:
+            elif e.name.startswith("CONFIG_") and (found := _kconfig_raw(
+                    e.name, facts, "externs.kconfig.weak" in skip)) is not None:
+                raw = found  # mutation externs.kconfig.weak: found by prefix
+            elif e.weak:
                 continue  # zero
             elif not e.weak and "externs.kconfig.missing" in skip:
                 continue  # mutation: a strong extern without value reads 0
@@ -318,7 +341,7 @@ def resolve_externs(table: ExternTable, maps: list[MapSpec], facts: KernelFacts,
             kmap.data[e.data_off:e.data_off + e.size] = _kcfg_value(e, raw)
             e.is_set = True
             continue
-        weak = e.weak and "externs.ksym.weak" not in skip  # mutation: weak treated as strong
+        weak = e.weak
         if e.is_func and (("externs.kfunc" in skip and not e.weak)
                           or ("externs.kfunc.weak" in skip and e.weak)):
             continue  # mutation: left unresolved (a poisoned call, bpf_ksym_exists false)
@@ -364,7 +387,8 @@ def resolve_externs(table: ExternTable, maps: list[MapSpec], facts: KernelFacts,
                 raise LoaderError(f"extern (var ksym) '{e.name}': not found in kernel BTF",
                                   section=KSYMS_SEC, symbol=e.name)
         else:
-            addr = facts.ksym_addr(e.name)
+            # mutation externs.ksym.weak: kallsyms read by prefix
+            addr = _ksym_addr(e.name, facts, "externs.ksym.weak" in skip)
             if addr is not None:
                 e.is_set, e.addr = True, addr
             elif not weak:

@@ -78,6 +78,10 @@ def kernel_facts() -> KernelFacts:
     def ksym_addr(name: str) -> int | None:
         return kallsyms().get(name)
 
+    def ksym_prefix(prefix: str) -> int | None:
+        """The first symbol starting with ``prefix`` (mutation externs.ksym.weak)."""
+        return next((a for n, a in kallsyms().items() if n.startswith(prefix)), None)
+
     def vmlinux_id(kind: int, name: str) -> int | None:
         return vmlinux().get((kind, name))
 
@@ -93,4 +97,4 @@ def kernel_facts() -> KernelFacts:
     return KernelFacts(kernel_version(), read_kconfig(), ksym_addr, vmlinux_id,
                        has_syscall_wrapper=lazy("__x64_sys_bpf"),
                        has_bpf_cookie=lazy("bpf_get_attach_cookie_trace"),
-                       compatible=compatible)
+                       compatible=compatible, ksym_prefix=ksym_prefix)

@@ -361,13 +361,23 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         ("externs.kconfig.tristate", "tristate CONFIG_ externs not written (read TRI_NO)"),
         ("externs.kconfig.int", "integer CONFIG_ externs not written (read 0)"),
         ("externs.kconfig.string", "char[] CONFIG_ externs not written (read \"\")"),
-        ("externs.kconfig.weak", "a weak kconfig extern without value fails the load"),
+        # a config read with a grep-style prefix match (the first CONFIG_ line whose name
+        # starts with the extern's, no '=' boundary: the bug avocado#5399 fixes, "a kernel
+        # config's name may contain another kernel config", CONFIG_PREEMPT vs
+        # CONFIG_PREEMPT_VOLUNTARY): an option the config lacks reads a longer option's value
+        ("externs.kconfig.weak", "a CONFIG_ extern's line found by prefix (no '=' boundary): "
+         "a weak option the config lacks reads the value of the first option whose name "
+         "starts with it (avocado#5399)"),
         ("externs.kconfig.missing", "a strong kconfig extern without value reads 0"),
         ("externs.ksym.typeless", "typeless ksyms left unresolved (address 0)"),
         ("externs.ksym.typed", "typed ksyms left unresolved (address 0)"),
         ("externs.ksym.percpu", "typed ksyms resolved like typeless ones (kallsyms address)"),
         ("externs.ksym.missing", "a missing strong ksym reads 0 instead of failing the load"),
-        ("externs.ksym.weak", "a missing weak ksym fails the load like a strong one"),
+        # bpftrace#174 (resolve_kname, fixed by bpftrace#195): /proc/kallsyms searched by
+        # prefix, `xen_vcpu` resolved to the address of `xen_vcpu_info`, listed first
+        ("externs.ksym.weak", "a typeless ksym's kallsyms line found by prefix: a weak "
+         "symbol the kernel lacks gets the address of the first symbol whose name starts "
+         "with it (bpftrace#174)"),
         ("externs.kfunc", "strong kfunc calls left unresolved (poisoned call)"),
         ("externs.kfunc.weak", "weak kfuncs left unresolved (bpf_ksym_exists false)"),
         ("externs.kfunc.missing", "a missing strong kfunc is poisoned, not refused"),
