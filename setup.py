@@ -3,7 +3,7 @@
 Metadata lives in pyproject.toml. A wheel (`pip wheel .`, `pip install .`) also gets, in
 harness/_tree/: the test sources (bpf-src/), the catalogue, expectations and findings
 (suite/), the reference loader's adapter manifest, and prebuilt/<compiler-id>/: every object
-built by the default compiler (as `python3 -m harness.prebuilt` builds it), with
+built by the default compiler (as `python3 -m harness.build.prebuilt` builds it), with
 prebuilt.json (compiler id and version, flags, compiler probes, sha256 of the sources and of
 each object). An editable install (`pip install -e .`, as .ci/install) gets none of it: a
 checkout builds from source. BPFCONFORM_PREBUILT_COMPILER=<id> picks another compiler;
@@ -22,7 +22,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-#: copied into harness/_tree/ (what harness.prebuilt.data_root() serves when installed)
+#: copied into harness/_tree/ (what harness.build.prebuilt.data_root() serves when installed)
 TREE = ("bpf-src", "suite", "runners/python/adapter.toml", "runners/python/README.md")
 
 
@@ -48,7 +48,7 @@ class BuildPyWithTree(build_py):
         if os.environ.get("BPFCONFORM_PREBUILT", "1") == "0":
             return
         sys.path.insert(0, str(HERE))
-        from harness import prebuilt  # the checkout's harness, as its CLI would run
+        from harness.build import prebuilt  # the checkout's harness, as its CLI would run
 
         argv = [str(tree / prebuilt.PREBUILT_DIR), "--bpf-src", str(HERE / "bpf-src"),
                 "--build-dir", str(HERE / "build")]

@@ -24,13 +24,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import runner
-from harness.manifest import load_manifests
+from harness.adapters.manifest import load_manifests
+from harness.commands.matrix import DEFAULT_VM_CPUS, DEFAULT_VMS, Printer
 from harness.matrix import merge
-from harness.matrix.cli import DEFAULT_VM_CPUS, DEFAULT_VMS, Printer
 from harness.matrix.kernels import KernelCache, default_cache, load_pins
 from harness.matrix.matrix import Matrix, MatrixSpec
 from harness.matrix.vm import VmConfig
+from harness.run import runner
 
 TARGET_SECONDS = 15 * 60
 

@@ -17,12 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import runner, toolchain
-from harness.client import AdapterClient
-from harness.expectations import expectations_path, load_known_failures
-from harness.manifest import find_manifest
-from harness.probes import PROBE_NAMES, run_probes
-from harness.report import counts
+from harness.adapters.client import AdapterClient
+from harness.adapters.manifest import find_manifest
+from harness.build import toolchain
+from harness.probes.probes import PROBE_NAMES, run_probes
+from harness.report.report import counts
+from harness.run import runner
+from harness.suite.expectations import expectations_path, load_known_failures
 
 
 def main() -> int:

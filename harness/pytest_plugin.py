@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from harness import runner
-from harness.client import DEFAULT_TIMEOUT, AdapterClient
-from harness.discovery import Item
-from harness.manifest import AdapterSet, AdapterUnavailable
-from harness.probes import ProbeResult
-from harness.session import Session, UsageError, paths_for
-from harness.verdict import Verdict
+from harness.adapters.client import DEFAULT_TIMEOUT, AdapterClient
+from harness.adapters.manifest import AdapterSet, AdapterUnavailable
+from harness.probes.probes import ProbeResult
+from harness.run import runner
+from harness.run.session import Session, UsageError, paths_for
+from harness.run.verdict import Verdict
+from harness.suite.discovery import Item
 
 CONTEXT_LINES = 4
 STDERR_LINES = 20

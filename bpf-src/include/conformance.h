@@ -170,7 +170,7 @@ static void *(*const bpf_map_lookup_percpu_elem)(void *map, const void *key, __u
  *              library's attach call) after the load (tracing programs)
  *   trigger    the program test-run after attaching, before this one (needs attach)
  * tests/programs checks that this list and docs/writing-tests.md name every key the
- * harness accepts (harness/discovery.py KEYS).
+ * harness accepts (harness/suite/discovery.py KEYS).
  * Values must not contain double quotes or backslashes.
  *
  * Positive controls: a negative program's refusal proves something only when the loader

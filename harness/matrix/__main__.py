@@ -2,6 +2,6 @@
 
 import sys
 
-from harness.matrix.cli import main
+from harness.commands.matrix import main
 
 sys.exit(main())

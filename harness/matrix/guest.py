@@ -35,21 +35,22 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TextIO
 
-from harness import report, runner
-from harness.client import AdapterClient, AdapterError
-from harness.discovery import Expectations, Item
-from harness.expectations import (
+from harness.adapters.client import AdapterClient, AdapterError
+from harness.adapters.manifest import AdapterSet, AdapterUnavailable, Manifest
+from harness.adapters.protocol import Hello, RunReply, RunRequest
+from harness.build.toolchain import Compiler
+from harness.probes.probes import PROBE_NAMES, ProbeResult, run_probes
+from harness.report import report
+from harness.run import runner
+from harness.run.verdict import BAD_VERDICTS
+from harness.suite.discovery import Expectations, Item
+from harness.suite.expectations import (
     ExpectationsError,
     KnownFailure,
     expectations_path,
     load_causes,
     load_known_failures,
 )
-from harness.manifest import AdapterSet, AdapterUnavailable, Manifest
-from harness.probes import PROBE_NAMES, ProbeResult, run_probes
-from harness.protocol import Hello, RunReply, RunRequest
-from harness.toolchain import Compiler
-from harness.verdict import BAD_VERDICTS
 
 MANIFEST_NAME = "manifest.json"
 #: a cell's exit status when the driver itself broke inside it (EX_SOFTWARE)

@@ -1,7 +1,7 @@
 """Orchestrate a kernel x compiler x adapter matrix: host runs, one VM boot per kernel.
 
 Objects are built and their items discovered on the host first (per compiler, cached by
-harness.toolchain), so a VM only loads and runs. Each kernel gets a manifest
+harness.build.toolchain), so a VM only loads and runs. Each kernel gets a manifest
 (harness.matrix.guest: items, expectations, the compilers' probes, the cells, this run's
 id) and one driver process, `python3 -m harness.matrix.guest MANIFEST`, runs all its
 (compiler, adapter) cells, each adapter started once (on a VM with several CPUs, one driver
@@ -35,8 +35,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from harness import runner
-from harness.discovery import Item
 from harness.matrix import merge
 from harness.matrix.guest import MANIFEST_NAME, Cell, CompilerPlan, GuestManifest
 from harness.matrix.kernels import (
@@ -49,8 +47,10 @@ from harness.matrix.kernels import (
     local_kernel,
 )
 from harness.matrix.vm import BootResult, VmConfig, boot
-from harness.session import Session, UsageError
-from harness.verdict import BAD_VERDICTS, Outcome, Verdict
+from harness.run import runner
+from harness.run.session import Session, UsageError
+from harness.run.verdict import BAD_VERDICTS, Outcome, Verdict
+from harness.suite.discovery import Item
 
 HOST = "host"
 #: The oldest (major, minor) whose kernel has each probed feature. A probe disagreeing
@@ -95,7 +95,7 @@ class MatrixSpec:
     #: `--modules DIR`: the module tree of the `--kernel PATH` images (None: built in)
     modules: Path | None = None
     #: `--corpus PATH`: directories/objects the corpus lane (`bpfconform corpus`) runs on
-    #: every kernel too, with the matrix's adapters (harness/corpus.py, docs/corpus.md)
+    #: every kernel too, with the matrix's adapters (harness/corpus/corpus.py, docs/corpus.md)
     corpus: tuple[str, ...] = ()
     #: the Python the cell driver (`-m harness.matrix.guest`) runs with
     python: str = sys.executable

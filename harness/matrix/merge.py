@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness import html_report, junit
+from harness.report import html_report, junit
 
 Row = dict[str, Any]
 VERDICTS = ("PASS", "FAIL", "ERROR", "SKIP", "XFAIL", "XPASS")
@@ -125,7 +125,8 @@ def _safe(name: str) -> str:
 
 
 def write_junit_cells(out: Path, rows: Sequence[Mapping[str, Any]]) -> list[Path]:
-    """One junit.xml per (kernel, compiler, adapter) cell under out/junit/ (harness.junit)."""
+    """One junit.xml per (kernel, compiler, adapter) cell under out/junit/
+    (harness.report.junit)."""
     cells: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
     for r in rows:
         k, c, a, _, _ = row_key(r)

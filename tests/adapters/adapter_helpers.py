@@ -22,8 +22,8 @@ from typing import Any, NoReturn
 
 import pytest
 
-from harness.manifest import AdapterUnavailable, Manifest, load_manifests
-from harness.protocol import RunReply, decode_line
+from harness.adapters.manifest import AdapterUnavailable, Manifest, load_manifests
+from harness.adapters.protocol import RunReply, decode_line
 
 REPO = Path(__file__).resolve().parents[2]
 INCLUDE = REPO / "bpf-src" / "include"
@@ -255,7 +255,7 @@ class Adapter:
         """The kernel BPF objects the adapter process holds open, sorted (`anon_inode:bpf-map`,
         `bpf-prog`, `bpf_link`, ...): what a request must not leak. Files are not counted
         here: a Go library's unclosed *os.File is closed by a GC finalizer on the runtime's
-        schedule (adapter-check compares files after a warm-up, harness/adaptercheck.py)."""
+        schedule (adapter-check compares files after a warm-up, harness/checks/adaptercheck.py)."""
         base = f"/proc/{self.proc.pid}/fd"
         kept: list[str] = []
         for fd in os.listdir(base):

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import adaptercheck, cli
-from harness.manifest import command_manifest
-from harness.runner import REPO_ROOT
+from harness import cli
+from harness.adapters.manifest import command_manifest
+from harness.checks import adaptercheck
+from harness.run.runner import REPO_ROOT
 
 KIT = REPO_ROOT / "docs" / "adapter-kit"
 GO_PATHS = ("/usr/local/go/bin", "/usr/lib/go-1.23/bin")  # where runners/cilium-ebpf finds go

@@ -1,6 +1,6 @@
 """Every adapter of runners/*/adapter.toml passes `bpfconform adapter-check`, check by check.
 
-The protocol's promises (docs/adapter-protocol.md) are checked by harness/adaptercheck.py,
+The protocol's promises (docs/adapter-protocol.md) are checked by harness/checks/adaptercheck.py,
 the same checks a loader author runs on an out-of-tree adapter; here they run once per
 in-tree adapter (ids `[<adapter>-<check>]`, so that a failure names the check) against the
 real kernel. What an adapter says beyond a check's pass (its `ns` phases and `btf`, whether
@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from adapter_helpers import MANIFESTS, REPO, Launch, adapter_command
 
-from harness import adaptercheck
-from harness.discovery import Expectations, Item
-from harness.manifest import find_manifest
-from harness.protocol import Hello
-from harness.runner import required_fields
+from harness.adapters.manifest import find_manifest
+from harness.adapters.protocol import Hello
+from harness.checks import adaptercheck
+from harness.run.runner import required_fields
+from harness.suite.discovery import Expectations, Item
 
 # Checks an adapter fails for a reason of its loader, not of the adapter, with what the
 # failure must say: adapter-check's objects are SEC("socket") programs, which the AWS SDK
@@ -88,7 +88,7 @@ def test_adapter_check(name: str, check: str, adapter_check: CheckRun) -> None:
         assert result.detail == want, result
 
 
-# Kept: a check of the harness (harness.runner.required_fields on an Item of this repo's
+# Kept: a check of the harness (harness.run.runner.required_fields on an Item of this repo's
 # discovery), not of the adapter, which adapter-check cannot make: for every known field the
 # adapter's hello does not claim, an item needing it is SKIPped, never sent.
 @pytest.mark.parametrize("name", sorted(MANIFESTS))

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from harness import discovery, toolchain
+from harness.build import toolchain
+from harness.suite import discovery
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import lint
+from harness.contrib import lint
 
 ROOT = Path(__file__).resolve().parents[2]
 INCLUDE = ROOT / "bpf-src" / "include"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import discovery, runner
+from harness.run import runner
+from harness.suite import discovery
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = """/* no data */

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import lint, scaffold
+from harness.contrib import lint, scaffold
 
 ROOT = Path(__file__).resolve().parents[2]
 

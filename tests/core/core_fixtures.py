@@ -1,9 +1,9 @@
 """Helpers of the CO-RE engine's tests (tests/core): paths, the build record, building.
 
-bpf-src/core/ is built exactly as the harness builds it (`harness.toolchain.build_one`: its
+bpf-src/core/ is built exactly as the harness builds it (`harness.build.toolchain.build_one`: its
 flags plus the `-DCONFORM_CC_*` of the compiler's `cc:*` probes), and whether a program
 can be checked with a compiler is decided as the harness decides it: from the program's
-`requires` metadata (`.conform`, read by `harness.discovery`) and that compiler's probe
+`requires` metadata (`.conform`, read by `harness.suite.discovery`) and that compiler's probe
 results, never from a compiler name or version.
 """
 
@@ -17,16 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import ccprobes
-from harness.discovery import discover_object, load_catalogue
-from harness.probes import ProbeResult
-from harness.toolchain import (
+from harness.build.toolchain import (
     Compiler,
     build_one,
     cc_probes,
     discover_compilers,
     find_sources,
 )
+from harness.probes import ccprobes
+from harness.probes.probes import ProbeResult
+from harness.suite.discovery import discover_object, load_catalogue
 
 REPO = Path(__file__).resolve().parents[2]
 if importlib.util.find_spec("refloader") is None:

@@ -10,7 +10,7 @@ from refloader.btf import Btf, BtfKind, Composite
 from refloader.core.target import load_target
 from refloader.elf import read_elf
 
-from harness.probes import run_probes
+from harness.probes.probes import run_probes
 
 VMLINUX = "/sys/kernel/btf/vmlinux"
 

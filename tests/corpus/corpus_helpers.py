@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 INCLUDE = REPO_ROOT / "bpf-src" / "include"
 Compile = Callable[[str, str], Path]

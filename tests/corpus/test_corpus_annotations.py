@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from corpus_helpers import MIXED, Compile
 
-from harness import corpus
-from harness import corpus_annotations as ca
+from harness.corpus import corpus
+from harness.corpus import corpus_annotations as ca
 
 
 def test_decl_tags_on_each_program_are_read_from_btf(compile_c: Compile) -> None:

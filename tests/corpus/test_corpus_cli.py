@@ -12,8 +12,8 @@ import pytest
 from corpus_helpers import MIXED, Compile
 
 from harness import cli
-from harness.manifest import AdapterUnavailable, find_manifest
-from harness.runner import REPO_ROOT
+from harness.adapters.manifest import AdapterUnavailable, find_manifest
+from harness.run.runner import REPO_ROOT
 
 
 def need(name: str) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import corpus, corpus_html
-from harness.client import AdapterError
-from harness.corpus import AdapterPass, CorpusRequest, Outcome, Target
-from harness.protocol import Hello, RunReply, RunRequest
-from harness.runner import PinRoots
+from harness.adapters.client import AdapterError
+from harness.adapters.protocol import Hello, RunReply, RunRequest
+from harness.corpus import corpus, corpus_html
+from harness.corpus.corpus import AdapterPass, CorpusRequest, Outcome, Target
+from harness.run.runner import PinRoots
 
 Reply = Callable[[RunRequest], RunReply]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import corpus_selftests as st
-from harness import toolchain
+from harness.build import toolchain
+from harness.corpus import corpus_selftests as st
 
 OK = 'int x __attribute__((section("socket"), used));\n'
 BROKEN = "int f(void) { return undeclared; }\n"

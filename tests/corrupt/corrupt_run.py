@@ -25,7 +25,7 @@ from corrupt_corpus import (
     seed_problem,
 )
 
-from harness import runner
+from harness.run import runner
 
 WORKER = Path(__file__).with_name("corrupt_worker.py")
 WALL_LIMIT = 5.0  # the worker's own alarm fires at 1 s; this catches a stuck C call

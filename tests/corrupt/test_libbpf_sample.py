@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from corrupt_corpus import Case
 
-from harness import runner
-from harness.client import AdapterClient, AdapterError
-from harness.manifest import AdapterUnavailable, find_manifest
-from harness.protocol import RunRequest
+from harness.adapters.client import AdapterClient, AdapterError
+from harness.adapters.manifest import AdapterUnavailable, find_manifest
+from harness.adapters.protocol import RunRequest
+from harness.run import runner
 
 SAMPLE_EVERY = 8
 DATA_IN = "00" * 64

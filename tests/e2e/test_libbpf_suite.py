@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from require import require_adapter
 
-from harness import runner
-from harness.client import AdapterClient
-from harness.expectations import expectations_path, load_known_failures
-from harness.manifest import find_manifest
-from harness.probes import PROBE_NAMES, run_probes
-from harness.verdict import Verdict
+from harness.adapters.client import AdapterClient
+from harness.adapters.manifest import find_manifest
+from harness.probes.probes import PROBE_NAMES, run_probes
+from harness.run import runner
+from harness.run.verdict import Verdict
+from harness.suite.expectations import expectations_path, load_known_failures
 
 ROOT = runner.REPO_ROOT
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from require import require
 
-from harness import toolchain
-from harness.runner import REPO_ROOT
+from harness.build import toolchain
+from harness.run.runner import REPO_ROOT
 
 CatalogueIds = frozenset[str]
 CATALOGUE: CatalogueIds = frozenset({"data.data", "maps.btf.type"})

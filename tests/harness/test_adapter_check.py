@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from harness import adaptercheck, cli
+from harness import cli
+from harness.checks import adaptercheck
 
 LIAR = Path(__file__).parent / "fakes" / "liar_adapter.py"
 

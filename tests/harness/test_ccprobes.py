@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 from require import require
 
-from harness import ccprobes, cli, discovery, toolchain
-from harness.discovery import Expectations, Item
-from harness.probes import ProbeResult
-from harness.runner import AdapterRun, Context, PinRoots
-from harness.verdict import SkipKind, Verdict
+from harness import cli
+from harness.build import toolchain
+from harness.probes import ccprobes
+from harness.probes.probes import ProbeResult
+from harness.run.runner import AdapterRun, Context, PinRoots
+from harness.run.verdict import SkipKind, Verdict
+from harness.suite import discovery
+from harness.suite.discovery import Expectations, Item
 
 COMPILERS = {c.id: c for c in toolchain.discover_compilers()}
 

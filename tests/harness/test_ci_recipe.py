@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness import cli
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 RECIPE = REPO_ROOT / "docs" / "ci" / "github-actions.yml"
 GO_BIN = str(Path.home() / "go" / "bin")  # where `go install` puts actionlint

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from require import require_adapter
 
-from harness import cli, session
-from harness.manifest import AdapterUnavailable, find_manifest
-from harness.runner import REPO_ROOT
+from harness import cli
+from harness.adapters.manifest import AdapterUnavailable, find_manifest
+from harness.commands.registry import SUBCOMMANDS
+from harness.run import session
+from harness.run.runner import REPO_ROOT
 
 PROG = """/* cli test */
 #include "conformance.h"
@@ -36,7 +38,7 @@ def _need_libbpf() -> None:
 
 
 def test_the_registry_has_every_subcommand() -> None:
-    names = [c.name for c in cli.SUBCOMMANDS]
+    names = [c.name for c in SUBCOMMANDS]
     assert names[:6] == ["run", "list", "adapters", "build", "build-adapters", "sensitivity"]
     for name in names:
         with pytest.raises(SystemExit) as exit_:
@@ -52,13 +54,15 @@ def test_every_module_s_subcommands_are_registered_once() -> None:
                [t.id for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
                 if isinstance(t, ast.Name)]
                for n in ast.parse(f.read_text()).body))
-    assert "harness.oracle" in declaring and "harness.matrix.cli" in declaring
-    registered = [c.name for c in cli.SUBCOMMANDS]
+    assert "harness.commands.oracle" in declaring and "harness.commands.matrix" in declaring
+    # a subcommand lives in the commands room, never beside its engine
+    assert [n for n in declaring if not n.startswith("harness.commands.")] == []
+    registered = [c.name for c in SUBCOMMANDS]
     assert len(registered) == len(set(registered))
     for name in declaring:
         module = importlib.import_module(name)
         for cmd in module.SUBCOMMANDS:
-            assert cmd in cli.SUBCOMMANDS, f"{name}: {cmd.name} is not in cli.SUBCOMMANDS"
+            assert cmd in SUBCOMMANDS, f"{name}: {cmd.name} is not in the registry"
 
 
 def test_list_json_shows_items_and_expectations(
@@ -139,7 +143,7 @@ SEC("socket") int asserts_nothing(void *ctx) { return 0; }
 def test_sensitivity_flags_a_program_that_asserts_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from harness.client import AdapterClient, AdapterError
+    from harness.adapters.client import AdapterClient, AdapterError
 
     try:
         with AdapterClient(find_manifest(REPO_ROOT, "python"), REPO_ROOT) as client:
@@ -180,8 +184,8 @@ SEC("socket") int broken(void *ctx) { return __LINE__; }
 def test_sensitivity_lists_probe_skipped_programs_as_not_checkable_and_still_exits_0(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness.client import AdapterClient, AdapterError
-    from harness.probes import ProbeResult
+    from harness.adapters.client import AdapterClient, AdapterError
+    from harness.probes.probes import ProbeResult
 
     try:
         with AdapterClient(find_manifest(REPO_ROOT, "python"), REPO_ROOT) as client:
@@ -228,7 +232,7 @@ def test_no_clang_at_all_is_one_line_saying_what_to_install(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from harness import toolchain
+    from harness.build import toolchain
 
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setattr(toolchain, "_zig_available", lambda: False)

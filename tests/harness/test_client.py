@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.client import SCRUBBED_ENV, STDERR_LIMIT, AdapterClient, AdapterError
-from harness.manifest import AdapterUnavailable, Manifest, find_manifest, load_manifest
-from harness.protocol import RunRequest
-from harness.runner import REPO_ROOT
+from harness.adapters.client import SCRUBBED_ENV, STDERR_LIMIT, AdapterClient, AdapterError
+from harness.adapters.manifest import AdapterUnavailable, Manifest, find_manifest, load_manifest
+from harness.adapters.protocol import RunRequest
+from harness.run.runner import REPO_ROOT
 
 FAKE = Path(__file__).parent / "fakes" / "fake_adapter.py"
 #: a reply, an EOF or a signal arrives long before this, however loaded the machine: no

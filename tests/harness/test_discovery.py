@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import discovery
+from harness.suite import discovery
 
 CATALOGUE = frozenset({"data.data", "maps.btf.type"})
 CompileSnippet = Callable[[str], tuple[Path, Path]]

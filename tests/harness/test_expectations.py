@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.expectations import ExpectationsError, load_known_failures
+from harness.suite.expectations import ExpectationsError, load_known_failures
 
 
 def test_a_listed_failure_has_its_reason_and_link(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_a_request_entry_lists_an_unsupported_field(tmp_path: Path) -> None:
 
 
 def test_every_shipped_xfail_entry_pins_its_failure() -> None:
-    from harness.runner import REPO_ROOT
+    from harness.run.runner import REPO_ROOT
     tables = sorted((REPO_ROOT / "suite" / "expectations").glob("*.toml"))
     assert tables
     for table in tables:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from harness import cli
-from harness.manifest import AdapterSet, AdapterUnavailable, command_manifest
-from harness.runner import REPO_ROOT
+from harness.adapters.manifest import AdapterSet, AdapterUnavailable, command_manifest
+from harness.run.runner import REPO_ROOT
 
 pytest_plugins = ["pytester"]
 

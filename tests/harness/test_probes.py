@@ -8,8 +8,8 @@ import pytest
 from kernel_facts import VMLINUX, enumerator, expected, names_of
 from refloader.btf import BtfKind
 
-from harness import probes
-from harness.probes import PROBE_NAMES, run_probes
+from harness.probes import probes
+from harness.probes.probes import PROBE_NAMES, run_probes
 
 
 def test_every_probe_records_a_result_with_a_reason() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from require import require_adapter
 
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 pytest_plugins = ["pytester"]
 

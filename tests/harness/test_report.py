@@ -5,14 +5,14 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness import report
-from harness.client import AdapterError
-from harness.discovery import Expectations, Item
-from harness.probes import ProbeResult
-from harness.protocol import Hello
-from harness.runner import Result
-from harness.toolchain import Compiler
-from harness.verdict import Outcome, Verdict
+from harness.adapters.client import AdapterError
+from harness.adapters.protocol import Hello
+from harness.build.toolchain import Compiler
+from harness.probes.probes import ProbeResult
+from harness.report import report
+from harness.run.runner import Result
+from harness.run.verdict import Outcome, Verdict
+from harness.suite.discovery import Expectations, Item
 
 
 def _result(verdict: Verdict, program: str, **kw: object) -> Result:
@@ -97,7 +97,7 @@ def test_the_progress_line_redraws_in_place_and_counts_what_needs_a_look() -> No
 
 
 def test_an_xfail_row_links_to_its_finding(tmp_path: Path) -> None:
-    from harness.expectations import KnownFailure
+    from harness.suite.expectations import KnownFailure
 
     known = KnownFailure("data/rodata.bpf.c::known", "xfail", "bug", line=23,
                          klass="divergence", upstream="unreported")

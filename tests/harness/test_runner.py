@@ -6,13 +6,13 @@ from pathlib import Path
 
 from require import require
 
-from harness.client import AdapterError
-from harness.discovery import Expectations, Item
-from harness.expectations import KnownFailure
-from harness.probes import ProbeResult
-from harness.protocol import Hello, RunReply, RunRequest
-from harness.runner import AdapterRun, Context, PinRoots, run_items
-from harness.verdict import SkipKind, Verdict
+from harness.adapters.client import AdapterError
+from harness.adapters.protocol import Hello, RunReply, RunRequest
+from harness.probes.probes import ProbeResult
+from harness.run.runner import AdapterRun, Context, PinRoots, run_items
+from harness.run.verdict import SkipKind, Verdict
+from harness.suite.discovery import Expectations, Item
+from harness.suite.expectations import KnownFailure
 
 SUPPORTS = ("pin_root", "data_in", "repeat")
 

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from harness import cli
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 SCHEMA = REPO_ROOT / "docs" / "schema" / "results.schema.json"
 PROG = """/* schema test: a pass, a fail, a negative item and a probe skip */

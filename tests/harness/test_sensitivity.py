@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from harness import cli, sensitivity
-from harness.client import AdapterClient, AdapterError
-from harness.discovery import Expectations, Item
-from harness.manifest import AdapterUnavailable, find_manifest
-from harness.probes import ProbeResult
-from harness.protocol import Hello, RunReply, RunRequest
-from harness.runner import REPO_ROOT, AdapterRun, Context, PinRoots
-from harness.sensitivity import CatalogueRules, Kind
-from harness.session import Session, paths_for
+from harness import cli
+from harness.adapters.client import AdapterClient, AdapterError
+from harness.adapters.manifest import AdapterUnavailable, find_manifest
+from harness.adapters.protocol import Hello, RunReply, RunRequest
+from harness.checks import sensitivity
+from harness.checks.sensitivity import CatalogueRules, Kind
+from harness.probes.probes import ProbeResult
+from harness.run.runner import REPO_ROOT, AdapterRun, Context, PinRoots
+from harness.run.session import Session, paths_for
+from harness.suite.discovery import Expectations, Item
 
 ABSENT = "no /sys/bus/event_source/devices/kprobe"
 UNKNOWN = "unknown behaviour id(s) to skip: {} (known: 40 ids in refloader.mutations)"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.discovery import Expectations, Item, parse_entries
-from harness.expectations import KnownFailure
-from harness.protocol import Hello, RunReply, RunRequest
-from harness.runner import AdapterRun, Context, PinRoots
-from harness.verdict import Verdict
+from harness.adapters.protocol import Hello, RunReply, RunRequest
+from harness.run.runner import AdapterRun, Context, PinRoots
+from harness.run.verdict import Verdict
+from harness.suite.discovery import Expectations, Item, parse_entries
+from harness.suite.expectations import KnownFailure
 
 
 @dataclass

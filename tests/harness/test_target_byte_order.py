@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.toolchain import Source, compile_flags
+from harness.build.toolchain import Source, compile_flags
 
 
 @pytest.mark.parametrize(("rel", "target"), [

@@ -10,8 +10,9 @@ import pytest
 from elftools.elf.elffile import ELFFile
 from require import require
 
-from harness import ccprobes, toolchain
-from harness.runner import REPO_ROOT
+from harness.build import toolchain
+from harness.probes import ccprobes
+from harness.run.runner import REPO_ROOT
 
 WriteSource = Callable[[str, str], Path]
 

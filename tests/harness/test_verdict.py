@@ -4,10 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.discovery import Expectations
-from harness.expectations import KnownFailure
-from harness.protocol import RunReply
-from harness.verdict import (
+from harness.adapters.protocol import RunReply
+from harness.run.verdict import (
     Outcome,
     Verdict,
     apply_known_failure,
@@ -15,6 +13,8 @@ from harness.verdict import (
     judge,
     negative_with_control,
 )
+from harness.suite.discovery import Expectations
+from harness.suite.expectations import KnownFailure
 
 SOURCE = "/* purpose */\nint x;\nASSERT_EQ(x, 7); /* unpatched: 0 */\nreturn 0;\n"
 
@@ -214,7 +214,7 @@ def test_a_listed_crash_does_not_take_a_refusal_and_an_unlisted_crash_stays_erro
 
 
 def test_crash_entries_are_pinned_by_phase_and_match(tmp_path: Path) -> None:
-    from harness.expectations import ExpectationsError, load_known_failures
+    from harness.suite.expectations import ExpectationsError, load_known_failures
     path = tmp_path / "x.toml"
     path.write_text('["a/b.bpf.c::p"]\nreason = "r"\ncrash = true\nline = 3\n')
     with pytest.raises(ExpectationsError, match="crash = true"):

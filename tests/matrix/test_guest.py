@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import runner
-from harness.client import AdapterError
-from harness.discovery import Expectations, Item
-from harness.manifest import Manifest
+from harness.adapters.client import AdapterError
+from harness.adapters.manifest import Manifest
+from harness.adapters.protocol import Hello, RunReply, RunRequest
+from harness.build.toolchain import Compiler
 from harness.matrix.guest import (
     DRIVER_FAILED,
     Cell,
@@ -26,9 +26,9 @@ from harness.matrix.guest import (
     item_to_json,
 )
 from harness.matrix.matrix import fresh_cell, read_cell
-from harness.probes import ProbeResult
-from harness.protocol import Hello, RunReply, RunRequest
-from harness.toolchain import Compiler
+from harness.probes.probes import ProbeResult
+from harness.run import runner
+from harness.suite.discovery import Expectations, Item
 
 EXP = Expectations("data.bss", "pass", "required", requires=("bpf_loop", "cc:x"),
                    before=("setup.bpf.o", "setup"), ctx_in="00ff", control="define")

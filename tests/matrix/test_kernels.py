@@ -27,7 +27,7 @@ from harness.matrix.kernels import (
     resolve_mirror,
     system_mirror,
 )
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 MIRROR = "http://mirror.invalid/debian"
 
@@ -165,6 +165,7 @@ def test_option_then_environment_then_apt(tmp_path: Path) -> None:
 def test_the_project_code_names_no_mirror_host() -> None:
     host = "debian" + ".org"
     files = [*(REPO_ROOT / "harness" / "matrix").glob("*.py"),
+             REPO_ROOT / "harness" / "commands" / "matrix.py",
              *(REPO_ROOT / "tests" / "matrix").glob("*.py"),
              REPO_ROOT / "harness" / "matrix" / "kernels.toml", REPO_ROOT / "bench" / "matrix.py",
              REPO_ROOT / "docs" / "ci.md"]

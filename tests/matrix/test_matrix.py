@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness import html_report, runner
-from harness.discovery import Item
+from harness.build.toolchain import Compiler
 from harness.matrix.guest import CompilerPlan
 from harness.matrix.kernels import Kernel, KernelPin, render_pins
 from harness.matrix.matrix import (
@@ -24,7 +23,9 @@ from harness.matrix.matrix import (
     read_cell,
 )
 from harness.matrix.vm import VmConfig
-from harness.toolchain import Compiler
+from harness.report import html_report
+from harness.run import runner
+from harness.suite.discovery import Item
 
 
 def test_a_probe_disagreeing_with_the_kernel_version_is_flagged() -> None:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from harness.matrix.cli import Printer
+from harness.commands.matrix import Printer
 from harness.matrix.matrix import Progress
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 
 def results_dir(d: Path, kernel: str, verdict: str) -> Path:
@@ -137,7 +137,7 @@ def _valid_against_the_schema(doc: dict[str, Any]) -> None:
 
 
 def test_kernel_all_is_the_host_and_every_pinned_kernel_in_order() -> None:
-    from harness.matrix.cli import expand_kernels
+    from harness.commands.matrix import expand_kernels
     from harness.matrix.kernels import PINS_FILE, load_pins
     pinned = list(load_pins(PINS_FILE))
     assert pinned, "harness/matrix/kernels.toml pins no kernel"
@@ -146,8 +146,8 @@ def test_kernel_all_is_the_host_and_every_pinned_kernel_in_order() -> None:
 
 
 def test_adapter_default_names_every_default_adapter_as_run_does() -> None:
-    from harness.manifest import AdapterSet
-    from harness.matrix.cli import expand_adapters
+    from harness.adapters.manifest import AdapterSet
+    from harness.commands.matrix import expand_adapters
     defaults = AdapterSet(REPO_ROOT).selected(None)
     assert {"python", "libbpf"} <= set(defaults)
     assert expand_adapters(["default"], REPO_ROOT) == defaults

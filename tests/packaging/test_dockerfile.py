@@ -39,7 +39,7 @@ import pytest
 from require import require_tool
 
 from harness.matrix.kernels import default_cache
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
@@ -359,7 +359,7 @@ def test_dockerignore_patterns() -> None:
     assert ignored("runners/aya/target/release/x", pats)
     assert ignored("bpfconform.egg-info/PKG-INFO", pats)
     assert ignored(".git/HEAD", pats)
-    assert not ignored("harness/runner.py", pats)
+    assert not ignored("harness/run/runner.py", pats)
     assert not ignored("runners/libbpf/Makefile", pats)
     assert not ignored("bpf-src/include/conformance.h", pats)
 

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from require import require_tool
 
-from harness import prebuilt, toolchain
-from harness.runner import REPO_ROOT
+from harness.build import prebuilt, toolchain
+from harness.run.runner import REPO_ROOT
 
 #: what "no compiler" hides: every clang, Debian's gcc-bpf
 COMPILER_PREFIXES = ("clang", "bpf-gcc", "bpf-unknown-none-gcc")
@@ -72,6 +72,10 @@ def test_the_wheel_runs_the_suite_without_a_compiler(tmp_path: Path) -> None:
     (wheel,) = wheel_dir.glob("bpfconform-*.whl")
     print(f"wheel {wheel.name}: {wheel.stat().st_size} bytes")
     names = set(zipfile.ZipFile(wheel).namelist())
+    # every room of the harness (pyproject.toml's [tool.setuptools] packages lists each)
+    modules = {f.relative_to(tree).as_posix() for f in (tree / "harness").rglob("*.py")
+               if "_tree" not in f.parts}
+    assert sorted(modules - names) == []
     for needed in ("harness/cli.py", "harness/matrix/kernels.toml", "harness/matrix/apt.txt",
                    "refloader/adapter.py", "harness/_tree/suite/catalogue.toml",
                    "harness/_tree/suite/expectations/python.toml",
@@ -130,7 +134,7 @@ def test_the_wheel_runs_the_suite_without_a_compiler(tmp_path: Path) -> None:
     assert installed.returncode == checkout.returncode
     # the same items as pytest tests, from the installed tree
     suite = subprocess.run(
-        ["python3", "-c", "import harness.runner as r; print(r.REPO_ROOT / 'suite')"],
+        ["python3", "-c", "import harness.run.runner as r; print(r.REPO_ROOT / 'suite')"],
         cwd=elsewhere, env={**env, "PATH": path}, capture_output=True, text=True,
         check=True).stdout.strip()
     assert suite.startswith(str(venv)), suite
@@ -202,7 +206,7 @@ def test_an_installed_tree_is_found_beside_the_package(tmp_path: Path) -> None:
 
 def test_reports_of_an_installed_tree_go_to_the_current_directory(tmp_path: Path,
                                                                    monkeypatch: Any) -> None:
-    from harness.prebuilt import INSTALLED_TREE, results_root
+    from harness.build.prebuilt import INSTALLED_TREE, results_root
     monkeypatch.chdir(tmp_path)
     assert results_root(INSTALLED_TREE) == tmp_path / "results"
     assert results_root(Path("/src/bpfconform")) == Path("/src/bpfconform/results")

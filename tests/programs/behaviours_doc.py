@@ -17,7 +17,8 @@ from elftools.elf.elffile import ELFFile
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from harness import discovery, toolchain  # noqa: E402  (after the repo is on sys.path)
+from harness.build import toolchain  # noqa: E402  (after the repo is on sys.path)
+from harness.suite import discovery  # noqa: E402
 
 DOC_PATH = REPO / "docs" / "behaviours.md"
 HEADER = """# Behaviours

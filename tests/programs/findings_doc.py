@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from harness.expectations import KnownFailure, load_known_failures  # noqa: E402
+from harness.suite.expectations import KnownFailure, load_known_failures  # noqa: E402
 
 DOC_PATH = REPO / "docs" / "findings.md"
 FINDINGS_PATH = REPO / "suite" / "findings.toml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import behaviours_doc
 from require import require
 
-from harness import toolchain
+from harness.build import toolchain
 
 
 def test_docs_behaviours_md_is_up_to_date() -> None:

@@ -12,8 +12,10 @@ import pytest
 from elftools.elf.elffile import ELFFile
 from require import require
 
-from harness import ccprobes, discovery, toolchain
-from harness.runner import REPO_ROOT
+from harness.build import toolchain
+from harness.probes import ccprobes
+from harness.run.runner import REPO_ROOT
+from harness.suite import discovery
 
 BPF_SRC = REPO_ROOT / "bpf-src"
 BUILD = REPO_ROOT / "build"
@@ -208,7 +210,7 @@ def test_every_catalogue_entry_is_tested_and_negative_tests_exist() -> None:
 
 def test_every_conform_key_is_documented_in_conformance_h_and_writing_tests() -> None:
     """conformance.h's key list and docs/writing-tests.md's table name exactly the keys
-    harness/discovery.py accepts: a key added to one place is added to all three."""
+    harness/suite/discovery.py accepts: a key added to one place is added to all three."""
     header = (BPF_SRC / "include" / "conformance.h").read_text()
     listed = header[header.index(" * Keys ("):header.index(" * Values must not contain")]
     in_header = set(re.findall(r"^ \*   ([a-z_]+)\s", listed, re.MULTILINE))

@@ -58,7 +58,7 @@ def test_btf_of_every_suite_object_marshals_back_byte_identical(src: Path,
 
 
 def test_vmlinux_btf_marshals_back_byte_identical() -> None:
-    from harness.probes import run_probes
+    from harness.probes.probes import run_probes
     probe = run_probes(["btf_vmlinux"])["btf_vmlinux"]
     assert not probe.error, probe.reason
     if not probe.ok:  # legitimate: the recorded kernel probe says this kernel has no BTF
@@ -100,7 +100,7 @@ def test_the_struct_elf_reader_agrees_with_pyelftools(src: Path, tmp_path: Path)
 def built_objects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Every bpf-src object (tests, BTF stubs) as the harness builds it, into a directory
     of this test's own: nothing depends on an earlier test or run having built build/."""
-    from harness import toolchain
+    from harness.build import toolchain
     compilers = toolchain.discover_compilers()
     require(compilers, "no clang found", ".ci/install (apt-get install clang-19)")
     built = toolchain.build_all(toolchain.default_compiler(compilers), REPO / "bpf-src",

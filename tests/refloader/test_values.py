@@ -13,7 +13,7 @@ from refloader.maps_spec import BPF_MAP_TYPE_ARRAY
 from refloader.mutations import plan_for
 from refloader_helpers import CLANG, INCLUDE, REPO
 
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 VALUES = REPO / "bpf-src" / "values"
 DATA_IN = bytes(64)

@@ -1,4 +1,4 @@
-"""The kernel's BPF program and map ids, and who holds them, through harness.probes' bpf().
+"""The kernel's BPF program and map ids, and who holds them, through harness.probes.probes' bpf().
 
 BPF_PROG_GET_NEXT_ID / BPF_MAP_GET_NEXT_ID walk every id; BPF_*_GET_FD_BY_ID plus
 BPF_OBJ_GET_INFO_BY_FD give a name; /proc/*/fdinfo (`prog_id:` / `map_id:`) tells which
@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.probes import _bpf
+from harness.probes.probes import _bpf
 
 # include/uapi/linux/bpf.h
 BPF_PROG_GET_NEXT_ID, BPF_MAP_GET_NEXT_ID = 11, 12

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.client import MAX_LINE, AdapterClient
-from harness.discovery import Expectations, Item
-from harness.manifest import Manifest
-from harness.probes import ProbeResult
-from harness.protocol import RunReply, RunRequest
-from harness.runner import REPO_ROOT, Context, PinRoots, run_items
-from harness.verdict import Verdict
+from harness.adapters.client import MAX_LINE, AdapterClient
+from harness.adapters.manifest import Manifest
+from harness.adapters.protocol import RunReply, RunRequest
+from harness.probes.probes import ProbeResult
+from harness.run.runner import REPO_ROOT, Context, PinRoots, run_items
+from harness.run.verdict import Verdict
+from harness.suite.discovery import Expectations, Item
 
 FAKE = REPO_ROOT / "tests" / "harness" / "fakes" / "fake_adapter.py"
 #: a reply, an EOF or 64 MiB of output arrives long before this, however loaded the machine

@@ -26,9 +26,9 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 from require import require_adapter
 
-from harness import runner
-from harness.manifest import load_manifests
-from harness.probes import _EXIT, _MOV64_R0_0, _prog_load
+from harness.adapters.manifest import load_manifests
+from harness.probes.probes import _EXIT, _MOV64_R0_0, _prog_load
+from harness.run import runner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kernel_objects as ko

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.oracle import Loaded, compare, normalise
-from harness.oracle_disasm import decode, text
-from harness.runner import REPO_ROOT
+from harness.checks.oracle import Loaded, compare, normalise
+from harness.checks.oracle_disasm import decode, text
+from harness.run.runner import REPO_ROOT
 
 
 def _insn(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> bytes:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.runner import REPO_ROOT
+from harness.run.runner import REPO_ROOT
 
 # root without any capability (bounding and inheritable sets cleared): bpf() is denied
 # exactly as for an unprivileged user; the interpreter under /root stays reachable.

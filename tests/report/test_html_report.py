@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from harness import html_report
 from harness.matrix.merge import merge_docs
+from harness.report import html_report
 
 
 def row(program: str, adapter: str, verdict: str, **extra: Any) -> dict[str, Any]:

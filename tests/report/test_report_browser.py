@@ -17,7 +17,8 @@ import pytest
 from report_png import decode
 from require import require_adapter, require_tool
 
-from harness import html_report, runner
+from harness.report import html_report
+from harness.run import runner
 
 ROOT = runner.REPO_ROOT
 PASS_RGB = (0x2D, 0xA4, 0x4E)  # --pass in html_report.CSS

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.manifest import AdapterUnavailable, find_manifest
-from harness.runner import REPO_ROOT
+from harness.adapters.manifest import AdapterUnavailable, find_manifest
+from harness.run.runner import REPO_ROOT
 
 INSTALL = ".ci/install"
 

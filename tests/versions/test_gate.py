@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.client import AdapterClient, AdapterError
-from harness.manifest import AdapterSet, AdapterUnavailable
+from harness.adapters.client import AdapterClient, AdapterError
+from harness.adapters.manifest import AdapterSet, AdapterUnavailable
 
 ADAPTER = """#!{python}
 import json, sys

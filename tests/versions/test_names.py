@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.manifest import AdapterSet, AdapterUnavailable, load_manifest
-from harness.runner import REPO_ROOT
+from harness.adapters.manifest import AdapterSet, AdapterUnavailable, load_manifest
+from harness.run.runner import REPO_ROOT
 
 AXIS = {"cilium-ebpf": "v0.22.0", "libbpf-rs": "1.7.0", "aya": "0.16.0"}
 
@@ -35,8 +35,8 @@ def test_the_default_release_by_name_runs_the_default_build_behind_the_gate() ->
     assert m.command == base.command and m.build == base.build
     assert m.pinned == "0.16.0"
     argv = m.argv(REPO_ROOT)
-    assert argv[1:5] == ["-m", "harness.versions", "gate", "0.16.0"]
-    assert argv[5] == "--" and argv[6].endswith("build/runners/aya/bpfconform-aya")
+    assert argv[1:4] == ["-m", "harness.adapters.gate", "0.16.0"]
+    assert argv[4] == "--" and argv[5].endswith("build/runners/aya/bpfconform-aya")
 
 
 @pytest.mark.parametrize("name", ["cilium-ebpf@v9.9.9", "aya@", "python@1.0", "nosuch@1.0"],

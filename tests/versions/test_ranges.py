@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.expectations import (
+from harness.suite.expectations import (
     ExpectationsError,
     load_known_failures,
     version_in,

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.runner import REPO_ROOT
-from harness.verdict import Verdict
+from harness.run.runner import REPO_ROOT
+from harness.run.verdict import Verdict
 
 ITEMS = "core/type"  # a handful: CO-RE type relocations, passing and listed ones
 VERDICTS = {v.value for v in Verdict} | {""}
@@ -48,8 +48,8 @@ def test_run_with_a_versioned_adapter_reports_it_by_its_versioned_name(tmp_path:
 
 
 def test_each_default_build_reports_the_release_its_manifest_names() -> None:
-    from harness.client import AdapterClient
-    from harness.manifest import AdapterSet
+    from harness.adapters.client import AdapterClient
+    from harness.adapters.manifest import AdapterSet
 
     for name in ("cilium-ebpf", "libbpf-rs", "aya"):
         manifest = AdapterSet(REPO_ROOT).find(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.versions import VersionRun, build_table, sort_versions, write_table
+from harness.matrix.versions import VersionRun, build_table, sort_versions, write_table
 
 V = ["v0.9.0", "v0.12.3", "v0.16.0", "v0.22.0"]
 

@@ -1,0 +1,163 @@
+"""One run's shared inputs, for every front-end (`bpfconform` subcommands, the pytest
+plugin, the matrix guest): the built and discovered items, the compiler and its probes
+(computed once), the adapters' manifests and known failures, the kernel context, and
+adapter clients.
+
+    session = Session.open(paths_for(bpf_src), manifests, compiler="clang-19", keyword="data/")
+    results, hellos = runner.run_items(session.items, session.names, session.factory(),
+                                       session.context(), session.known)
+
+Every user error (a compiler or adapter that is not there, a broken table, an empty
+selection) is a UsageError: one line for the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.adapters.client import DEFAULT_TIMEOUT, AdapterClient
+from harness.adapters.manifest import AdapterSet, AdapterUnavailable, Manifest
+from harness.build.toolchain import BuildResult, Compiler, ToolchainError
+from harness.probes.probes import PROBE_NAMES, ProbeResult, run_probes
+from harness.run import runner
+from harness.suite.discovery import DiscoveryError, Item
+from harness.suite.expectations import (
+    ExpectationsError,
+    KnownFailure,
+    expectations_path,
+    load_known_failures,
+)
+
+#: the exit status of a usage error (an unknown adapter, an empty selection, ...)
+EXIT_USAGE = 2
+
+class UsageError(Exception):
+    """A one-line error for the user; exit status EXIT_USAGE."""
+
+
+def paths_for(bpf_src: Path | str | None = None, suite_dir: Path | None = None) -> runner.Paths:
+    """The repo's paths, or another test tree's (built into `<bpf_src>/../build`): the one
+    place a build directory is derived from a source tree."""
+    if bpf_src is None:
+        return runner.Paths() if suite_dir is None else runner.Paths(suite_dir=suite_dir)
+    src = Path(bpf_src).resolve()
+    return runner.Paths(runner.REPO_ROOT, src, src.parent / "build",
+                        suite_dir or runner.REPO_ROOT / "suite")
+
+
+def resolve_adapters(names: Sequence[str] | None, adapters: AdapterSet
+                     ) -> tuple[list[Manifest], list[str]]:
+    """Manifests for the requested adapters (None: the default ones, plus every out-of-tree
+    one) and one message per unusable adapter; UsageError when none is named or default."""
+    chosen = adapters.selected(names)
+    if not chosen:
+        raise UsageError("no adapter has default = true; pass --adapter NAME")
+    manifests: list[Manifest] = []
+    unusable: list[str] = []
+    for name in chosen:
+        try:
+            manifest = adapters.find(name)
+            manifest.argv(adapters.repo_root)
+            manifests.append(manifest)
+        except AdapterUnavailable as exc:
+            unusable.append(str(exc))
+    return manifests, unusable
+
+
+@dataclass(frozen=True)
+class Session:
+    """The prepared suite and the adapters it runs on. Open with `Session.open`."""
+
+    paths: runner.Paths
+    prepared: runner.Prepared
+    manifests: tuple[Manifest, ...] = ()
+    #: adapter name -> its known failures (empty when opened with known=False)
+    known: Mapping[str, Mapping[str, KnownFailure]] = field(default_factory=dict)
+    #: adapter name -> the expectations table the known failures came from
+    tables: Mapping[str, Path] = field(default_factory=dict)
+    keyword: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+    @classmethod
+    def open(cls, paths: runner.Paths, adapters: Sequence[Manifest] = (),
+             compiler: str | None = None, keyword: str | None = None,
+             timeout: float = DEFAULT_TIMEOUT, *, known: bool = True,
+             allow_empty: bool = False,
+             compilers: Sequence[Compiler] | None = None) -> Session:
+        """Build (cached) and discover the items `keyword` selects, with `compiler` (None:
+        the default one); with `known`, read each adapter's known failures. UsageError for
+        a toolchain, discovery or table problem, and for an empty selection (nothing ran is
+        never green) unless `allow_empty`."""
+        try:
+            prepared = runner.prepare(paths, compiler, keyword, compilers)
+        except (ToolchainError, DiscoveryError) as exc:
+            raise UsageError(str(exc)) from exc
+        if not prepared.items and not allow_empty:
+            what = f"-k {keyword!r} selects" if keyword else "the suite has"
+            raise UsageError(f"{what} no item: nothing to run")
+        tables = ({m.name: expectations_path(paths.suite_dir, m.name, m.expectations)
+                   for m in adapters} if known else {})
+        try:
+            tables_read = {name: load_known_failures(path) for name, path in tables.items()}
+        except ExpectationsError as exc:
+            raise UsageError(str(exc)) from exc
+        return cls(paths, prepared, tuple(adapters), tables_read, tables, keyword, timeout)
+
+    @property
+    def items(self) -> list[Item]:
+        """The selected items (a compile failure is an ERROR item)."""
+        return self.prepared.items
+
+    @property
+    def builds(self) -> list[BuildResult]:
+        """Every object built (cached) for this session."""
+        return self.prepared.builds
+
+    @property
+    def compiler(self) -> Compiler:
+        """The compiler the objects were built with."""
+        return self.prepared.compiler
+
+    @property
+    def cc_probes(self) -> Mapping[str, ProbeResult]:
+        """The compiler's `cc:*` probes, computed once with the build."""
+        return self.prepared.cc_probes
+
+    @property
+    def names(self) -> list[str]:
+        """The adapters' names, in order."""
+        return [m.name for m in self.manifests]
+
+    def compile_errors(self) -> list[str]:
+        """One message per object that did not compile."""
+        return [f"compile error: {b.source.rel} ({self.compiler.id}):\n{b.diagnostics}"
+                for b in self.builds if not b.ok]
+
+    def unnamed_entries(self) -> list[str]:
+        """Known-failure entries that name no item of the suite (only meaningful without a
+        keyword)."""
+        ids = {i.id for i in self.items}
+        return [f"{self.tables[name]}: entry {key!r} names no item"
+                for name, table in self.known.items()
+                for key in sorted(k for k in set(table) - ids if "::" in k)]
+
+    def context(self, mutate: bool = False, strict: bool = False) -> runner.Context:
+        """The kernel context every item shares: kernel id, compiler, the kernel probes (run
+        now) with the compiler's, fresh pin roots."""
+        return runner.Context(runner.kernel_id(), self.compiler.id,
+                              self.prepared.probes(run_probes(PROBE_NAMES)), runner.PinRoots(),
+                              mutate=mutate, strict=strict)
+
+    def manifest(self, name: str) -> Manifest:
+        """The session's manifest of adapter `name` (KeyError: not in the session)."""
+        return {m.name: m for m in self.manifests}[name]
+
+    def client(self, name: str) -> AdapterClient:
+        """A new client of adapter `name` (started on first use; close it)."""
+        return AdapterClient(self.manifest(name), self.paths.repo_root, self.timeout)
+
+    def factory(self) -> runner.ClientFactory:
+        """runner.run_items' client factory: a new client per adapter name."""
+        return self.client
