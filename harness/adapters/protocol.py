@@ -73,6 +73,9 @@ class RunRequest:
     #: (only to adapters listing `attach`)
     attach: tuple[str, ...] = ()
     trigger: str | None = None
+    #: the iterator program whose iterator is made and read to its end before `program`;
+    #: sent only when set (only to adapters listing `read_iter`)
+    read_iter: str | None = None
 
     def to_json(self) -> str:
         """Serialise as one JSON line (without the newline)."""
@@ -86,6 +89,8 @@ class RunRequest:
             del obj["attach"]
         if self.trigger is None:
             del obj["trigger"]
+        if self.read_iter is None:
+            del obj["read_iter"]
         return json.dumps(obj, separators=(",", ":"))
 
 

@@ -35,7 +35,7 @@ from harness.build import toolchain
 BPFFS = Path("/sys/fs/bpf")
 #: request fields an adapter may list in `supports` (docs/adapter-protocol.md)
 KNOWN_FIELDS = frozenset({"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info",
-                          "no_data", "ctx_in", "autoload_only", "attach"})
+                          "no_data", "ctx_in", "autoload_only", "attach", "read_iter"})
 REQUIRED_FIELDS = frozenset({"pin_root", "data_in", "repeat"})
 PHASES = frozenset({"open", "load", "run"})
 DATA_IN = "00" * 64
@@ -162,6 +162,33 @@ SEC("socket") int attached(void *ctx)
 {
 	ASSERT_EQ(triggered, 1); /* MARK:triggered */
 	ASSERT_GE(hits, 1); /* MARK:hits */
+	return 0;
+}
+""",
+    "read_iter": """/* adapter-check: an iter/bpf_map program the adapter's iterator read
+ * runs once per map and once at the end (map NULL); `walked` checks it ran and ended once */
+#include "conformance.h"
+struct bpf_iter_meta {
+	void *seq;
+} __core_pai;
+struct bpf_iter__bpf_map {
+	struct bpf_iter_meta *meta;
+	void *map;
+} __core_pai;
+int maps;
+int ends;
+SEC("iter/bpf_map") int walk(struct bpf_iter__bpf_map *ctx)
+{
+	if (ctx->map)
+		maps++;
+	else
+		ends++;
+	return 0;
+}
+SEC("socket") int walked(void *ctx)
+{
+	ASSERT_GE(maps, 1); /* MARK:maps */
+	ASSERT_EQ(ends, 1); /* MARK:ends */
 	return 0;
 }
 """,
@@ -648,6 +675,24 @@ def check_attach(ctx: Context) -> str:
     return "claimed"
 
 
+def check_read_iter(ctx: Context) -> str:
+    """If claimed, `read_iter` makes an iter/bpf_map program's iterator and reads it to its
+    end once before the checker runs (without it the checker sees no run); an iterator
+    program the object lacks is a refusal with ENOENT."""
+    if not ctx.supports("read_iter"):
+        return "not claimed"
+    obj = ctx.objects["read_iter"]
+    _done(ctx.request(obj, "walked"), line_of("read_iter", "maps"), "no read_iter")
+    _done(ctx.request(obj, "walked", read_iter="walk"), 0, "read_iter walk")
+    missing = ctx.request(obj, "walked", read_iter="no_such_program")
+    if missing.phase not in ("load", "run"):
+        raise CheckFailed(f"reading a missing iterator: want a refusal, got {missing}")
+    _refused(missing, missing.phase, "reading a missing iterator", names="no_such_program")
+    if missing.errno != errno.ENOENT:
+        raise CheckFailed(f"reading a missing iterator: errno {missing.errno}, want ENOENT")
+    return "claimed"
+
+
 def check_exit_on_bye_and_eof(ctx: Context) -> str:
     """`bye` and EOF on stdin each end the adapter with status 0."""
     for say_bye in (True, False):
@@ -664,7 +709,7 @@ CHECKS: tuple[Callable[[Context], str], ...] = (
     check_missing_file, check_corrupt_elf, check_missing_program, check_bad_requests,
     check_repeat, check_pins, check_btf_custom_path, check_skip,
     check_info, check_no_data, check_ctx_in, check_autoload_only, check_attach,
-    check_exit_on_bye_and_eof,
+    check_read_iter, check_exit_on_bye_and_eof,
 )
 #: every check's name, as results and `--json` say it
 CHECK_NAMES = tuple(c.__name__.removeprefix("check_") for c in CHECKS)

@@ -33,7 +33,7 @@ LEVELS = ("required", "optional", "implementation-defined")
 KEYS = (
     "behaviour", "expect", "level", "requires", "ref", "desc", "data_in",
     "btf_custom_path", "btf_control_path", "role", "before", "ctx_in", "retval", "control",
-    "attach", "trigger",
+    "attach", "trigger", "read_iter",
 )
 #: `control=define`: a negative program's positive control is the same source compiled with
 #: `-DCONFORM_CONTROL` (for a `*.bpfeb.bpf.c` source, as a little-endian object): the program
@@ -80,6 +80,10 @@ class Expectations:
     #: "Attach"): `attach=a,b`, `trigger=a`
     attach: tuple[str, ...] = ()
     trigger: str | None = None
+    #: an iterator program of the object whose iterator the adapter makes and reads to its
+    #: end after the attaches and the trigger, before this one (docs/adapter-protocol.md,
+    #: "Iterators"): `read_iter=a`
+    read_iter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,7 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
         obj, sep, prog = value.rpartition(":")
         if not (sep and obj and prog):
             return f"before={value!r} is not '<object path>:<program>'"
-    if key in ("attach", "trigger") and not all(
+    if key in ("attach", "trigger", "read_iter") and not all(
             p.isidentifier() for p in (_split_list(value) if key == "attach" else [value])):
         return f"{key}={value!r} is not a comma-separated list of program names"
     if key == "requires":
@@ -237,6 +241,7 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
         before=before, ctx_in=v["ctx_in"].lower() if "ctx_in" in v else None,
         retval=int(v.get("retval", "0")), control=v.get("control"),
         attach=tuple(_split_list(v.get("attach", ""))), trigger=v.get("trigger"),
+        read_iter=v.get("read_iter"),
     )
 
 

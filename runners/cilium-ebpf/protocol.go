@@ -33,6 +33,7 @@ type request struct {
 	AutoloadOnly  bool     `json:"autoload_only"`
 	Attach        []string `json:"attach"`
 	Trigger       *string  `json:"trigger"`
+	ReadIter      *string  `json:"read_iter"`
 }
 
 // runParams are the checked inputs of a run request.
@@ -48,6 +49,7 @@ type runParams struct {
 	autoloadOnly  bool     // load only this program (the others' ProgramSpecs left out)
 	attach        []string // programs to attach after the load (protocol "Attach")
 	trigger       string   // a program test-run once after attaching ("": none)
+	readIter      string   // an iterator program read to its end before the run ("": none)
 }
 
 // params validates a run request.
@@ -93,6 +95,12 @@ func (r *request) params() (runParams, error) {
 			return p, errors.New("trigger must be a program name")
 		}
 		p.trigger = *r.Trigger
+	}
+	if r.ReadIter != nil {
+		if *r.ReadIter == "" {
+			return p, errors.New("read_iter must be a program name")
+		}
+		p.readIter = *r.ReadIter
 	}
 	if r.Repeat != nil {
 		p.repeat = *r.Repeat // 0 is the kernel's "once"; no-data runs need it

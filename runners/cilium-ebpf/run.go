@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"strings"
 	"syscall"
@@ -105,6 +106,14 @@ func run(id *int64, p runParams) runReply {
 		}
 	}
 
+	// docs/adapter-protocol.md "Iterators": link.AttachIter (a refusal is a load
+	// failure of that program), then the iterator read to its end, before the run
+	if p.readIter != "" {
+		if r, failed := readIter(reply, coll, p.elf, p.readIter); failed {
+			return r
+		}
+	}
+
 	start = time.Now()
 	prog := coll.Programs[p.program]
 	if prog == nil {
@@ -174,6 +183,32 @@ func attachAll(spec *ebpf.CollectionSpec, coll *ebpf.Collection, names []string)
 		links = append(links, l)
 	}
 	return links, nil
+}
+
+// readIter makes the iterator of coll's program name with link.AttachIter and
+// reads it to its end with Iter.Open; on failure it returns the reply to send.
+func readIter(reply runReply, coll *ebpf.Collection, elf, name string) (runReply, bool) {
+	prog := coll.Programs[name]
+	if prog == nil {
+		return reply.fail("load", fmt.Errorf("%s: iterator program %q not in collection: %w",
+			elf, name, syscall.ENOENT)), true
+	}
+	it, err := link.AttachIter(link.IterOptions{Program: prog})
+	if err != nil {
+		r := reply.fail("load", fmt.Errorf("attach iterator %q: %w", name, err))
+		r.FailedProgram = &name
+		return r, true
+	}
+	defer it.Close()
+	rd, err := it.Open()
+	if err != nil {
+		return reply.fail("run", fmt.Errorf("open iterator %q: %w", name, err)), true
+	}
+	defer rd.Close()
+	if _, err := io.Copy(io.Discard, rd); err != nil {
+		return reply.fail("run", fmt.Errorf("read iterator %q: %w", name, err)), true
+	}
+	return reply, false
 }
 
 // btfState says whether the kernel holds the object's BTF for the program

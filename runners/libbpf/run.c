@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * run: opens and loads the whole object the way a libbpf user does
- * (bpf_object__open_file + bpf_object__load), attaches what the request lists, test-runs one
+ * (bpf_object__open_file + bpf_object__load), attaches what the request lists, reads the
+ * iterator it names (bpf_program__attach_iter + bpf_iter_create), test-runs one
  * program with bpf_prog_test_run_opts and closes the object again (run.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,7 +22,7 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 			  const char *pin_root, const char *btf_custom_path,
 			  const unsigned char *data, size_t data_len, const unsigned char *ctx,
 			  size_t ctx_len, unsigned int repeat, int want_info, int autoload_only,
-			  json_t *attach, const char *trigger)
+			  json_t *attach, const char *trigger, const char *read_iter)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root,
 		    .btf_custom_path = btf_custom_path);
@@ -31,7 +33,7 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		    .ctx_size_in = ctx_len, .repeat = repeat);
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	struct bpf_link **links = NULL;
+	struct bpf_link **links = NULL, *iter_link = NULL;
 	size_t n_links = 0, i;
 	char btf_buf[600];
 	long long start;
@@ -125,6 +127,45 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		}
 	}
 
+	/* docs/adapter-protocol.md "Iterators": the iterator's link (a refusal is a load
+	 * failure of that program), then an iterator read to its end, before the checked run */
+	if (read_iter) {
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, read_iter);
+		char buf[4096];
+		ssize_t n;
+
+		if (!p) {
+			fail(reply, "load", REFUSED, ENOENT,
+			     "iterator program '%s' not found in %s", read_iter, elf);
+			goto out;
+		}
+		iter_link = bpf_program__attach_iter(p, NULL);
+		if (!iter_link) {
+			err = errno;
+			fail(reply, "load", REFUSED, err, "bpf_program__attach_iter(%s): %s%s%s",
+			     read_iter, strerror(err), capture.first_warning[0] ? "; " : "",
+			     capture.first_warning);
+			json_object_set_new(reply, "failed_program", json_string(read_iter));
+			goto out;
+		}
+		fd = bpf_iter_create(bpf_link__fd(iter_link));
+		if (fd < 0) {
+			err = errno;
+			fail(reply, "run", REFUSED, err, "bpf_iter_create(%s): %s", read_iter,
+			     strerror(err));
+			goto out;
+		}
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		err = errno;
+		close(fd);
+		if (n < 0) {
+			fail(reply, "run", REFUSED, err, "read of %s's iterator: %s", read_iter,
+			     strerror(err));
+			goto out;
+		}
+	}
+
 	start = now_ns();
 	prog = bpf_object__find_program_by_name(obj, prog_name);
 	if (!prog) {
@@ -157,6 +198,7 @@ out:
 	for (i = 0; i < n_links; i++)
 		bpf_link__destroy(links[i]);
 	free(links);
+	bpf_link__destroy(iter_link);
 	bpf_object__close(obj);
 	return reply;
 }
@@ -167,7 +209,7 @@ json_t *handle_run(json_t *req)
 	json_t *skip = json_object_get(req, "skip");
 	json_t *repeat_v = json_object_get(req, "repeat");
 	json_t *autoload_v = json_object_get(req, "autoload_only");
-	const char *elf, *prog, *pin_root, *btf_path, *hex, *ctx_hex, *trigger;
+	const char *elf, *prog, *pin_root, *btf_path, *hex, *ctx_hex, *trigger, *read_iter;
 	json_t *attach;
 	unsigned char *data, *ctx = NULL;
 	size_t data_len = DEFAULT_DATA_IN_LEN, ctx_len = 0;
@@ -206,6 +248,9 @@ json_t *handle_run(json_t *req)
 	trigger = opt_string(req, "trigger", &bad);
 	if (bad)
 		return bad_request(id, "'trigger' must be a program name");
+	read_iter = opt_string(req, "read_iter", &bad);
+	if (bad)
+		return bad_request(id, "'read_iter' must be a program name");
 	if (ctx_hex) {
 		ctx = hex_decode(ctx_hex, &ctx_len);
 		if (!ctx)
@@ -228,7 +273,7 @@ json_t *handle_run(json_t *req)
 	json_t *reply = run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
 				   ctx, ctx_len, (unsigned int)repeat,
 				   json_is_true(json_object_get(req, "info")),
-				   json_is_true(autoload_v), attach, trigger);
+				   json_is_true(autoload_v), attach, trigger, read_iter);
 	free(data);
 	free(ctx);
 	return reply;

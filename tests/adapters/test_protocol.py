@@ -99,6 +99,7 @@ def test_harness_never_sends_an_unclaimed_field(name: str, launch: Launch) -> No
         "no_data": {"data_in": ""},
         "ctx_in": {"ctx_in": "00" * 12},
         "attach": {"attach": ("p",), "trigger": "p"},
+        "read_iter": {"read_iter": "p"},
         "skip": {},  # needed by a mutation run (`bpfconform mutate`)
     }
     # the oracle (info) and the corpus lane (autoload_only) read hello themselves

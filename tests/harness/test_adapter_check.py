@@ -60,7 +60,8 @@ def test_an_adapter_that_claims_what_it_cannot_do_is_not_fit(
 ) -> None:
     rc, checks = _check("claim-all", capsys)
     assert rc == 1 and checks["hello"]
-    claimed = ["btf_custom_path", "skip", "info", "no_data", "ctx_in", "autoload_only", "attach"]
+    claimed = ["btf_custom_path", "skip", "info", "no_data", "ctx_in", "autoload_only", "attach",
+               "read_iter"]
     assert [c for c in claimed if checks[c]] == []
     assert not checks["failing_line"] and not checks["data_in"] and not checks["repeat"]
 
@@ -72,7 +73,7 @@ def test_refusing_everything_passes_no_optional_field_it_does_not_claim(
     # unclaimed fields: a non-empty skip must be internal, which a refusal is not
     assert not checks["skip"]["ok"] and "internal" in checks["skip"]["detail"]
     assert all(checks[c]["ok"] and checks[c]["detail"] == "not claimed"
-               for c in ("no_data", "ctx_in", "autoload_only", "attach", "info"))
+               for c in ("no_data", "ctx_in", "autoload_only", "attach", "read_iter", "info"))
 
 
 def test_an_adapter_that_keeps_the_object_open_is_not_fit(

@@ -68,7 +68,8 @@ def test_hello_names_the_adapter_and_its_options(adapter: Adapter) -> None:
     h = adapter.ask({"op": "hello"})
     assert h["name"] == "python" and h["protocol"] == 1
     assert set(h["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "skip",
-                                  "info", "no_data", "ctx_in", "autoload_only", "attach"}
+                                  "info", "no_data", "ctx_in", "autoload_only", "attach",
+                                  "read_iter"}
 
 
 def test_a_program_runs_and_its_retval_is_reported(adapter: Adapter,

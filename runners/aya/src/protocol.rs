@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::info::Info;
 
 /// Request fields this adapter honours (reported in `hello`).
-pub const SUPPORTS: [&str; 9] = [
+pub const SUPPORTS: &[&str] = &[
     "pin_root",
     "btf_custom_path",
     "data_in",
@@ -17,6 +17,9 @@ pub const SUPPORTS: [&str; 9] = [
     "ctx_in",
     "autoload_only",
     "attach",
+    // aya before 0.14 has no `Iter` program type
+    #[cfg(not(aya_legacy))]
+    "read_iter",
 ];
 
 /// One `run` request: load the whole object, test-run one program.
@@ -58,6 +61,10 @@ pub struct RunRequest {
     /// A program test-run once after attaching, before `program`.
     #[serde(default)]
     pub trigger: Option<String>,
+    /// An iterator program whose iterator is made and read to its end before `program`
+    /// (protocol "Iterators").
+    #[serde(default)]
+    pub read_iter: Option<String>,
 }
 
 const fn one() -> u32 {
@@ -172,7 +179,7 @@ impl Hello {
             adapter_version: env!("CARGO_PKG_VERSION"),
             library: "aya",
             library_version: env!("AYA_VERSION"),
-            supports: &SUPPORTS,
+            supports: SUPPORTS,
         }
     }
 }

@@ -132,6 +132,12 @@ impl Runner {
             self.current = Some(Phase::Run);
             run_one(&ebpf, &req.elf, trigger, &data_in, &ctx_in, req.repeat)?;
         }
+        // docs/adapter-protocol.md "Iterators": `Iter::attach` (a refusal is a load failure
+        // of that program), then its link's file read to its end
+        if let Some(name) = req.read_iter.as_deref() {
+            self.current = Some(Phase::Load);
+            read_iter(&mut ebpf, &req.elf, name)?;
+        }
 
         if req.info {
             // After load, before the test run; not part of any timed phase.
@@ -252,6 +258,61 @@ fn attach_all(ebpf: &mut Ebpf, elf: &str, names: &[String]) -> Result<(), Failur
         attached.map_err(|e| Failure::from_attach(name, &e))?;
     }
     Ok(())
+}
+
+/// Make the iterator of program `name` (`Iter::attach`, `Iter::take_link`) and read its
+/// `IterLink::into_file` to the end.
+#[cfg(not(aya_legacy))]
+fn read_iter(ebpf: &mut Ebpf, elf: &str, name: &str) -> Result<(), Failure> {
+    use std::io::Read;
+    let program = ebpf.program_mut(name).ok_or_else(|| {
+        Failure::refused(
+            Phase::Load,
+            format!("{elf}: no iterator program named {name} in the object"),
+            Some(libc::ENOENT),
+        )
+    })?;
+    let Program::Iter(p) = program else {
+        return Err(Failure::internal(
+            Phase::Load,
+            format!(
+                "{name} is not an iterator program ({:?})",
+                program.prog_type()
+            ),
+        ));
+    };
+    let link = p
+        .attach()
+        .and_then(|id| p.take_link(id))
+        .map_err(|e| Failure::from_attach(name, &e))?;
+    let mut file = link.into_file().map_err(|e| {
+        Failure::refused(
+            Phase::Run,
+            format!("opening {name}'s iterator: {e}"),
+            match &e {
+                aya::programs::links::LinkError::SyscallError(s) => s.io_error.raw_os_error(),
+                _ => None,
+            },
+        )
+    })?;
+    let mut text = Vec::new();
+    file.read_to_end(&mut text).map_err(|e| {
+        Failure::refused(
+            Phase::Run,
+            format!("reading {name}'s iterator: {e}"),
+            e.raw_os_error(),
+        )
+    })?;
+    Ok(())
+}
+
+/// aya before 0.14 has no `Iter`: the adapter does not list `read_iter`.
+#[cfg(aya_legacy)]
+fn read_iter(_: &mut Ebpf, _: &str, name: &str) -> Result<(), Failure> {
+    Err(Failure::internal(
+        Phase::Load,
+        format!("read_iter {name}: this aya has no Iter program type"),
+    ))
 }
 
 /// The attach target written in the program's section name, and the kernel BTF.

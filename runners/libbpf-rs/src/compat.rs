@@ -79,4 +79,5 @@ pub const SUPPORTS: &[&str] = &[
     "ctx_in",
     "autoload_only",
     "attach",
+    "read_iter",
 ];

@@ -108,6 +108,10 @@ pub(crate) struct RunRequest {
     /// A program test-run once after attaching, before `program`.
     #[serde(default)]
     pub(crate) trigger: Option<String>,
+    /// An iterator program whose iterator is made (`Program::attach`) and read to its end
+    /// (`Iter`) before `program` (protocol "Iterators").
+    #[serde(default)]
+    pub(crate) read_iter: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -1,10 +1,11 @@
 //! run: one `run` request through libbpf-rs's normal API: the whole object opened with
-//! `ObjectBuilder` (pin root, custom target BTF), loaded, the listed programs attached, one
-//! program test-run with `Program::test_run`, and the object dropped again.
+//! `ObjectBuilder` (pin root, custom target BTF), loaded, the listed programs attached, the
+//! named iterator read (`Program::attach` + `Iter`), one program test-run with `Program::test_run`, and the object dropped again.
 
+use std::io::Read;
 use std::time::Instant;
 
-use libbpf_rs::{AsRawLibbpf, ProgramInput};
+use libbpf_rs::{AsRawLibbpf, Iter, ProgramInput};
 
 use crate::compat;
 use crate::info;
@@ -127,6 +128,37 @@ pub(crate) fn run(req: RunRequest) -> Reply {
             let msg = describe(&format!("test_run(trigger {trigger})"), &e, None);
             return reply.fail("run", errno_of(&e), msg);
         }
+    }
+
+    // docs/adapter-protocol.md "Iterators": the iterator's link (a refusal is a load
+    // failure of that program), then an iterator read to its end, before the checked run
+    if let Some(name) = req.read_iter.as_deref() {
+        let Some(p) = obj.progs_mut().find(|p| p.name() == name) else {
+            let msg = format!("iterator program '{name}' not found in {}", req.elf);
+            return reply.fail("load", Some(ENOENT), msg);
+        };
+        let link = match p.attach() {
+            Ok(link) => link,
+            Err(e) => {
+                let warning = capture().first_warning.clone();
+                let msg = describe(&format!("attach({name})"), &e, warning.as_deref());
+                reply.failed_program = Some(name.to_string());
+                return reply.fail("load", errno_of(&e), msg);
+            }
+        };
+        let mut iter = match Iter::new(&link) {
+            Ok(iter) => iter,
+            Err(e) => {
+                let msg = describe(&format!("Iter::new({name})"), &e, None);
+                return reply.fail("run", errno_of(&e), msg);
+            }
+        };
+        let mut text = Vec::new();
+        if let Err(e) = iter.read_to_end(&mut text) {
+            let msg = format!("read of {name}'s iterator: {e}");
+            return reply.fail("run", e.raw_os_error(), msg);
+        }
+        links.push(link);
     }
 
     let start = Instant::now();

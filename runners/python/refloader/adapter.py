@@ -24,7 +24,7 @@ from refloader.sanitize import KernelFeatures
 
 PROTOCOL = 1
 SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
-            "ctx_in", "autoload_only", "attach"]
+            "ctx_in", "autoload_only", "attach", "read_iter"]
 DEFAULT_DATA_IN = bytes(64)
 ELF_BACKEND_ENV = "REFLOADER_ELF"  # "struct" (default) or "pyelftools"
 
@@ -154,6 +154,9 @@ def run(req: dict[str, Any], session: Session) -> Reply:
             raise BadRequest(f"'attach' must be a list of program names, not {attach!r}")
         if trigger is not None and not isinstance(trigger, str):
             raise BadRequest(f"'trigger' must be a program name, not {trigger!r}")
+        read_iter = req.get("read_iter")
+        if read_iter is not None and not isinstance(read_iter, str):
+            raise BadRequest(f"'read_iter' must be a program name, not {read_iter!r}")
         autoload_only = req.get("autoload_only")
         if autoload_only is not None and not isinstance(autoload_only, bool):
             raise BadRequest(f"'autoload_only' must be a boolean, not {autoload_only!r}")
@@ -192,6 +195,8 @@ def run(req: dict[str, Any], session: Session) -> Reply:
         try:  # docs/adapter-protocol.md "Attach": a refused attach is a load failure
             for name in attach:
                 obj.attach(name)
+            if read_iter is not None:  # docs/adapter-protocol.md "Iterators"
+                obj.attach_iter(read_iter)
         except Exception as exc:
             _log_exc(exc)
             if isinstance(exc, LoaderError) and exc.program is None:
@@ -200,6 +205,8 @@ def run(req: dict[str, Any], session: Session) -> Reply:
         try:
             if trigger is not None:
                 obj.test_run(trigger, data_in, repeat, ctx_in)
+            if read_iter is not None:  # docs/adapter-protocol.md "Iterators"
+                obj.read_iter(read_iter)
             if req.get("info") is True:
                 reply.info = kernel_info(obj, prog)
             res = obj.test_run(prog, data_in, repeat, ctx_in)

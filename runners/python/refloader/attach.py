@@ -13,13 +13,18 @@ program, not vmlinux, and is not supported here.
 After the load, the library's attach call links a tracing program to its target:
 ``BPF_RAW_TRACEPOINT_OPEN`` with no name (what libbpf's ``bpf_program__attach_trace`` does
 where ``BPF_LINK_CREATE`` of tracing programs is not probed, and what every kernel with
-tracing programs accepts); the link lives until its fd is closed.
+tracing programs accepts); the link lives until its fd is closed. An iterator program
+(``iter/``) is not attached but read (libbpf ``bpf_program__attach_iter`` +
+``bpf_iter_create``): ``BPF_LINK_CREATE`` with ``BPF_TRACE_ITER`` and no parameter, then
+``BPF_ITER_CREATE`` on the link, whose fd is read to its end; the program runs once per
+element and once more at the end.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +35,8 @@ from refloader.mutations import Plan
 from refloader.sections import BpfAttachType, BpfProgType, SecDef
 
 BPF_RAW_TRACEPOINT_OPEN = 17
+BPF_LINK_CREATE = 28
+BPF_ITER_CREATE = 33
 
 #: (sec_def.sec prefix without '+', how libbpf names the target in vmlinux BTF, kind)
 _PREFIXES: dict[str, tuple[str, BtfKind]] = {
@@ -85,6 +92,58 @@ class _RawTpAttr(ctypes.Structure):
     """``union bpf_attr`` for BPF_RAW_TRACEPOINT_OPEN."""
 
     _fields_ = [("name", ctypes.c_uint64), ("prog_fd", ctypes.c_uint32)]
+
+
+class _LinkCreateAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_LINK_CREATE of an iterator: ``iter_info`` left NULL (no
+    map or cgroup parameter)."""
+
+    _fields_ = [("prog_fd", ctypes.c_uint32), ("target_fd", ctypes.c_uint32),
+                ("attach_type", ctypes.c_uint32), ("flags", ctypes.c_uint32),
+                ("iter_info", ctypes.c_uint64), ("iter_info_len", ctypes.c_uint32)]
+
+
+class _IterCreateAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_ITER_CREATE."""
+
+    _fields_ = [("link_fd", ctypes.c_uint32), ("flags", ctypes.c_uint32)]
+
+
+def _kernel_error(what: str, program: str, exc: OSError) -> KernelError:
+    name = errno.errorcode.get(exc.errno or 0, str(exc.errno))
+    return KernelError(f"prog '{program}': {what}: {name} ({exc.strerror})", exc.errno or 0,
+                       None, symbol=program)
+
+
+def iter_link(prog_fd: int, program: str, sd: SecDef) -> int:
+    """The iterator link of a loaded ``iter/`` program (BPF_LINK_CREATE, BPF_TRACE_ITER);
+    its fd."""
+    if sd.expected_attach_type != BpfAttachType.BPF_TRACE_ITER:
+        raise LoaderError(f"prog '{program}': a {sd.sec} program is not an iterator",
+                          symbol=program, errno=errno.EINVAL)
+    try:
+        return sc.sys_bpf(BPF_LINK_CREATE, _LinkCreateAttr(
+            prog_fd=prog_fd, attach_type=int(BpfAttachType.BPF_TRACE_ITER)))
+    except OSError as exc:
+        raise _kernel_error("BPF_LINK_CREATE", program, exc) from exc
+
+
+def read_iter(link_fd: int, program: str) -> int:
+    """Make an iterator of ``link_fd`` (BPF_ITER_CREATE), read it to its end and close it;
+    the number of bytes it gave."""
+    try:
+        fd = sc.sys_bpf(BPF_ITER_CREATE, _IterCreateAttr(link_fd=link_fd))
+    except OSError as exc:
+        raise _kernel_error("BPF_ITER_CREATE", program, exc) from exc
+    total = 0
+    try:
+        while chunk := os.read(fd, 1 << 16):
+            total += len(chunk)
+    except OSError as exc:
+        raise _kernel_error("read of the iterator", program, exc) from exc
+    finally:
+        os.close(fd)
+    return total
 
 
 def attach_trace(prog_fd: int, program: str, sd: SecDef) -> int:

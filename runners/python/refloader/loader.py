@@ -33,7 +33,7 @@ from operator import attrgetter
 from types import TracebackType
 
 from refloader import syscall as sc
-from refloader.attach import attach_trace, family, resolve_target
+from refloader.attach import attach_trace, family, iter_link, read_iter, resolve_target
 from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs, index_names
 from refloader.btf_ext import BpfCoreReloKind, BtfExt, marshal_func_infos, marshal_line_infos
 from refloader.elf import STB_LOCAL, STT_SECTION, ElfObject, read_elf
@@ -175,6 +175,8 @@ class BpfObject:
     loaded: dict[str, LoadedProgram] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     _fds: list[int] = field(default_factory=list)
+    #: iterator program name -> its iterator link fd (attach_iter; closed with _fds)
+    _iter_links: dict[str, int] = field(default_factory=dict)
     #: the mapped ARENA maps (libbpf map->mmaped): unmapped on close
     _mmaps: list[mmap.mmap] = field(default_factory=list)
     #: ARENAs mapped at their map_extra address: (address, size), munmapped on close
@@ -555,6 +557,32 @@ class BpfObject:
         if family(sd) in self.plan.tracing_attach_skip:  # mutation tracing.<family>
             return
         self._own(attach_trace(lp.fd, name, sd))
+
+    def attach_iter(self, name: str) -> None:
+        """Make the iterator link of loaded ``iter/`` program ``name`` (libbpf
+        ``bpf_program__attach_iter``); it is closed with the object."""
+        lp = self.loaded.get(name)
+        if lp is None or lp.spec.is_subprog:
+            raise LoaderError(f"{self.path}: no program '{name}'", symbol=name,
+                              errno=errno.ENOENT)
+        sd = lp.spec.kind.sec_def
+        if lp.fd < 0 or sd is None:
+            raise LoaderError(f"program '{name}' is not a loaded iterator program",
+                              section=lp.spec.section, symbol=name, errno=errno.EINVAL)
+        if "iter" in self.plan.tracing_attach_skip:  # mutation tracing.iter
+            return
+        self._iter_links[name] = self._own(iter_link(lp.fd, name, sd))
+
+    def read_iter(self, name: str) -> None:
+        """Make an iterator of ``name``'s link (``bpf_iter_create``) and read it to its end;
+        a no-op when the link was never made (mutation tracing.iter)."""
+        link = self._iter_links.get(name)
+        if link is None:
+            if "iter" in self.plan.tracing_attach_skip:
+                return
+            raise LoaderError(f"program '{name}' has no iterator link (attach_iter first)",
+                              symbol=name, errno=errno.EINVAL)
+        read_iter(link, name)
 
     def relocations(self) -> dict[str, list[Reloc]]:
         """The recorded relocations of every function, by function name."""

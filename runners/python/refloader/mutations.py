@@ -433,6 +433,9 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
                "set) but the attach request leaves them unattached: no link, they never run",
                _add("tracing_attach_skip", fam)) for fam in ("fentry", "fexit", "fmod_ret",
                                                              "tp_btf")),
+    Mutation("tracing.iter", "iter programs are loaded (target bpf_iter_<name> resolved, "
+             "BPF_TRACE_ITER set) but their iterator is never made or read: they never run",
+             _add("tracing_attach_skip", "iter")),
     Mutation("tracing.target.missing", "a program whose target vmlinux BTF lacks is left "
              "unloaded (as if not autoloaded) and the rest of the object loads",
              _set(tracing_missing_unloaded=True)),
