@@ -666,13 +666,18 @@ def check_attach(ctx: Context) -> str:
           "trigger without attach")
     _done(ctx.request(obj, "attached", attach=["tp_finish"], trigger="tp_trigger"), 0,
           "attach tp_finish, trigger tp_trigger")
-    missing = ctx.request(obj, "attached", attach=["no_such_program"], trigger="tp_trigger")
-    if missing.phase not in ("load", "run"):
-        raise CheckFailed(f"attaching a missing program: want a refusal, got {missing}")
-    _refused(missing, missing.phase, "attaching a missing program", names="no_such_program")
-    if missing.errno != errno.ENOENT:
-        raise CheckFailed(f"attaching a missing program: errno {missing.errno}, want ENOENT")
+    _missing_program(ctx.request(obj, "attached", attach=["no_such_program"],
+                                 trigger="tp_trigger"), "attaching a missing program")
     return "claimed"
+
+
+def _missing_program(reply: RunReply, what: str) -> None:
+    """`reply` is a load or run refusal naming `no_such_program`, with ENOENT."""
+    if reply.phase not in ("load", "run"):
+        raise CheckFailed(f"{what}: want a refusal, got {reply}")
+    _refused(reply, reply.phase, what, names="no_such_program")
+    if reply.errno != errno.ENOENT:
+        raise CheckFailed(f"{what}: errno {reply.errno}, want ENOENT")
 
 
 def check_read_iter(ctx: Context) -> str:
@@ -684,12 +689,8 @@ def check_read_iter(ctx: Context) -> str:
     obj = ctx.objects["read_iter"]
     _done(ctx.request(obj, "walked"), line_of("read_iter", "maps"), "no read_iter")
     _done(ctx.request(obj, "walked", read_iter="walk"), 0, "read_iter walk")
-    missing = ctx.request(obj, "walked", read_iter="no_such_program")
-    if missing.phase not in ("load", "run"):
-        raise CheckFailed(f"reading a missing iterator: want a refusal, got {missing}")
-    _refused(missing, missing.phase, "reading a missing iterator", names="no_such_program")
-    if missing.errno != errno.ENOENT:
-        raise CheckFailed(f"reading a missing iterator: errno {missing.errno}, want ENOENT")
+    _missing_program(ctx.request(obj, "walked", read_iter="no_such_program"),
+                     "reading a missing iterator")
     return "claimed"
 
 
