@@ -59,4 +59,16 @@ struct xdp_md {
 #define CONFORM_DATA_LEN 64
 #define CONFORM_ETH_HLEN 14
 
+/* data_in of the programs that read where their test run starts: 0xaa the frame's first byte
+ * (in the Ethernet destination), 0x45 its byte 14 (after ETH_HLEN: an IPv4 header's first
+ * byte), zero elsewhere; 64 bytes like the default */
+#define CONFORM_MARKED_DATA \
+	"aa00000000000000000000000000450000000000000000000000000000000000" \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+#define CONFORM_MARK_L2 0xaa
+#define CONFORM_MARK_L3 0x45
+
+static long (*const bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to,
+					__u32 len) = (void *)26;
+
 #endif

@@ -815,6 +815,32 @@ def probe_sk_lookup_test_run() -> ProbeResult:
     return ProbeResult(name, True, "sk_lookup loads and test-runs with a ctx_in")
 
 
+BPF_PROG_TYPE_NETFILTER = 32
+BPF_NETFILTER = 45
+NF_ACCEPT = 1
+
+
+def probe_netfilter_test_run() -> ProbeResult:
+    """BPF_PROG_TEST_RUN runs a BPF_PROG_TYPE_NETFILTER program (bpf_prog_test_run_nf:
+    the program type and its test run came with Linux 6.4). Loads `r0 = NF_ACCEPT; exit`
+    with expected_attach_type BPF_NETFILTER and test-runs it with 64 zero bytes (the default
+    hook, NF_INET_LOCAL_OUT, takes them as an IPv4 packet without Ethernet header)."""
+    name = "netfilter_test_run"
+    fd, err = _load_typed(BPF_PROG_TYPE_NETFILTER, r0=NF_ACCEPT, attach_type=BPF_NETFILTER)
+    if fd < 0:
+        return failed(name, "cannot load a netfilter program", err)
+    try:
+        ret, err, retval = _test_run_64(fd)
+    finally:
+        os.close(fd)
+    if ret < 0:
+        return failed(name, "BPF_PROG_TEST_RUN of a netfilter program", err)
+    if retval != NF_ACCEPT:
+        return ProbeResult(name, False, f"netfilter test run reports retval {retval} for a "
+                           "program returning NF_ACCEPT (1)")
+    return ProbeResult(name, True, "a netfilter program loads and test-runs")
+
+
 BPF_MAP_CREATE = 0
 BPF_MAP_UPDATE_ELEM = 2
 BPF_MAP_TYPE_PROG_ARRAY = 3
@@ -1138,6 +1164,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bloom_hash_layout": probe_bloom_hash_layout,
     "struct_ops_link": probe_struct_ops_link,
     "sk_lookup_test_run": probe_sk_lookup_test_run,
+    "netfilter_test_run": probe_netfilter_test_run,
     "global_func_ptr_arg": probe_global_func_ptr_arg,
     "xdp_frags": probe_xdp_frags,
     "insn_set_v4": probe_insn_set_v4,

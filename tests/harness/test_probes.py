@@ -46,6 +46,8 @@ FACTS = {
     "prog_run_flow_dissector_retval": (
         lambda: enumerator("BPF_FLOW_DISSECTOR_CONTINUE", "bpf_ret_code"), (5, 19)),
     "sk_lookup_test_run": (lambda: _has_func("bpf_prog_test_run_sk_lookup"), (5, 10)),
+    # BPF_PROG_TYPE_NETFILTER and its test run (bpf_prog_test_run_nf) came with 6.4
+    "netfilter_test_run": (lambda: _has_func("bpf_prog_test_run_nf"), (6, 4)),
     # XDP multi-buffer (BPF_F_XDP_HAS_FRAGS, frags in test runs and in
     # bpf_prog_map_compatible) came with bpf_xdp_get_buff_len
     "xdp_frags": (lambda: enumerator("BPF_FUNC_xdp_get_buff_len", "bpf_func_id"), (5, 18)),

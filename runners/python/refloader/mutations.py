@@ -342,7 +342,15 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
         # section (lib/bpf_legacy.c bpf_obj_open: `tc filter ... bpf obj o sec lwt_xmit` loads
         # it as SCHED_CLS); lwt_xmit's helpers are all SCHED_CLS's too, so it loads and runs L2
         ("lwt_in", "lwt_in", "tc"), ("lwt_xmit", "lwt_xmit", "tc"),
-        ("sk_lookup", "sk_lookup", "socket"))),
+        ("sk_lookup", "sk_lookup", "socket"),
+        # the CGROUP_SKB, LWT_OUT and NETFILTER sections as SCHED_CLS, the type iproute2's tc
+        # gives every section it loads (lib/bpf_libbpf.c load_bpf_object:
+        # bpf_program__set_type(p, cfg->type)); each program uses only what SCHED_CLS has too,
+        # so it loads and its test run shows the type it got (an L2 run, or an sk_buff ctx)
+        ("cgroup_skb.ingress", "cgroup_skb/ingress", "tc"),
+        ("cgroup_skb.egress", "cgroup_skb/egress", "tc"),
+        ("cgroup_skb", "cgroup/skb", "tc"), ("lwt_out", "lwt_out", "tc"),
+        ("netfilter", "netfilter", "tc"))),
     Mutation("link.vars", "st_value ignored in data relocations of a linked object",
              _set(data_reloc_use_st_value=False)),
     # a loader that takes .text as one block and drops the callee's st_value: every call
