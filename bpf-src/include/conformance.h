@@ -171,6 +171,8 @@ static void *(*const bpf_map_lookup_percpu_elem)(void *map, const void *key, __u
  *   trigger    the program test-run after attaching, before this one (needs attach)
  *   read_iter  an iterator program (iter/...) whose iterator the adapter makes and reads
  *              to its end after any attach and trigger, before this one
+ *   extension  <object path relative to this object's directory>:<program>: an
+ *              extension (freplace) program loaded against this one and attached first
  * tests/programs checks that this list and docs/writing-tests.md name every key the
  * harness accepts (harness/suite/discovery.py KEYS).
  * Values must not contain double quotes or backslashes.

@@ -76,6 +76,10 @@ class RunRequest:
     #: the iterator program whose iterator is made and read to its end before `program`;
     #: sent only when set (only to adapters listing `read_iter`)
     read_iter: str | None = None
+    #: the extension (freplace) program loaded against `program` and attached before it
+    #: runs: (object path, program); sent only when set (only to adapters listing
+    #: `extension`) as {"elf": ..., "program": ...}
+    extension: tuple[str, str] | None = None
 
     def to_json(self) -> str:
         """Serialise as one JSON line (without the newline)."""
@@ -91,6 +95,10 @@ class RunRequest:
             del obj["trigger"]
         if self.read_iter is None:
             del obj["read_iter"]
+        if self.extension is None:
+            del obj["extension"]
+        else:
+            obj["extension"] = {"elf": self.extension[0], "program": self.extension[1]}
         return json.dumps(obj, separators=(",", ":"))
 
 

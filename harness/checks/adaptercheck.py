@@ -31,11 +31,13 @@ from harness.adapters.client import AdapterClient, AdapterError
 from harness.adapters.manifest import Manifest
 from harness.adapters.protocol import Hello, ProtocolError, RunReply, RunRequest
 from harness.build import toolchain
+from harness.probes import probes
 
 BPFFS = Path("/sys/fs/bpf")
 #: request fields an adapter may list in `supports` (docs/adapter-protocol.md)
 KNOWN_FIELDS = frozenset({"pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info",
-                          "no_data", "ctx_in", "autoload_only", "attach", "read_iter"})
+                          "no_data", "ctx_in", "autoload_only", "attach", "read_iter",
+                          "extension"})
 REQUIRED_FIELDS = frozenset({"pin_root", "data_in", "repeat"})
 PHASES = frozenset({"open", "load", "run"})
 DATA_IN = "00" * 64
@@ -190,6 +192,28 @@ SEC("socket") int walked(void *ctx)
 	ASSERT_GE(maps, 1); /* MARK:maps */
 	ASSERT_EQ(ends, 1); /* MARK:ends */
 	return 0;
+}
+""",
+    "extended": """/* adapter-check: a socket filter returning its global function's value
+ * (1), which the extension object `extension` replaces (9) */
+#include "conformance.h"
+struct __sk_buff {
+	__u32 len;
+};
+__noinline int value(int x)
+{
+	return x - x + 1;
+}
+SEC("socket") int calls_value(struct __sk_buff *skb)
+{
+	return value((int)skb->len);
+}
+""",
+    "extension": """/* adapter-check: replaces value() of `extended` */
+#include "conformance.h"
+SEC("freplace/value") int new_value(int x)
+{
+	return 9;
 }
 """,
 }
@@ -694,6 +718,27 @@ def check_read_iter(ctx: Context) -> str:
     return "claimed"
 
 
+def check_extension(ctx: Context) -> str:
+    """If claimed, `extension` loads an extension object against the checked program and
+    attaches it: the run returns the extension's value (9), without it the target's own
+    (1); a missing extension program is a refusal with ENOENT. Where the kernel refuses
+    extensions (probe freplace) the claim cannot be checked: said, with the probe's
+    reason."""
+    if not ctx.supports("extension"):
+        return "not claimed"
+    probe = probes.probe_freplace()
+    if not probe.ok:
+        return f"claimed; not checkable on this kernel: {probe.reason}"
+    target, ext = ctx.objects["extended"], str(ctx.objects["extension"])
+    _done(ctx.request(target, "calls_value"), 1, "no extension")
+    _done(ctx.request(target, "calls_value", extension={"elf": ext, "program": "new_value"}),
+          9, "extension new_value")
+    _missing_program(ctx.request(target, "calls_value",
+                                 extension={"elf": ext, "program": "no_such_program"}),
+                     "a missing extension program")
+    return "claimed"
+
+
 def check_exit_on_bye_and_eof(ctx: Context) -> str:
     """`bye` and EOF on stdin each end the adapter with status 0."""
     for say_bye in (True, False):
@@ -710,7 +755,7 @@ CHECKS: tuple[Callable[[Context], str], ...] = (
     check_missing_file, check_corrupt_elf, check_missing_program, check_bad_requests,
     check_repeat, check_pins, check_btf_custom_path, check_skip,
     check_info, check_no_data, check_ctx_in, check_autoload_only, check_attach,
-    check_read_iter, check_exit_on_bye_and_eof,
+    check_read_iter, check_extension, check_exit_on_bye_and_eof,
 )
 #: every check's name, as results and `--json` say it
 CHECK_NAMES = tuple(c.__name__.removeprefix("check_") for c in CHECKS)

@@ -1030,6 +1030,83 @@ def probe_bpf_lsm() -> ProbeResult:
     return ProbeResult(result.name, result.ok, result.reason + note, result.error)
 
 
+BPF_PROG_TYPE_EXT = 28
+# Documentation/bpf/btf.rst: 1 int, 2 int (int p), 3 global f of 2, 4 int (void), 5 static m
+# of 4 (the main program's func_info); strings as _BTF_STRINGS
+_FREPLACE_BTF_TYPES = b"".join((
+    _btf_type(1, 1, 0, 4) + struct.pack("<I", (1 << 24) | 32),   # INT "int" signed 32
+    _btf_type(0, 13, 1, 1) + struct.pack("<II", 5, 1),            # FUNC_PROTO int (int p)
+    _btf_type(7, 12, 1, 2),                                       # FUNC f, global
+    _btf_type(0, 13, 0, 1),                                       # FUNC_PROTO int (void)
+    _btf_type(9, 12, 0, 4),                                       # FUNC m, static
+))
+# m: r1 = 1; call f; exit  f: r0 = r1; exit
+_FREPLACE_TARGET = _insn(0xB7, dst=1, imm=1) + _insn(0x85, src=1, imm=1) + _EXIT + \
+    _insn(0xBF, dst=0, src=1) + _EXIT
+
+
+def _load_with_btf(prog_type: int, insns: bytes, btf_fd: int, func_info: bytes,
+                   attach_btf_id: int = 0, attach_prog_fd: int = 0) -> tuple[int, int, str]:
+    """BPF_PROG_LOAD of `insns` with BTF `btf_fd` and `func_info` (insn_off, type_id
+    records): (fd, errno, the verifier log's last line)."""
+    insn_buf = ctypes.create_string_buffer(insns, len(insns))
+    fi_buf = ctypes.create_string_buffer(func_info, len(func_info))
+    license_buf = ctypes.create_string_buffer(b"GPL")
+    log = ctypes.create_string_buffer(4096)
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<IIQQIIQ", attr, 0, prog_type, len(insns) // 8,
+                     ctypes.addressof(insn_buf), ctypes.addressof(license_buf), 1, len(log),
+                     ctypes.addressof(log))
+    struct.pack_into("<IIQI", attr, 72, btf_fd, 8, ctypes.addressof(fi_buf),
+                     len(func_info) // 8)
+    struct.pack_into("<II", attr, 108, attach_btf_id, attach_prog_fd)
+    fd, err = _bpf(BPF_PROG_LOAD, attr)
+    lines = [ln for ln in log.value.decode(errors="replace").splitlines() if ln.strip()]
+    return fd, err, lines[-1] if lines else ""
+
+
+def probe_freplace() -> ProbeResult:
+    """freplace (BPF_PROG_TYPE_EXT, 5.6+): an extension of a loaded socket filter's global
+    function `int f(int p)` loads (attach_prog_fd, attach_btf_id = f in the target's BTF).
+    An EPERM without a verifier log while a tp_btf program loads is this host's refusal of
+    trampoline attach targets (freplace attaches through the BPF trampoline too): absent,
+    with that said."""
+    name = "freplace"
+    header = struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(_FREPLACE_BTF_TYPES),
+                         len(_FREPLACE_BTF_TYPES), len(_BTF_STRINGS))
+    blob = ctypes.create_string_buffer(header + _FREPLACE_BTF_TYPES + _BTF_STRINGS)
+    attr = ctypes.create_string_buffer(_ATTR_SIZE)
+    struct.pack_into("<QQII", attr, 0, ctypes.addressof(blob), 0, len(blob.raw) - 1, 0)
+    btf_fd, err = _bpf(BPF_BTF_LOAD, attr)
+    if btf_fd < 0:
+        return failed(name, "BPF_BTF_LOAD of the probe's BTF", err)
+    try:
+        target, err, last = _load_with_btf(BPF_PROG_TYPE_SOCKET_FILTER, _FREPLACE_TARGET,
+                                           btf_fd, struct.pack("<IIII", 0, 5, 3, 3))
+        if target < 0:
+            return ProbeResult(name, False, "the probe's target (a socket filter calling a "
+                               f"global function) does not load: {last or os.strerror(err)}")
+        try:
+            fd, err, last = _load_with_btf(BPF_PROG_TYPE_EXT, _MOV64_R0_0 + _EXIT, btf_fd,
+                                           struct.pack("<II", 0, 3), 3, target)
+        finally:
+            os.close(target)
+    finally:
+        os.close(btf_fd)
+    if fd >= 0:
+        os.close(fd)
+        return ProbeResult(name, True, "an extension of a loaded program's global function "
+                           "loads")
+    if err == errno.EPERM and not last and probe_tracing_fentry().reason.endswith(
+            "the kernel refuses trampoline attach targets to this process"):
+        return ProbeResult(name, False, "BPF_PROG_LOAD of an extension (freplace) program: "
+                           "Operation not permitted (no verifier log), as for fentry: the "
+                           "kernel refuses trampoline attach targets to this process")
+    if last:
+        return ProbeResult(name, False, f"the verifier refuses an extension program: {last}")
+    return failed(name, "BPF_PROG_LOAD of an extension (freplace) program", err)
+
+
 def probe_tracing_sleepable() -> ProbeResult:
     """Sleepable fentry (the secflags/ tests): an fentry program with BPF_F_SLEEPABLE on
     bpf_fentry_test1 loads, which the kernel allows because net/bpf/test_run.c lists that
@@ -1178,6 +1255,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_lsm": probe_bpf_lsm,
     "lsm_bpf_hook": probe_lsm_bpf_hook,
     "tracing_sleepable": probe_tracing_sleepable,
+    "freplace": probe_freplace,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

@@ -247,6 +247,8 @@ def required_fields(item: Item, mutate: bool) -> list[str]:
         need.append("attach")
     if exp.read_iter is not None:  # docs/adapter-protocol.md, "Iterators"
         need.append("read_iter")
+    if exp.extension is not None:  # docs/adapter-protocol.md, "Extensions"
+        need.append("extension")
     if mutate:
         need.append("skip")
     return need
@@ -388,7 +390,7 @@ class AdapterRun:
                 skip=(exp.behaviour,) if self.ctx.mutate and obj == item.obj else (),
                 repeat=0 if exp.data_in == "" else 1,  # no-data test runs refuse repeat > 0
                 ctx_in=exp.ctx_in, attach=exp.attach, trigger=exp.trigger,
-                read_iter=exp.read_iter,
+                read_iter=exp.read_iter, extension=exp.extension,
             )
             reply = self.executor.run(req)
         except AdapterError as exc:

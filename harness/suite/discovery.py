@@ -33,7 +33,7 @@ LEVELS = ("required", "optional", "implementation-defined")
 KEYS = (
     "behaviour", "expect", "level", "requires", "ref", "desc", "data_in",
     "btf_custom_path", "btf_control_path", "role", "before", "ctx_in", "retval", "control",
-    "attach", "trigger", "read_iter",
+    "attach", "trigger", "read_iter", "extension",
 )
 #: `control=define`: a negative program's positive control is the same source compiled with
 #: `-DCONFORM_CONTROL` (for a `*.bpfeb.bpf.c` source, as a little-endian object): the program
@@ -84,6 +84,10 @@ class Expectations:
     #: end after the attaches and the trigger, before this one (docs/adapter-protocol.md,
     #: "Iterators"): `read_iter=a`
     read_iter: str | None = None
+    #: an extension (freplace) program of another object, loaded against this program and
+    #: attached before it runs (docs/adapter-protocol.md, "Extensions"): (object path,
+    #: program); `extension=<object path>:<program>`
+    extension: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,10 +173,10 @@ def _check_value(key: str, value: str, catalogue: frozenset[str]) -> str | None:
             return f"ctx_in={value!r} is not a hex string"
     if key == "retval" and not (value.isdigit() and int(value) < 1 << 32):
         return f"retval={value!r} is not an unsigned 32-bit decimal integer"
-    if key == "before":
+    if key in ("before", "extension"):
         obj, sep, prog = value.rpartition(":")
         if not (sep and obj and prog):
-            return f"before={value!r} is not '<object path>:<program>'"
+            return f"{key}={value!r} is not '<object path>:<program>'"
     if key in ("attach", "trigger", "read_iter") and not all(
             p.isidentifier() for p in (_split_list(value) if key == "attach" else [value])):
         return f"{key}={value!r} is not a comma-separated list of program names"
@@ -229,10 +233,7 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
         return "; ".join(raw.problems)
     v = raw.values
     paths = {k: str((obj_dir / v[k]).resolve()) if k in v else None for k in PATH_KEYS}
-    before = None
-    if "before" in v:  # `<object path relative to this object's dir>:<program>`
-        obj, _, prog = v["before"].rpartition(":")
-        before = (str((obj_dir / obj).resolve()), prog)
+    before = _object_program(v.get("before"), obj_dir)
     return Expectations(
         behaviour=v["behaviour"], expect=v["expect"], level=v["level"],
         requires=tuple(_split_list(v.get("requires", ""))), ref=v.get("ref", ""),
@@ -241,8 +242,16 @@ def _expectations(raw: _Raw, obj_dir: Path) -> Expectations | str:
         before=before, ctx_in=v["ctx_in"].lower() if "ctx_in" in v else None,
         retval=int(v.get("retval", "0")), control=v.get("control"),
         attach=tuple(_split_list(v.get("attach", ""))), trigger=v.get("trigger"),
-        read_iter=v.get("read_iter"),
+        read_iter=v.get("read_iter"), extension=_object_program(v.get("extension"), obj_dir),
     )
+
+
+def _object_program(value: str | None, obj_dir: Path) -> tuple[str, str] | None:
+    """`<object path relative to obj_dir>:<program>` as (absolute object path, program)."""
+    if value is None:
+        return None
+    obj, _, prog = value.rpartition(":")
+    return (str((obj_dir / obj).resolve()), prog)
 
 
 def discover_object(obj: Path, source: Path, rel: str, catalogue: frozenset[str]) -> list[Item]:

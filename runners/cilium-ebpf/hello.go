@@ -17,7 +17,7 @@ func hello() helloReply {
 		AdapterVersion: adapterVersion,
 		Library:        "cilium/ebpf",
 		LibraryVersion: libraryVersion(),
-		Supports:       []string{"pin_root", "btf_custom_path", "data_in", "repeat", "info", "no_data", "ctx_in", "autoload_only", "attach", "read_iter"},
+		Supports:       []string{"pin_root", "btf_custom_path", "data_in", "repeat", "info", "no_data", "ctx_in", "autoload_only", "attach", "read_iter", "extension"},
 	}
 }
 

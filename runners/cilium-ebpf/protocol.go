@@ -34,6 +34,10 @@ type request struct {
 	Attach        []string `json:"attach"`
 	Trigger       *string  `json:"trigger"`
 	ReadIter      *string  `json:"read_iter"`
+	Extension     *struct {
+		ELF     string `json:"elf"`
+		Program string `json:"program"`
+	} `json:"extension"`
 }
 
 // runParams are the checked inputs of a run request.
@@ -50,6 +54,8 @@ type runParams struct {
 	attach        []string // programs to attach after the load (protocol "Attach")
 	trigger       string   // a program test-run once after attaching ("": none)
 	readIter      string   // an iterator program read to its end before the run ("": none)
+	extELF        string   // the extension (freplace) object ("": none)
+	extProgram    string   // its program, loaded against program and attached
 }
 
 // params validates a run request.
@@ -101,6 +107,12 @@ func (r *request) params() (runParams, error) {
 			return p, errors.New("read_iter must be a program name")
 		}
 		p.readIter = *r.ReadIter
+	}
+	if r.Extension != nil {
+		if r.Extension.ELF == "" || r.Extension.Program == "" {
+			return p, errors.New(`extension must be {"elf": path, "program": name}`)
+		}
+		p.extELF, p.extProgram = r.Extension.ELF, r.Extension.Program
 	}
 	if r.Repeat != nil {
 		p.repeat = *r.Repeat // 0 is the kernel's "once"; no-data runs need it

@@ -114,6 +114,17 @@ func run(id *int64, p runParams) runReply {
 		}
 	}
 
+	// docs/adapter-protocol.md "Extensions": the extension's ProgramSpec.AttachTarget
+	// set to the checked program, NewCollection, link.AttachFreplace (a refusal is a
+	// load failure of the extension program); both stay open until the run is done
+	if p.extELF != "" {
+		closeExt, r, failed := loadExtension(reply, coll, p)
+		defer closeExt()
+		if failed {
+			return r
+		}
+	}
+
 	start = time.Now()
 	prog := coll.Programs[p.program]
 	if prog == nil {
@@ -209,6 +220,48 @@ func readIter(reply runReply, coll *ebpf.Collection, elf, name string) (runReply
 		return reply.fail("run", fmt.Errorf("read iterator %q: %w", name, err)), true
 	}
 	return reply, false
+}
+
+// loadExtension loads p's extension object against coll's program p.program
+// and attaches it with link.AttachFreplace; it returns what closes both and, on
+// failure, the reply to send.
+func loadExtension(reply runReply, coll *ebpf.Collection, p runParams) (func(), runReply, bool) {
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	target := coll.Programs[p.program]
+	if target == nil {
+		return closeAll, reply.fail("load", fmt.Errorf("%s: program %q to extend not in collection: %w",
+			p.elf, p.program, syscall.ENOENT)), true
+	}
+	spec, err := ebpf.LoadCollectionSpec(p.extELF)
+	if err != nil {
+		return closeAll, reply.fail("load", fmt.Errorf("extension object %s: %w", p.extELF, err)), true
+	}
+	ps := spec.Programs[p.extProgram]
+	if ps == nil {
+		return closeAll, reply.fail("load", fmt.Errorf("%s: extension program %q not in collection: %w",
+			p.extELF, p.extProgram, syscall.ENOENT)), true
+	}
+	ps.AttachTarget = target
+	ext, err := ebpf.NewCollection(spec)
+	if err != nil {
+		r := reply.fail("load", fmt.Errorf("extension %s: %w", p.extELF, err))
+		r.FailedProgram = &p.extProgram
+		return closeAll, r, true
+	}
+	closers = append(closers, ext.Close)
+	l, err := link.AttachFreplace(target, ps.AttachTo, ext.Programs[p.extProgram])
+	if err != nil {
+		r := reply.fail("load", fmt.Errorf("attach extension %q to %s: %w", p.extProgram, ps.AttachTo, err))
+		r.FailedProgram = &p.extProgram
+		return closeAll, r, true
+	}
+	closers = append(closers, func() { l.Close() })
+	return closeAll, reply, false
 }
 
 // btfState says whether the kernel holds the object's BTF for the program

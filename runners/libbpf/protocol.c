@@ -208,11 +208,11 @@ json_t *handle_hello(void)
 		snprintf(library_version, sizeof(library_version), "%s", LIBBPF_PKG_VERSION);
 	else
 		snprintf(library_version, sizeof(library_version), "%s", runtime);
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s,s,s,s,s]}", "op",
-			 "hello", "protocol", 1, "name", "libbpf", "adapter_version",
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s,s,s,s,s,s,s,s,s]}",
+			 "op", "hello", "protocol", 1, "name", "libbpf", "adapter_version",
 			 ADAPTER_VERSION, "library", "libbpf", "library_version", library_version,
 			 "library_runtime_version", runtime, "library_build_version",
 			 LIBBPF_PKG_VERSION, "supports", "pin_root", "btf_custom_path", "data_in",
 			 "repeat", "info", "no_data", "ctx_in", "autoload_only", "attach",
-			 "read_iter");
+			 "read_iter", "extension");
 }

@@ -22,7 +22,8 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 			  const char *pin_root, const char *btf_custom_path,
 			  const unsigned char *data, size_t data_len, const unsigned char *ctx,
 			  size_t ctx_len, unsigned int repeat, int want_info, int autoload_only,
-			  json_t *attach, const char *trigger, const char *read_iter)
+			  json_t *attach, const char *trigger, const char *read_iter,
+			  const char *ext_elf, const char *ext_prog)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root,
 		    .btf_custom_path = btf_custom_path);
@@ -33,7 +34,8 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		    .ctx_size_in = ctx_len, .repeat = repeat);
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	struct bpf_link **links = NULL, *iter_link = NULL;
+	struct bpf_link **links = NULL, *iter_link = NULL, *ext_link = NULL;
+	struct bpf_object *ext_obj = NULL;
 	size_t n_links = 0, i;
 	char btf_buf[600];
 	long long start;
@@ -166,6 +168,59 @@ static json_t *run_loaded(json_t *reply, const char *elf, const char *prog_name,
 		}
 	}
 
+	/* docs/adapter-protocol.md "Extensions": the extension object opened, its program's
+	 * attach target set to the checked program (the function its section names), loaded
+	 * and attached with bpf_program__attach_freplace; a refusal is a load failure of it */
+	if (ext_elf) {
+		struct bpf_program *t = bpf_object__find_program_by_name(obj, prog_name);
+		struct bpf_program *e;
+		const char *func;
+
+		if (!t || bpf_program__fd(t) < 0) {
+			fail(reply, "load", REFUSED, ENOENT,
+			     "program '%s' to extend not loaded in %s", prog_name, elf);
+			goto out;
+		}
+		ext_obj = bpf_object__open_file(ext_elf, NULL);
+		if (!ext_obj) {
+			err = errno;
+			fail(reply, "load", REFUSED, err, "bpf_object__open_file(%s): %s%s%s",
+			     ext_elf, strerror(err), capture.first_warning[0] ? "; " : "",
+			     capture.first_warning);
+			goto out;
+		}
+		e = bpf_object__find_program_by_name(ext_obj, ext_prog);
+		if (!e) {
+			fail(reply, "load", REFUSED, ENOENT,
+			     "extension program '%s' not found in %s", ext_prog, ext_elf);
+			goto out;
+		}
+		func = strchr(bpf_program__section_name(e), '/');
+		func = func ? func + 1 : NULL;
+		err = bpf_program__set_attach_target(e, bpf_program__fd(t), func);
+		if (!err)
+			err = bpf_object__load(ext_obj);
+		if (err) {
+			json_object_set_new(reply, "verifier_log",
+					    capture.verifier_log ? json_string(capture.verifier_log)
+								 : json_null());
+			fail(reply, "load", REFUSED, -err, "bpf_object__load(%s): %s%s%s", ext_elf,
+			     strerror(-err), capture.first_warning[0] ? "; " : "",
+			     capture.first_warning);
+			json_object_set_new(reply, "failed_program", json_string(ext_prog));
+			goto out;
+		}
+		ext_link = bpf_program__attach_freplace(e, bpf_program__fd(t), func);
+		if (!ext_link) {
+			err = errno;
+			fail(reply, "load", REFUSED, err,
+			     "bpf_program__attach_freplace(%s): %s%s%s", ext_prog, strerror(err),
+			     capture.first_warning[0] ? "; " : "", capture.first_warning);
+			json_object_set_new(reply, "failed_program", json_string(ext_prog));
+			goto out;
+		}
+	}
+
 	start = now_ns();
 	prog = bpf_object__find_program_by_name(obj, prog_name);
 	if (!prog) {
@@ -199,6 +254,8 @@ out:
 		bpf_link__destroy(links[i]);
 	free(links);
 	bpf_link__destroy(iter_link);
+	bpf_link__destroy(ext_link);
+	bpf_object__close(ext_obj);
 	bpf_object__close(obj);
 	return reply;
 }
@@ -210,6 +267,8 @@ json_t *handle_run(json_t *req)
 	json_t *repeat_v = json_object_get(req, "repeat");
 	json_t *autoload_v = json_object_get(req, "autoload_only");
 	const char *elf, *prog, *pin_root, *btf_path, *hex, *ctx_hex, *trigger, *read_iter;
+	const char *ext_elf = NULL, *ext_prog = NULL;
+	json_t *extension;
 	json_t *attach;
 	unsigned char *data, *ctx = NULL;
 	size_t data_len = DEFAULT_DATA_IN_LEN, ctx_len = 0;
@@ -251,6 +310,14 @@ json_t *handle_run(json_t *req)
 	read_iter = opt_string(req, "read_iter", &bad);
 	if (bad)
 		return bad_request(id, "'read_iter' must be a program name");
+	extension = json_object_get(req, "extension");
+	if (extension && !json_is_null(extension)) {
+		ext_elf = json_string_value(json_object_get(extension, "elf"));
+		ext_prog = json_string_value(json_object_get(extension, "program"));
+		if (!json_is_object(extension) || !ext_elf || !ext_prog)
+			return bad_request(
+				id, "'extension' must be {\"elf\": path, \"program\": name}");
+	}
 	if (ctx_hex) {
 		ctx = hex_decode(ctx_hex, &ctx_len);
 		if (!ctx)
@@ -270,10 +337,10 @@ json_t *handle_run(json_t *req)
 		}
 	}
 
-	json_t *reply = run_loaded(new_reply(id), elf, prog, pin_root, btf_path, data, data_len,
-				   ctx, ctx_len, (unsigned int)repeat,
-				   json_is_true(json_object_get(req, "info")),
-				   json_is_true(autoload_v), attach, trigger, read_iter);
+	json_t *reply = run_loaded(
+		new_reply(id), elf, prog, pin_root, btf_path, data, data_len, ctx, ctx_len,
+		(unsigned int)repeat, json_is_true(json_object_get(req, "info")),
+		json_is_true(autoload_v), attach, trigger, read_iter, ext_elf, ext_prog);
 	free(data);
 	free(ctx);
 	return reply;

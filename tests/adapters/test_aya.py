@@ -50,7 +50,8 @@ def test_hello_reports_the_aya_version_resolved_in_cargo_lock(adapter: Adapter) 
     assert match, "Cargo.lock does not resolve the aya crate"
     assert (hello["library"], hello["library_version"]) == ("aya", match.group(1))
     assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info",
-                                      "no_data", "ctx_in", "autoload_only", "attach", "read_iter"}
+                                      "no_data", "ctx_in", "autoload_only", "attach", "read_iter",
+                                      "extension"}
 
 
 def test_a_tc_program_runs_through_aya_test_run(

@@ -51,7 +51,7 @@ def test_hello_names_the_cilium_ebpf_module_version(adapter: Adapter) -> None:
     assert (reply["library"], reply["library_version"]) == ("cilium/ebpf", match.group(1))
     assert set(reply["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat",
                                       "info", "no_data", "ctx_in", "autoload_only", "attach",
-                                      "read_iter"}
+                                      "read_iter", "extension"}
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,8 @@ def adapter(launch: Launch) -> Adapter:
 def test_hello_reports_the_linked_libbpf_version(adapter: Adapter) -> None:
     hello = adapter.hello()
     assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "info",
-                                     "no_data", "ctx_in", "autoload_only", "attach", "read_iter"}
+                                     "no_data", "ctx_in", "autoload_only", "attach", "read_iter",
+                                     "extension"}
     pkg = subprocess.run(
         ["pkg-config", "--modversion", "libbpf"], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -19,7 +19,8 @@ def adapter(launch: Launch) -> Adapter:
 def test_hello_reports_the_vendored_libbpf_version(adapter: Adapter) -> None:
     hello = adapter.hello()
     assert set(hello["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat",
-                                     "no_data", "ctx_in", "autoload_only", "attach", "read_iter"}
+                                     "no_data", "ctx_in", "autoload_only", "attach", "read_iter",
+                                     "extension"}
     lock = (REPO / "runners" / "libbpf-rs" / "Cargo.lock").read_text()
     sys_version = re.search(r'name = "libbpf-sys"\nversion = "([^"]+)"', lock)
     assert sys_version and hello["libbpf_sys_version"] == sys_version.group(1)

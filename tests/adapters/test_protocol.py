@@ -100,6 +100,7 @@ def test_harness_never_sends_an_unclaimed_field(name: str, launch: Launch) -> No
         "ctx_in": {"ctx_in": "00" * 12},
         "attach": {"attach": ("p",), "trigger": "p"},
         "read_iter": {"read_iter": "p"},
+        "extension": {"extension": ("ext.bpf.o", "e")},
         "skip": {},  # needed by a mutation run (`bpfconform mutate`)
     }
     # the oracle (info) and the corpus lane (autoload_only) read hello themselves

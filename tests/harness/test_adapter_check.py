@@ -73,7 +73,8 @@ def test_refusing_everything_passes_no_optional_field_it_does_not_claim(
     # unclaimed fields: a non-empty skip must be internal, which a refusal is not
     assert not checks["skip"]["ok"] and "internal" in checks["skip"]["detail"]
     assert all(checks[c]["ok"] and checks[c]["detail"] == "not claimed"
-               for c in ("no_data", "ctx_in", "autoload_only", "attach", "read_iter", "info"))
+               for c in ("no_data", "ctx_in", "autoload_only", "attach", "read_iter", "extension",
+                         "info"))
 
 
 def test_an_adapter_that_keeps_the_object_open_is_not_fit(

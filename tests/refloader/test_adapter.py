@@ -69,7 +69,7 @@ def test_hello_names_the_adapter_and_its_options(adapter: Adapter) -> None:
     assert h["name"] == "python" and h["protocol"] == 1
     assert set(h["supports"]) == {"pin_root", "btf_custom_path", "data_in", "repeat", "skip",
                                   "info", "no_data", "ctx_in", "autoload_only", "attach",
-                                  "read_iter"}
+                                  "read_iter", "extension"}
 
 
 def test_a_program_runs_and_its_retval_is_reported(adapter: Adapter,

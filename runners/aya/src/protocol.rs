@@ -20,6 +20,8 @@ pub const SUPPORTS: &[&str] = &[
     // aya before 0.14 has no `Iter` program type
     #[cfg(not(aya_legacy))]
     "read_iter",
+    #[cfg(not(aya_legacy))]
+    "extension",
 ];
 
 /// One `run` request: load the whole object, test-run one program.
@@ -65,6 +67,20 @@ pub struct RunRequest {
     /// (protocol "Iterators").
     #[serde(default)]
     pub read_iter: Option<String>,
+    /// An extension (freplace) program of another object, loaded against `program` and
+    /// attached before it runs (protocol "Extensions").
+    #[serde(default)]
+    pub extension: Option<ExtensionRequest>,
+}
+
+/// The `extension` field: the extension's object and program.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(aya_legacy, allow(dead_code))] // no `Extension::load(ProgramFd, ..)` before 0.14
+pub struct ExtensionRequest {
+    /// The extension's object file.
+    pub elf: String,
+    /// Its program.
+    pub program: String,
 }
 
 const fn one() -> u32 {

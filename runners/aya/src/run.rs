@@ -138,6 +138,16 @@ impl Runner {
             self.current = Some(Phase::Load);
             read_iter(&mut ebpf, &req.elf, name)?;
         }
+        // docs/adapter-protocol.md "Extensions": the extension object loaded, its
+        // `Extension::load` against the checked program, `attach()`; it lives (and the
+        // link with it) until the run is done
+        let _extension = match req.extension.as_ref() {
+            Some(ext) => {
+                self.current = Some(Phase::Load);
+                Some(load_extension(&ebpf, target, req, ext)?)
+            }
+            None => None,
+        };
 
         if req.info {
             // After load, before the test run; not part of any timed phase.
@@ -304,6 +314,90 @@ fn read_iter(ebpf: &mut Ebpf, elf: &str, name: &str) -> Result<(), Failure> {
         )
     })?;
     Ok(())
+}
+
+/// Load the extension object `ext` and its `Extension` program against `req.program` of
+/// `ebpf` (the function its section names), and attach it.
+#[cfg(not(aya_legacy))]
+fn load_extension(
+    ebpf: &Ebpf,
+    btf: Option<&Btf>,
+    req: &RunRequest,
+    ext: &crate::protocol::ExtensionRequest,
+) -> Result<Ebpf, Failure> {
+    use aya::programs::Extension;
+    let target = ebpf
+        .program(&req.program)
+        .ok_or_else(|| {
+            Failure::refused(
+                Phase::Load,
+                format!("{}: no program named {} to extend", req.elf, req.program),
+                Some(libc::ENOENT),
+            )
+        })?
+        .fd()
+        .and_then(|fd| fd.try_clone().map_err(Into::into))
+        .map_err(|e| Failure::from_program_load(&req.program, &e))?;
+    let mut loader = EbpfLoader::new();
+    if let Some(btf) = btf {
+        loader.btf(btf);
+    }
+    let mut ext_ebpf = loader.load_file(&ext.elf).map_err(|e| {
+        let mut f = Failure::from_ebpf(&ext.elf, &e);
+        f.phase = Phase::Load;
+        f
+    })?;
+    let image = fs::read(&ext.elf).map_err(|e| {
+        Failure::refused(
+            Phase::Load,
+            format!("reading {}: {e}", ext.elf),
+            e.raw_os_error(),
+        )
+    })?;
+    let func = sections::section_of(&image, &ext.program)
+        .and_then(|s| sections::attach_target(&s).map(str::to_owned))
+        .ok_or_else(|| {
+            Failure::refused(
+                Phase::Load,
+                format!(
+                    "{}: no extension program {} naming a function",
+                    ext.elf, ext.program
+                ),
+                Some(libc::ENOENT),
+            )
+        })?;
+    let program: &mut Extension = ext_ebpf
+        .program_mut(&ext.program)
+        .ok_or_else(|| {
+            Failure::refused(
+                Phase::Load,
+                format!("{}: no program named {}", ext.elf, ext.program),
+                Some(libc::ENOENT),
+            )
+        })?
+        .try_into()
+        .map_err(|e| Failure::from_program_load(&ext.program, &e))?;
+    program
+        .load(target, &func)
+        .map_err(|e| Failure::from_program_load(&ext.program, &e))?;
+    program
+        .attach()
+        .map_err(|e| Failure::from_attach(&ext.program, &e))?;
+    Ok(ext_ebpf)
+}
+
+/// aya before 0.14: the adapter does not list `extension`.
+#[cfg(aya_legacy)]
+fn load_extension(
+    _: &Ebpf,
+    _: Option<&Btf>,
+    req: &RunRequest,
+    _: &crate::protocol::ExtensionRequest,
+) -> Result<Ebpf, Failure> {
+    Err(Failure::internal(
+        Phase::Load,
+        format!("extension for {}: not offered by this aya", req.program),
+    ))
 }
 
 /// aya before 0.14 has no `Iter`: the adapter does not list `read_iter`.

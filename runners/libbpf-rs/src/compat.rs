@@ -80,4 +80,5 @@ pub const SUPPORTS: &[&str] = &[
     "autoload_only",
     "attach",
     "read_iter",
+    "extension",
 ];

@@ -112,6 +112,17 @@ pub(crate) struct RunRequest {
     /// (`Iter`) before `program` (protocol "Iterators").
     #[serde(default)]
     pub(crate) read_iter: Option<String>,
+    /// An extension (freplace) program of another object, loaded against `program` and
+    /// attached before it runs (protocol "Extensions").
+    #[serde(default)]
+    pub(crate) extension: Option<Extension>,
+}
+
+/// The `extension` field: the extension's object and program.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Extension {
+    pub(crate) elf: String,
+    pub(crate) program: String,
 }
 
 #[derive(Serialize)]

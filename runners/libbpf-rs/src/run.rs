@@ -3,6 +3,7 @@
 //! named iterator read (`Program::attach` + `Iter`), one program test-run with `Program::test_run`, and the object dropped again.
 
 use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Instant;
 
 use libbpf_rs::{AsRawLibbpf, Iter, ProgramInput};
@@ -159,6 +160,78 @@ pub(crate) fn run(req: RunRequest) -> Reply {
             return reply.fail("run", e.raw_os_error(), msg);
         }
         links.push(link);
+    }
+
+    // docs/adapter-protocol.md "Extensions": the extension object opened, its program's
+    // attach target set to the checked program (the function its section names), loaded,
+    // and attached with `Program::attach`; a refusal is a load failure of that program
+    let mut _ext_obj = None;
+    if let Some(ext) = req.extension.as_ref() {
+        let Some(target) = obj.progs().find(|p| p.name() == req.program.as_str()) else {
+            let msg = format!(
+                "program '{}' to extend not found in {}",
+                req.program, req.elf
+            );
+            return reply.fail("load", Some(ENOENT), msg);
+        };
+        let target_fd = target.as_fd().as_raw_fd();
+        let mut open_ext = match compat::open_file(None, None, &ext.elf) {
+            Ok(open) => open,
+            Err(e) => {
+                let warning = capture().first_warning.clone();
+                let msg = describe(&format!("open_file({})", ext.elf), &e, warning.as_deref());
+                return reply.fail("load", errno_of(&e), msg);
+            }
+        };
+        let Some(mut p) = open_ext
+            .progs_mut()
+            .find(|p| p.name() == ext.program.as_str())
+        else {
+            let msg = format!(
+                "extension program '{}' not found in {}",
+                ext.program, ext.elf
+            );
+            return reply.fail("load", Some(ENOENT), msg);
+        };
+        let func = p
+            .section()
+            .to_string_lossy()
+            .split_once('/')
+            .map(|(_, f)| f.to_string());
+        let loaded = p
+            .set_attach_target(target_fd, func)
+            .and_then(|()| open_ext.load());
+        let ext_obj = match loaded {
+            Ok(ext_obj) => ext_obj,
+            Err(e) => {
+                let capture = capture();
+                reply.verifier_log = capture.verifier_log.clone();
+                let msg = describe(
+                    &format!("load({})", ext.elf),
+                    &e,
+                    capture.first_warning.as_deref(),
+                );
+                reply.failed_program = Some(ext.program.clone());
+                return reply.fail("load", errno_of(&e), msg);
+            }
+        };
+        let attached = match ext_obj
+            .progs_mut()
+            .find(|p| p.name() == ext.program.as_str())
+        {
+            Some(p) => p.attach(),
+            None => Err(libbpf_rs::Error::from_raw_os_error(ENOENT)),
+        };
+        match attached {
+            Ok(link) => links.push(link),
+            Err(e) => {
+                let warning = capture().first_warning.clone();
+                let msg = describe(&format!("attach({})", ext.program), &e, warning.as_deref());
+                reply.failed_program = Some(ext.program.clone());
+                return reply.fail("load", errno_of(&e), msg);
+            }
+        }
+        _ext_obj = Some(ext_obj);
     }
 
     let start = Instant::now();

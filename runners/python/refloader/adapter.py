@@ -7,6 +7,7 @@ it opened; errors become a reply (never a traceback on stdout).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -19,12 +20,12 @@ from refloader import __version__
 from refloader.errors import KernelError, LoaderError
 from refloader.externs import KernelFacts
 from refloader.loader import BpfObject, open_object
-from refloader.mutations import plan_for
+from refloader.mutations import Plan, plan_for
 from refloader.sanitize import KernelFeatures
 
 PROTOCOL = 1
 SUPPORTS = ["pin_root", "btf_custom_path", "data_in", "repeat", "skip", "info", "no_data",
-            "ctx_in", "autoload_only", "attach", "read_iter"]
+            "ctx_in", "autoload_only", "attach", "read_iter", "extension"]
 DEFAULT_DATA_IN = bytes(64)
 ELF_BACKEND_ENV = "REFLOADER_ELF"  # "struct" (default) or "pyelftools"
 
@@ -132,6 +133,7 @@ def run(req: dict[str, Any], session: Session) -> Reply:
     repeat = req.get("repeat")
     repeat = 1 if repeat is None else repeat  # 0 is the kernel's "once" (no-data runs)
     obj: BpfObject | None = None
+    ext: BpfObject | None = None
     t_req = time.perf_counter_ns()
     try:
         # the request is decoded before the clock starts: `ns.open` is the library's open
@@ -157,6 +159,12 @@ def run(req: dict[str, Any], session: Session) -> Reply:
         read_iter = req.get("read_iter")
         if read_iter is not None and not isinstance(read_iter, str):
             raise BadRequest(f"'read_iter' must be a program name, not {read_iter!r}")
+        extension = req.get("extension")
+        if extension is not None and not (
+                isinstance(extension, dict) and isinstance(extension.get("elf"), str)
+                and isinstance(extension.get("program"), str)):
+            raise BadRequest("'extension' must be {\"elf\": path, \"program\": name}, not "
+                             f"{extension!r}")
         autoload_only = req.get("autoload_only")
         if autoload_only is not None and not isinstance(autoload_only, bool):
             raise BadRequest(f"'autoload_only' must be a boolean, not {autoload_only!r}")
@@ -197,6 +205,9 @@ def run(req: dict[str, Any], session: Session) -> Reply:
                 obj.attach(name)
             if read_iter is not None:  # docs/adapter-protocol.md "Iterators"
                 obj.attach_iter(read_iter)
+            if extension is not None:  # docs/adapter-protocol.md "Extensions"
+                ext = load_extension(obj, prog, extension["elf"], extension["program"], plan,
+                                     session.feats())
         except Exception as exc:
             _log_exc(exc)
             if isinstance(exc, LoaderError) and exc.program is None:
@@ -218,8 +229,30 @@ def run(req: dict[str, Any], session: Session) -> Reply:
         reply.phase, reply.retval = "done", res.retval & 0xFFFFFFFF
         return reply
     finally:
+        if ext is not None:
+            ext.close()
         if obj is not None:
             obj.close()
+
+
+def load_extension(target: BpfObject, prog: str, elf: str, name: str, plan: Plan,
+                   feats: KernelFeatures) -> BpfObject:
+    """Open and load the extension object ``elf`` against loaded program ``prog`` of
+    ``target`` and attach its program ``name`` (libbpf: bpf_program__set_attach_target,
+    bpf_object__load, bpf_program__attach_freplace); the caller closes it."""
+    lp = target.loaded.get(prog)
+    if lp is None or lp.fd < 0:
+        raise LoaderError(f"{target.path}: no loaded program '{prog}' to extend",
+                          symbol=prog, errno=errno.ENOENT)
+    ext = open_object(elf, plan=plan)
+    try:
+        ext.set_attach_target(lp.fd)
+        ext.load(feats, None)
+        ext.attach(name)
+    except BaseException:
+        ext.close()
+        raise
+    return ext
 
 
 def kernel_info(obj: BpfObject, prog: str) -> dict[str, Any] | None:

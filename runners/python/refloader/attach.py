@@ -7,8 +7,11 @@ target after the ``/``. The program is loaded with ``attach_btf_id`` = the id of
 in vmlinux BTF, looked up as libbpf's ``find_attach_btf_id`` does: ``tp_btf`` the TYPEDEF
 ``btf_trace_<tp>``, ``lsm`` the FUNC ``bpf_lsm_<hook>``, ``iter`` the FUNC
 ``bpf_iter_<target>``, the rest the FUNC ``<func>``. A target vmlinux BTF lacks fails the
-program's load (ESRCH, libbpf "failed to find kernel BTF type ID"). ``freplace`` targets a
-program, not vmlinux, and is not supported here.
+program's load (ESRCH, libbpf "failed to find kernel BTF type ID"). ``freplace/<func>``
+(an extension, BPF_PROG_TYPE_EXT) targets a loaded program instead: the caller names it
+first (libbpf ``bpf_program__set_attach_target``), the program is loaded with
+``attach_prog_fd`` = its fd and ``attach_btf_id`` = the FUNC ``<func>`` in the BTF that
+program was loaded with (libbpf ``libbpf_find_prog_btf_id``), and attached like the rest.
 
 After the load, the library's attach call links a tracing program to its target:
 ``BPF_RAW_TRACEPOINT_OPEN`` with no name (what libbpf's ``bpf_program__attach_trace`` does
@@ -29,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from refloader import syscall as sc
-from refloader.btf import BtfKind
+from refloader.btf import BtfKind, index_names
 from refloader.errors import KernelError, LoaderError
 from refloader.mutations import Plan
 from refloader.sections import BpfAttachType, BpfProgType, SecDef
@@ -75,9 +78,6 @@ def resolve_target(sd: SecDef, section: str, lookup: Lookup, plan: Plan) -> Atta
     """The vmlinux target of a program of section ``section`` (its ``?`` stripped) with
     definition ``sd``. LoaderError when the section names no target or is ``freplace``."""
     base = sd.sec.rstrip("+")
-    if sd.prog_type == BpfProgType.BPF_PROG_TYPE_EXT:
-        raise LoaderError(f"section '{section}': freplace targets (a program's BTF) are not "
-                          "supported by the reference loader", section=section)
     _, sep, name = section.partition("/")
     if not sep or not name:
         raise LoaderError(f"section '{section}': no attach target after '{base}/' (a target "
@@ -146,10 +146,22 @@ def read_iter(link_fd: int, program: str) -> int:
     return total
 
 
+def prog_func_id(target_fd: int, name: str) -> int | None:
+    """The id of FUNC ``name`` in the BTF loaded program ``target_fd`` was loaded with
+    (libbpf ``libbpf_find_prog_btf_id``); None when it has none or no BTF. KernelError
+    when the kernel does not give the BTF."""
+    btf_id = sc.prog_btf_id(target_fd)
+    if not btf_id:
+        return None
+    raw = sc.btf_raw_by_id(btf_id)
+    return index_names(raw, frozenset({BtfKind.FUNC})).get((int(BtfKind.FUNC), name))
+
+
 def attach_trace(prog_fd: int, program: str, sd: SecDef) -> int:
     """Attach a loaded tracing program to its load-time target; the link fd. Only the
-    types BPF_RAW_TRACEPOINT_OPEN attaches with a NULL name (TRACING but iter, LSM)."""
-    if sd.prog_type not in (BpfProgType.BPF_PROG_TYPE_TRACING, BpfProgType.BPF_PROG_TYPE_LSM) \
+    types BPF_RAW_TRACEPOINT_OPEN attaches with a NULL name (TRACING but iter, LSM, EXT)."""
+    if sd.prog_type not in (BpfProgType.BPF_PROG_TYPE_TRACING, BpfProgType.BPF_PROG_TYPE_LSM,
+                            BpfProgType.BPF_PROG_TYPE_EXT) \
             or sd.expected_attach_type == BpfAttachType.BPF_TRACE_ITER \
             or sd.expected_attach_type == BpfAttachType.BPF_LSM_CGROUP:
         raise LoaderError(f"prog '{program}': attaching a {sd.sec} program is not supported "

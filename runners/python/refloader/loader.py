@@ -33,7 +33,14 @@ from operator import attrgetter
 from types import TracebackType
 
 from refloader import syscall as sc
-from refloader.attach import attach_trace, family, iter_link, read_iter, resolve_target
+from refloader.attach import (
+    attach_trace,
+    family,
+    iter_link,
+    prog_func_id,
+    read_iter,
+    resolve_target,
+)
 from refloader.btf import Btf, BtfKind, Datasec, Func, Var, fixup_datasecs, index_names
 from refloader.btf_ext import BpfCoreReloKind, BtfExt, marshal_func_infos, marshal_line_infos
 from refloader.elf import STB_LOCAL, STT_SECTION, ElfObject, read_elf
@@ -68,7 +75,7 @@ from refloader.mutations import Plan
 from refloader.programs import ProgramSpec, collect_programs
 from refloader.reloc import Reloc, RelocKind, apply_data_relos, collect_relos, link_program
 from refloader.sanitize import SANITIZE_FEATURES, KernelFeatures, sanitize
-from refloader.sections import SecFlags
+from refloader.sections import BpfProgType, SecFlags
 from refloader.struct_ops_kern import StructOpsLoad, prepare_struct_ops
 
 BPF_F_SLEEPABLE = 1 << 4
@@ -175,6 +182,9 @@ class BpfObject:
     loaded: dict[str, LoadedProgram] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     _fds: list[int] = field(default_factory=list)
+    #: the loaded program an extension (freplace) program of this object targets
+    #: (set_attach_target), -1 for none
+    attach_prog_fd: int = -1
     #: iterator program name -> its iterator link fd (attach_iter; closed with _fds)
     _iter_links: dict[str, int] = field(default_factory=dict)
     #: the mapped ARENA maps (libbpf map->mmaped): unmapped on close
@@ -472,7 +482,9 @@ class BpfObject:
         sd = p.kind.sec_def
         sec_flags = int(sd.flags)  # plain int tests: IntFlag's & is a Python-level call
         attach_btf_id = 0
-        if sec_flags & _SEC_ATTACH_BTF:  # libbpf libbpf_prepare_prog_load
+        if sd.prog_type == BpfProgType.BPF_PROG_TYPE_EXT:  # libbpf libbpf_prepare_prog_load
+            attach_btf_id = self._extension_target(p)
+        elif sec_flags & _SEC_ATTACH_BTF:
             target = resolve_target(sd, p.kind.name, self._vmlinux_id, self.plan)
             if target.btf_id is None:
                 if self.plan.tracing_missing_unloaded:  # mutation tracing.target.missing
@@ -506,7 +518,9 @@ class BpfObject:
             8,
             marshal_line_infos(sorted(lp.line_info, key=_INSN_OFF))
             if use_btf else b"",
-            16, attach_btf_id, section=p.section)
+            16, attach_btf_id, section=p.section,
+            attach_prog_fd=self.attach_prog_fd
+            if sd.prog_type == BpfProgType.BPF_PROG_TYPE_EXT else 0)
         st_ops = self.struct_ops.attach.get(p.name)
         if st_ops is not None:  # the kernel struct and member it implements
             args = args._replace(attach_btf_id=st_ops[0], expected_attach_type=st_ops[1])
@@ -514,6 +528,30 @@ class BpfObject:
         if self.features.prog_bind_map:
             self._bind_rodata(p, fd)
         return LoadedProgram(p, fd, len(lp.image) // 8)
+
+    def set_attach_target(self, prog_fd: int) -> None:
+        """The loaded program this object's extension (freplace) programs replace a
+        function of (libbpf ``bpf_program__set_attach_target(prog, fd, NULL)``: the function
+        is the one the section names); before ``load``."""
+        self.attach_prog_fd = prog_fd
+
+    def _extension_target(self, p: ProgramSpec) -> int:
+        """The attach_btf_id of extension ``p``: its section's function in the target
+        program's BTF (libbpf ``libbpf_find_prog_btf_id``)."""
+        _, sep, func = p.kind.name.partition("/")
+        if self.attach_prog_fd < 0:
+            raise LoaderError(f"prog '{p.name}': an extension needs a target program "
+                              "(set_attach_target) to be loaded", section=p.section,
+                              symbol=p.name, errno=errno.EINVAL)
+        if not sep or not func:
+            raise LoaderError(f"prog '{p.name}': section '{p.section}' names no function to "
+                              "replace", section=p.section, symbol=p.name, errno=errno.EINVAL)
+        btf_id = prog_func_id(self.attach_prog_fd, func)
+        if btf_id is None:
+            raise LoaderError(f"prog '{p.name}': failed to find BTF ID of '{func}' in the "
+                              "target program's BTF", section=p.section, symbol=p.name,
+                              errno=errno.ESRCH)
+        return btf_id
 
     def _bind_rodata(self, p: ProgramSpec, prog_fd: int) -> None:
         """libbpf (bpf_object_load_prog): every ``.rodata*`` map is bound to every program

@@ -444,6 +444,9 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("tracing.iter", "iter programs are loaded (target bpf_iter_<name> resolved, "
              "BPF_TRACE_ITER set) but their iterator is never made or read: they never run",
              _add("tracing_attach_skip", "iter")),
+    Mutation("freplace.attach", "an extension (freplace) program is loaded against its "
+             "target program but never attached: the target keeps its own function",
+             _add("tracing_attach_skip", "freplace")),
     Mutation("tracing.target.missing", "a program whose target vmlinux BTF lacks is left "
              "unloaded (as if not autoloaded) and the rest of the object loads",
              _set(tracing_missing_unloaded=True)),

@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import errno as errno_mod
 import os
+import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -30,6 +31,7 @@ BPF_OBJ_GET = 7
 BPF_PROG_TEST_RUN = 10
 BPF_OBJ_GET_INFO_BY_FD = 15
 BPF_BTF_LOAD = 18
+BPF_BTF_GET_FD_BY_ID = 19
 BPF_MAP_FREEZE = 22
 BPF_PROG_BIND_MAP = 35
 BPF_OBJ_NAME_LEN = 16
@@ -273,6 +275,8 @@ class ProgLoad(NamedTuple):
     line_info_rec_size: int = 16
     attach_btf_id: int = 0
     section: str = ""
+    #: an extension's target program (attach_prog_fd), 0 for none
+    attach_prog_fd: int = 0
 
 
 def _prog_load_attr(a: ProgLoad) -> tuple[ctypes.Array[ctypes.c_char], ProgLoadAttr]:
@@ -293,7 +297,7 @@ def _prog_load_attr(a: ProgLoad) -> tuple[ctypes.Array[ctypes.c_char], ProgLoadA
         len(fi) // a.func_info_rec_size if fi else 0,
         a.line_info_rec_size if li else 0, li_at if li else 0,
         len(li) // a.line_info_rec_size if li else 0,
-        a.attach_btf_id)
+        a.attach_btf_id, a.attach_prog_fd)
     return buf, attr
 
 
@@ -398,6 +402,56 @@ def prog_info(fd: int) -> ProgInfo:
                        nr_map_ids=nmaps, map_ids=ctypes.addressof(ids))
     get(info)
     return ProgInfo(info.type, xlated.raw[:xlen], tuple(ids[:nmaps]))
+
+
+#: offset of ``btf_id`` in ``struct bpf_prog_info`` (after name, ifindex, the gpl bit, the
+#: netns ids and the jited ksym/func-len arrays)
+_PROG_INFO_BTF_ID = 128
+
+
+def prog_btf_id(fd: int) -> int:
+    """The id of the BTF a loaded program was loaded with (0: none)."""
+    buf = ctypes.create_string_buffer(_PROG_INFO_BTF_ID + 4)
+    attr = InfoAttr(bpf_fd=fd, info_len=len(buf), info=ctypes.addressof(buf))
+    try:
+        sys_bpf(BPF_OBJ_GET_INFO_BY_FD, attr)
+    except OSError as exc:
+        raise _kerr("BPF_OBJ_GET_INFO_BY_FD", exc) from exc
+    return int(struct.unpack_from("<I", buf.raw, _PROG_INFO_BTF_ID)[0])
+
+
+class _GetFdByIdAttr(ctypes.Structure):
+    """``union bpf_attr`` for BPF_*_GET_FD_BY_ID."""
+
+    _fields_ = [("id", c_u32), ("next_id", c_u32), ("open_flags", c_u32)]
+
+
+class _BtfInfo(ctypes.Structure):
+    """``struct bpf_btf_info``, up to ``id``."""
+
+    _fields_ = [("btf", c_u64), ("btf_size", c_u32), ("id", c_u32)]
+
+
+def btf_raw_by_id(btf_id: int) -> bytes:
+    """The raw BTF the kernel holds as ``btf_id`` (BPF_BTF_GET_FD_BY_ID, then
+    BPF_OBJ_GET_INFO_BY_FD twice: its size, then its bytes)."""
+    try:
+        fd = sys_bpf(BPF_BTF_GET_FD_BY_ID, _GetFdByIdAttr(id=btf_id))
+    except OSError as exc:
+        raise _kerr(f"BPF_BTF_GET_FD_BY_ID {btf_id}", exc) from exc
+    try:
+        info = _BtfInfo()
+        attr = InfoAttr(bpf_fd=fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
+        sys_bpf(BPF_OBJ_GET_INFO_BY_FD, attr)
+        raw = ctypes.create_string_buffer(info.btf_size)
+        info = _BtfInfo(btf=ctypes.addressof(raw), btf_size=len(raw))
+        attr = InfoAttr(bpf_fd=fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
+        sys_bpf(BPF_OBJ_GET_INFO_BY_FD, attr)
+        return raw.raw[:info.btf_size]
+    except OSError as exc:
+        raise _kerr("BPF_OBJ_GET_INFO_BY_FD of a BTF", exc) from exc
+    finally:
+        close(fd)
 
 
 def map_info(fd: int) -> BpfMapInfo:

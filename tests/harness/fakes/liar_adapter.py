@@ -13,7 +13,7 @@ import json
 import sys
 
 ALL_FIELDS = ["pin_root", "data_in", "repeat", "btf_custom_path", "skip", "info", "no_data",
-              "ctx_in", "autoload_only", "attach", "read_iter"]
+              "ctx_in", "autoload_only", "attach", "read_iter", "extension"]
 
 
 def main() -> int:
