@@ -1107,6 +1107,40 @@ def probe_freplace() -> ProbeResult:
     return failed(name, "BPF_PROG_LOAD of an extension (freplace) program", err)
 
 
+def probe_iter_ksym() -> ProbeResult:
+    """The kallsyms iterator (`iter/ksym`, 6.0+): vmlinux BTF has its target FUNC
+    bpf_iter_ksym (iterator targets register from BTF: without the FUNC, no target)."""
+    name = "iter_ksym"
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            tid = btf_type_id(f.read(), BTF_KIND_FUNC, "bpf_iter_ksym")
+    except OSError as exc:
+        return ProbeResult(name, False, f"no vmlinux BTF: {exc}")
+    except (ValueError, struct.error) as exc:
+        return ProbeResult(name, False, f"cannot parse /sys/kernel/btf/vmlinux: {exc}",
+                           error=True)
+    if tid is None:
+        return ProbeResult(name, False, "vmlinux BTF has no FUNC bpf_iter_ksym (the ksym "
+                           "iterator came with 6.0)")
+    return ProbeResult(name, True, f"vmlinux BTF has FUNC bpf_iter_ksym (id {tid})")
+
+
+def probe_preempt_rcu() -> ProbeResult:
+    """CONFIG_PREEMPT_RCU, whose rcu_read_lock() counts in current->rcu_read_lock_nesting
+    (the sleepable tests read it): vmlinux BTF names that task_struct member."""
+    name = "preempt_rcu"
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        return ProbeResult(name, False, f"no vmlinux BTF: {exc}")
+    if b"\0rcu_read_lock_nesting\0" in raw:
+        return ProbeResult(name, True, "vmlinux BTF names task_struct's "
+                           "rcu_read_lock_nesting (CONFIG_PREEMPT_RCU)")
+    return ProbeResult(name, False, "vmlinux BTF has no rcu_read_lock_nesting: no "
+                       "CONFIG_PREEMPT_RCU, rcu_read_lock() leaves no count to read")
+
+
 def probe_tracing_sleepable() -> ProbeResult:
     """Sleepable fentry (the secflags/ tests): an fentry program with BPF_F_SLEEPABLE on
     bpf_fentry_test1 loads, which the kernel allows because net/bpf/test_run.c lists that
@@ -1256,6 +1290,8 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "lsm_bpf_hook": probe_lsm_bpf_hook,
     "tracing_sleepable": probe_tracing_sleepable,
     "freplace": probe_freplace,
+    "iter_ksym": probe_iter_ksym,
+    "preempt_rcu": probe_preempt_rcu,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
 

@@ -444,6 +444,9 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("tracing.iter", "iter programs are loaded (target bpf_iter_<name> resolved, "
              "BPF_TRACE_ITER set) but their iterator is never made or read: they never run",
              _add("tracing_attach_skip", "iter")),
+    Mutation("tracing.iter.sleepable", "a SEC(\"iter.s/...\") program is loaded without "
+             "BPF_F_SLEEPABLE: the kernel runs it inside rcu_read_lock()",
+             _set(sleepable_flag=False)),
     Mutation("freplace.attach", "an extension (freplace) program is loaded against its "
              "target program but never attached: the target keeps its own function",
              _add("tracing_attach_skip", "freplace")),
