@@ -1107,22 +1107,37 @@ def probe_freplace() -> ProbeResult:
     return failed(name, "BPF_PROG_LOAD of an extension (freplace) program", err)
 
 
-def probe_iter_ksym() -> ProbeResult:
-    """The kallsyms iterator (`iter/ksym`, 6.0+): vmlinux BTF has its target FUNC
-    bpf_iter_ksym (iterator targets register from BTF: without the FUNC, no target)."""
-    name = "iter_ksym"
+def _probe_iter_target(name: str, target: str, since: str) -> ProbeResult:
+    """An iterator target (`iter/<target>`): vmlinux BTF has its FUNC bpf_iter_<target>
+    (iterator targets register by that BTF id: without the FUNC, no target)."""
+    func = f"bpf_iter_{target}"
     try:
         with open("/sys/kernel/btf/vmlinux", "rb") as f:
-            tid = btf_type_id(f.read(), BTF_KIND_FUNC, "bpf_iter_ksym")
+            tid = btf_type_id(f.read(), BTF_KIND_FUNC, func)
     except OSError as exc:
         return ProbeResult(name, False, f"no vmlinux BTF: {exc}")
     except (ValueError, struct.error) as exc:
         return ProbeResult(name, False, f"cannot parse /sys/kernel/btf/vmlinux: {exc}",
                            error=True)
     if tid is None:
-        return ProbeResult(name, False, "vmlinux BTF has no FUNC bpf_iter_ksym (the ksym "
-                           "iterator came with 6.0)")
-    return ProbeResult(name, True, f"vmlinux BTF has FUNC bpf_iter_ksym (id {tid})")
+        return ProbeResult(name, False, f"vmlinux BTF has no FUNC {func} (the {target} "
+                           f"iterator came with {since})")
+    return ProbeResult(name, True, f"vmlinux BTF has FUNC {func} (id {tid})")
+
+
+def probe_iter_ksym() -> ProbeResult:
+    """The kallsyms iterator, iter/ksym (6.0+)."""
+    return _probe_iter_target("iter_ksym", "ksym", "6.0")
+
+
+def probe_iter_task_vma() -> ProbeResult:
+    """The task VMA iterator, iter/task_vma (5.12+)."""
+    return _probe_iter_target("iter_task_vma", "task_vma", "5.12")
+
+
+def probe_iter_bpf_link() -> ProbeResult:
+    """The BPF link iterator, iter/bpf_link (5.19+)."""
+    return _probe_iter_target("iter_bpf_link", "bpf_link", "5.19")
 
 
 def probe_preempt_rcu() -> ProbeResult:
@@ -1291,6 +1306,8 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "tracing_sleepable": probe_tracing_sleepable,
     "freplace": probe_freplace,
     "iter_ksym": probe_iter_ksym,
+    "iter_task_vma": probe_iter_task_vma,
+    "iter_bpf_link": probe_iter_bpf_link,
     "preempt_rcu": probe_preempt_rcu,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)

@@ -520,7 +520,8 @@ class BpfObject:
             if use_btf else b"",
             16, attach_btf_id, section=p.section,
             attach_prog_fd=self.attach_prog_fd
-            if sd.prog_type == BpfProgType.BPF_PROG_TYPE_EXT else 0)
+            if sd.prog_type == BpfProgType.BPF_PROG_TYPE_EXT else 0,
+            anonymous=not self.plan.prog_name)  # mutation prog.name
         st_ops = self.struct_ops.attach.get(p.name)
         if st_ops is not None:  # the kernel struct and member it implements
             args = args._replace(attach_btf_id=st_ops[0], expected_attach_type=st_ops[1])

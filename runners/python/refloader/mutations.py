@@ -103,6 +103,8 @@ class Plan:
     #: progtype.sleepable / progtype.xdp.frags: the SEC() definition's SEC_SLEEPABLE and
     #: SEC_XDP_FRAGS become BPF_F_SLEEPABLE and BPF_F_XDP_HAS_FRAGS in prog_flags
     sleepable_flag: bool = True
+    #: prog.name: programs get their (cut) name in BPF_PROG_LOAD
+    prog_name: bool = True
     xdp_frags_flag: bool = True
     # ---- arena.* (BPF_MAP_TYPE_ARENA and its __arena globals) ----
     #: arena.image: the .addr_space.1 image copied into the mapped ARENA
@@ -447,6 +449,10 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     Mutation("tracing.iter.sleepable", "a SEC(\"iter.s/...\") program is loaded without "
              "BPF_F_SLEEPABLE: the kernel runs it inside rcu_read_lock()",
              _set(sleepable_flag=False)),
+    # aya before aya-rs/aya#127 ("We also set the program name in the BPF_PROG_LOAD
+    # syscall"): programs loaded without a name
+    Mutation("prog.name", "programs are loaded without a name (prog_name empty)",
+             _set(prog_name=False)),
     Mutation("freplace.attach", "an extension (freplace) program is loaded against its "
              "target program but never attached: the target keeps its own function",
              _add("tracing_attach_skip", "freplace")),

@@ -277,6 +277,8 @@ class ProgLoad(NamedTuple):
     section: str = ""
     #: an extension's target program (attach_prog_fd), 0 for none
     attach_prog_fd: int = 0
+    #: load without a name (prog_name empty; ``name`` still names it in errors)
+    anonymous: bool = False
 
 
 def _prog_load_attr(a: ProgLoad) -> tuple[ctypes.Array[ctypes.c_char], ProgLoadAttr]:
@@ -291,7 +293,8 @@ def _prog_load_attr(a: ProgLoad) -> tuple[ctypes.Array[ctypes.c_char], ProgLoadA
     li_at = fi_at + len(fi)
     attr = ProgLoadAttr(  # every field up to attach_btf_id, in order
         a.prog_type, len(insns) // 8, base, li_at + len(li), 0, 0, 0, a.kern_version,
-        a.prog_flags, a.name.encode()[:BPF_OBJ_NAME_LEN - 1], 0, a.expected_attach_type,
+        a.prog_flags, b"" if a.anonymous else a.name.encode()[:BPF_OBJ_NAME_LEN - 1], 0,
+        a.expected_attach_type,
         a.prog_btf_fd,
         a.func_info_rec_size if fi else 0, fi_at if fi else 0,
         len(fi) // a.func_info_rec_size if fi else 0,
