@@ -483,7 +483,17 @@ class BpfObject:
         sec_flags = int(sd.flags)  # plain int tests: IntFlag's & is a Python-level call
         attach_btf_id = 0
         if sd.prog_type == BpfProgType.BPF_PROG_TYPE_EXT:  # libbpf libbpf_prepare_prog_load
-            attach_btf_id = self._extension_target(p)
+            ext_target = self._extension_target(p)
+            if ext_target is None:
+                if self.plan.tracing_missing_unloaded:  # mutation freplace.target.missing
+                    self.warnings.append(f"prog '{p.name}': its function is not in the "
+                                         "target program: left unloaded (mutation)")
+                    return LoadedProgram(p)
+                raise LoaderError(f"prog '{p.name}': failed to find BTF ID of "
+                                  f"'{p.kind.name.partition('/')[2]}' in the target "
+                                  "program's BTF", section=p.section, symbol=p.name,
+                                  errno=errno.ESRCH)
+            attach_btf_id = ext_target
         elif sec_flags & _SEC_ATTACH_BTF:
             target = resolve_target(sd, p.kind.name, self._vmlinux_id, self.plan)
             if target.btf_id is None:
@@ -536,9 +546,9 @@ class BpfObject:
         is the one the section names); before ``load``."""
         self.attach_prog_fd = prog_fd
 
-    def _extension_target(self, p: ProgramSpec) -> int:
+    def _extension_target(self, p: ProgramSpec) -> int | None:
         """The attach_btf_id of extension ``p``: its section's function in the target
-        program's BTF (libbpf ``libbpf_find_prog_btf_id``)."""
+        program's BTF (libbpf ``libbpf_find_prog_btf_id``); None when it has none."""
         _, sep, func = p.kind.name.partition("/")
         if self.attach_prog_fd < 0:
             raise LoaderError(f"prog '{p.name}': an extension needs a target program "
@@ -547,12 +557,7 @@ class BpfObject:
         if not sep or not func:
             raise LoaderError(f"prog '{p.name}': section '{p.section}' names no function to "
                               "replace", section=p.section, symbol=p.name, errno=errno.EINVAL)
-        btf_id = prog_func_id(self.attach_prog_fd, func)
-        if btf_id is None:
-            raise LoaderError(f"prog '{p.name}': failed to find BTF ID of '{func}' in the "
-                              "target program's BTF", section=p.section, symbol=p.name,
-                              errno=errno.ESRCH)
-        return btf_id
+        return prog_func_id(self.attach_prog_fd, func)
 
     def _bind_rodata(self, p: ProgramSpec, prog_fd: int) -> None:
         """libbpf (bpf_object_load_prog): every ``.rodata*`` map is bound to every program

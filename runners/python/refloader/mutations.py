@@ -453,6 +453,9 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
     # syscall"): programs loaded without a name
     Mutation("prog.name", "programs are loaded without a name (prog_name empty)",
              _set(prog_name=False)),
+    Mutation("freplace.target.missing", "an extension whose function the target program "
+             "does not have is left unloaded and unattached (as if not autoloaded)",
+             _set(tracing_missing_unloaded=True)),
     Mutation("freplace.attach", "an extension (freplace) program is loaded against its "
              "target program but never attached: the target keeps its own function",
              _add("tracing_attach_skip", "freplace")),
