@@ -16,6 +16,9 @@ struct bpf_map {
 	__u32 value_size;
 	__u32 max_entries;
 	__u32 map_flags;
+	int numa_node;
+	__u32 btf_key_type_id;
+	__u32 btf_value_type_id;
 } __core_pai;
 
 /* what a map was created with, read from the kernel's struct bpf_map behind its pointer */
@@ -24,6 +27,9 @@ struct bpf_map {
 #define CREATED_VALUE_SIZE(map) (((struct bpf_map *)&(map))->value_size)
 #define CREATED_MAX_ENTRIES(map) (((struct bpf_map *)&(map))->max_entries)
 #define CREATED_MAP_FLAGS(map) (((struct bpf_map *)&(map))->map_flags)
+#define CREATED_NUMA_NODE(map) (((struct bpf_map *)&(map))->numa_node)
+#define CREATED_BTF_KEY_TYPE_ID(map) (((struct bpf_map *)&(map))->btf_key_type_id)
+#define CREATED_BTF_VALUE_TYPE_ID(map) (((struct bpf_map *)&(map))->btf_value_type_id)
 
 /* map kinds and flags beyond conformance.h's (include/uapi/linux/bpf.h) */
 enum {
@@ -45,7 +51,11 @@ enum {
 };
 
 enum {
+	BPF_F_NO_COMMON_LRU = (1U << 1),
+	BPF_F_NUMA_NODE = (1U << 2),
 	BPF_F_STACK_BUILD_ID = (1U << 5),
+	BPF_F_ZERO_SEED = (1U << 6),
+	BPF_F_WRONLY_PROG = (1U << 8),
 };
 
 #endif

@@ -60,6 +60,7 @@ from refloader.externs import (
 )
 from refloader.maps_spec import (
     BPF_F_MMAPABLE,
+    BPF_F_NUMA_NODE,
     BPF_MAP_TYPE_ARENA,
     BPF_MAP_TYPE_ARRAY_OF_MAPS,
     BPF_MAP_TYPE_HASH_OF_MAPS,
@@ -453,10 +454,15 @@ class BpfObject:
         extra = m.map_extra
         if m.map_type == BPF_MAP_TYPE_ARENA and not self.plan.arena_map_extra:
             extra = 0  # mutation arena.map_extra
+        numa_node = m.numa_node
+        if not self.plan.map_numa_node:  # mutation maps.numa_node
+            flags &= ~BPF_F_NUMA_NODE
+            numa_node = 0
+        name = m.name if f.prog_name and self.plan.map_name else ""  # mutation maps.name
         args = sc.MapCreate(m.map_type, m.key_size, m.value_size, max_entries, flags,
-                            m.name if f.prog_name else "", inner_fd, m.numa_node,
-                            map_extra=extra)
-        if self.btf_fd >= 0 and (m.btf_key_type_id or m.btf_value_type_id):
+                            name, inner_fd, numa_node, map_extra=extra)
+        if self.btf_fd >= 0 and (m.btf_key_type_id or m.btf_value_type_id) \
+                and self.plan.map_btf_ids:  # mutation maps.btf.ids
             with_btf = sc.MapCreate(**{**args.__dict__, "btf_fd": self.btf_fd,
                                        "btf_key_type_id": m.btf_key_type_id,
                                        "btf_value_type_id": m.btf_value_type_id})

@@ -105,6 +105,10 @@ class Plan:
     sleepable_flag: bool = True
     #: prog.name: programs get their (cut) name in BPF_PROG_LOAD
     prog_name: bool = True
+    #: maps.numa_node / maps.name / maps.btf.ids: what BPF_MAP_CREATE gets beyond the sizes
+    map_numa_node: bool = True
+    map_name: bool = True
+    map_btf_ids: bool = True
     xdp_frags_flag: bool = True
     # ---- arena.* (BPF_MAP_TYPE_ARENA and its __arena globals) ----
     #: arena.image: the .addr_space.1 image copied into the mapped ARENA
@@ -451,6 +455,14 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _set(sleepable_flag=False)),
     # aya before aya-rs/aya#127 ("We also set the program name in the BPF_PROG_LOAD
     # syscall"): programs loaded without a name
+    Mutation("maps.numa_node", "BPF_F_NUMA_NODE is masked out of map_flags and numa_node "
+             "is not passed (a loader passing a fixed set of flags): NUMA_NO_NODE",
+             _set(map_numa_node=False)),
+    Mutation("maps.name", "maps are created without a name (map_name empty)",
+             _set(map_name=False)),
+    # libbpf bpf_object__create_map: "Error in bpf_create_map_xattr: Retrying without BTF"
+    Mutation("maps.btf.ids", "maps are created without BTF (btf_fd 0, key and value type "
+             "ids 0), as after libbpf's retry without BTF", _set(map_btf_ids=False)),
     Mutation("prog.name", "programs are loaded without a name (prog_name empty)",
              _set(prog_name=False)),
     Mutation("freplace.target.missing", "an extension whose function the target program "
