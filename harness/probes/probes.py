@@ -1135,6 +1135,11 @@ def probe_iter_task_vma() -> ProbeResult:
     return _probe_iter_target("iter_task_vma", "task_vma", "5.12")
 
 
+def probe_iter_kmem_cache() -> ProbeResult:
+    """The slab cache iterator, iter/kmem_cache (6.13+)."""
+    return _probe_iter_target("iter_kmem_cache", "kmem_cache", "6.13")
+
+
 def probe_iter_bpf_link() -> ProbeResult:
     """The BPF link iterator, iter/bpf_link (5.19+)."""
     return _probe_iter_target("iter_bpf_link", "bpf_link", "5.19")
@@ -1308,6 +1313,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "iter_ksym": probe_iter_ksym,
     "iter_task_vma": probe_iter_task_vma,
     "iter_bpf_link": probe_iter_bpf_link,
+    "iter_kmem_cache": probe_iter_kmem_cache,
     "preempt_rcu": probe_preempt_rcu,
 }
 PROBE_NAMES: tuple[str, ...] = tuple(PROBES)
