@@ -28,6 +28,7 @@ BPF_FUNC_snprintf = 165
 BPF_FUNC_for_each_map_elem = 164
 BPF_FUNC_loop = 181
 BPF_FUNC_map_lookup_percpu_elem = 195
+BPF_FUNC_timer_init = 169
 BPF_ADD = 0x00
 BPF_FETCH = 0x01
 BPF_XCHG = 0xE0 | BPF_FETCH
@@ -152,6 +153,12 @@ def probe_bpf_map_lookup_percpu_elem() -> ProbeResult:
 def probe_bpf_snprintf() -> ProbeResult:
     """The `bpf_snprintf` helper (id 165, 5.13+) exists for socket filters."""
     return _probe_helper("bpf_snprintf", BPF_FUNC_snprintf)
+
+
+def probe_bpf_timer() -> ProbeResult:
+    """The `bpf_timer_init` helper (id 169, 5.15+: `struct bpf_timer` in map values) exists
+    for socket filters."""
+    return _probe_helper("bpf_timer", BPF_FUNC_timer_init)
 
 
 def probe_bpf_get_current_task() -> ProbeResult:
@@ -1279,6 +1286,7 @@ PROBES: dict[str, Callable[[], ProbeResult]] = {
     "bpf_for_each_map_elem": probe_bpf_for_each_map_elem,
     "bpf_map_lookup_percpu_elem": probe_bpf_map_lookup_percpu_elem,
     "bpf_snprintf": probe_bpf_snprintf,
+    "bpf_timer": probe_bpf_timer,
     "bpf_get_current_task": probe_bpf_get_current_task,
     "bpf_probe_read_kernel": probe_bpf_probe_read_kernel,
     "atomic_fetch": probe_atomic_fetch,
