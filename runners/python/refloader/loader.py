@@ -443,8 +443,7 @@ class BpfObject:
 
     def _make_map(self, m: MapSpec, f: KernelFeatures, inner_fd: int) -> int:
         flags = m.map_flags
-        if m.origin == "data" and m.mmapable and f.mmapable_maps \
-                and self.plan.data_mmapable:  # mutation maps.internal.flags
+        if m.origin == "data" and m.mmapable and f.mmapable_maps:
             flags |= BPF_F_MMAPABLE
         max_entries = m.max_entries
         if m.map_type in RINGBUF_TYPES and self.plan.adjust_ringbuf_size:
@@ -618,6 +617,8 @@ class BpfObject:
                               errno=errno.ENOENT)
         sd = lp.spec.kind.sec_def
         if lp.fd < 0 or sd is None:
+        if lp.fd < 0 and self.plan.tracing_missing_unloaded and lp.spec.autoload:
+            return  # mutation tracing.target.missing: the program left out has no iterator
             raise LoaderError(f"program '{name}' is not a loaded iterator program",
                               section=lp.spec.section, symbol=name, errno=errno.EINVAL)
         if "iter" in self.plan.tracing_attach_skip:  # mutation tracing.iter
@@ -629,8 +630,8 @@ class BpfObject:
         a no-op when the link was never made (mutation tracing.iter)."""
         link = self._iter_links.get(name)
         if link is None:
-            if "iter" in self.plan.tracing_attach_skip:
-                return
+            if "iter" in self.plan.tracing_attach_skip or self.plan.tracing_missing_unloaded:
+                return  # mutations tracing.iter, tracing.target.missing: nothing to read
             raise LoaderError(f"program '{name}' has no iterator link (attach_iter first)",
                               symbol=name, errno=errno.EINVAL)
         read_iter(link, name)
