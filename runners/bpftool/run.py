@@ -13,96 +13,57 @@ only what libbpf itself pins by name stays.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import json
 import os
-import platform
 import re
 import select
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from pins import pinned_by_name, remove_pinmaps_pins
-from protocol import BadRequest, Reply, Request
+from pyadapter.libbpf_log import LOG_RE, errno_from, verifier_log
+from pyadapter.protocol import BadRequest, Reply, Request
+from pyadapter.syscalls import (
+    CLONE_NEWNS,
+    MS_BIND,
+    MS_PRIVATE,
+    MS_REC,
+    Libc,
+    obj_get,
+    prog_test_run,
+)
 
 BPFFS = "/sys/fs/bpf"
 PROGS_DIR = "bpfconform-bpftool-progs"
 TIMEOUT_S = 60.0
-VERIFIER_LOG_CAP = 64 * 1024
 
-CLONE_NEWNS = 0x00020000
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
-MNT_DETACH = 2
-
-# include/uapi/linux/bpf.h
-BPF_OBJ_GET = 7
-BPF_PROG_TEST_RUN = 10
-SYS_BPF = {"x86_64": 321, "aarch64": 280}
-ATTR_SIZE = 128
 # What `bpftool prog run` hands the kernel (prog.c, do_run): a data_out (and, with ctx_in,
 # a ctx_out) buffer of this size, so a program that grows its packet sees the same room
 RUN_OUT_SIZE = 32 * 1024
 
-LOG_RE = re.compile(r"-- BEGIN PROG LOAD LOG --\n(?P<log>.*?)-- END PROG LOAD LOG --", re.DOTALL)
-NEG_ERRNO_RE = re.compile(r": -(\d+)\s*$", re.MULTILINE)
 FAILURE_RE = re.compile(r"fail|can't|cannot|error|invalid|not found|denied|unsupported", re.I)
-STRERROR = {os.strerror(code): code for code in errno.errorcode}
-
-
-class Kernel:
-    """The libc calls the adapter makes itself: unshare, mount, umount2, syscall(bpf)."""
-
-    def __init__(self) -> None:
-        self.libc = ctypes.CDLL(None, use_errno=True)
-        self.libc.unshare.argtypes = [ctypes.c_int]
-        self.libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                                    ctypes.c_ulong, ctypes.c_void_p]
-        self.libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-        self.libc.syscall.restype = ctypes.c_long
-        self.sys_bpf = SYS_BPF.get(platform.machine())
-
-    def check(self, rc: int, what: str) -> None:
-        """Raise OSError(errno) when `rc` is not 0."""
-        if rc != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"{what}: {os.strerror(err)}")
-
-    def bpf(self, cmd: int, attr: bytes) -> tuple[int, int, bytes]:
-        """bpf(cmd, attr): (return value, errno, attr as the kernel left it)."""
-        if self.sys_bpf is None:
-            raise OSError(errno.ENOSYS, f"no bpf() syscall number for {platform.machine()}")
-        buf = ctypes.create_string_buffer(attr.ljust(ATTR_SIZE, b"\0"), ATTR_SIZE)
-        ret = int(self.libc.syscall(self.sys_bpf, cmd, buf, ATTR_SIZE))
-        return ret, (ctypes.get_errno() if ret < 0 else 0), buf.raw
 
 
 class Namespace:
     """The adapter's private mount namespace, where `pin_root` is bind-mounted on bpffs."""
 
-    def __init__(self, kernel: Kernel) -> None:
-        self.kernel = kernel
-        kernel.check(kernel.libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-        kernel.check(kernel.libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None),
-                     "mount --make-rprivate /")
+    def __init__(self, libc: Libc) -> None:
+        self.libc = libc
+        libc.unshare(CLONE_NEWNS, "unshare(CLONE_NEWNS)")
+        libc.mount("none", "/", None, MS_REC | MS_PRIVATE, "mount --make-rprivate /")
 
     def bind_pin_root(self, pin_root: str) -> None:
         """Make `pin_root` appear at /sys/fs/bpf for bpftool."""
-        self.kernel.check(
-            self.kernel.libc.mount(pin_root.encode(), BPFFS.encode(), None, MS_BIND, None),
-            f"mount --bind {pin_root} {BPFFS}")
+        self.libc.mount(pin_root, BPFFS, None, MS_BIND, f"mount --bind {pin_root} {BPFFS}")
 
     def unbind(self) -> None:
         """Undo `bind_pin_root`."""
-        self.kernel.check(self.kernel.libc.umount2(BPFFS.encode(), MNT_DETACH),
-                          f"umount {BPFFS}")
+        self.libc.umount(BPFFS)
 
 
 def bpftool(*args: str) -> tuple[subprocess.CompletedProcess[str], int]:
@@ -232,21 +193,6 @@ def json_error(stdout: str) -> str:
     return str(obj.get("error", obj)) if isinstance(obj, dict) else stdout.strip()
 
 
-def errno_from(text: str) -> int | None:
-    """The first errno libbpf names in `text` (`: -13` or a strerror message).
-
-    The verifier log is left out: its own `-22`s are not the load's errno.
-    """
-    text = LOG_RE.sub("", text)
-    match = NEG_ERRNO_RE.search(text)
-    if match:
-        return int(match.group(1))
-    for message, code in STRERROR.items():
-        if message in text:
-            return code
-    return None
-
-
 def first_libbpf_warning(stderr: str) -> str:
     """The first `libbpf:` line that reports a failure, for the reply's `error`.
 
@@ -264,48 +210,27 @@ def first_libbpf_warning(stderr: str) -> str:
     return lines[-1] if lines else ""
 
 
-def verifier_log(stderr: str) -> str | None:
-    """The verifier log libbpf printed on a failed program load, tail-bounded."""
-    match = LOG_RE.search(stderr)
-    if not match:
-        return None
-    log = match.group("log")
-    if len(log) > VERIFIER_LOG_CAP:
-        log = "[... verifier log truncated ...]\n" + log[-VERIFIER_LOG_CAP:]
-    return log
-
-
-def test_run(kernel: Kernel, pinned: Path, req: Request, reply: Reply) -> Reply:
+def test_run(libc: Libc, pinned: Path, req: Request, reply: Reply) -> Reply:
     """BPF_OBJ_GET of the pinned program, then BPF_PROG_TEST_RUN with the attributes
     `bpftool prog run pinned PROG data_in F [ctx_in F] repeat N` would pass."""
-    path = ctypes.create_string_buffer(str(pinned).encode())
-    fd, err, _ = kernel.bpf(BPF_OBJ_GET, struct.pack("<QII", ctypes.addressof(path), 0, 0))
+    fd, err = obj_get(libc, str(pinned))
     if fd < 0:
         return reply.internal("run", f"BPF_OBJ_GET {pinned}: {os.strerror(err)}", err)
     try:
-        data = ctypes.create_string_buffer(req.data_in, len(req.data_in))
-        data_out = ctypes.create_string_buffer(RUN_OUT_SIZE)
-        ctx = ctypes.create_string_buffer(req.ctx_in or b"", len(req.ctx_in or b""))
-        ctx_out = ctypes.create_string_buffer(RUN_OUT_SIZE if req.ctx_in else 0)
-        attr = struct.pack(
-            "<IIIIQQIIIIQQ", fd, 0, len(req.data_in), RUN_OUT_SIZE,
-            ctypes.addressof(data), ctypes.addressof(data_out), req.repeat, 0,
-            len(req.ctx_in or b""), RUN_OUT_SIZE if req.ctx_in else 0,
-            ctypes.addressof(ctx) if req.ctx_in else 0,
-            ctypes.addressof(ctx_out) if req.ctx_in else 0)
         start = time.monotonic_ns()
-        ret, err, out = kernel.bpf(BPF_PROG_TEST_RUN, attr)
+        ret, err, retval = prog_test_run(libc, fd, req.data_in, req.ctx_in, req.repeat,
+                                         RUN_OUT_SIZE)
         reply.ns["run"] = time.monotonic_ns() - start
     finally:
         os.close(fd)
     if ret < 0:
         return reply.fail("run", f"BPF_PROG_TEST_RUN of {req.program} (pinned by bpftool "
                           f"prog loadall): {os.strerror(err)}", err)
-    reply.retval, reply.phase = struct.unpack_from("<I", out, 4)[0], "done"
+    reply.retval, reply.phase = retval, "done"
     return reply
 
 
-def load_and_run(kernel: Kernel, batch: Batch, req: Request, reply: Reply) -> Reply:
+def load_and_run(libc: Libc, batch: Batch, req: Request, reply: Reply) -> Reply:
     """`bpftool prog loadall` inside the bind mount, then the pinned program's test run."""
     progs = f"{BPFFS}/{PROGS_DIR}"
     # `pinmaps` keeps a user reference on every map after bpftool exits: without one the
@@ -337,10 +262,10 @@ def load_and_run(kernel: Kernel, batch: Batch, req: Request, reply: Reply) -> Re
             f"program '{req.program}' not found in object {req.elf} (pinned: {', '.join(names)})",
             errno.ENOENT,
         )
-    return test_run(kernel, pinned, req, reply)
+    return test_run(libc, pinned, req, reply)
 
 
-def handle_run(kernel: Kernel, batch: Batch, ns: Namespace | OSError,
+def handle_run(libc: Libc, batch: Batch, ns: Namespace | OSError,
                obj: dict[str, object]) -> Reply:
     """One `run` request; pins under the request's progs dir are removed afterwards."""
     reply = Reply(obj.get("id"))
@@ -363,7 +288,7 @@ def handle_run(kernel: Kernel, batch: Batch, ns: Namespace | OSError,
         return reply.internal("open", f"cannot list {req.pin_root}: {exc}", exc.errno)
     by_name = pinned_by_name(req.elf)
     try:
-        return load_and_run(kernel, batch, req, reply)
+        return load_and_run(libc, batch, req, reply)
     except subprocess.TimeoutExpired as exc:
         return reply.internal(reply.phase, f"bpftool timed out after {exc.timeout}s: {exc.cmd}")
     finally:

@@ -13,5 +13,5 @@ fi
 for tool in tc ip; do
   command -v "$tool" >/dev/null || { echo "[iproute2 adapter] $tool not found" >&2; exit 1; }
 done
-python3 -m py_compile bpfconform_iproute2.py protocol.py run.py netlink.py
+python3 -m py_compile bpfconform_iproute2.py protocol.py run.py netlink.py ../pyadapter/*.py
 echo "[iproute2 adapter] $(tc -V)" >&2

@@ -1,89 +1,34 @@
-"""The iproute2 adapter's side of docs/adapter-protocol.md (version 1): the validated `run`
-request, the reply, and the `hello` reply (`tc -V`, asked once per process)."""
+"""The iproute2 adapter's own part of docs/adapter-protocol.md (version 1): its reply (the
+shared one plus `failed_program`), its wording of a request whose bytes are not hex, and
+its `hello` reply (`tc -V`, asked once per process). The request and reply records are the
+shared ones (runners/pyadapter/protocol.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from pyadapter import protocol
+from pyadapter.protocol import hello_reply
+
 ADAPTER_VERSION = "0.2.0"
-DEFAULT_DATA_IN = bytes(64)
-
-
-class BadRequest(Exception):
-    """A request this adapter cannot act on."""
+SUPPORTS = ["pin_root", "data_in", "repeat", "ctx_in"]
 
 
 @dataclass
-class Reply:
-    """One `run` reply; `phase` is the failing phase or `done`."""
+class Reply(protocol.Reply):
+    """One `run` reply; a `refused` one is tc/ip (libbpf inside them) or the kernel saying
+    no, an `internal` one also tc/ip killed by a signal or timed out."""
 
-    id: Any
-    phase: str = "open"
-    retval: int | None = None
-    errno: int | None = None
-    error: str | None = None
-    verifier_log: str | None = None
-    ns: dict[str, int] = field(default_factory=dict)
-    #: "refused" (tc/ip exited non-zero, or the kernel refused a bpf() call) or "internal"
-    #: (a bad request, an unsupported field, tc/ip killed by a signal or timed out, the
-    #: adapter's own failure); None when done
-    error_kind: str | None = None
+    #: the program libbpf names in "prog 'P': failed to load", on a `load` refusal
     failed_program: str | None = None
 
-    def fail(self, phase: str, error: str, err: int | None = None) -> Reply:
-        """Record a refusal in `phase`: tc/ip (libbpf inside them) or the kernel said no."""
-        self.phase, self.error, self.errno, self.error_kind = phase, error, err, "refused"
-        return self
 
-    def internal(self, phase: str, error: str, err: int | None = None) -> Reply:
-        """Record a failure in `phase` that is not the loader's verdict on the object."""
-        self.phase, self.error, self.errno, self.error_kind = phase, error, err, "internal"
-        return self
-
-    def to_json(self) -> str:
-        """The reply line, without the newline."""
-        return json.dumps(self.__dict__, separators=(",", ":"))
-
-
-@dataclass(frozen=True)
-class Request:
-    """A validated `run` request."""
-
-    id: Any
-    elf: str
-    program: str
-    pin_root: str
-    btf_custom_path: str | None
-    data_in: bytes
-    repeat: int
-    ctx_in: bytes | None = None
-
-    @classmethod
-    def parse(cls, obj: dict[str, Any]) -> Request:
-        """Validate a decoded request; raise BadRequest."""
-        if obj.get("skip"):
-            raise BadRequest("skip not supported")
-        for key in ("elf", "program", "pin_root", "btf_custom_path", "data_in", "ctx_in"):
-            if obj.get(key) is not None and not isinstance(obj[key], str):
-                raise BadRequest(f"bad request: '{key}' must be a string or null")
-        if not obj.get("elf") or not obj.get("program") or not obj.get("pin_root"):
-            raise BadRequest("bad request: run needs 'elf', 'program' and 'pin_root'")
-        repeat = obj.get("repeat", 1)
-        if repeat is None:
-            repeat = 1
-        if not isinstance(repeat, int) or isinstance(repeat, bool) or not 0 <= repeat < 2**32:
-            raise BadRequest("bad request: 'repeat' must be a 32-bit unsigned integer")
-        try:
-            data = bytes.fromhex(obj["data_in"]) if obj.get("data_in") else DEFAULT_DATA_IN
-            ctx = bytes.fromhex(obj["ctx_in"]) if obj.get("ctx_in") else None
-        except ValueError as exc:
-            raise BadRequest(f"bad request: 'data_in'/'ctx_in' is not hex: {exc}") from exc
-        return cls(obj.get("id"), obj["elf"], obj["program"], obj["pin_root"],
-                   obj.get("btf_custom_path"), data, repeat, ctx)
+def parse_request(obj: dict[str, Any]) -> protocol.Request:
+    """Validate a decoded `run` request; raise BadRequest."""
+    return protocol.Request.parse(obj, not_hex="'data_in'/'ctx_in' is not hex")
 
 
 def hello() -> dict[str, Any]:
@@ -95,9 +40,11 @@ def hello() -> dict[str, Any]:
         out = f"unknown ({exc})"
     version = re.search(r"iproute2-(\S+?),?\s", out + " ")
     libbpf = re.search(r"libbpf (\S+)", out)
-    return {
-        "op": "hello", "protocol": 1, "name": "iproute2", "adapter_version": ADAPTER_VERSION,
-        "library": "iproute2", "library_version": version.group(1) if version else out.strip(),
-        "libbpf_version": libbpf.group(1) if libbpf else "none",
-        "supports": ["pin_root", "data_in", "repeat", "ctx_in"],
-    }
+    return hello_reply(
+        name="iproute2",
+        adapter_version=ADAPTER_VERSION,
+        library="iproute2",
+        library_version=version.group(1) if version else out.strip(),
+        libbpf_version=libbpf.group(1) if libbpf else "none",
+        supports=SUPPORTS,
+    )

@@ -24,10 +24,8 @@ hands to tc/ip as TC_BPF_MNT, and bind-mounts the request's `pin_root` over its
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import os
-import platform
 import re
 import shutil
 import signal
@@ -40,27 +38,23 @@ import time
 from pathlib import Path
 
 from netlink import Rtnl
-from protocol import BadRequest, Reply, Request
+from protocol import Reply, parse_request
+from pyadapter.libbpf_log import LOG_RE, errno_from, verifier_log
+from pyadapter.protocol import BadRequest, Request
+from pyadapter.syscalls import (
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    MS_BIND,
+    MS_PRIVATE,
+    MS_REC,
+    Libc,
+    prog_get_fd_by_id,
+    prog_test_run,
+)
 
 DEV, PEER = "bpfc0", "bpfc1"
 TIMEOUT_S = 60.0
-VERIFIER_LOG_CAP = 64 * 1024
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
-MNT_DETACH = 2
-
-# include/uapi/linux/bpf.h
-BPF_PROG_TEST_RUN = 10
-BPF_PROG_GET_FD_BY_ID = 13
-SYS_BPF = {"x86_64": 321, "aarch64": 280}
-ATTR_SIZE = 128
-
-LOG_RE = re.compile(r"-- BEGIN PROG LOAD LOG --\n(?P<log>.*?)-- END PROG LOAD LOG --", re.DOTALL)
-NEG_ERRNO_RE = re.compile(r": -(\d+)\s*$", re.MULTILINE)
 # tc/ip's own messages before libbpf opened the object (lib/bpf_libbpf.c,
 # iproute2_load_libbpf and load_bpf_object): the object could not be read or parsed
 OPEN_FAILURES = ("Cannot initialize ELF context", "opening BPF object file failed",
@@ -68,48 +62,10 @@ OPEN_FAILURES = ("Cannot initialize ELF context", "opening BPF object file faile
                  "Error fixing up map structure")
 MISSING_PROGRAM = "object file doesn't contain prog"
 FAILED_PROG_RE = re.compile(r"prog '([^']+)': failed to load")
-STRERROR = {os.strerror(code): code for code in errno.errorcode}
 
 
 class ToolOutput(Exception):
     """tc/ip succeeded but what they attached cannot be found (an internal error)."""
-
-
-class Libc:
-    """The few libc calls the adapter makes: unshare, mount, umount2, syscall(bpf)."""
-
-    def __init__(self) -> None:
-        self.libc = ctypes.CDLL(None, use_errno=True)
-        self.libc.unshare.argtypes = [ctypes.c_int]
-        self.libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                                    ctypes.c_ulong, ctypes.c_void_p]
-        self.libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-        self.libc.syscall.restype = ctypes.c_long
-        self.sys_bpf = SYS_BPF.get(platform.machine())
-
-    def check(self, rc: int, what: str) -> None:
-        """Raise OSError(errno) when `rc` is not 0."""
-        if rc != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"{what}: {os.strerror(err)}")
-
-    def mount(self, src: str, target: str, fstype: str | None, flags: int) -> None:
-        """mount(2)."""
-        self.check(self.libc.mount(src.encode(), target.encode(),
-                                   fstype.encode() if fstype else None, flags, None),
-                   f"mount {src} {target}")
-
-    def umount(self, target: str) -> None:
-        """umount2(target, MNT_DETACH)."""
-        self.check(self.libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
-
-    def bpf(self, cmd: int, attr: bytes) -> tuple[int, int, bytes]:
-        """bpf(cmd, attr): (return value, errno, attr as the kernel left it)."""
-        if self.sys_bpf is None:
-            raise OSError(errno.ENOSYS, f"no bpf() syscall number for {platform.machine()}")
-        buf = ctypes.create_string_buffer(attr.ljust(ATTR_SIZE, b"\0"), ATTR_SIZE)
-        ret = int(self.libc.syscall(self.sys_bpf, cmd, buf, ATTR_SIZE))
-        return ret, (ctypes.get_errno() if ret < 0 else 0), buf.raw
 
 
 class Sandbox:
@@ -122,7 +78,7 @@ class Sandbox:
 
     def __init__(self, libc: Libc) -> None:
         self.libc = libc
-        libc.check(libc.libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare(NEWNS|NEWNET)")
+        libc.unshare(CLONE_NEWNS | CLONE_NEWNET, "unshare(NEWNS|NEWNET)")
         libc.mount("none", "/", None, MS_REC | MS_PRIVATE)
         self.mnt = tempfile.mkdtemp(prefix="bpfconform-iproute2-")
         libc.mount("bpf", self.mnt, "bpf", 0)
@@ -217,34 +173,10 @@ def program_section(elf: str, program: str) -> str | None:
     return None
 
 
-def errno_from(text: str) -> int | None:
-    """The first errno libbpf or tc names in `text` (`: -13` or a strerror message); the
-    verifier log is left out: its own `-22`s are not the load's errno."""
-    text = LOG_RE.sub("", text)
-    match = NEG_ERRNO_RE.search(text)
-    if match:
-        return int(match.group(1))
-    for message, code in STRERROR.items():
-        if message in text:
-            return code
-    return None
-
-
 def summary(stderr: str) -> str:
     """tc/ip's stderr without the verifier log, as one line."""
     lines = [line.strip() for line in LOG_RE.sub("", stderr).splitlines()]
     return "; ".join(line for line in lines if line and line != "Unable to load program")
-
-
-def verifier_log(stderr: str) -> str | None:
-    """The verifier log libbpf printed on a failed program load, tail-bounded."""
-    match = LOG_RE.search(stderr)
-    if not match:
-        return None
-    log = match.group("log")
-    if len(log) > VERIFIER_LOG_CAP:
-        log = "[... verifier log truncated ...]\n" + log[-VERIFIER_LOG_CAP:]
-    return log
 
 
 def attached_id(sandbox: Sandbox, xdp: bool) -> int:
@@ -265,18 +197,11 @@ def attached_id(sandbox: Sandbox, xdp: bool) -> int:
 
 def test_run(libc: Libc, prog_id: int, req: Request) -> tuple[int, int, int]:
     """BPF_PROG_GET_FD_BY_ID, then BPF_PROG_TEST_RUN: (ret, errno, retval)."""
-    fd, err, _ = libc.bpf(BPF_PROG_GET_FD_BY_ID, struct.pack("<III", prog_id, 0, 0))
+    fd, err = prog_get_fd_by_id(libc, prog_id)
     if fd < 0:
         return fd, err, 0
     try:
-        data = ctypes.create_string_buffer(req.data_in, len(req.data_in))
-        ctx = ctypes.create_string_buffer(req.ctx_in or b"", len(req.ctx_in or b""))
-        attr = struct.pack("<IIIIQQIIIIQQ", fd, 0, len(req.data_in), 0,
-                           ctypes.addressof(data), 0, req.repeat, 0,
-                           len(req.ctx_in or b""), 0,
-                           ctypes.addressof(ctx) if req.ctx_in else 0, 0)
-        ret, err, out = libc.bpf(BPF_PROG_TEST_RUN, attr)
-        return ret, err, struct.unpack_from("<I", out, 4)[0]
+        return prog_test_run(libc, fd, req.data_in, req.ctx_in, req.repeat)
     finally:
         os.close(fd)
 
@@ -329,7 +254,7 @@ def handle_run(libc: Libc, sandbox: Sandbox | OSError, obj: dict[str, object]) -
     """One `run` request; everything it attached or pinned outside pin_root is removed."""
     reply = Reply(obj.get("id"))
     try:
-        req = Request.parse(obj)
+        req = parse_request(obj)
     except BadRequest as exc:
         return reply.internal("open", str(exc))
     if req.btf_custom_path is not None:

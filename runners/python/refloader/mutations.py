@@ -412,8 +412,13 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              "gets the highest possible CPU's index (one short of the number of possible "
              "CPUs; 0, refused by the kernel, on a 1-CPU machine)",
              _set(perf_event_array_possible_cpus=False)),
+    # cilium/ebpf before cilium/ebpf#260 ("prog: add Flags to ProgSpec") and aya before
+    # aya-rs/aya#545 loaded lsm.s programs without BPF_F_SLEEPABLE. A SYSCALL program
+    # without it is refused by the kernel
+    # ("Syscall programs can only be sleepable"); a tracing or lsm one loads and runs
+    # under rcu_read_lock() (secflags.sleepable.*, lsm.sleepable)
     Mutation("progtype.sleepable", "a sleepable SEC() definition (SEC_SLEEPABLE: syscall, "
-             "*.s) is loaded without BPF_F_SLEEPABLE: a sleepable-only helper is refused",
+             "*.s) is loaded without BPF_F_SLEEPABLE: the kernel refuses a SYSCALL program",
              _set(sleepable_flag=False)),
     Mutation("progtype.xdp.frags", "SEC(\"xdp.frags\") is loaded without BPF_F_XDP_HAS_FRAGS, "
              "as plain SEC(\"xdp\")", _set(xdp_frags_flag=False)),
@@ -475,8 +480,9 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              "unloaded (as if not autoloaded) and the rest of the object loads",
              _set(tracing_missing_unloaded=True)),
     *(Mutation(f"secflags.sleepable.{kind}", f"a SEC(\"{kind}.s/...\") program (SEC_SLEEPABLE) "
-               "is loaded without BPF_F_SLEEPABLE: a sleepable-only helper is refused",
-               _set(sleepable_flag=False)) for kind in ("fentry", "fexit", "fmod_ret")),
+               "is loaded without BPF_F_SLEEPABLE: the trampoline runs it inside "
+               "rcu_read_lock()", _set(sleepable_flag=False))
+      for kind in ("fentry", "fexit", "fmod_ret")),
     Mutation("lsm.attach", "lsm programs are loaded (hook resolved, BPF_LSM_MAC set) but the "
              "attach request leaves them unattached: no link, they never run",
              _add("tracing_attach_skip", "lsm")),
@@ -485,7 +491,8 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              "read at local offsets",
              _add("core_skip", "core.field_byte_offset", "core.field_byte_offset.ldx")),
     Mutation("lsm.sleepable", "a SEC(\"lsm.s/...\") program (SEC_SLEEPABLE) is loaded without "
-             "BPF_F_SLEEPABLE: a sleepable-only helper is refused", _set(sleepable_flag=False)),
+             "BPF_F_SLEEPABLE: the trampoline runs it inside rcu_read_lock()",
+             _set(sleepable_flag=False)),
     Mutation("lsm.hook.missing", "an lsm program whose hook vmlinux BTF lacks is left unloaded "
              "(as if not autoloaded) and the rest of the object loads",
              _set(tracing_missing_unloaded=True)),
