@@ -443,7 +443,8 @@ class BpfObject:
 
     def _make_map(self, m: MapSpec, f: KernelFeatures, inner_fd: int) -> int:
         flags = m.map_flags
-        if m.origin == "data" and m.mmapable and f.mmapable_maps:
+        if m.origin == "data" and m.mmapable and f.mmapable_maps \
+                and self.plan.data_mmapable:  # mutation maps.internal.flags
             flags |= BPF_F_MMAPABLE
         max_entries = m.max_entries
         if m.map_type in RINGBUF_TYPES and self.plan.adjust_ringbuf_size:

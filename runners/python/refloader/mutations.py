@@ -109,6 +109,8 @@ class Plan:
     map_numa_node: bool = True
     map_name: bool = True
     map_btf_ids: bool = True
+    #: maps.internal.flags: global-data maps created BPF_F_MMAPABLE (libbpf map_is_mmapable)
+    data_mmapable: bool = True
     xdp_frags_flag: bool = True
     # ---- arena.* (BPF_MAP_TYPE_ARENA and its __arena globals) ----
     #: arena.image: the .addr_space.1 image copied into the mapped ARENA
@@ -249,6 +251,12 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
              _add("map_ignore_members", "map_flags")),
     Mutation("maps.map_extra", "`map_extra` ignored: every BTF map gets map_extra 0",
              _add("map_ignore_members", "map_extra")),
+    # cilium/ebpf before v0.17 (collectionLoader.loadMap sets it since) and aya 0.16
+    # (aya-obj parse_data_section: BPF_F_RDONLY_PROG or 0) create global-data maps without
+    # BPF_F_MMAPABLE: user space cannot mmap them
+    Mutation("maps.internal.flags", "global-data maps created without BPF_F_MMAPABLE: .data "
+             "and .bss get flags 0, .rodata BPF_F_RDONLY_PROG alone (aya 0.16)",
+             _set(data_mmapable=False)),
     Mutation("maps.btf.decl_tag", "BTF_KIND_DECL_TAG unknown: the object's BTF is refused",
              _set(know_btf_decl_tag=False)),
     Mutation("data.btf.decl_tag", "BTF_KIND_DECL_TAG unknown: the object's BTF is refused",
