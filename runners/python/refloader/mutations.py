@@ -350,7 +350,9 @@ MUTATIONS: dict[str, Mutation] = {m.id: m for m in (
                _misclassify(sec, as_sec)) for pid, sec, as_sec in (
         ("socket", "socket", "tc"), ("tc", "tc", "socket"),
         ("classifier", "classifier", "socket"), ("tcx", "tcx/ingress", "socket"),
-        ("xdp", "xdp", "socket"), ("flow_dissector", "flow_dissector", "socket"),
+        # xdp as SCHED_CLS: `tc filter ... bpf obj o sec xdp` (iproute2 types what it loads
+        # from its command); xdp_md's data/data_end are then __sk_buff len/pkt_type scalars
+        ("xdp", "xdp", "tc"), ("flow_dissector", "flow_dissector", "socket"),
         ("raw_tp", "raw_tp", "socket"), ("syscall", "syscall", "socket"),
         # lwt_xmit as SCHED_CLS: iproute2's tc takes the type from its command, not from the
         # section (lib/bpf_legacy.c bpf_obj_open: `tc filter ... bpf obj o sec lwt_xmit` loads
