@@ -617,9 +617,9 @@ class BpfObject:
             raise LoaderError(f"{self.path}: no program '{name}'", symbol=name,
                               errno=errno.ENOENT)
         sd = lp.spec.kind.sec_def
-        if lp.fd < 0 or sd is None:
         if lp.fd < 0 and self.plan.tracing_missing_unloaded and lp.spec.autoload:
             return  # mutation tracing.target.missing: the program left out has no iterator
+        if lp.fd < 0 or sd is None:
             raise LoaderError(f"program '{name}' is not a loaded iterator program",
                               section=lp.spec.section, symbol=name, errno=errno.EINVAL)
         if "iter" in self.plan.tracing_attach_skip:  # mutation tracing.iter
