@@ -15,7 +15,7 @@ static int sub_cb_decoy(__u32 index, void *data)
 {
 	struct sub_loop_ctx *c = data;
 
-	c->acc += 0x100000;
+	c->acc += (__u64)READ_ONCE(sub_loop_one) << 20;  /* not a constant to a kernel before 6.7 */
 	return 0;
 }
 
