@@ -5,7 +5,6 @@
 #define CONFORM_MAP_TYPE_BLOOM_FILTER 30 /* enum bpf_map_type */
 
 static long (*const bpf_map_push_elem)(void *map, const void *value, __u64 flags) = (void *)87;
-static long (*const bpf_map_peek_elem)(void *map, void *value) = (void *)89;
 
 struct sample {
 	__u32 addr;
@@ -21,7 +20,7 @@ struct {
 
 TEST(map_btf_ids_keyless, "maps.btf.ids", "pass", "required");
 CONFORM(map_btf_ids_keyless, "requires", "btf_vmlinux,map_bloom_filter");
-CONFORM(map_btf_ids_keyless, "desc", "a BLOOM_FILTER of struct sample values (no key) is created with BTF: struct bpf_map's btf_value_type_id is set (the key's stays 0: the kernel refuses any other), and a pushed value is found");
+CONFORM(map_btf_ids_keyless, "desc", "a BLOOM_FILTER of struct sample values (no key) is created with BTF: struct bpf_map's btf_value_type_id is set (the key's stays 0: the kernel refuses any other), and takes a pushed value (no peek: 7.x verifiers poison the stack value a peek reads)");
 CONFORM(map_btf_ids_keyless, "ref", "libbpf bpf_object__create_map (btf_fd, btf_key_type_id 0, btf_value_type_id: BLOOM_FILTER is not among the kinds created without BTF); kernel map_check_btf (no key type: the map's map_check_btf decides), bloom_map_check_btf");
 SEC("socket")
 int map_btf_ids_keyless(void *ctx)
@@ -32,7 +31,5 @@ int map_btf_ids_keyless(void *ctx)
 	ASSERT_NE(CREATED_BTF_VALUE_TYPE_ID(seen), 0);
 	/* unpatched: 0 as well (the filter works without BTF) */
 	ASSERT_EQ(bpf_map_push_elem(&seen, &s, 0), 0);
-	/* unpatched: 0 as well */
-	ASSERT_EQ(bpf_map_peek_elem(&seen, &s), 0);
 	PASS();
 }
