@@ -84,8 +84,9 @@ def item_from_json(d: Mapping[str, Any]) -> Item:
             raise ValueError(f"unknown expectation field(s) {', '.join(unknown)}")
         values = dict(raw)
         values["requires"] = tuple(values.get("requires", ()))
-        if values.get("before") is not None:
-            values["before"] = tuple(values["before"])
+        for pair in ("before", "extension"):  # (object path, program): JSON lists
+            if values.get(pair) is not None:
+                values[pair] = tuple(values[pair])
         values["attach"] = tuple(values.get("attach", ()))
         exp = Expectations(**values)
     unbuilt = d.get("unbuilt")
