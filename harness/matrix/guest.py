@@ -82,12 +82,10 @@ def item_from_json(d: Mapping[str, Any]) -> Item:
         unknown = sorted(set(raw) - known)
         if unknown:  # a manifest of another harness version: never guess
             raise ValueError(f"unknown expectation field(s) {', '.join(unknown)}")
-        values = dict(raw)
-        values["requires"] = tuple(values.get("requires", ()))
-        for pair in ("before", "extension"):  # (object path, program): JSON lists
-            if values.get(pair) is not None:
-                values[pair] = tuple(values[pair])
-        values["attach"] = tuple(values.get("attach", ()))
+        # every sequence field of Expectations is a tuple of strings (requires, attach, the
+        # (object, program) pairs before and extension), which JSON carries as a list
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in raw.items()}
         exp = Expectations(**values)
     unbuilt = d.get("unbuilt")
     return Item(Path(d["obj"]), Path(d["source"]), d["rel"], d["program"], exp, d.get("error"),
