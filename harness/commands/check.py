@@ -39,7 +39,6 @@ from harness.run.session import Session, UsageError, paths_for
 from harness.run.verdict import BAD_VERDICTS
 from harness.suite.catalogue import read as read_catalogue
 from harness.suite.discovery import DiscoveryError, Item
-from harness.suite.expectations import ExpectationsError, expectations_path, load_known_failures
 
 #: the adapter whose `skip` switch proves sensitivity
 MUTATION_ADAPTER = "python"
@@ -98,47 +97,43 @@ def lint_step(paths: runner.Paths, sources: list[Path]) -> Step:
 
 
 def build_steps(args: argparse.Namespace, sources: set[Path]
-                ) -> tuple[Step, runner.Prepared | None]:
+                ) -> tuple[Step, Session | None]:
     """Build with every compiler; the default compiler's preparation for the next steps."""
     step = Step("build")
     found = [c for c in toolchain.discover_compilers() if c.kind != "gcc"]
     if not found:
         return Step("build", ["no compiler found (.ci/install: clang-19)"]), None
     default = toolchain.select_compiler(found, None)
-    chosen: runner.Prepared | None = None
+    chosen: Session | None = None
     for compiler in found:
         try:
-            prepared = Session.open(paths_for(None), compiler=compiler.id,
-                                    keyword=args.keyword, known=False).prepared
+            session = Session.open(paths_for(None), compiler=compiler.id,
+                                   keyword=args.keyword, known=False, timeout=args.timeout)
         except UsageError as exc:
             step.missing.append(f"{compiler.id}: {exc}")
             continue
-        mine = _selected(prepared.items, sources)
+        mine = _selected(session.items, sources)
         if not mine:
             step.missing.append(f"{compiler.id}: the selection holds no item")
         step.missing += [f"{compiler.id}: {i.id}: {_first(i.error)}" for i in mine if i.error]
         if compiler.id == default.id:
-            chosen = replace(prepared, items=mine)
+            chosen = session.narrowed(mine)
     step.notes.append(f"compilers: {', '.join(c.id for c in found)}")
     return step, chosen
 
 
-def run_step(args: argparse.Namespace, paths: runner.Paths, prepared: runner.Prepared
-             ) -> Step:
+def run_step(args: argparse.Namespace, suite: Session) -> Step:
     """Every item on every chosen adapter: PASS, or an expected XFAIL."""
     step = Step("run")
     manifests, unusable = cmdargs.adapters(args.adapter, cmdargs.adapter_set(args))
     if unusable:
         step.missing.append(f"{unusable} adapter(s) unusable (see above): build them")
     try:
-        known = {m.name: load_known_failures(expectations_path(paths.suite_dir, m.name,
-                                                               m.expectations))
-                 for m in manifests}
-    except ExpectationsError as exc:
+        session = suite.with_adapters(manifests)
+    except UsageError as exc:
         return Step("run", [str(exc)])
-    session = Session(paths, prepared, tuple(manifests), known, timeout=args.timeout)
-    results, _ = runner.run_items(prepared.items, session.names, session.factory(),
-                                  session.context(), known)
+    results, _ = runner.run_items(session.items, session.names, session.factory(),
+                                  session.context(), session.known)
     for r in results:
         if r.verdict in BAD_VERDICTS or r.verdict.name == "SKIP":
             step.missing.append(f"{r.adapter}: {r.item.id}: {r.verdict} "
@@ -147,20 +142,19 @@ def run_step(args: argparse.Namespace, paths: runner.Paths, prepared: runner.Pre
     return step
 
 
-def sensitivity_step(args: argparse.Namespace, paths: runner.Paths,
-                     prepared: runner.Prepared) -> Step:
+def sensitivity_step(args: argparse.Namespace, suite: Session) -> Step:
     """The mutation check of every required item through the reference loader."""
     step = Step("sensitivity")
-    targets = sensitivity.targets(prepared.items)
+    targets = sensitivity.targets(suite.items)
     if not targets:
         return Step("sensitivity", ["no required program in the selection: nothing proves "
                                     "the test sensitive"])
     try:
-        rules = sensitivity.catalogue_rules(paths.suite_dir / "catalogue.toml")
+        rules = sensitivity.catalogue_rules(suite.paths.suite_dir / "catalogue.toml")
         manifest = cmdargs.adapter_set(args).find(args.mutation_adapter)
     except (DiscoveryError, AdapterUnavailable) as exc:
         return Step("sensitivity", [str(exc)])
-    session = Session(paths, prepared, (manifest,), timeout=args.timeout)
+    session = suite.with_adapters((manifest,), known=False)
     ctx = session.context(mutate=True)
     with session.client(manifest.name) as client:
         try:
@@ -194,13 +188,14 @@ def _generator(root: Path) -> ModuleType | None:
     return module
 
 
-def docs_step(paths: runner.Paths, prepared: runner.Prepared) -> Step:
+def docs_step(session: Session) -> Step:
     """docs/behaviours.md regenerated (written when stale) and naming every behaviour."""
     step = Step("docs")
+    paths = session.paths
     gen = _generator(paths.repo_root)
     if gen is None:
         return Step("docs", [f"{DOC_GENERATOR} is missing: cannot regenerate {DOC}"])
-    objects = {b.source.rel: b.obj for b in prepared.builds
+    objects = {b.source.rel: b.obj for b in session.builds
                if b.ok and not b.source.is_btf_stub}
     catalogue = read_catalogue(paths.suite_dir / "catalogue.toml")
     text = str(gen.render(catalogue, gen.program_rows(objects)))
@@ -209,7 +204,7 @@ def docs_step(paths: runner.Paths, prepared: runner.Prepared) -> Step:
         doc.parent.mkdir(parents=True, exist_ok=True)
         doc.write_text(text)
         step.notes.append(f"{DOC} was stale: regenerated, commit it")
-    for item in prepared.items:
+    for item in session.items:
         bid = item.expectations.behaviour if item.expectations else None
         if bid and f"### `{bid}`" not in text:
             step.missing.append(f"{DOC} does not list {bid} ({item.id})")
@@ -225,15 +220,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     sources = {p.resolve() for p in args.paths}
     if not sources and not args.keyword:
         print("check: no PATH and no -k: checking the whole suite", file=sys.stderr)
-    build, prepared = build_steps(args, sources)
-    lint_sources = sorted(sources) or (sorted({i.source.resolve() for i in prepared.items})
-                                       if prepared and args.keyword else [])
+    build, session = build_steps(args, sources)
+    lint_sources = sorted(sources) or (sorted({i.source.resolve() for i in session.items})
+                                       if session and args.keyword else [])
     steps = [lint_step(paths, lint_sources), build]
-    if prepared is None or not prepared.items:
+    if session is None or not session.items:
         steps += [Step(s, ["nothing built to run"]) for s in ("run", "sensitivity", "docs")]
     else:
-        steps += [run_step(args, paths, prepared), sensitivity_step(args, paths, prepared),
-                  docs_step(paths, prepared)]
+        steps += [run_step(args, session), sensitivity_step(args, session), docs_step(session)]
     for s in steps:
         print(f"{'ok     ' if s.ok else 'MISSING'} {s.name}"
               + (f" ({len(s.missing)})" if s.missing else ""))

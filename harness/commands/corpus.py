@@ -6,16 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from harness.adapters.client import AdapterClient, AdapterError
-from harness.adapters.manifest import AdapterSet, AdapterUnavailable, Manifest
+from harness.adapters.client import AdapterError
 from harness.adapters.protocol import Hello
 from harness.build.prebuilt import results_root
 from harness.build.toolchain import ToolchainError
+from harness.commands import cmdargs
 from harness.commands.subcommand import Subcommand
 from harness.corpus.corpus import (
     AUTOLOAD_ONLY,
@@ -36,6 +35,7 @@ from harness.corpus.corpus import (
 )
 from harness.probes.probes import bpf_denied
 from harness.run import runner
+from harness.run.session import Session, UsageError, resolve_adapters
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -60,23 +60,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the linux-source for --selftests: 6.12 (trixie) or sid")
     p.add_argument("--compiler", metavar="ID", help="compiler for --selftests (default clang)")
     p.add_argument("--jobs", type=int, default=2, help="parallel compiles for --selftests")
+    cmdargs.add_adapter_source_args(p)
 
 
-def _manifests(names: Sequence[str] | None, reference: str) -> list[Manifest]:
-    adapters = AdapterSet(runner.REPO_ROOT)
-    wanted = list(adapters.selected(names))
-    if reference not in wanted:
-        wanted.insert(0, reference)
-    wanted.sort(key=lambda n: n != reference)  # the reference first
-    out = []
-    for name in wanted:
-        try:
-            m = adapters.find(name)
-            m.argv(runner.REPO_ROOT)
-        except AdapterUnavailable as exc:
-            raise CorpusError(str(exc)) from exc
-        out.append(m)
-    return out
+def _session(args: argparse.Namespace) -> Session:
+    """The adapters to run, the reference first (always run): a session without suite items."""
+    adapters = cmdargs.adapter_set(args)
+    wanted = list(adapters.selected(args.adapter))
+    if args.reference not in wanted:
+        wanted.insert(0, args.reference)
+    wanted.sort(key=lambda n: n != args.reference)  # the reference first
+    manifests, unusable = resolve_adapters(wanted, adapters)
+    if unusable:
+        raise CorpusError("; ".join(unusable))
+    return Session.for_adapters(cmdargs.paths(args), manifests, args.timeout)
 
 
 def _hello_json(hello: Hello | AdapterError) -> dict[str, Any]:
@@ -90,7 +87,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     """Run the corpus lane; see the module doc."""
     try:
         return _cmd(args)
-    except CorpusError as exc:
+    except (CorpusError, UsageError) as exc:
         print(f"bpfconform: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -124,27 +121,27 @@ def _cmd(args: argparse.Namespace) -> int:
     if not targets:
         what = f"-k {args.keyword!r} selects" if args.keyword else "the paths hold"
         raise CorpusError(f"{what} no program: nothing to run")
-    manifests = _manifests(args.adapter, args.reference)
-    names = [m.name for m in manifests]
+    session = _session(args)
+    names = session.names
     print(f"[corpus] {len(targets)} programs in {len({t.name for t in targets})} objects x "
           f"{len(names)} adapters ({', '.join(names)})", file=sys.stderr, flush=True)
     pins = runner.PinRoots()
     outcomes: list[Outcome] = []
     hellos: dict[str, Any] = {}
     timings: dict[str, float] = {}
-    for m in manifests:
+    for name in names:
         t0 = time.monotonic()
-        with AdapterClient(m, runner.REPO_ROOT, args.timeout) as client:
-            hello, outs = AdapterPass(m.name, client, pins, progress=_stderr).run(targets)
-        hellos[m.name] = _hello_json(hello)
-        timings[m.name] = round(time.monotonic() - t0, 1)
+        with session.client(name) as client:
+            hello, outs = AdapterPass(name, client, pins, progress=_stderr).run(targets)
+        hellos[name] = _hello_json(hello)
+        timings[name] = round(time.monotonic() - t0, 1)
         outcomes.extend(outs)
     suspects = retval_suspects(outcomes, args.reference)
     unstable: set[tuple[str, str]] = set()
     if suspects:
         _stderr(f"[corpus] {len(suspects)} programs return another value than the reference:"
                 f" running them {STABILITY_RUNS} more times through {args.reference}")
-        with AdapterClient(manifests[0], runner.REPO_ROOT, args.timeout) as client:
+        with session.client(args.reference) as client:
             unstable = unstable_retvals(suspects, targets, outcomes,
                                         AdapterPass(args.reference, client, pins))
     pins.remove_base_if_empty()
@@ -154,7 +151,7 @@ def _cmd(args: argparse.Namespace) -> int:
                 total_seconds=round(time.monotonic() - t_start, 1),
                 programs=len(targets), objects=len({t.name for t in targets}))
     doc = document(meta, outcomes, names, targets)
-    out = Path(args.out) if args.out else results_root(runner.REPO_ROOT) / "corpus"
+    out = Path(args.out) if args.out else results_root(session.paths.repo_root) / "corpus"
     write_reports(out, doc, outcomes)
     for name, s in doc["summary"].items():
         ann = s["annotated"]

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.adapters.client import DEFAULT_TIMEOUT, AdapterClient, AdapterError
-from harness.adapters.manifest import AdapterUnavailable, load_manifests
+from harness.adapters.client import DEFAULT_TIMEOUT, AdapterError
+from harness.adapters.manifest import AdapterUnavailable, Manifest, load_manifests
 from harness.build.prebuilt import results_root
 from harness.commands.cmdargs import (
     EXIT_USAGE,
@@ -27,6 +27,7 @@ from harness.commands.cmdargs import adapters as resolve_adapters
 from harness.commands.subcommand import Subcommand
 from harness.report import report
 from harness.run import runner
+from harness.run.session import Session, paths_for
 from harness.run.verdict import BAD_VERDICTS
 from harness.suite.discovery import Item
 from harness.suite.expectations import ExpectationsError, load_causes
@@ -112,21 +113,25 @@ def _add_adapters_args(p: argparse.ArgumentParser) -> None:
     add_adapter_source_args(p)
 
 
+def _adapter_row(session: Session, m: Manifest) -> dict[str, object]:
+    """`bpfconform adapters`' row of `m`: its hello, or why it is unusable."""
+    row: dict[str, object] = {"name": m.name, "command": list(m.command),
+                              "default": m.default, "description": m.description}
+    try:
+        with session.client(m.name) as client:
+            hello = client.hello()
+        row.update(library=hello.library, library_version=hello.library_version,
+                   supports=list(hello.supports))
+    except (AdapterUnavailable, AdapterError) as exc:
+        row["unavailable"] = str(exc)
+    return row
+
+
 def cmd_adapters(args: argparse.Namespace) -> int:
     """Every adapter manifest, with its library version from hello or why it is unusable."""
-    root = runner.REPO_ROOT
-    rows: list[dict[str, object]] = []
-    for m in adapter_set(args).all().values():
-        row: dict[str, object] = {"name": m.name, "command": list(m.command),
-                                  "default": m.default, "description": m.description}
-        try:
-            with AdapterClient(m, root, args.timeout) as client:
-                hello = client.hello()
-            row.update(library=hello.library, library_version=hello.library_version,
-                       supports=list(hello.supports))
-        except (AdapterUnavailable, AdapterError) as exc:
-            row["unavailable"] = str(exc)
-        rows.append(row)
+    manifests = list(adapter_set(args).all().values())
+    rows = ([_adapter_row(Session.for_adapters(paths_for(None), manifests, args.timeout), m)
+             for m in manifests] if manifests else [])
     if args.json:
         json.dump(rows, sys.stdout, indent=1)
         print()

@@ -17,9 +17,7 @@ from harness.matrix.versions import build_table, run_version, sort_versions, wri
 from harness.run.session import UsageError
 from harness.suite.expectations import (
     ExpectationsError,
-    expectations_path,
     load_causes,
-    load_known_failures,
 )
 
 
@@ -52,9 +50,9 @@ def cmd_versions(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"adapter {base.name!r} has no version {', '.join(unknown)} "
                            f"(known: {', '.join(base.versions)})")
-    session = cmdargs.open_session(args, known=False)
+    session = cmdargs.open_session(args, [base])  # base's known failures: fixed_in below
     cmdargs.print_compile_errors(session)
-    prepared = session.prepared
+    prepared = session.suite
     ctx = session.context()
     runs = []
     for version in sort_versions(args.version or base.versions):
@@ -64,7 +62,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
                                  paths.repo_root, args.timeout))
     try:
         causes = load_causes(paths.suite_dir / "findings.toml")
-        table = load_known_failures(expectations_path(paths.suite_dir, base.name))
+        table = session.known[base.name]
     except ExpectationsError as exc:
         raise UsageError(str(exc)) from exc
     recorded = {causes[f"{base.name}:{k}"]: e.fixed_in for k, e in table.items()

@@ -384,7 +384,7 @@ class Matrix:
             self._say("-", f"building objects with {c}")
             try:
                 prepared = Session.open(self.spec.paths, compiler=c, keyword=self.spec.keyword,
-                                        known=False, allow_empty=True).prepared
+                                        known=False, allow_empty=True).suite
             except UsageError as exc:
                 raise MatrixError(str(exc)) from exc
             if not prepared.items:

@@ -14,7 +14,7 @@ selection) is a UsageError: one line for the user.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.adapters.client import DEFAULT_TIMEOUT, AdapterClient
@@ -66,12 +66,26 @@ def resolve_adapters(names: Sequence[str] | None, adapters: AdapterSet
     return manifests, unusable
 
 
+def _known_failures(paths: runner.Paths, adapters: Sequence[Manifest]
+                    ) -> tuple[dict[str, Path], dict[str, Mapping[str, KnownFailure]]]:
+    """Each adapter's expectations table and the known failures read from it (UsageError
+    for a broken table)."""
+    tables = {m.name: expectations_path(paths.suite_dir, m.name, m.expectations)
+              for m in adapters}
+    try:
+        return tables, {name: load_known_failures(path) for name, path in tables.items()}
+    except ExpectationsError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 @dataclass(frozen=True)
 class Session:
-    """The prepared suite and the adapters it runs on. Open with `Session.open`."""
+    """The prepared suite and the adapters it runs on. Open with `Session.open`, or with
+    `Session.for_adapters` for adapters without the suite."""
 
     paths: runner.Paths
-    prepared: runner.Prepared
+    #: the built and discovered suite; None in a session opened with `for_adapters`
+    prepared: runner.Prepared | None
     manifests: tuple[Manifest, ...] = ()
     #: adapter name -> its known failures (empty when opened with known=False)
     known: Mapping[str, Mapping[str, KnownFailure]] = field(default_factory=dict)
@@ -97,33 +111,56 @@ class Session:
         if not prepared.items and not allow_empty:
             what = f"-k {keyword!r} selects" if keyword else "the suite has"
             raise UsageError(f"{what} no item: nothing to run")
-        tables = ({m.name: expectations_path(paths.suite_dir, m.name, m.expectations)
-                   for m in adapters} if known else {})
-        try:
-            tables_read = {name: load_known_failures(path) for name, path in tables.items()}
-        except ExpectationsError as exc:
-            raise UsageError(str(exc)) from exc
+        tables, tables_read = _known_failures(paths, adapters) if known else ({}, {})
         return cls(paths, prepared, tuple(adapters), tables_read, tables, keyword, timeout)
+
+    def with_adapters(self, adapters: Sequence[Manifest], *, known: bool = True) -> Session:
+        """This session's suite on `adapters` (with `known`, their known failures; UsageError
+        for a broken table)."""
+        tables, tables_read = _known_failures(self.paths, adapters) if known else ({}, {})
+        return replace(self, manifests=tuple(adapters), known=tables_read, tables=tables)
+
+    def narrowed(self, items: Sequence[Item]) -> Session:
+        """This session with only `items` of its suite selected."""
+        return replace(self, prepared=replace(self.suite, items=list(items)))
+
+    @classmethod
+    def for_adapters(cls, paths: runner.Paths, adapters: Sequence[Manifest],
+                     timeout: float = DEFAULT_TIMEOUT) -> Session:
+        """A session of adapters only, for a front-end that brings its own objects (the
+        corpus lane): no build, no items, no known failures. UsageError when `adapters` is
+        empty."""
+        if not adapters:
+            raise UsageError("no adapter to run")
+        return cls(paths, None, tuple(adapters), timeout=timeout)
+
+    @property
+    def suite(self) -> runner.Prepared:
+        """The built and discovered suite (UsageError in a session of adapters only)."""
+        if self.prepared is None:
+            raise UsageError("this session was opened for adapters only: it has no suite")
+        return self.prepared
 
     @property
     def items(self) -> list[Item]:
-        """The selected items (a compile failure is an ERROR item)."""
-        return self.prepared.items
+        """The selected items (a compile failure is an ERROR item); none without a suite."""
+        return [] if self.prepared is None else self.prepared.items
 
     @property
     def builds(self) -> list[BuildResult]:
-        """Every object built (cached) for this session."""
-        return self.prepared.builds
+        """Every object built (cached) for this session; none without a suite."""
+        return [] if self.prepared is None else self.prepared.builds
 
     @property
     def compiler(self) -> Compiler:
-        """The compiler the objects were built with."""
-        return self.prepared.compiler
+        """The compiler the objects were built with (UsageError without a suite)."""
+        return self.suite.compiler
 
     @property
     def cc_probes(self) -> Mapping[str, ProbeResult]:
-        """The compiler's `cc:*` probes, computed once with the build."""
-        return self.prepared.cc_probes
+        """The compiler's `cc:*` probes, computed once with the build (UsageError without a
+        suite)."""
+        return self.suite.cc_probes
 
     @property
     def names(self) -> list[str]:
@@ -147,7 +184,7 @@ class Session:
         """The kernel context every item shares: kernel id, compiler, the kernel probes (run
         now) with the compiler's, fresh pin roots."""
         return runner.Context(runner.kernel_id(), self.compiler.id,
-                              self.prepared.probes(run_probes(PROBE_NAMES)), runner.PinRoots(),
+                              self.suite.probes(run_probes(PROBE_NAMES)), runner.PinRoots(),
                               mutate=mutate, strict=strict)
 
     def manifest(self, name: str) -> Manifest:

@@ -4,9 +4,11 @@ the commands room, every module in a named room, and no import cycle in harness/
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import grimp
@@ -103,3 +105,30 @@ def test_the_cycle_search_finds_a_cycle() -> None:
     for a, b in [("p.a", "p.b"), ("p.b", "p.c"), ("p.c", "p.a"), ("p.a", "p.d")]:
         graph.add_import(importer=a, imported=b)
     assert import_cycles(graph) == [["p.a", "p.b", "p.c", "p.a"]]
+
+
+def _calls(path: Path) -> set[str]:
+    """The dotted names every call in `path` calls (`AdapterClient`, `runner.prepare`, ...)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call):
+            names.add(ast.unparse(node.func))
+    return names
+
+
+#: what only harness/run/session.py may do for a front-end: start an adapter client, build
+#: and discover the suite, read an expectations table
+SESSION_ONLY = {"AdapterClient", "runner.prepare", "prepare", "builder.build",
+                "load_known_failures"}
+
+
+def test_every_front_end_goes_through_the_session() -> None:
+    front = sorted([*(REPO_ROOT / "harness/commands").glob("*.py"),
+                    REPO_ROOT / "harness/pytest_plugin.py", REPO_ROOT / "harness/cli.py"])
+    offenders = {p.relative_to(REPO_ROOT).as_posix(): sorted(_calls(p) & SESSION_ONLY)
+                 for p in front}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    # and each command that runs adapters opens one (corpus and adapters: Session.for_adapters)
+    for name in ("run", "corpus", "oracle", "sensitivity", "versions", "check"):
+        text = (REPO_ROOT / "harness/commands" / f"{name}.py").read_text()
+        assert "Session" in text or "open_session" in text, name

@@ -269,7 +269,7 @@ def test_the_reference_loader_proves_real_negative_programs_and_refuses_unknown_
     assert "0/0 required expect=pass programs sensitive" in out
     assert "2/2 required expect=load_error/open_error programs sensitive" in out, out
     assert rc == 0
-    prepared = Session.open(paths_for(bpf_src), known=False).prepared
+    prepared = Session.open(paths_for(bpf_src), known=False).suite
     item = next(i for i in prepared.items if i.program == "writes_rodata")
     assert item.expectations is not None
     unknown = replace(item, expectations=replace(item.expectations, behaviour="no.such.id"))
