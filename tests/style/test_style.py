@@ -6,6 +6,7 @@ C: clang-format with runners/libbpf/.clang-format; Go: gofmt and go vet; Rust: r
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -41,6 +42,28 @@ def test_python_is_ruff_clean() -> None:
 
 def test_harness_and_reference_loader_are_mypy_strict_clean() -> None:
     res = run([need("mypy")])  # files and --strict come from pyproject.toml
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+#: the Python adapters besides the reference loader (in pyproject.toml's mypy files): each is
+#: checked on its own, from its own folder, since they share module names (protocol, run);
+#: runners/ is on the path for the pyadapter package they import
+PY_ADAPTERS = sorted(p.parent.name for p in (REPO / "runners").glob("*/*.py")
+                     if p.parent.name != "python")
+
+
+def test_the_python_adapters_are_found() -> None:
+    assert {"bpftool", "iproute2", "pyadapter"} <= set(PY_ADAPTERS), PY_ADAPTERS
+
+
+@pytest.mark.parametrize("folder", sorted(set(PY_ADAPTERS)))
+def test_python_adapter_is_mypy_strict_clean(folder: str) -> None:
+    env = {**os.environ, "MYPYPATH": str(REPO / "runners")}
+    cwd = REPO / "runners" / folder
+    files = sorted(p.name for p in cwd.glob("*.py"))
+    res = subprocess.run([need("mypy"), "--strict", "--no-incremental",
+                          "--config-file", os.devnull, *files], cwd=cwd, env=env,
+                         capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr
 
 
