@@ -42,14 +42,12 @@ from harness.build.toolchain import Compiler
 from harness.probes.probes import PROBE_NAMES, ProbeResult, run_probes
 from harness.report import report
 from harness.run import runner
+from harness.run.session import Session, UsageError
 from harness.run.verdict import BAD_VERDICTS
 from harness.suite.discovery import Expectations, Item
 from harness.suite.expectations import (
     ExpectationsError,
-    KnownFailure,
-    expectations_path,
     load_causes,
-    load_known_failures,
 )
 
 MANIFEST_NAME = "manifest.json"
@@ -182,6 +180,10 @@ class GuestManifest:
         """Read a manifest `write` wrote."""
         return cls.from_json(json.loads(path.read_text()))
 
+    def paths(self) -> runner.Paths:
+        """The host's repo and suite (the guest shares the host's root)."""
+        return runner.Paths(repo_root=self.repo_root, suite_dir=self.suite_dir)
+
     def adapter_set(self) -> AdapterSet:
         """The in-tree manifests plus the matrix's out-of-tree adapters."""
         manifests = [v[1] for v in self.adapter_sources.values() if v[0] == "--adapter-manifest"]
@@ -221,8 +223,9 @@ ProbeFn = Callable[[], Mapping[str, ProbeResult]]
 
 
 def default_executor(m: Manifest, plan: GuestManifest) -> runner.Executor:
-    """The real adapter process, kept for every cell of this driver."""
-    return SharedClient(AdapterClient(m, plan.repo_root, plan.timeout))
+    """The real adapter process, kept for every cell of this driver (its client from an
+    adapters-only Session: the guest has no suite to build, the host discovered it)."""
+    return SharedClient(Session.for_adapters(plan.paths(), [m], plan.timeout).client(m.name))
 
 
 def claim(cell: Cell, run_id: str) -> bool:
@@ -305,9 +308,8 @@ class Driver:
         try:
             m = plan.adapter_set().find(cell.adapter)
             m.argv(plan.repo_root)
-            known: dict[str, KnownFailure] = load_known_failures(
-                expectations_path(plan.suite_dir, m.name, m.expectations))
-        except (AdapterUnavailable, ExpectationsError) as exc:
+            known = Session.for_adapters(plan.paths(), [m], plan.timeout, known=True).known[m.name]
+        except (AdapterUnavailable, UsageError) as exc:
             log.write(f"bpfconform: {exc}\n")
             return EXIT_USAGE
         if cell.adapter not in executors:

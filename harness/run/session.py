@@ -126,13 +126,15 @@ class Session:
 
     @classmethod
     def for_adapters(cls, paths: runner.Paths, adapters: Sequence[Manifest],
-                     timeout: float = DEFAULT_TIMEOUT) -> Session:
+                     timeout: float = DEFAULT_TIMEOUT, *, known: bool = False) -> Session:
         """A session of adapters only, for a front-end that brings its own objects (the
-        corpus lane): no build, no items, no known failures. UsageError when `adapters` is
-        empty."""
+        corpus lane) or items discovered elsewhere (the matrix guest): no build, no items;
+        with `known`, the adapters' known failures. UsageError when `adapters` is empty or
+        a table is broken."""
         if not adapters:
             raise UsageError("no adapter to run")
-        return cls(paths, None, tuple(adapters), timeout=timeout)
+        tables, tables_read = _known_failures(paths, adapters) if known else ({}, {})
+        return cls(paths, None, tuple(adapters), tables_read, tables, timeout=timeout)
 
     @property
     def suite(self) -> runner.Prepared:
