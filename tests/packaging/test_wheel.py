@@ -77,7 +77,7 @@ def test_the_wheel_runs_the_suite_without_a_compiler(tmp_path: Path) -> None:
                if "_tree" not in f.parts}
     assert sorted(modules - names) == []
     for needed in ("harness/cli.py", "harness/matrix/kernels.toml", "harness/matrix/apt.txt",
-                   "refloader/adapter.py", "harness/_tree/suite/catalogue.toml",
+                   "refloader/adapter/main.py", "harness/_tree/suite/catalogue.toml",
                    "harness/_tree/suite/expectations/python.toml",
                    "harness/_tree/suite/findings.toml",
                    "harness/_tree/bpf-src/include/conformance.h",

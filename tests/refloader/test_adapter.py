@@ -123,15 +123,16 @@ def test_failures_are_replies_in_the_right_phase(adapter: Adapter,
 def test_an_exception_that_is_not_a_loader_error_is_internal_not_a_refusal(
         phase: str, compile_bpf: Compile, monkeypatch: pytest.MonkeyPatch) -> None:
     from refloader import adapter as ad
+    from refloader.adapter import run as ad_run  # the part, refloader/adapter/run.py
     from refloader.loader import BpfObject
 
     def broken(*args: object, **kwargs: object) -> None:
         raise TypeError("unsupported operand")
 
-    target = {"open": (ad, "open_object"), "load": (BpfObject, "load"),
+    target = {"open": (ad_run, "open_object"), "load": (BpfObject, "load"),
               "run": (BpfObject, "test_run")}[phase]
     monkeypatch.setattr(*target, broken)
-    r = ad.run(_run(compile_bpf("adapter", PROG), "ok"), ad.Session())
+    r = ad_run.run(_run(compile_bpf("adapter", PROG), "ok"), ad.Session())
     assert (r.phase, r.error_kind, r.retval, r.errno) == (phase, "internal", None, None)
     assert r.error and r.error.startswith("internal error: TypeError: unsupported operand")
     assert "(at test_adapter.py:" in r.error and "in broken)" in r.error  # where it was raised
@@ -141,6 +142,7 @@ def test_an_exception_that_is_not_a_loader_error_is_internal_not_a_refusal(
 def test_a_loader_error_is_a_refusal(compile_bpf: Compile,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from refloader import adapter as ad
+    from refloader.adapter import run as ad_run
     from refloader.errors import RelocationError
     from refloader.loader import BpfObject
 
@@ -148,7 +150,7 @@ def test_a_loader_error_is_a_refusal(compile_bpf: Compile,
         raise RelocationError("call into nowhere", insn=3)
 
     monkeypatch.setattr(BpfObject, "load", refuses)
-    r = ad.run(_run(compile_bpf("adapter", PROG), "ok"), ad.Session())
+    r = ad_run.run(_run(compile_bpf("adapter", PROG), "ok"), ad.Session())
     assert (r.phase, r.error_kind, r.error) == ("load", "refused", "call into nowhere (insn 3)")
 
 

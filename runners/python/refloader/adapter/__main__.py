@@ -1,0 +1,7 @@
+"""``python3 -m refloader.adapter``."""
+
+import sys
+
+from refloader.adapter.main import main
+
+sys.exit(main())
