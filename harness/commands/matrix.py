@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from harness.adapters.manifest import AdapterSet, AdapterUnavailable
 from harness.commands.subcommand import Subcommand
@@ -68,6 +69,10 @@ def add_matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--modules", metavar="DIR",
                    help="the module tree (lib/modules/<release>) of --kernel PATH images; "
                         "omit when the image has 9p/virtio built in")
+    p.add_argument("--sensitivity", nargs="?", const="python", metavar="ADAPTER",
+                   help="also run the sensitivity lane (bpfconform sensitivity through "
+                        "ADAPTER, default python) on every kernel, with the first compiler: "
+                        "programs a probe keeps off one kernel are checked where they run")
     p.add_argument("--corpus", action="append", default=[], metavar="PATH",
                    help="also run the corpus lane (bpfconform corpus) on these objects on every "
                         "kernel (repeatable; docs/corpus.md)")
@@ -199,6 +204,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         adapters=tuple(dict.fromkeys([*named, *sources])),
         adapter_sources=sources,
         corpus=tuple(str(Path(c).resolve()) for c in args.corpus),
+        sensitivity=args.sensitivity,
         modules=Path(args.modules).resolve() if args.modules else None,
         out=Path(args.out).resolve(),
         vm=VmConfig(accel=args.accel, memory=args.vm_memory, timeout=args.vm_timeout,
@@ -267,6 +273,15 @@ def summarise(doc: dict[str, object], out: TextIO) -> None:
                       f"agree, {s.get('stricter')} stricter, {s.get('looser')} looser, "
                       f"{s.get('retval_differs')} retval differs, {s.get('errors')} errors",
                       file=out)
+        sens = rec.get("sensitivity")
+        if sens is not None:
+            for line in sensitivity_lines(sens):
+                print(f"  sensitivity: {line}", file=out)
+    checked = meta.get("sensitivity") or {}
+    if checked:
+        n = Counter(checked.values())
+        print(f"sensitivity over every kernel: {len(checked)} programs, "
+              + ", ".join(f"{n[k]} {k}" for k in sorted(n)), file=out)
     rows = doc["results"]
     assert isinstance(rows, list)
     for (adapter, kernel), n in sorted(merge.counts(rows).items()):
@@ -277,6 +292,18 @@ def summarise(doc: dict[str, object], out: TextIO) -> None:
     for d in diffs:
         print(f"compiler difference: {d['kernel']} {d['adapter']} {d['file']}::{d['program']}"
               f" {d['verdicts']}", file=out)
+
+
+def sensitivity_lines(lane: dict[str, Any]) -> list[str]:
+    """A kernel's sensitivity lane: the count of each kind by rule, then each failure."""
+    if lane.get("error"):
+        return [f"ERROR: {lane['error']}"]
+    lines = [f"{rule}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+             for rule, kinds in sorted(lane.get("counts", {}).items())]
+    lines += [f"FAILED {f}" for f in lane.get("failed", [])]
+    if lane.get("rc") != 0 and not lane.get("failed"):
+        lines.append(f"ERROR: exit {lane.get('rc')}: {lane.get('log', '')}")
+    return lines
 
 
 def add_report_args(p: argparse.ArgumentParser) -> None:

@@ -97,6 +97,10 @@ class MatrixSpec:
     #: `--corpus PATH`: directories/objects the corpus lane (`bpfconform corpus`) runs on
     #: every kernel too, with the matrix's adapters (harness/corpus/corpus.py, docs/corpus.md)
     corpus: tuple[str, ...] = ()
+    #: `--sensitivity ADAPTER`: the sensitivity lane (`bpfconform sensitivity`, the mutation
+    #: check through ADAPTER's skip switch) on every kernel too, with the first compiler:
+    #: programs a feature probe keeps off one kernel are checked where they run
+    sensitivity: str | None = None
     #: the Python the cell driver (`-m harness.matrix.guest`) runs with
     python: str = sys.executable
     #: VM kernels booted at once (each with `vm.cpus` CPUs); the machine-wide VM lock has
@@ -134,6 +138,9 @@ class KernelRecord:
     wall_seconds: float = 0.0
     #: the corpus lane on this kernel: exit status and per-adapter summary, or its error
     corpus: dict[str, Any] | None = None
+    #: the sensitivity lane on this kernel: exit status and the count of each kind, or its
+    #: error
+    sensitivity: dict[str, Any] | None = None
     #: the cell drivers' timings by worker: start-up, probes, seconds per cell
     driver: dict[str, Any] | None = None
 
@@ -176,6 +183,73 @@ def corpus_command(spec: MatrixSpec, out: Path) -> list[str]:
     return cmd
 
 
+def sensitivity_command(spec: MatrixSpec, out: Path) -> list[str]:
+    """The `bpfconform sensitivity` command the sensitivity lane runs on one kernel."""
+    assert spec.sensitivity is not None
+    cmd = [spec.python, "-m", "harness.cli", "sensitivity", "--adapter", spec.sensitivity,
+           *spec.adapter_sources.get(spec.sensitivity, ()), "--compiler", spec.compilers[0],
+           "--json", str(out / SENSITIVITY_JSON), "--timeout", f"{spec.request_timeout:g}"]
+    return cmd + (["-k", spec.keyword] if spec.keyword else [])
+
+
+SENSITIVITY_JSON = "sensitivity.json"
+
+
+def read_sensitivity(d: Path, run_id: str) -> dict[str, Any]:
+    """The sensitivity lane's outcome in `d` (fresh_cell'd by this run): its exit status,
+    the count of each kind by rule and every program that failed the check, or why there
+    is none (never another run's sensitivity.json)."""
+    if _read(d / "run_id").strip() != run_id:
+        return {"error": "the sensitivity directory is not this run's"}
+    rc_text = _read(d / "rc").strip()
+    if not rc_text.lstrip("-").isdigit():
+        return {"error": "the sensitivity lane did not finish (no exit status)",
+                "log": _tail_lines(_read(d / "run.log"))}
+    rc = int(rc_text)
+    try:
+        checks = json.loads((d / SENSITIVITY_JSON).read_text())["checks"]
+        counts: dict[str, dict[str, int]] = {}
+        for c in checks:
+            rule = counts.setdefault(str(c["rule"]), {})
+            rule[str(c["kind"])] = rule.get(str(c["kind"]), 0) + 1
+        failed = [f"{c['item']}: {c['kind']}: {c['reason']}" for c in checks if not c["ok"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return {"rc": rc, "error": f"no {SENSITIVITY_JSON}: {exc}",
+                "log": _tail_lines(_read(d / "run.log"))}
+    out: dict[str, Any] = {"rc": rc, "counts": counts, "failed": failed,
+                           "json": str(d / SENSITIVITY_JSON)}
+    if rc != 0 and not failed:  # a usage error: the log says why
+        out["log"] = _tail_lines(_read(d / "run.log"))
+    return out
+
+
+#: a program's kinds across kernels, strongest evidence first: the one the union keeps
+KIND_ORDER = ("not_sensitive", "error", "refused_other", "assert", "loads", "refused",
+              "kernel_enforced", "unchecked", "not_checkable")
+
+
+def sensitivity_union(kernels: Mapping[str, Any]) -> dict[str, str]:
+    """Each program the sensitivity lanes checked, with its kind on the kernel that says the
+    most (a failure anywhere first, then an assertion, a load, a refusal; `not_checkable`
+    only when no kernel could check it)."""
+    seen: dict[str, str] = {}
+    for rec in kernels.values():
+        path = (rec.get("sensitivity") or {}).get("json")
+        if not path:
+            continue
+        try:
+            checks = json.loads(Path(path).read_text())["checks"]
+        except (OSError, ValueError, KeyError):
+            continue  # the lane's own error says why
+        for c in checks:
+            key, kind = f"{c['rule']} {c['item']}", str(c["kind"])
+            old = seen.get(key)
+            rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else 0
+            if old is None or rank < (KIND_ORDER.index(old) if old in KIND_ORDER else 0):
+                seen[key] = kind
+    return {k.split(" ", 1)[1] + f" ({k.split(' ', 1)[0]})": v for k, v in seen.items()}
+
+
 def read_corpus(d: Path, run_id: str) -> dict[str, Any]:
     """The corpus lane's outcome in `d` (fresh_cell'd by this run): its exit status and
     per-adapter summary, or why there is none (never another run's corpus.json)."""
@@ -213,6 +287,10 @@ def guest_script(spec: MatrixSpec, share: Path, workers: int = 1) -> str:
     if spec.corpus:
         q = shlex.quote(str(share / "corpus"))
         lane = corpus_command(spec, share / "corpus")
+        lines += [f"{shlex.join(lane)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
+    if spec.sensitivity:
+        q = shlex.quote(str(share / "sensitivity"))
+        lane = sensitivity_command(spec, share / "sensitivity")
         lines += [f"{shlex.join(lane)} > {q}/run.log 2>&1; echo $? > {q}/rc"]
     return "\n".join(lines) + "\n"
 
@@ -433,7 +511,8 @@ class Matrix:
                 "accel": self.accel,
                 "vms": self.spec.vms,
                 "cpus_per_vm": self.spec.vm.cpus,
-            },
+            } | ({"sensitivity": sensitivity_union({r.label: r.to_json() for r in self.kernels})}
+                 if self.spec.sensitivity else {}),
             "results": self.rows,
             "compiler_differences": merge.compiler_differences(self.rows),
         }
@@ -495,7 +574,11 @@ class Matrix:
             if share is not None and not (share / "booted").exists():
                 stage = "booting"
             elif len(finished) == len(plan.cells):
-                stage = "powering off" if share is not None else "finishing"
+                lanes = [lane for lane, on in (("corpus", self.spec.corpus),
+                                               ("sensitivity", self.spec.sensitivity))
+                         if on and share is not None and not (share / lane / "rc").exists()]
+                stage = (f"running the {lanes[0]} lane" if lanes
+                         else "powering off" if share is not None else "finishing")
             elif running:
                 stage = "adapter " + ", ".join(f"{c.adapter} ({c.compiler})" for c in running)
             else:
@@ -535,6 +618,16 @@ class Matrix:
                                     check=False).returncode
             (d / "rc").write_text(f"{rc}\n")
             rec.corpus = read_corpus(d, self.run_id)
+        if self.spec.sensitivity:
+            d = cells / "sensitivity"
+            fresh_cell(d, self.run_id)
+            self._say(rec.label, "running the sensitivity lane")
+            with (d / "run.log").open("w") as log:
+                rc = subprocess.run(sensitivity_command(self.spec, d),
+                                    cwd=self.spec.paths.repo_root, stdout=log,
+                                    stderr=subprocess.STDOUT, check=False).returncode
+            (d / "rc").write_text(f"{rc}\n")
+            rec.sensitivity = read_sensitivity(d, self.run_id)
         self._say(rec.label, "done")
         return rec
 
@@ -566,6 +659,8 @@ class Matrix:
         plan = self._write_manifest(share / MANIFEST_NAME, share / "cells")
         if self.spec.corpus:
             fresh_cell(share / "corpus", self.run_id)
+        if self.spec.sensitivity:
+            fresh_cell(share / "sensitivity", self.run_id)
         workers = max(1, self.spec.vm.cpus)
         script = guest_script(self.spec, share.resolve(), workers)
         self._say(rec.label, "booting")
@@ -581,6 +676,8 @@ class Matrix:
         self._collect(rec, share / "cells", context)
         if self.spec.corpus:
             rec.corpus = read_corpus(share / "corpus", self.run_id)
+        if self.spec.sensitivity:
+            rec.sensitivity = read_sensitivity(share / "sensitivity", self.run_id)
         with self._lock:
             self.vm_seconds += time.monotonic() - t0
             self.vm_done += self.done - before
@@ -671,10 +768,11 @@ def _clear(share: Path) -> None:
 
 def bad(doc: Mapping[str, Any]) -> bool:
     """True when any row is FAIL, ERROR or XPASS, or a kernel's corpus lane failed (an
-    adapter crashed or hung, a retval differs from the reference, or it gave no result)."""
+    adapter crashed or hung, a retval differs from the reference, or it gave no result), or
+    its sensitivity lane did (a program not proven sensitive, or no result)."""
     if any(r.get("verdict") in {str(v) for v in BAD_VERDICTS} for r in doc["results"]):
         return True
     kernels = doc.get("meta", {}).get("kernels", {})
-    return any(isinstance(k, Mapping) and k.get("corpus") is not None
-               and (k["corpus"].get("error") or k["corpus"].get("rc") != 0)
-               for k in kernels.values())
+    return any(isinstance(k, Mapping) and k.get(lane) is not None
+               and (k[lane].get("error") or k[lane].get("rc") != 0)
+               for k in kernels.values() for lane in ("corpus", "sensitivity"))

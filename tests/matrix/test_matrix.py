@@ -309,3 +309,68 @@ def test_a_corpus_result_is_read_only_when_this_run_wrote_it(tmp_path: Path) -> 
     assert bad(doc)  # a failed lane fails the matrix
     doc["meta"]["kernels"]["k"]["corpus"] = {"rc": 0, "summary": {}}
     assert not bad(doc)
+
+
+def test_the_sensitivity_lane_runs_once_per_kernel_through_the_named_adapter(
+        tmp_path: Path) -> None:
+    spec = MatrixSpec(("5.10",), ("clang-16", "clang-19"), ("python", "libbpf"), tmp_path,
+                      sensitivity="python", keyword="tracing/")
+    lanes = [line for line in guest_script(spec, tmp_path / "share").splitlines()
+             if " harness.cli sensitivity " in line]
+    assert len(lanes) == 1
+    assert "sensitivity --adapter python --compiler clang-16 --json" in lanes[0]
+    assert "-k tracing/" in lanes[0] and lanes[0].endswith("/sensitivity/rc")
+    assert not [line for line in guest_script(MatrixSpec(("5.10",), ("clang-19",), ("python",),
+                                                         tmp_path), tmp_path).splitlines()
+                if " harness.cli sensitivity " in line]
+
+
+def _check(item: str, kind: str, ok: bool = True, rule: str = "pass") -> dict[str, Any]:
+    return {"item": item, "rule": rule, "kind": kind, "ok": ok, "reason": f"why {item}"}
+
+
+def test_a_sensitivity_result_is_read_only_when_this_run_wrote_it(tmp_path: Path) -> None:
+    from harness.matrix.matrix import read_sensitivity
+
+    d = tmp_path / "sensitivity"
+    fresh_cell(d, "run-1")
+    assert "did not finish" in read_sensitivity(d, "run-1")["error"]
+    (d / "rc").write_text("1\n")
+    assert "no sensitivity.json" in read_sensitivity(d, "run-1")["error"]
+    (d / "sensitivity.json").write_text(json.dumps({"checks": [
+        _check("a.bpf.c::a", "assert"), _check("b.bpf.c::b", "not_sensitive", ok=False),
+        _check("c.bpf.c::c", "loads", rule="negative")]}))
+    got = read_sensitivity(d, "run-1")
+    assert got["counts"] == {"pass": {"assert": 1, "not_sensitive": 1},
+                             "negative": {"loads": 1}}
+    assert got["failed"] == ["b.bpf.c::b: not_sensitive: why b.bpf.c::b"]
+    assert "not this run's" in read_sensitivity(d, "run-2")["error"]  # never a stale lane
+    doc: dict[str, Any] = {"results": [], "meta": {"kernels": {"k": {"sensitivity": got}}}}
+    assert bad(doc)  # a program not proven sensitive fails the matrix
+    doc["meta"]["kernels"]["k"]["sensitivity"] = {"rc": 0, "counts": {}, "failed": []}
+    assert not bad(doc)
+    doc["meta"]["kernels"]["k"]["sensitivity"] = {"error": "the lane did not finish"}
+    assert bad(doc)  # no result is no proof
+
+
+def test_the_sensitivity_union_keeps_each_programs_strongest_evidence(tmp_path: Path) -> None:
+    from harness.matrix.matrix import sensitivity_union
+
+    def lane(name: str, checks: list[dict[str, Any]]) -> dict[str, Any]:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"checks": checks}))
+        return {"sensitivity": {"rc": 0, "json": str(path)}}
+
+    kernels = {
+        "host": lane("host", [_check("f.bpf.c::f", "not_checkable"), _check("r.bpf.c::r",
+                                                                           "refused"),
+                              _check("x.bpf.c::x", "assert")]),
+        "6.12": lane("612", [_check("f.bpf.c::f", "assert"), _check("r.bpf.c::r", "refused"),
+                             _check("x.bpf.c::x", "not_sensitive", ok=False)]),
+        "5.10": {"sensitivity": {"error": "the lane did not finish"}},
+    }
+    assert sensitivity_union(kernels) == {
+        "f.bpf.c::f (pass)": "assert",  # checked where it runs
+        "r.bpf.c::r (pass)": "refused",
+        "x.bpf.c::x (pass)": "not_sensitive",  # a failure on any kernel is kept
+    }
