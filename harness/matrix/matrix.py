@@ -195,17 +195,25 @@ def sensitivity_command(spec: MatrixSpec, out: Path) -> list[str]:
 SENSITIVITY_JSON = "sensitivity.json"
 
 
+def _lane_exit(d: Path, run_id: str, lane: str) -> int | dict[str, Any]:
+    """The exit status a lane wrote in `d`, or the error record when this run did not
+    write `d` (its run_id) or the lane did not finish (no `rc`), with the log's tail."""
+    if _read(d / "run_id").strip() != run_id:
+        return {"error": f"the {lane} directory is not this run's"}
+    rc_text = _read(d / "rc").strip()
+    if not rc_text.lstrip("-").isdigit():
+        return {"error": f"the {lane} lane did not finish (no exit status)",
+                "log": _tail_lines(_read(d / "run.log"))}
+    return int(rc_text)
+
+
 def read_sensitivity(d: Path, run_id: str) -> dict[str, Any]:
     """The sensitivity lane's outcome in `d` (fresh_cell'd by this run): its exit status,
     the count of each kind by rule and every program that failed the check, or why there
     is none (never another run's sensitivity.json)."""
-    if _read(d / "run_id").strip() != run_id:
-        return {"error": "the sensitivity directory is not this run's"}
-    rc_text = _read(d / "rc").strip()
-    if not rc_text.lstrip("-").isdigit():
-        return {"error": "the sensitivity lane did not finish (no exit status)",
-                "log": _tail_lines(_read(d / "run.log"))}
-    rc = int(rc_text)
+    rc = _lane_exit(d, run_id, "sensitivity")
+    if isinstance(rc, dict):
+        return rc
     try:
         checks = json.loads((d / SENSITIVITY_JSON).read_text())["checks"]
         counts: dict[str, dict[str, int]] = {}
@@ -232,7 +240,10 @@ def sensitivity_union(kernels: Mapping[str, Any]) -> dict[str, str]:
     """Each program the sensitivity lanes checked, with its kind on the kernel that says the
     most (a failure anywhere first, then an assertion, a load, a refusal; `not_checkable`
     only when no kernel could check it)."""
-    seen: dict[str, str] = {}
+    def rank(kind: str) -> int:  # an unknown kind ranks as a failure: fail closed
+        return KIND_ORDER.index(kind) if kind in KIND_ORDER else 0
+
+    seen: dict[tuple[str, str], str] = {}
     for rec in kernels.values():
         path = (rec.get("sensitivity") or {}).get("json")
         if not path:
@@ -242,24 +253,18 @@ def sensitivity_union(kernels: Mapping[str, Any]) -> dict[str, str]:
         except (OSError, ValueError, KeyError):
             continue  # the lane's own error says why
         for c in checks:
-            key, kind = f"{c['rule']} {c['item']}", str(c["kind"])
-            old = seen.get(key)
-            rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else 0
-            if old is None or rank < (KIND_ORDER.index(old) if old in KIND_ORDER else 0):
+            key, kind = (str(c["item"]), str(c["rule"])), str(c["kind"])
+            if key not in seen or rank(kind) < rank(seen[key]):
                 seen[key] = kind
-    return {k.split(" ", 1)[1] + f" ({k.split(' ', 1)[0]})": v for k, v in seen.items()}
+    return {f"{item} ({rule})": kind for (item, rule), kind in seen.items()}
 
 
 def read_corpus(d: Path, run_id: str) -> dict[str, Any]:
     """The corpus lane's outcome in `d` (fresh_cell'd by this run): its exit status and
     per-adapter summary, or why there is none (never another run's corpus.json)."""
-    if _read(d / "run_id").strip() != run_id:
-        return {"error": "the corpus directory is not this run's"}
-    rc_text = _read(d / "rc").strip()
-    if not rc_text.lstrip("-").isdigit():
-        return {"error": "the corpus lane did not finish (no exit status)",
-                "log": _tail_lines(_read(d / "run.log"))}
-    rc = int(rc_text)
+    rc = _lane_exit(d, run_id, "corpus")
+    if isinstance(rc, dict):
+        return rc
     try:
         doc = json.loads((d / "corpus.json").read_text())
         summary = doc["summary"]
