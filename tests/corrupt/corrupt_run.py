@@ -24,11 +24,13 @@ from corrupt_corpus import (
     corrupt_variants,
     seed_problem,
 )
+from corrupt_worker import TIME_LIMIT
 
 from harness.run import runner
 
 WORKER = Path(__file__).with_name("corrupt_worker.py")
-WALL_LIMIT = 5.0  # the worker's own alarm fires at 1 s; this catches a stuck C call
+#: the worker's own alarm fires at TIME_LIMIT; this catches a C call stuck past it
+WALL_LIMIT = TIME_LIMIT + 15.0
 PER_FAMILY = 2  # valid objects taken from each bpf-src family
 
 

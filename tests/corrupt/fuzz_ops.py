@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from corrupt_corpus import Elf
-from corrupt_worker import Timeout, signature, time_limit
+from corrupt_worker import TIME_LIMIT, Timeout, signature, time_limit
 from refloader.btf import Btf
 from refloader.btf_ext import BtfExt
 from refloader.errors import LoaderError
@@ -118,8 +118,9 @@ def target_btf(raw: bytes) -> None:
 TARGETS: dict[str, Callable[[bytes], None]] = {"open": target_open, "btf": target_btf}
 
 
-def check(raw: bytes, target: str = "open", limit: float = 1.0) -> Crash | None:
-    """Run one target on `raw`: None when it returned or raised a LoaderError."""
+def check(raw: bytes, target: str = "open", limit: float = TIME_LIMIT) -> Crash | None:
+    """Run one target on `raw`: None when it returned or raised a LoaderError; `limit` is
+    the hang detector's (corrupt_worker.TIME_LIMIT), not a time budget."""
     try:
         with time_limit(limit):
             TARGETS[target](raw)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import resource
 from collections.abc import Iterator
 
@@ -63,4 +64,7 @@ def test_every_hang_has_its_own_signature() -> None:
     b = Crash("open", "Timeout", "no verdict within 1 s on input bbbb", "bbbb")
     assert a.signature() != b.signature()  # one listed hang excuses no other
     assert a.signature() == "open:Timeout:aaaa"
-    assert "open:Timeout:9913bef9adc3" in KNOWN  # the one listed hang, by its input's hash
+    # a listed hang names its input's hash, never a shared signature (none is listed now:
+    # 9913bef9adc3, once listed, finishes in seconds under the generous hang detector)
+    hangs = [k for k in KNOWN if ":Timeout:" in k]
+    assert all(re.fullmatch(r"\w+:Timeout:[0-9a-f]{12}", k) for k in hangs), hangs
