@@ -48,7 +48,7 @@ def test_every_case_of_the_family_is_a_loader_error_or_accepted(
     unknown = [o for o in bad if _signature(o) not in known]
     assert not unknown, "\n".join(f"{o.case}: {o.outcome} {o.type}: {o.message}"
                                   for o in unknown)
-    assert all(o.secs < 1.0 for o in mine)
+    # no time assertion: a hang is the worker's `timeout` outcome (corrupt_worker.TIME_LIMIT)
     if bad:
         pytest.xfail("; ".join(sorted({f"{known[_signature(o)]} ({o.type} {o.case})"
                                         for o in bad})))
