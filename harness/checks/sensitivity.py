@@ -25,8 +25,8 @@ the check.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -100,6 +100,9 @@ class CatalogueRules:
 
     kernel_enforced: Mapping[str, str]
     refusal: Mapping[str, str]
+    #: behaviour -> the refusals its mutation may end in: (phase, text in the loader's error
+    #: or the verifier log), from `sensitivity_refusal = ["load: write into map forbidden"]`
+    refusal_pins: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def catalogue_rules(catalogue: Path) -> CatalogueRules:
@@ -111,6 +114,7 @@ def catalogue_rules(catalogue: Path) -> CatalogueRules:
     enforced = {k: str(v["kernel_enforced"]) for k, v in data.items()
                 if isinstance(v, dict) and v.get("kernel_enforced")}
     refusal: dict[str, str] = {}
+    pins: dict[str, tuple[tuple[str, str], ...]] = {}
     for k, v in data.items():
         if not isinstance(v, dict) or "sensitivity" not in v:
             continue
@@ -119,7 +123,34 @@ def catalogue_rules(catalogue: Path) -> CatalogueRules:
             raise DiscoveryError(f"{catalogue}: [{k}] sensitivity must be \"refusal\" with a "
                                  "one-line sensitivity_reason")
         refusal[k] = why
-    return CatalogueRules(enforced, refusal)
+        pins[k] = _pins(catalogue, k, v.get("sensitivity_refusal"))
+    return CatalogueRules(enforced, refusal, pins)
+
+
+PHASES = ("open", "load", "run")
+
+
+def _pins(catalogue: Path, key: str, raw: object) -> tuple[tuple[str, str], ...]:
+    """`sensitivity_refusal`: a non-empty list of "phase: text" (the refusal is for the
+    tested reason only when it is at that phase and the text is in the loader's error or
+    the verifier log); required beside `sensitivity = "refusal"`: fail closed."""
+    usage = (f"{catalogue}: [{key}] sensitivity = \"refusal\" needs sensitivity_refusal = "
+             "[\"<open|load|run>: <text of the expected refusal>\", ...]")
+    if not isinstance(raw, list) or not raw:
+        raise DiscoveryError(usage)
+    pins = []
+    for entry in raw:
+        phase, _, text = str(entry).partition(": ")
+        if phase not in PHASES or not text.strip():
+            raise DiscoveryError(f"{usage}; not {entry!r}")
+        pins.append((phase, text))
+    return tuple(pins)
+
+
+def pinned_refusal(pins: Sequence[tuple[str, str]], phase: str | None, text: str
+                   ) -> tuple[str, str] | None:
+    """The pin a refusal at `phase` with `text` (error and verifier log) matches, if any."""
+    return next(((p, t) for p, t in pins if p == phase and t in text), None)
 
 
 def targets(items: Iterable[Item]) -> list[Item]:
@@ -195,8 +226,14 @@ def check(item: Item, plain: AdapterRun, mutated: AdapterRun, rules: CatalogueRu
         if other is not None and other not in own:
             return Check(item, rule, Kind.REFUSED_OTHER, f"refused at the load of another "
                          f"program ({other}) with skip=[{skip}]: {_first_line(o.reason)}")
-        return Check(item, rule, Kind.REFUSED, f"refused at {o.phase} with skip=[{skip}]: "
-                     f"{_first_line(o.reason)}", refusal_ok=rules.refusal.get(skip))
+        why = f"refused at {o.phase} with skip=[{skip}]: {_first_line(o.reason)}"
+        pins = rules.refusal_pins.get(skip, ())
+        if skip in rules.refusal and not pinned_refusal(
+                pins, o.phase, f"{o.reason}\n{reply.verifier_log if reply else ''}"):
+            expected = " or ".join(f"{p}: {t!r}" for p, t in pins)
+            return Check(item, rule, Kind.REFUSED, f"{why}; not the refusal the catalogue "
+                         f"explains ({expected})")
+        return Check(item, rule, Kind.REFUSED, why, refusal_ok=rules.refusal.get(skip))
     if reply is not None and reply.phase in ("run", "done"):
         return Check(item, rule, Kind.LOADS)
     phase = reply.phase if reply is not None else "?"

@@ -64,12 +64,16 @@ def _item(tmp_path: Path, expect: str = "pass", behaviour: str = "data.data",
 
 def _check(tmp_path: Path, item: Item, plain: RunReply, mutated: RunReply,
            enforced: dict[str, str] | None = None, refusal: dict[str, str] | None = None,
-           control: RunReply | None = None) -> sensitivity.Check:
+           control: RunReply | None = None,
+           pins: dict[str, tuple[tuple[str, str], ...]] | None = None) -> sensitivity.Check:
     ex = Scripted(plain, mutated, control or _done(0))
     ctx = Context("host-test", "clang-test", {"x": ProbeResult("x", True, ""),
                                               "kprobes": ProbeResult("kprobes", False, ABSENT)},
                   PinRoots(tmp_path / "pins"), mutate=True)
-    rules = CatalogueRules(enforced or {}, refusal or {})
+    # an explained refusal is pinned (the catalogue requires it); default: an EACCES at load
+    rules = CatalogueRules(enforced or {}, refusal or {},
+                           pins if pins is not None
+                           else {k: (("load", "EACCES"),) for k in refusal or {}})
     return sensitivity.check(item, AdapterRun("ref", ex, replace(ctx, mutate=False)),
                              AdapterRun("ref", ex, ctx), rules)
 
@@ -101,6 +105,24 @@ def test_a_refusal_counts_only_where_the_catalogue_explains_it(tmp_path: Path) -
     assert c.kind is Kind.REFUSED and c.sensitive
     assert c.refusal_ok == "only the verifier can see it"
     assert sensitivity.proven([c])
+
+
+def test_an_explained_refusal_counts_only_for_the_catalogues_reason(tmp_path: Path) -> None:
+    why = {"data.data": "only the verifier can see it"}
+    pins = {"data.data": (("load", "write into map forbidden"), ("run", "EINVAL"))}
+    forbidden = replace(_refused("load", "BPF_PROG_LOAD: EACCES"),
+                        verifier_log="6: (63) *(u32 *)(r1 +0) = r2\nwrite into map forbidden")
+    c = _check(tmp_path, _item(tmp_path), _done(0), forbidden, refusal=why, pins=pins)
+    assert c.kind is Kind.REFUSED and c.sensitive  # the verifier log names the reason
+    c = _check(tmp_path, _item(tmp_path), _done(0), _refused("run", "TEST_RUN: EINVAL"),
+               refusal=why, pins=pins)
+    assert c.sensitive  # any of the pins
+    for other in (_refused("load", "BPF_PROG_LOAD: EACCES"),  # another verifier refusal
+                  _refused("open", "write into map forbidden")):  # the text, another phase
+        c = _check(tmp_path, _item(tmp_path), _done(0), other, refusal=why, pins=pins)
+        assert c.kind is Kind.REFUSED and not c.sensitive and not c.ok
+        assert "not the refusal the catalogue explains" in c.reason
+        assert "load: 'write into map forbidden' or run: 'EINVAL'" in c.reason
 
 
 def test_a_refusal_of_another_program_of_the_object_proves_nothing(tmp_path: Path) -> None:
@@ -185,7 +207,7 @@ def test_the_summary_counts_every_kind(tmp_path: Path) -> None:
     checks = [
         _check(tmp_path, _item(tmp_path), _done(0), _done(3)),
         _check(tmp_path, _item(tmp_path), _done(0), _done(0)),
-        _check(tmp_path, _item(tmp_path), _done(0), _refused("load", "x"),
+        _check(tmp_path, _item(tmp_path), _done(0), _refused("load", "EACCES"),
                refusal={"data.data": "why"}),
         _check(tmp_path, _item(tmp_path, "load_error"), _refused("load", "x"),
                _refused("load", "x"), {"data.data": "k"}),
@@ -202,11 +224,19 @@ def test_the_summary_counts_every_kind(tmp_path: Path) -> None:
 def test_catalogue_rules_read_kernel_enforced_and_refusal_reasons(tmp_path: Path) -> None:
     cat = tmp_path / "catalogue.toml"
     cat.write_text('["a.b"]\nfamily = "a"\nsensitivity = "refusal"\n'
-                   'sensitivity_reason = "only the verifier sees it"\n\n["a.c"]\nfamily = "a"\n'
-                   'kernel_enforced = "the verifier refuses it"\n')
+                   'sensitivity_reason = "only the verifier sees it"\n'
+                   'sensitivity_refusal = ["load: write into map forbidden"]\n\n'
+                   '["a.c"]\nfamily = "a"\nkernel_enforced = "the verifier refuses it"\n')
     rules = sensitivity.catalogue_rules(cat)
     assert rules.kernel_enforced == {"a.c": "the verifier refuses it"}
     assert rules.refusal == {"a.b": "only the verifier sees it"}
+    assert rules.refusal_pins == {"a.b": (("load", "write into map forbidden"),)}
+    for pins in ("", 'sensitivity_refusal = []\n', 'sensitivity_refusal = ["verify: x"]\n',
+                 'sensitivity_refusal = ["load: "]\n', 'sensitivity_refusal = "load: x"\n'):
+        cat.write_text('["a.b"]\nfamily = "a"\nsensitivity = "refusal"\n'
+                       f'sensitivity_reason = "only the verifier sees it"\n{pins}')
+        with pytest.raises(sensitivity.DiscoveryError, match="sensitivity_refusal"):
+            sensitivity.catalogue_rules(cat)  # a refusal is pinned, or the catalogue is broken
     cat.write_text('["a.b"]\nfamily = "a"\nsensitivity = "refusal"\n')
     with pytest.raises(sensitivity.DiscoveryError, match="sensitivity_reason"):
         sensitivity.catalogue_rules(cat)
