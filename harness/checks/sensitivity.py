@@ -25,8 +25,8 @@ the check.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -95,14 +95,30 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A behaviour whose mutation can only show as a refusal: why (`sensitivity_reason`)
+    and which refusals are the tested one (`sensitivity_refusal`): (phase, text in the
+    loader's error or the verifier log)."""
+
+    reason: str
+    pins: tuple[tuple[str, str], ...]
+
+    def explains(self, phase: str | None, text: str) -> bool:
+        """Whether a refusal at `phase` with `text` (error and verifier log) is one of the
+        pinned ones."""
+        return any(p == phase and t in text for p, t in self.pins)
+
+    def expected(self) -> str:
+        """`load: 'write into map forbidden' or run: 'EINVAL'`."""
+        return " or ".join(f"{p}: {t!r}" for p, t in self.pins)
+
+
+@dataclass(frozen=True)
 class CatalogueRules:
     """What the catalogue says about how a behaviour's mutation may show."""
 
     kernel_enforced: Mapping[str, str]
-    refusal: Mapping[str, str]
-    #: behaviour -> the refusals its mutation may end in: (phase, text in the loader's error
-    #: or the verifier log), from `sensitivity_refusal = ["load: write into map forbidden"]`
-    refusal_pins: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    refusal: Mapping[str, Refusal]
 
 
 def catalogue_rules(catalogue: Path) -> CatalogueRules:
@@ -113,8 +129,7 @@ def catalogue_rules(catalogue: Path) -> CatalogueRules:
         raise DiscoveryError(str(exc)) from exc
     enforced = {k: str(v["kernel_enforced"]) for k, v in data.items()
                 if isinstance(v, dict) and v.get("kernel_enforced")}
-    refusal: dict[str, str] = {}
-    pins: dict[str, tuple[tuple[str, str], ...]] = {}
+    refusal: dict[str, Refusal] = {}
     for k, v in data.items():
         if not isinstance(v, dict) or "sensitivity" not in v:
             continue
@@ -122,9 +137,8 @@ def catalogue_rules(catalogue: Path) -> CatalogueRules:
         if v["sensitivity"] != "refusal" or not isinstance(why, str) or not why.strip():
             raise DiscoveryError(f"{catalogue}: [{k}] sensitivity must be \"refusal\" with a "
                                  "one-line sensitivity_reason")
-        refusal[k] = why
-        pins[k] = _pins(catalogue, k, v.get("sensitivity_refusal"))
-    return CatalogueRules(enforced, refusal, pins)
+        refusal[k] = Refusal(why, _pins(catalogue, k, v.get("sensitivity_refusal")))
+    return CatalogueRules(enforced, refusal)
 
 
 PHASES = ("open", "load", "run")
@@ -145,12 +159,6 @@ def _pins(catalogue: Path, key: str, raw: object) -> tuple[tuple[str, str], ...]
             raise DiscoveryError(f"{usage}; not {entry!r}")
         pins.append((phase, text))
     return tuple(pins)
-
-
-def pinned_refusal(pins: Sequence[tuple[str, str]], phase: str | None, text: str
-                   ) -> tuple[str, str] | None:
-    """The pin a refusal at `phase` with `text` (error and verifier log) matches, if any."""
-    return next(((p, t) for p, t in pins if p == phase and t in text), None)
 
 
 def targets(items: Iterable[Item]) -> list[Item]:
@@ -227,13 +235,13 @@ def check(item: Item, plain: AdapterRun, mutated: AdapterRun, rules: CatalogueRu
             return Check(item, rule, Kind.REFUSED_OTHER, f"refused at the load of another "
                          f"program ({other}) with skip=[{skip}]: {_first_line(o.reason)}")
         why = f"refused at {o.phase} with skip=[{skip}]: {_first_line(o.reason)}"
-        pins = rules.refusal_pins.get(skip, ())
-        if skip in rules.refusal and not pinned_refusal(
-                pins, o.phase, f"{o.reason}\n{reply.verifier_log if reply else ''}"):
-            expected = " or ".join(f"{p}: {t!r}" for p, t in pins)
+        explained = rules.refusal.get(skip)
+        if explained is None:
+            return Check(item, rule, Kind.REFUSED, why)
+        if not explained.explains(o.phase, f"{o.reason}\n{reply.verifier_log if reply else ''}"):
             return Check(item, rule, Kind.REFUSED, f"{why}; not the refusal the catalogue "
-                         f"explains ({expected})")
-        return Check(item, rule, Kind.REFUSED, why, refusal_ok=rules.refusal.get(skip))
+                         f"explains ({explained.expected()})")
+        return Check(item, rule, Kind.REFUSED, why, refusal_ok=explained.reason)
     if reply is not None and reply.phase in ("run", "done"):
         return Check(item, rule, Kind.LOADS)
     phase = reply.phase if reply is not None else "?"

@@ -39,6 +39,7 @@ from harness.matrix.matrix import (
     Progress,
     bad,
     is_image,
+    kind_counts,
 )
 from harness.matrix.vm import VmConfig
 from harness.run import runner
@@ -299,7 +300,7 @@ def sensitivity_lines(lane: dict[str, Any]) -> list[str]:
     if lane.get("error"):
         return [f"ERROR: {lane['error']}"]
     lines = [f"{rule}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-             for rule, kinds in sorted(lane.get("counts", {}).items())]
+             for rule, kinds in sorted(kind_counts(lane.get("kinds", {})).items())]
     lines += [f"FAILED {f}" for f in lane.get("failed", [])]
     if lane.get("rc") != 0 and not lane.get("failed"):
         lines.append(f"ERROR: exit {lane.get('rc')}: {lane.get('log', '')}")

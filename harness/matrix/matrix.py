@@ -209,22 +209,19 @@ def _lane_exit(d: Path, run_id: str, lane: str) -> int | dict[str, Any]:
 
 def read_sensitivity(d: Path, run_id: str) -> dict[str, Any]:
     """The sensitivity lane's outcome in `d` (fresh_cell'd by this run): its exit status,
-    the count of each kind by rule and every program that failed the check, or why there
-    is none (never another run's sensitivity.json)."""
+    each program's kind (`<item> (<rule>)`) and every program that failed the check, or why
+    there is none (never another run's sensitivity.json)."""
     rc = _lane_exit(d, run_id, "sensitivity")
     if isinstance(rc, dict):
         return rc
     try:
         checks = json.loads((d / SENSITIVITY_JSON).read_text())["checks"]
-        counts: dict[str, dict[str, int]] = {}
-        for c in checks:
-            rule = counts.setdefault(str(c["rule"]), {})
-            rule[str(c["kind"])] = rule.get(str(c["kind"]), 0) + 1
+        kinds = {f"{c['item']} ({c['rule']})": str(c["kind"]) for c in checks}
         failed = [f"{c['item']}: {c['kind']}: {c['reason']}" for c in checks if not c["ok"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return {"rc": rc, "error": f"no {SENSITIVITY_JSON}: {exc}",
                 "log": _tail_lines(_read(d / "run.log"))}
-    out: dict[str, Any] = {"rc": rc, "counts": counts, "failed": failed,
+    out: dict[str, Any] = {"rc": rc, "kinds": kinds, "failed": failed,
                            "json": str(d / SENSITIVITY_JSON)}
     if rc != 0 and not failed:  # a usage error: the log says why
         out["log"] = _tail_lines(_read(d / "run.log"))
@@ -243,20 +240,21 @@ def sensitivity_union(kernels: Mapping[str, Any]) -> dict[str, str]:
     def rank(kind: str) -> int:  # an unknown kind ranks as a failure: fail closed
         return KIND_ORDER.index(kind) if kind in KIND_ORDER else 0
 
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[str, str] = {}
     for rec in kernels.values():
-        path = (rec.get("sensitivity") or {}).get("json")
-        if not path:
-            continue
-        try:
-            checks = json.loads(Path(path).read_text())["checks"]
-        except (OSError, ValueError, KeyError):
-            continue  # the lane's own error says why
-        for c in checks:
-            key, kind = (str(c["item"]), str(c["rule"])), str(c["kind"])
-            if key not in seen or rank(kind) < rank(seen[key]):
-                seen[key] = kind
-    return {f"{item} ({rule})": kind for (item, rule), kind in seen.items()}
+        for program, kind in ((rec.get("sensitivity") or {}).get("kinds") or {}).items():
+            if program not in seen or rank(kind) < rank(seen[program]):
+                seen[program] = kind
+    return seen
+
+
+def kind_counts(kinds: Mapping[str, str]) -> dict[str, dict[str, int]]:
+    """A lane's `kinds` counted by rule: {"pass": {"assert": 188, ...}, "negative": ...}."""
+    counts: dict[str, dict[str, int]] = {}
+    for program, kind in kinds.items():
+        rule = counts.setdefault(program.rsplit(" (", 1)[1].rstrip(")"), {})
+        rule[kind] = rule.get(kind, 0) + 1
+    return counts
 
 
 def read_corpus(d: Path, run_id: str) -> dict[str, Any]:

@@ -71,9 +71,9 @@ def _check(tmp_path: Path, item: Item, plain: RunReply, mutated: RunReply,
                                               "kprobes": ProbeResult("kprobes", False, ABSENT)},
                   PinRoots(tmp_path / "pins"), mutate=True)
     # an explained refusal is pinned (the catalogue requires it); default: an EACCES at load
-    rules = CatalogueRules(enforced or {}, refusal or {},
-                           pins if pins is not None
-                           else {k: (("load", "EACCES"),) for k in refusal or {}})
+    rules = CatalogueRules(enforced or {}, {
+        k: sensitivity.Refusal(why, pins[k] if pins is not None else (("load", "EACCES"),))
+        for k, why in (refusal or {}).items()})
     return sensitivity.check(item, AdapterRun("ref", ex, replace(ctx, mutate=False)),
                              AdapterRun("ref", ex, ctx), rules)
 
@@ -229,8 +229,8 @@ def test_catalogue_rules_read_kernel_enforced_and_refusal_reasons(tmp_path: Path
                    '["a.c"]\nfamily = "a"\nkernel_enforced = "the verifier refuses it"\n')
     rules = sensitivity.catalogue_rules(cat)
     assert rules.kernel_enforced == {"a.c": "the verifier refuses it"}
-    assert rules.refusal == {"a.b": "only the verifier sees it"}
-    assert rules.refusal_pins == {"a.b": (("load", "write into map forbidden"),)}
+    assert rules.refusal == {"a.b": sensitivity.Refusal(
+        "only the verifier sees it", (("load", "write into map forbidden"),))}
     for pins in ("", 'sensitivity_refusal = []\n', 'sensitivity_refusal = ["verify: x"]\n',
                  'sensitivity_refusal = ["load: "]\n', 'sensitivity_refusal = "load: x"\n'):
         cat.write_text('["a.b"]\nfamily = "a"\nsensitivity = "refusal"\n'

@@ -330,7 +330,7 @@ def _check(item: str, kind: str, ok: bool = True, rule: str = "pass") -> dict[st
 
 
 def test_a_sensitivity_result_is_read_only_when_this_run_wrote_it(tmp_path: Path) -> None:
-    from harness.matrix.matrix import read_sensitivity
+    from harness.matrix.matrix import kind_counts, read_sensitivity
 
     d = tmp_path / "sensitivity"
     fresh_cell(d, "run-1")
@@ -341,32 +341,31 @@ def test_a_sensitivity_result_is_read_only_when_this_run_wrote_it(tmp_path: Path
         _check("a.bpf.c::a", "assert"), _check("b.bpf.c::b", "not_sensitive", ok=False),
         _check("c.bpf.c::c", "loads", rule="negative")]}))
     got = read_sensitivity(d, "run-1")
-    assert got["counts"] == {"pass": {"assert": 1, "not_sensitive": 1},
-                             "negative": {"loads": 1}}
+    assert got["kinds"] == {"a.bpf.c::a (pass)": "assert", "b.bpf.c::b (pass)": "not_sensitive",
+                            "c.bpf.c::c (negative)": "loads"}
+    assert kind_counts(got["kinds"]) == {"pass": {"assert": 1, "not_sensitive": 1},
+                                         "negative": {"loads": 1}}
     assert got["failed"] == ["b.bpf.c::b: not_sensitive: why b.bpf.c::b"]
     assert "not this run's" in read_sensitivity(d, "run-2")["error"]  # never a stale lane
     doc: dict[str, Any] = {"results": [], "meta": {"kernels": {"k": {"sensitivity": got}}}}
     assert bad(doc)  # a program not proven sensitive fails the matrix
-    doc["meta"]["kernels"]["k"]["sensitivity"] = {"rc": 0, "counts": {}, "failed": []}
+    doc["meta"]["kernels"]["k"]["sensitivity"] = {"rc": 0, "kinds": {}, "failed": []}
     assert not bad(doc)
     doc["meta"]["kernels"]["k"]["sensitivity"] = {"error": "the lane did not finish"}
     assert bad(doc)  # no result is no proof
 
 
-def test_the_sensitivity_union_keeps_each_programs_strongest_evidence(tmp_path: Path) -> None:
+def test_the_sensitivity_union_keeps_each_programs_strongest_evidence() -> None:
     from harness.matrix.matrix import sensitivity_union
 
-    def lane(name: str, checks: list[dict[str, Any]]) -> dict[str, Any]:
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"checks": checks}))
-        return {"sensitivity": {"rc": 0, "json": str(path)}}
+    def lane(kinds: dict[str, str]) -> dict[str, Any]:
+        return {"sensitivity": {"rc": 0, "kinds": kinds}}
 
     kernels = {
-        "host": lane("host", [_check("f.bpf.c::f", "not_checkable"), _check("r.bpf.c::r",
-                                                                           "refused"),
-                              _check("x.bpf.c::x", "assert")]),
-        "6.12": lane("612", [_check("f.bpf.c::f", "assert"), _check("r.bpf.c::r", "refused"),
-                             _check("x.bpf.c::x", "not_sensitive", ok=False)]),
+        "host": lane({"f.bpf.c::f (pass)": "not_checkable", "r.bpf.c::r (pass)": "refused",
+                      "x.bpf.c::x (pass)": "assert"}),
+        "6.12": lane({"f.bpf.c::f (pass)": "assert", "r.bpf.c::r (pass)": "refused",
+                      "x.bpf.c::x (pass)": "not_sensitive"}),
         "5.10": {"sensitivity": {"error": "the lane did not finish"}},
     }
     assert sensitivity_union(kernels) == {
